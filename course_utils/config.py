@@ -1,0 +1,238 @@
+"""Profiles: every setting that differs between a Colab GPU, a CPU laptop and CI.
+
+The course runs in three places, chosen with the environment variable
+``COURSE_PROFILE``:
+
+* ``full``  -- the original workshop's settings, for Colab with a GPU (the default
+  when a CUDA GPU is present);
+* ``fast``  -- a CPU laptop: every notebook in a few minutes (the default otherwise);
+* ``smoke`` -- CI: the whole course in about ten minutes on two cores.
+
+Notebooks never write ``if smoke:``; they read the knobs from :func:`get_profile`::
+
+    from course_utils import config
+    profile = config.setup()          # prints profile, device, offline mode; seeds
+    profile.finetune_epochs           # 4 in full, 1 in fast, 1 in smoke
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+PROFILE_NAMES = ("full", "fast", "smoke")
+SEED = 42
+
+
+@dataclass(frozen=True)
+class Profile:
+    """All knobs that differ by profile. ``None`` for a subset size means "all rows"."""
+
+    name: str
+    # --- classical essay scoring (notebooks 04-09) ---------------------------------
+    max_train_essays: int | None  # cap on training essays for slow models
+    svd_dims: tuple[int, ...]  # dimension sweep on the dev set
+    optuna_trials: int
+    rf_trees: int
+    n_seeds: int  # seeds per row of the results table
+    n_bootstrap: int
+    # --- fine-tuning (notebooks 11-13) ---------------------------------------------
+    finetune_model: str
+    finetune_train_essays: int | None
+    finetune_epochs: int
+    finetune_max_length: int
+    finetune_batch_size: int
+    finetune_lr: float
+    # --- generative models (notebooks 14-16) ---------------------------------------
+    llm_model: str
+    llm_eval_essays: int  # essays scored by prompting (free API tiers are rate-limited)
+    llm_max_new_tokens: int
+    lora_train_essays: int | None
+    lora_epochs: int
+    lora_max_length: int
+    # --- short answers (notebooks 17-19) -------------------------------------------
+    sa_embedding_model: str
+    sa_cross_encoder_model: str
+    sa_train_answers: int | None
+    sa_epochs: int
+    sa_max_length: int
+    sa_questions: int | None  # questions used in the few-shot evaluation
+    # --- shared ---------------------------------------------------------------------
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    encode_batch_size: int = 32
+
+    def as_dict(self) -> dict:
+        """The profile as a plain dict (handy for logging next to results)."""
+        return asdict(self)
+
+
+_FULL = Profile(
+    name="full",
+    max_train_essays=None,
+    svd_dims=(10, 25, 50, 100, 200, 300, 500),
+    optuna_trials=30,
+    rf_trees=500,
+    n_seeds=5,
+    n_bootstrap=1000,
+    finetune_model="google/electra-small-discriminator",
+    finetune_train_essays=None,
+    finetune_epochs=4,
+    finetune_max_length=512,
+    finetune_batch_size=16,
+    finetune_lr=5e-5,
+    llm_model="LiquidAI/LFM2-350M",
+    llm_eval_essays=100,
+    llm_max_new_tokens=256,
+    lora_train_essays=None,
+    lora_epochs=1,
+    lora_max_length=768,
+    sa_embedding_model="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+    sa_cross_encoder_model="roberta-large",
+    sa_train_answers=None,
+    sa_epochs=3,
+    sa_max_length=256,
+    sa_questions=None,
+)
+
+_FAST = replace(
+    _FULL,
+    name="fast",
+    svd_dims=(10, 50, 100, 300),
+    optuna_trials=15,
+    rf_trees=300,
+    n_seeds=3,
+    n_bootstrap=500,
+    finetune_train_essays=600,
+    finetune_epochs=1,
+    finetune_max_length=256,
+    finetune_batch_size=16,
+    llm_eval_essays=20,
+    llm_max_new_tokens=64,
+    lora_train_essays=200,
+    lora_max_length=512,
+    sa_embedding_model=_FULL.embedding_model,
+    sa_cross_encoder_model="sentence-transformers/all-MiniLM-L6-v2",
+    sa_train_answers=1500,
+    sa_epochs=1,
+    sa_max_length=128,
+    sa_questions=20,
+)
+
+_SMOKE = replace(
+    _FAST,
+    name="smoke",
+    max_train_essays=400,
+    svd_dims=(10, 50),
+    optuna_trials=4,
+    rf_trees=50,
+    n_seeds=1,
+    n_bootstrap=100,
+    finetune_train_essays=64,
+    finetune_epochs=1,
+    finetune_max_length=128,
+    finetune_batch_size=16,
+    llm_eval_essays=4,
+    llm_max_new_tokens=16,
+    lora_train_essays=16,
+    lora_max_length=256,
+    sa_train_answers=200,
+    sa_epochs=1,
+    sa_max_length=64,
+    sa_questions=4,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (_FULL, _FAST, _SMOKE)}
+
+
+def has_cuda() -> bool:
+    """True when PyTorch is installed and sees a CUDA GPU."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def device() -> str:
+    """``"cuda"`` when a CUDA GPU is available, else ``"cpu"``."""
+    return "cuda" if has_cuda() else "cpu"
+
+
+def profile_name() -> tuple[str, str]:
+    """The active profile's name and why it was chosen."""
+    name = os.environ.get("COURSE_PROFILE", "").strip().lower()
+    if name:
+        if name not in PROFILES:
+            raise ValueError(
+                f"COURSE_PROFILE={name!r} is not a profile; use one of {', '.join(PROFILE_NAMES)}."
+            )
+        return name, "set by COURSE_PROFILE"
+    if has_cuda():
+        return "full", "default: a CUDA GPU is present"
+    return "fast", "default: no CUDA GPU"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The :class:`Profile` named ``name``, or the active one (``COURSE_PROFILE``)."""
+    if name is None:
+        name, _ = profile_name()
+    if name not in PROFILES:
+        raise ValueError(f"Unknown profile {name!r}; use one of {', '.join(PROFILE_NAMES)}.")
+    return PROFILES[name]
+
+
+def is_offline() -> bool:
+    """True when the Hugging Face Hub must not be used (``HF_HUB_OFFLINE`` or ``COURSE_OFFLINE``)."""
+    return any(
+        os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}
+        for var in ("HF_HUB_OFFLINE", "COURSE_OFFLINE")
+    )
+
+
+def cache_dir() -> Path:
+    """Where the course caches converted models and embeddings (``COURSE_CACHE_DIR``)."""
+    path = Path(os.environ.get("COURSE_CACHE_DIR", Path.home() / ".cache" / "ai-scoring-course"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seed_everything(seed: int = SEED) -> None:
+    """Seed Python, NumPy and (if installed) PyTorch so reruns give the same numbers."""
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def setup(seed: int = SEED, verbose: bool = True) -> Profile:
+    """Start of every notebook: pick the profile, seed everything, say where we run.
+
+    Prints one line such as
+    ``Profile: fast (default: no CUDA GPU) | device: cpu | Hub: offline | data: ../shared/data``.
+    """
+    name, why = profile_name()
+    profile = get_profile(name)
+    seed_everything(seed)
+    if verbose:
+        data = os.environ.get("COURSE_DATA_DIR") or "Hugging Face Hub"
+        gpu = ""
+        if has_cuda():
+            import torch
+
+            gpu = f" ({torch.cuda.get_device_name(0)})"
+        hub = "offline" if is_offline() else "online"
+        print(
+            f"Profile: {profile.name} ({why}) | device: {device()}{gpu} | "
+            f"Hub: {hub} | data: {data} | seed: {seed}"
+        )
+    return profile

@@ -1,0 +1,198 @@
+"""Agreement metrics for automated scoring (Williamson, Xi & Breyer, 2012).
+
+* **QWK** -- quadratic weighted kappa on score *values*: we pass the full score range
+  as ``labels`` to scikit-learn, which otherwise weights by label *position* and gives
+  another number when a score point never occurs.
+* **Acc** -- exact agreement; **Adj** -- adjacent agreement (|difference| <= 1).
+* **SMD** -- standardised mean difference,
+  ``(mean(machine) - mean(human)) / sqrt((sd_h**2 + sd_m**2) / 2)`` with population
+  SDs: positive means the machine scores higher than the human.
+* **r** -- Pearson correlation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+
+ArrayLike = Sequence[float] | np.ndarray | pd.Series
+
+
+def as_scores(values: ArrayLike, name: str = "scores") -> np.ndarray:
+    """Validate integer scores and return them as an ``int`` NumPy array.
+
+    Raises ``ValueError`` naming the problem: empty input, non-numeric values, NaN,
+    or non-integer values (such as 3.5).
+    """
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            bad = next(v for v in arr if not _is_number(v))
+            raise ValueError(f"{name} must be numeric; found {bad!r}.") from None
+    arr = arr.astype(float)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains {int(np.isnan(arr).sum())} NaN value(s); drop or fill them.")
+    if not np.all(arr == np.round(arr)):
+        bad = arr[arr != np.round(arr)][0]
+        raise ValueError(
+            f"{name} must be integer scores; found {bad}. Round or map continuous "
+            "predictions to score points first (e.g. with OptimizedCutoffs)."
+        )
+    return arr.astype(int)
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _pair(
+    human: ArrayLike, machine: ArrayLike, min_score: int | None, max_score: int | None
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    h = as_scores(human, "human")
+    m = as_scores(machine, "machine")
+    if len(h) != len(m):
+        raise ValueError(f"human and machine have different lengths ({len(h)} vs {len(m)}).")
+    lo = int(min(h.min(), m.min())) if min_score is None else int(min_score)
+    hi = int(max(h.max(), m.max())) if max_score is None else int(max_score)
+    if lo > hi:
+        raise ValueError(f"min_score ({lo}) is above max_score ({hi}).")
+    for name, arr in (("human", h), ("machine", m)):
+        outside = arr[(arr < lo) | (arr > hi)]
+        if outside.size:
+            raise ValueError(
+                f"{name} has {outside.size} score(s) outside the declared range {lo}-{hi} "
+                f"(e.g. {outside[0]})."
+            )
+    return h, m, list(range(lo, hi + 1))
+
+
+def qwk(
+    human: ArrayLike, machine: ArrayLike, min_score: int | None = None, max_score: int | None = None
+) -> float:
+    """Quadratic weighted kappa on score values (the full range ``min..max`` as labels)."""
+    h, m, labels = _pair(human, machine, min_score, max_score)
+    if len(labels) == 1:
+        return 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(cohen_kappa_score(h, m, labels=labels, weights="quadratic"))
+
+
+def smd(human: ArrayLike, machine: ArrayLike) -> float:
+    """Standardised mean difference, positive when the machine scores higher."""
+    h = np.asarray(human, dtype=float)
+    m = np.asarray(machine, dtype=float)
+    pooled = np.sqrt((h.std() ** 2 + m.std() ** 2) / 2)
+    diff = m.mean() - h.mean()
+    if pooled == 0:
+        return 0.0 if diff == 0 else float("nan")
+    return float(diff / pooled)
+
+
+def aes_metrics(
+    human: ArrayLike, machine: ArrayLike, min_score: int | None = None, max_score: int | None = None
+) -> dict[str, float]:
+    """All agreement statistics for one set of machine scores against human scores.
+
+    Returns a dict with ``QWK``, ``Acc`` (exact), ``Adj`` (within 1 point), ``SMD``
+    (positive = machine higher), ``r`` (Pearson), ``N``, and the two means.
+    ``min_score``/``max_score`` declare the score range (default: the observed range).
+    """
+    h, m, labels = _pair(human, machine, min_score, max_score)
+    if h.std() == 0 or m.std() == 0:
+        r = float("nan")  # correlation is undefined for a constant series
+    else:
+        r = float(np.corrcoef(h, m)[0, 1])
+    return {
+        "QWK": qwk(h, m, labels[0], labels[-1]),
+        "Acc": float(np.mean(h == m)),
+        "Adj": float(np.mean(np.abs(h - m) <= 1)),
+        "SMD": smd(h, m),
+        "r": r,
+        "N": int(len(h)),
+        "mean_human": float(h.mean()),
+        "mean_machine": float(m.mean()),
+    }
+
+
+def williamson_check(
+    human: ArrayLike, machine: ArrayLike, human2: ArrayLike | None = None
+) -> pd.DataFrame:
+    """The Williamson et al. (2012) acceptance criteria, one row each, with pass/fail.
+
+    * QWK(human, machine) >= 0.70
+    * Pearson r(human, machine) >= 0.70
+    * degradation: QWK(human, human2) - QWK(human, machine) <= 0.10 (when ``human2`` given)
+    * |SMD| <= 0.15
+    """
+    stats = aes_metrics(human, machine)
+    rows = [
+        ("QWK >= 0.70", stats["QWK"], 0.70, stats["QWK"] >= 0.70),
+        ("r >= 0.70", stats["r"], 0.70, stats["r"] >= 0.70),
+    ]
+    if human2 is not None:
+        hh = qwk(human, human2)
+        degradation = hh - stats["QWK"]
+        rows.append(("QWK degradation from human-human <= 0.10", degradation, 0.10, degradation <= 0.10))
+    rows.append(("|SMD| <= 0.15", abs(stats["SMD"]), 0.15, abs(stats["SMD"]) <= 0.15))
+    table = pd.DataFrame(rows, columns=["criterion", "value", "threshold", "pass"])
+    table["value"] = table["value"].round(4)
+    return table
+
+
+class ConfidenceInterval(NamedTuple):
+    """A point estimate with a percentile bootstrap interval."""
+
+    estimate: float
+    low: float
+    high: float
+
+
+def bootstrap_ci(
+    human: ArrayLike,
+    machine: ArrayLike,
+    metric: str | Callable[[np.ndarray, np.ndarray], float] = "QWK",
+    n: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> ConfidenceInterval:
+    """Percentile bootstrap interval of a metric, resampling essays with replacement.
+
+    ``metric`` is a key of :func:`aes_metrics` (``"QWK"``, ``"Acc"``, ``"SMD"``, ...)
+    or a function ``f(human, machine) -> float``. The score range is fixed to the
+    full sample's, so every resample's QWK uses the same labels.
+    """
+    h, m, labels = _pair(human, machine, None, None)
+    if n < 10:
+        raise ValueError(f"n must be at least 10 bootstrap resamples, got {n}.")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}.")
+    if callable(metric):
+        fn = metric
+    else:
+        keys = ("QWK", "Acc", "Adj", "SMD", "r")
+        if metric not in keys:
+            raise ValueError(f"metric must be one of {keys} or a function, got {metric!r}.")
+
+        def fn(a: np.ndarray, b: np.ndarray) -> float:
+            return aes_metrics(a, b, labels[0], labels[-1])[metric]
+
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(h), size=(n, len(h)))
+    values = np.array([fn(h[i], m[i]) for i in idx], dtype=float)
+    alpha = (1 - level) / 2
+    low, high = np.nanquantile(values, [alpha, 1 - alpha])
+    return ConfidenceInterval(float(fn(h, m)), float(low), float(high))

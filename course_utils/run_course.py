@@ -1,0 +1,140 @@
+"""Run every notebook headless and print a summary (``make course``).
+
+    python -m course_utils.run_course                 # all notebooks, active profile
+    python -m course_utils.run_course 03 04           # only notebooks whose name starts so
+
+Executed copies go to ``build/<profile>/``; the committed notebooks stay clean.
+Measured times are merged into ``results/notebook_times.csv`` (one row per notebook
+and profile, with the machine), which the README's time estimates come from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from course_utils.config import device, profile_name
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TIMES = ROOT / "results" / "notebook_times.csv"
+
+
+def machine() -> str:
+    """A short description of where we run, e.g. ``cpu x86_64, 2 cores``."""
+    where = f"{platform.machine()}, {os.cpu_count()} cores"
+    if device() == "cuda":
+        import torch
+
+        return f"cuda {torch.cuda.get_device_name(0)}, {where}"
+    return f"cpu {where}"
+
+
+def find_notebooks(prefixes: list[str]) -> list[Path]:
+    """Course notebooks in order, optionally only those whose name starts with a prefix."""
+    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if prefixes:
+        paths = [p for p in paths if any(p.name.startswith(x) for x in prefixes)]
+    return paths
+
+
+def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, str]:
+    """Execute one notebook; return (status, seconds, error summary)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    status, error = "ok", ""
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        status = "FAILED"
+        lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+        error = lines[-1][:200] if lines else "cell error"
+    except Exception as exc:  # kernel died, timeout, ...
+        status = "FAILED"
+        error = f"{type(exc).__name__}: {exc}"[:200]
+    seconds = time.perf_counter() - start
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_dir / path.name)
+    return status, seconds, error
+
+
+def record_times(rows: list[dict], profile: str) -> None:
+    """Merge this run's times into results/notebook_times.csv."""
+    existing: list[dict] = []
+    if TIMES.is_file():
+        with TIMES.open() as f:
+            existing = list(csv.DictReader(f))
+    ran = {r["notebook"] for r in rows}
+    keep = [r for r in existing if not (r["profile"] == profile and r["notebook"] in ran)]
+    merged = sorted(keep + rows, key=lambda r: (r["profile"], r["notebook"]))
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    with TIMES.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["notebook", "profile", "status", "seconds", "machine"])
+        writer.writeheader()
+        writer.writerows(merged)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefixes", nargs="*", help="only notebooks starting with these")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    parser.add_argument("--no-record", action="store_true", help="do not update notebook_times.csv")
+    args = parser.parse_args(argv)
+
+    name, why = profile_name()
+    os.environ["COURSE_PROFILE"] = name  # the kernels inherit it
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    where = machine()
+    print(f"Profile: {name} ({why}) | device: {where}")
+    print(f"Data: {os.environ.get('COURSE_DATA_DIR') or 'Hugging Face Hub'}")
+    paths = find_notebooks(args.prefixes)
+    if not paths:
+        print("No notebooks matched.", file=sys.stderr)
+        return 2
+    out_dir = ROOT / "build" / name
+    rows = []
+    for path in paths:
+        print(f"  running {path.name} ...", flush=True)
+        status, seconds, error = run_notebook(path, out_dir, args.timeout)
+        rows.append(
+            {
+                "notebook": path.stem,
+                "profile": name,
+                "status": status,
+                "seconds": f"{seconds:.1f}",
+                "machine": where,
+            }
+        )
+        if error:
+            print(f"    {error}")
+
+    width = max(len(r["notebook"]) for r in rows)
+    print(f"\nSummary ({name} profile, {where}); executed copies in {out_dir.relative_to(ROOT)}/")
+    print(f"{'notebook':<{width}}  status  seconds")
+    for r in rows:
+        print(f"{r['notebook']:<{width}}  {r['status']:<6}  {float(r['seconds']):7.1f}")
+    total = sum(float(r["seconds"]) for r in rows)
+    failed = [r for r in rows if r["status"] != "ok"]
+    print(f"{'total':<{width}}  {len(rows) - len(failed)}/{len(rows)} ok  {total:7.1f}")
+    if not args.no_record:
+        record_times(rows, name)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
