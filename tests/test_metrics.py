@@ -1,0 +1,119 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci, qwk, smd, williamson_check
+
+
+def qwk_from_definition(a, b, lo, hi):
+    """QWK straight from its definition: 1 - sum(w*O) / sum(w*E), w = (i-j)^2 / (k-1)^2."""
+    k = hi - lo + 1
+    observed = np.zeros((k, k))
+    for x, y in zip(a, b):
+        observed[x - lo, y - lo] += 1
+    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
+    i, j = np.indices((k, k))
+    w = (i - j) ** 2 / (k - 1) ** 2
+    return 1 - (w * observed).sum() / (w * expected).sum()
+
+
+def test_reference_split_human_human(asap7):
+    from course_utils.data import reference_split
+
+    _, test = reference_split(asap7)
+    m = aes_metrics(test.rater1_domain1, test.rater2_domain1)
+    assert m["QWK"] == pytest.approx(0.7299561819547309, abs=1e-12)
+    assert m["Acc"] == pytest.approx(0.321656050955414, abs=1e-12)
+    # rater2 plays "machine": it scores higher than rater1, so SMD is positive.
+    assert m["SMD"] == pytest.approx(0.1046846948907742, abs=1e-12)
+    assert m["N"] == 314
+
+
+def test_qwk_uses_score_values_not_label_positions():
+    # Score point 1 never occurs: label-position weighting gives another number.
+    human = [0, 0, 2, 3, 3, 2, 0, 3]
+    machine = [0, 2, 2, 3, 2, 3, 0, 3]
+    ours = qwk(human, machine, 0, 3)
+    assert ours == pytest.approx(qwk_from_definition(human, machine, 0, 3))
+    assert ours != pytest.approx(cohen_kappa_score(human, machine, weights="quadratic"))
+
+
+def test_qwk_matches_definition_on_random_scores():
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 13, 200)
+    b = np.clip(a + rng.integers(-2, 3, 200), 0, 12)
+    assert qwk(a, b, 0, 12) == pytest.approx(qwk_from_definition(a, b, 0, 12))
+
+
+def test_perfect_and_adjacent_agreement():
+    m = aes_metrics([1, 2, 3, 4], [1, 2, 3, 4])
+    assert m["QWK"] == pytest.approx(1.0) and m["Acc"] == 1.0 and m["Adj"] == 1.0
+    assert m["SMD"] == 0.0 and m["r"] == pytest.approx(1.0)
+    m = aes_metrics([1, 2, 3, 4], [2, 3, 4, 6])
+    assert m["Acc"] == 0.0 and m["Adj"] == 0.75
+
+
+def test_smd_sign_machine_higher_is_positive():
+    assert smd([1, 2, 3], [2, 3, 4]) > 0
+    assert smd([2, 3, 4], [1, 2, 3]) < 0
+
+
+def test_accepts_pandas_and_float_integers():
+    m = aes_metrics(pd.Series([1.0, 2.0, 3.0]), np.array([1, 2, 2]))
+    assert m["N"] == 3
+
+
+@pytest.mark.parametrize(
+    "human, machine, message",
+    [
+        ([1, 2, 3], [1, 2], "different lengths"),
+        ([1, 2, np.nan], [1, 2, 3], "NaN"),
+        ([1, 2, 3], [1, 2.5, 3], "integer scores"),
+        (["a", "b"], [1, 2], "numeric"),
+        ([], [], "empty"),
+    ],
+)
+def test_bad_input_raises_clear_error(human, machine, message):
+    with pytest.raises(ValueError, match=message):
+        aes_metrics(human, machine)
+
+
+def test_scores_outside_declared_range():
+    with pytest.raises(ValueError, match="outside the declared range 0-12"):
+        aes_metrics([0, 5, 13], [0, 5, 12], min_score=0, max_score=12)
+
+
+def test_as_scores_rejects_2d():
+    with pytest.raises(ValueError, match="one-dimensional"):
+        as_scores([[1, 2], [3, 4]])
+
+
+def test_williamson_check_rows_and_passes():
+    rng = np.random.default_rng(0)
+    h = rng.integers(0, 13, 300)
+    good = np.clip(h + rng.integers(-1, 2, 300), 0, 12)
+    table = williamson_check(h, good, human2=h)
+    assert list(table["criterion"]) == [
+        "QWK >= 0.70",
+        "r >= 0.70",
+        "QWK degradation from human-human <= 0.10",
+        "|SMD| <= 0.15",
+    ]
+    assert table["pass"].all()
+    bad = williamson_check(h, np.full(300, 12))
+    assert not bad.set_index("criterion").loc["|SMD| <= 0.15", "pass"]
+    assert len(bad) == 3  # no degradation row without a second human
+
+
+def test_bootstrap_ci_contains_estimate_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    h = rng.integers(0, 13, 150)
+    m = np.clip(h + rng.integers(-2, 3, 150), 0, 12)
+    ci = bootstrap_ci(h, m, n=200, seed=3)
+    assert ci.low <= ci.estimate <= ci.high
+    assert ci == bootstrap_ci(h, m, n=200, seed=3)
+    acc = bootstrap_ci(h, m, metric="Acc", n=100)
+    assert 0 <= acc.low <= acc.high <= 1
+    with pytest.raises(ValueError, match="metric must be one of"):
+        bootstrap_ci(h, m, metric="F1")
