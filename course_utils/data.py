@@ -162,3 +162,133 @@ def make_fruit(n_apples: int = 100, n_oranges: int = 100, seed: int = 0) -> pd.D
     fruit = pd.concat([apples, oranges], ignore_index=True)
     fruit["sweetness"] = fruit["sweetness"].clip(0, 10)
     return fruit.sample(frac=1, random_state=seed).reset_index(drop=True).round(2)
+
+
+# --- Short answers (SemEval-2013 Task 7: Beetle, SciEntsBank) ------------------------
+
+SHORT_ANSWER_COLUMNS = [
+    "question_id",
+    "question",
+    "reference_answer",
+    "student_answer",
+    "label",
+    "label_3way",
+    "split",
+]
+SHORT_ANSWER_HUB_IDS = {"beetle": "nkazi/Beetle", "scientsbank": "nkazi/SciEntsBank"}
+# The Hub's ClassLabel order (nkazi/Beetle, nkazi/SciEntsBank dataset cards).
+LABELS_5WAY = [
+    "correct",
+    "contradictory",
+    "partially_correct_incomplete",
+    "irrelevant",
+    "non_domain",
+]
+LABELS_3WAY = ["correct", "contradictory", "incorrect"]
+FIVE_TO_THREE = {
+    "correct": "correct",
+    "contradictory": "contradictory",
+    "partially_correct_incomplete": "incorrect",
+    "irrelevant": "incorrect",
+    "non_domain": "incorrect",
+}
+# One naming for the splits: the Hub says test_ua / test-ua, the offline copy test_unseen_answers.
+SHORT_ANSWER_SPLITS = {
+    "train": "train",
+    "test_ua": "test_ua",
+    "test-ua": "test_ua",
+    "test_unseen_answers": "test_ua",
+    "test_uq": "test_uq",
+    "test-uq": "test_uq",
+    "test_unseen_questions": "test_uq",
+    "test_ud": "test_ud",
+    "test-ud": "test_ud",
+    "test_unseen_domains": "test_ud",
+}
+
+
+def _question_ids(df: pd.DataFrame) -> pd.Series:
+    """Question ids for Hub rows, which carry an answer ``id`` but no question id.
+
+    Beetle answer ids look like ``Module-QUESTION_ID.sbj3-l1.qa193``; when every id
+    has that form the middle part is the question id (as in the offline copy).
+    Otherwise a question is identified by its text and reference answer.
+    """
+    ids = df["id"].astype(str) if "id" in df.columns else pd.Series("", index=df.index)
+    parsed = ids.str.extract(r"^[^-]+-([^.]+)\.", expand=False)
+    if parsed.notna().all():
+        return parsed
+    import hashlib
+
+    keys = df["question"].astype(str) + "\n" + df["reference_answer"].astype(str)
+    return keys.map(lambda k: "q" + hashlib.sha1(k.encode("utf-8")).hexdigest()[:10])
+
+
+def _normalise_short_answers(df: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Bring Hub or offline rows into :data:`SHORT_ANSWER_COLUMNS`."""
+    df = df.copy()
+    df["split"] = df["split"].astype(str).map(lambda s: SHORT_ANSWER_SPLITS.get(s, s))
+    if "label_5way" in df.columns:  # the offline copy: 5-way names, NaN where unknown
+        df["label"] = df["label_5way"].where(df["label_5way"].notna(), None)
+    elif "label" in df.columns and pd.api.types.is_numeric_dtype(df["label"]):
+        df["label"] = df["label"].map(lambda i: LABELS_5WAY[int(i)])
+    bad = set(df["label"].dropna()) - set(LABELS_5WAY)
+    if bad:
+        raise ValueError(f"{source} has unknown 5-way label(s) {sorted(bad)}; expected {LABELS_5WAY}.")
+    if "label_3way" not in df.columns:
+        df["label_3way"] = df["label"].map(FIVE_TO_THREE)
+    bad3 = set(df["label_3way"].dropna()) - set(LABELS_3WAY)
+    if bad3 or df["label_3way"].isna().any():
+        raise ValueError(
+            f"{source}: label_3way must be one of {LABELS_3WAY} on every row "
+            f"(found {sorted(bad3)} and {int(df['label_3way'].isna().sum())} missing)."
+        )
+    if "question_id" not in df.columns:
+        df["question_id"] = _question_ids(df)
+    _check_columns(df, SHORT_ANSWER_COLUMNS, source)
+    df["label"] = df["label"].astype(object).where(df["label"].notna(), None)
+    return df[SHORT_ANSWER_COLUMNS].reset_index(drop=True)
+
+
+def load_short_answers(name: str = "beetle") -> pd.DataFrame:
+    """Load a SemEval-2013 Task 7 short-answer corpus in one normalised schema.
+
+    ``name`` is ``"beetle"`` or ``"scientsbank"``. Columns (:data:`SHORT_ANSWER_COLUMNS`):
+
+    * ``question_id, question, reference_answer, student_answer``;
+    * ``label`` -- the 5-way label (``correct, partially_correct_incomplete,
+      contradictory, irrelevant, non_domain``), ``None`` where unknown: the offline
+      Beetle copy has 5-way gold on ``train`` only;
+    * ``label_3way`` -- ``correct, contradictory, incorrect`` on every row (the three
+      kinds of wrong-or-incomplete answer are ``incorrect``);
+    * ``split`` -- ``train``, ``test_ua`` (unseen answers to training questions),
+      ``test_uq`` (unseen questions) and, for SciEntsBank, ``test_ud`` (unseen domains).
+
+    Reads ``COURSE_DATA_DIR/beetle/beetle.csv`` when ``COURSE_DATA_DIR`` is set,
+    otherwise the Hub datasets ``nkazi/Beetle`` / ``nkazi/SciEntsBank``.
+    """
+    if not isinstance(name, str) or name.strip().lower() not in SHORT_ANSWER_HUB_IDS:
+        raise ValueError(f"name must be one of {sorted(SHORT_ANSWER_HUB_IDS)}, got {name!r}.")
+    name = name.strip().lower()
+    hub_id = SHORT_ANSWER_HUB_IDS[name]
+    root = data_dir()
+    relpath = f"{name}/{name}.csv"
+    if root is not None and (root / relpath).is_file():
+        path = root / relpath
+        return _normalise_short_answers(pd.read_csv(path), str(path))
+    if is_offline():
+        where = f"{root / relpath} does not exist" if root else "COURSE_DATA_DIR is not set"
+        raise DataNotFoundError(
+            f"{where} and the Hub is offline. The offline data copy "
+            f"holds only Beetle (load_short_answers('beetle')). For {name}, add {relpath} "
+            f"to COURSE_DATA_DIR, or allow Hub access (unset HF_HUB_OFFLINE / COURSE_OFFLINE) "
+            f"to download {hub_id!r}."
+        )
+    frames = []
+    for split in ("train", "test_ua", "test_uq", "test_ud"):
+        if split == "test_ud" and name != "scientsbank":
+            continue
+        part = load_from_hub(hub_id, split=split)
+        part["split"] = split
+        frames.append(part)
+    return _normalise_short_answers(pd.concat(frames, ignore_index=True), hub_id)
