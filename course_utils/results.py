@@ -1,0 +1,381 @@
+"""The course's results table for ASAP-7: ``python -m course_utils.results`` (``make results``).
+
+Every row is an *experiment*: a function ``run(seed) -> dict`` that trains on the
+reference split's training part only (choosing anything on a dev split carved from it,
+or by cross-validation), predicts the 314 test essays once, and returns::
+
+    {"pred": <integer test predictions, in reference_split(df)[1] order>,
+     "seconds": <fit + predict seconds>,
+     # optional: "note", "n_train", "n_test"}
+
+The runner repeats each row over seeds, scores it against ``rater1_domain1`` with
+:func:`course_utils.metrics.aes_metrics`, stores per-row aggregates in
+``results/asap7.csv`` and renders ``results/asap7.md``.
+
+Adding rows from another module (fine-tuning, LLMs, ...)::
+
+    # course_utils/finetune.py
+    from course_utils.results import register
+
+    @register("electra_trainer", section="Fine-tuning", label="ELECTRA-small (Trainer)",
+              original=0.723, seeds=1)
+    def _electra_trainer(seed: int) -> dict:
+        ...
+        return {"pred": pred, "seconds": seconds}
+
+and add the module's name to :data:`EXTRA_MODULES` below, so that the runner imports it
+(its ``@register`` calls then add its rows). Run only some rows with ``--only``: they
+are merged into the existing CSV (other rows are kept) and the table is re-rendered::
+
+    python -m course_utils.results                      # every row, 5 seeds
+    python -m course_utils.results --only electra       # rows whose id contains "electra"
+    python -m course_utils.results --only tfidf --seeds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "results"
+CSV_PATH = RESULTS_DIR / "asap7.csv"
+MD_PATH = RESULTS_DIR / "asap7.md"
+TARGET = "rater1_domain1"
+MIN_SCORE, MAX_SCORE = 0, 12
+DEFAULT_SEEDS = 5
+N_BOOTSTRAP = 1000
+COMMAND = "python -m course_utils.results"
+
+#: Modules whose import registers more rows (missing modules are skipped with a note).
+#: Other issues add their module here with a one-line edit.
+EXTRA_MODULES: list[str] = []
+
+SECTIONS = (
+    "Reference",
+    "Classical (original workshop)",
+    "Beyond the original (CPU)",
+)
+
+
+@dataclass
+class Experiment:
+    """One row of the table.
+
+    ``run(seed)`` returns at least ``{"pred", "seconds"}``. ``seeds`` caps the number
+    of seeds for this row (``1`` for deterministic or very slow rows); ``None`` uses
+    the runner's ``--seeds``.
+    """
+
+    section: str
+    label: str
+    original: float | None
+    run: Callable[[int], dict]
+    seeds: int | None = None
+    note: str = ""
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def register(
+    row_id: str,
+    section: str,
+    label: str,
+    original: float | None = None,
+    seeds: int | None = None,
+    note: str = "",
+) -> Callable[[Callable[[int], dict]], Callable[[int], dict]]:
+    """Decorator: add ``run(seed) -> dict`` to :data:`EXPERIMENTS` as row ``row_id``."""
+    if not row_id or any(c in row_id for c in " ,"):
+        raise ValueError(f"row_id must be a short id without spaces or commas, got {row_id!r}.")
+
+    def decorate(fn: Callable[[int], dict]) -> Callable[[int], dict]:
+        EXPERIMENTS[row_id] = Experiment(section, label, original, fn, seeds, note)
+        return fn
+
+    return decorate
+
+
+# --- data -----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def reference_data():
+    """``(train, test)`` DataFrames of ASAP-7's reference split (cached)."""
+    from course_utils.data import load_asap, reference_split
+
+    return reference_split(load_asap(7))
+
+
+def train_dev() -> tuple:
+    """``(train, dev)``: the dev split carved from the reference training part (15%)."""
+    from course_utils.data import load_asap, train_dev_test_split
+
+    train, dev, _ = train_dev_test_split(load_asap(7))
+    return train, dev
+
+
+def run_scorer(make: Callable[[int], object], seed: int) -> dict:
+    """Fit ``make(seed)`` (a course scorer) on the training essays and predict the test set."""
+    train, test = reference_data()
+    scorer = make(seed)
+    start = time.perf_counter()
+    scorer.fit(train.essay.tolist(), train[TARGET].to_numpy())
+    pred = scorer.predict(test.essay.tolist())
+    seconds = time.perf_counter() - start
+    return {"pred": pred, "seconds": seconds, "n_train": len(train), "n_test": len(test)}
+
+
+# --- the rows of issue 4 -------------------------------------------------------------------
+@register("human", "Reference", "Human-human (rater 2 vs rater 1)", original=0.730, seeds=1)
+def _human(seed: int) -> dict:
+    _, test = reference_data()
+    return {"pred": test["rater2_domain1"].to_numpy(), "seconds": 0.0, "n_train": 0}
+
+
+def _classical(row_id: str, label: str, original: float, make, note: str = "") -> None:
+    register(row_id, SECTIONS[1], label, original, note=note)(lambda seed: run_scorer(make, seed))
+
+
+def _scorers():
+    from course_utils import scorers
+
+    return scorers
+
+
+_classical("tfidf_lr", "TF-IDF + LR", 0.567, lambda s: _scorers().TfidfScorer(random_state=s),
+           note="deterministic (lbfgs): the same for every seed")
+_classical("svd300_lr", "SVD(300) + LR", 0.574, lambda s: _scorers().SvdScorer(300, random_state=s))
+_classical("textstat_rf", "textstat + RF", 0.633, lambda s: _scorers().FeatureScorer(random_state=s))
+_classical(
+    "svd10_textstat_rf", "SVD(10) + textstat + RF", 0.678,
+    lambda s: _scorers().CombinedScorer(10, random_state=s),
+)
+_classical(
+    "minilm_lr", "MiniLM embeddings + LR", 0.565,
+    lambda s: _scorers().EmbeddingScorer("all-MiniLM-L6-v2", random_state=s),
+    note="seconds include encoding on the first seed; later seeds read the embedding cache",
+)
+
+
+# --- the runner ---------------------------------------------------------------------------
+def machine() -> str:
+    from course_utils.run_course import machine as where
+
+    return where()
+
+
+def load_extra_modules() -> list[str]:
+    """Import :data:`EXTRA_MODULES`; return notes for those that are missing."""
+    notes = []
+    for name in EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            notes.append(f"{name} not found: its rows were skipped")
+    return notes
+
+
+def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
+    """Run one experiment over seeds and aggregate its metrics into one CSV row."""
+    from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci
+
+    _, test = reference_data()
+    human = test[TARGET].to_numpy()
+    seeds = list(range(n_seeds if exp.seeds is None else min(exp.seeds, n_seeds)))
+    per_seed, seconds, notes, first_pred = [], [], [], None
+    extra: dict = {}
+    for seed in seeds:
+        out = exp.run(seed)
+        if "pred" not in out or "seconds" not in out:
+            raise ValueError(f"row {row_id!r}: run(seed) must return 'pred' and 'seconds'.")
+        pred = as_scores(out["pred"], f"{row_id} predictions")
+        if len(pred) != len(human):
+            raise ValueError(
+                f"row {row_id!r} returned {len(pred)} predictions for {len(human)} test essays."
+            )
+        per_seed.append(aes_metrics(human, pred, MIN_SCORE, MAX_SCORE))
+        seconds.append(float(out["seconds"]))
+        if out.get("note"):
+            notes.append(str(out["note"]))
+        for key in ("n_train", "n_test"):
+            if key in out:
+                extra[key] = out[key]
+        if first_pred is None:
+            first_pred = pred
+        print(f"  {row_id} seed {seed}: QWK {per_seed[-1]['QWK']:.3f} ({seconds[-1]:.1f} s)", flush=True)
+    ci = bootstrap_ci(human, first_pred, "QWK", n=n_bootstrap, seed=0)
+
+    def stat(key: str) -> tuple[float, float]:
+        values = np.array([m[key] for m in per_seed], dtype=float)
+        return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+    qwk_mean, qwk_sd = stat("QWK")
+    acc_mean, acc_sd = stat("Acc")
+    smd_mean, smd_sd = stat("SMD")
+    note = "; ".join(dict.fromkeys([n for n in [exp.note, *notes] if n]))
+    return {
+        "id": row_id,
+        "section": exp.section,
+        "label": exp.label,
+        "original": "" if exp.original is None else f"{exp.original:.3f}",
+        "n_seeds": len(seeds),
+        "qwk_mean": f"{qwk_mean:.4f}",
+        "qwk_sd": f"{qwk_sd:.4f}",
+        "qwk_ci_low": f"{ci.low:.4f}",
+        "qwk_ci_high": f"{ci.high:.4f}",
+        "acc_mean": f"{acc_mean:.4f}",
+        "acc_sd": f"{acc_sd:.4f}",
+        "smd_mean": f"{smd_mean:.4f}",
+        "smd_sd": f"{smd_sd:.4f}",
+        "seconds_mean": f"{np.mean(seconds):.1f}",
+        "qwk_per_seed": " ".join(f"{m['QWK']:.4f}" for m in per_seed),
+        "n_train": extra.get("n_train", ""),
+        "n_test": extra.get("n_test", len(human)),
+        "machine": machine(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "note": note,
+    }
+
+
+FIELDS = [
+    "id", "section", "label", "original", "n_seeds", "qwk_mean", "qwk_sd", "qwk_ci_low",
+    "qwk_ci_high", "acc_mean", "acc_sd", "smd_mean", "smd_sd", "seconds_mean", "qwk_per_seed",
+    "n_train", "n_test", "machine", "date", "note",
+]
+
+
+def read_csv(path: Path = CSV_PATH) -> list[dict]:
+    """The stored rows (empty when the file does not exist yet)."""
+    if not path.is_file():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
+    """Replace rows with the same id, keep the others, order by registry then id."""
+    by_id = {r["id"]: r for r in old}
+    by_id.update({r["id"]: r for r in new})
+    order = {rid: i for i, rid in enumerate(EXPERIMENTS)}
+    return sorted(by_id.values(), key=lambda r: (order.get(r["id"], len(order)), r["id"]))
+
+
+def write_csv(rows: list[dict], path: Path = CSV_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: r.get(k, "") for k in FIELDS} for r in rows)
+
+
+def _pm(mean: str, sd: str, n: str) -> str:
+    if mean in ("", None):
+        return ""
+    if str(n) == "1":
+        return f"{float(mean):.3f}"
+    return f"{float(mean):.3f} ± {float(sd):.3f}"
+
+
+def render_markdown(rows: list[dict]) -> str:
+    """The table as Markdown, one section per ``section``."""
+    lines = [
+        "# ASAP-7 results (reference split, 314 test essays, target `rater1_domain1`)",
+        "",
+        f"Regenerate: `{COMMAND}` (`make results`); one row: `{COMMAND} --only ROW_ID`.",
+        "This file and `asap7.csv` are written by that command; do not edit them by hand.",
+        "",
+        "* Training uses the reference split's 1,255 training essays only; any choice "
+        "(dimensions, cutoffs, ensembles) is made on a dev split carved from them or by "
+        "cross-validation on them. The test set is scored once per seed.",
+        "* QWK, Acc (exact agreement) and SMD (machine minus human, pooled SD): mean ± SD "
+        "over seeds 0..n-1 (a single value when n = 1).",
+        "* QWK 95% CI: percentile bootstrap over test essays (1,000 resamples) of the "
+        "**seed-0** predictions.",
+        "* Seconds: fit + predict wall time per seed (mean), on the machine named in the row. "
+        "The CPU machine was shared with other jobs while measuring, so times are inflated.",
+        "* Original: the figure published by the original workshop (a single unseeded run).",
+        "",
+    ]
+    header = (
+        "| row | method | QWK | QWK 95% CI | original | Δ vs original | Acc | SMD | seconds "
+        "| seeds | machine | note |"
+    )
+    sections = list(dict.fromkeys([*SECTIONS, *[r["section"] for r in rows]]))
+    for section in sections:
+        part = [r for r in rows if r["section"] == section]
+        if not part:
+            continue
+        lines += [f"## {section}", "", header, "|" + "---|" * 12]
+        for r in part:
+            orig = r.get("original", "")
+            delta = ""
+            if orig not in ("", None) and r["id"] != "human":
+                delta = f"{float(r['qwk_mean']) - float(orig):+.3f}"
+            ci = f"{float(r['qwk_ci_low']):.3f}–{float(r['qwk_ci_high']):.3f}"
+            lines.append(
+                f"| `{r['id']}` | {r['label']} | {_pm(r['qwk_mean'], r['qwk_sd'], r['n_seeds'])} "
+                f"| {ci} | {orig} | {delta} | {_pm(r['acc_mean'], r['acc_sd'], r['n_seeds'])} "
+                f"| {_pm(r['smd_mean'], r['smd_sd'], r['n_seeds'])} | {float(r['seconds_mean']):.1f} "
+                f"| {r['n_seeds']} | {r['machine']} | {r.get('note', '')} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def select(only: list[str] | None) -> dict[str, Experiment]:
+    """The experiments whose id contains any of ``only`` (all when ``only`` is empty)."""
+    if not only:
+        return dict(EXPERIMENTS)
+    chosen = {k: v for k, v in EXPERIMENTS.items() if any(s in k for s in only)}
+    if not chosen:
+        raise ValueError(f"No row id contains {only}; rows are: {', '.join(EXPERIMENTS)}.")
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", metavar="SUBSTRING", help="run only rows whose id contains one")
+    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="seeds per row (default 5)")
+    parser.add_argument("--list", action="store_true", help="list the row ids and exit")
+    parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
+    parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    for note in load_extra_modules():
+        print(f"note: {note}")
+    if args.list:
+        for rid, exp in EXPERIMENTS.items():
+            print(f"{rid:24s} {exp.section} | {exp.label}")
+        return 0
+    chosen = select(args.only)
+    from course_utils.config import seed_everything
+
+    new_rows = []
+    total = time.perf_counter()
+    for rid, exp in chosen.items():
+        print(f"{rid}: {exp.label}", flush=True)
+        seed_everything(0)
+        new_rows.append(evaluate(rid, exp, args.seeds))
+    rows = merge_rows(read_csv(args.csv) if args.only else [], new_rows)
+    write_csv(rows, args.csv)
+    args.md.parent.mkdir(parents=True, exist_ok=True)
+    args.md.write_text(render_markdown(rows) + "\n")
+    print(f"Wrote {args.csv} and {args.md} ({time.perf_counter() - total:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

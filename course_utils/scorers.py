@@ -1,0 +1,407 @@
+"""Essay scorers as scikit-learn estimators: from word counts to embeddings.
+
+Every scorer learns from ``fit(texts, scores)`` and returns integer scores inside the
+training range from ``predict(texts)``; any integer score range works (0-12, 5-30, ...).
+``train``/``score`` are aliases in the original workshop's words::
+
+    from course_utils.scorers import TfidfScorer
+    scorer = TfidfScorer().train(train.essay, train.rater1_domain1)
+    predicted = scorer.score(test.essay)            # integer scores
+    scorer.score(test.essay, test.rater1_domain1)   # with true scores: their QWK
+
+The classifiers of the original workshop:
+
+* :class:`TfidfScorer` -- TF-IDF + logistic regression (class_weight balanced)
+* :class:`SvdScorer` -- TF-IDF -> truncated SVD -> logistic regression
+* :class:`FeatureScorer` -- the nine textstat features -> random forest
+* :class:`CombinedScorer` -- SVD + textstat features -> random forest
+* :class:`EmbeddingScorer` -- sentence embeddings -> logistic regression
+
+And going beyond it (scoring as regression, see :mod:`course_utils.regression`):
+
+* :class:`RegressionScorer` -- features + SVD + embeddings -> a regressor, mapped to
+  scores with :class:`~course_utils.regression.OptimizedCutoffs` fitted on
+  out-of-fold predictions of the training set (never the test set)
+* :class:`EnsembleScorer` -- the mean of several regressors' predictions, then cutoffs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+
+from course_utils.metrics import qwk
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+# --- input checks ---------------------------------------------------------------------
+def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
+    """Return ``texts`` as a list of strings; ``ValueError`` if empty or not strings."""
+    if isinstance(texts, str):
+        raise ValueError(f"{name} must be a list of texts, not a single string; wrap it in a list.")
+    texts = list(texts)
+    if not texts:
+        raise ValueError(f"{name} is empty: pass at least one essay.")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise ValueError(f"{name}[{i}] is {type(t).__name__}, not a string; drop or fill it.")
+    if all(not t.strip() for t in texts):
+        raise ValueError(f"every text in {name} is blank; pass the essays' text.")
+    return texts
+
+
+def check_scores(scores, n: int) -> np.ndarray:
+    """Integer scores of length ``n`` with at least two distinct values."""
+    y = np.asarray(scores, dtype=float) if not isinstance(scores, np.ndarray) else scores.astype(float)
+    if y.ndim != 1:
+        raise ValueError(f"scores must be one-dimensional, got shape {y.shape}.")
+    if len(y) != n:
+        raise ValueError(f"texts and scores differ in length ({n} vs {len(y)}).")
+    if np.isnan(y).any():
+        raise ValueError(f"scores contain {int(np.isnan(y).sum())} NaN value(s); drop those essays.")
+    if not np.all(y == np.round(y)):
+        raise ValueError("scores must be integers (score points such as 0-12).")
+    y = y.astype(int)
+    if len(np.unique(y)) < 2:
+        raise ValueError(
+            f"scores hold a single class ({y[0]}); a scorer needs at least two score points."
+        )
+    return y
+
+
+# --- feature transformers ---------------------------------------------------------------
+class TextstatTransformer(BaseEstimator):
+    """Texts -> the nine textstat features (:func:`course_utils.features.textstat_features`)."""
+
+    def fit(self, texts, y=None) -> TextstatTransformer:
+        return self
+
+    def transform(self, texts) -> np.ndarray:
+        from course_utils.features import textstat_features
+
+        return textstat_features(texts)
+
+
+class EmbeddingTransformer(BaseEstimator):
+    """Texts -> cached sentence embeddings (:func:`course_utils.embeddings.encode`)."""
+
+    def __init__(self, model_id: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 32):
+        self.model_id = model_id
+        self.batch_size = batch_size
+
+    def fit(self, texts, y=None) -> EmbeddingTransformer:
+        return self
+
+    def transform(self, texts) -> np.ndarray:
+        from course_utils.embeddings import encode
+
+        return encode(list(texts), model_id=_full_id(self.model_id), batch_size=self.batch_size)
+
+
+def _full_id(model_id: str) -> str:
+    return model_id if "/" in model_id else f"sentence-transformers/{model_id}"
+
+
+def _tfidf(**kw):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(**kw)
+
+
+def _svd_branch(dim: int, random_state: int | None):
+    from sklearn.decomposition import TruncatedSVD
+
+    return make_pipeline(_tfidf(), TruncatedSVD(n_components=dim, random_state=random_state))
+
+
+def _lr(random_state: int | None, C: float = 1.0):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(class_weight="balanced", max_iter=2000, C=C, random_state=random_state)
+
+
+def _rf(n_estimators: int, random_state: int | None):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=n_estimators, random_state=random_state, n_jobs=1)
+
+
+# --- the base class ----------------------------------------------------------------------
+class BaseScorer(BaseEstimator):
+    """Common checks and aliases; subclasses implement :meth:`_build` (a sklearn pipeline)."""
+
+    def _build(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def fit(self, texts, scores) -> BaseScorer:
+        """Learn from essays and their integer scores; returns ``self``."""
+        texts = check_texts(texts)
+        y = check_scores(scores, len(texts))
+        self.min_score_, self.max_score_ = int(y.min()), int(y.max())
+        self.classes_ = np.unique(y)
+        self.model_ = self._build()
+        self._fit_model(texts, y)
+        return self
+
+    def _fit_model(self, texts: list[str], y: np.ndarray) -> None:
+        self.model_.fit(texts, y)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(texts, scores).")
+
+    def predict(self, texts) -> np.ndarray:
+        """Integer scores for ``texts``, inside the training range."""
+        self._check_fitted()
+        pred = np.asarray(self.model_.predict(check_texts(texts)))
+        return np.clip(np.rint(pred), self.min_score_, self.max_score_).astype(int)
+
+    # aliases in the original workshop's words
+    def train(self, texts, scores) -> BaseScorer:
+        """Alias of :meth:`fit`."""
+        return self.fit(texts, scores)
+
+    def score(self, texts, scores=None):
+        """Predicted scores for ``texts``; with true ``scores`` given, their QWK instead.
+
+        The second form follows scikit-learn's ``score(X, y)`` convention, so grid
+        searches rank models by QWK by default.
+        """
+        pred = self.predict(texts)
+        if scores is None:
+            return pred
+        y = np.asarray(scores).astype(int)
+        lo, hi = min(self.min_score_, y.min()), max(self.max_score_, y.max())
+        return qwk(y, pred, lo, hi)
+
+
+class TfidfScorer(BaseScorer):
+    """TF-IDF word weights + logistic regression (class_weight balanced)."""
+
+    def __init__(self, C: float = 1.0, random_state: int | None = 42):
+        self.C = C
+        self.random_state = random_state
+
+    def _build(self):
+        return make_pipeline(_tfidf(), _lr(self.random_state, self.C))
+
+
+class SvdScorer(BaseScorer):
+    """TF-IDF -> truncated SVD with ``dim`` components -> logistic regression."""
+
+    def __init__(self, dim: int = 300, C: float = 1.0, random_state: int | None = 42):
+        self.dim = dim
+        self.C = C
+        self.random_state = random_state
+
+    def _build(self):
+        if int(self.dim) < 1:
+            raise ValueError(f"dim must be a positive integer, got {self.dim}.")
+        return make_pipeline(_svd_branch(int(self.dim), self.random_state), _lr(self.random_state, self.C))
+
+    def _fit_model(self, texts, y) -> None:
+        try:
+            self.model_.fit(texts, y)
+        except ValueError as exc:
+            if "n_components" in str(exc):
+                raise ValueError(
+                    f"dim={self.dim} is too large for {len(texts)} essays and their vocabulary; "
+                    "lower dim."
+                ) from exc
+            raise
+
+
+class FeatureScorer(BaseScorer):
+    """The nine textstat features -> random forest."""
+
+    def __init__(self, n_estimators: int = 100, random_state: int | None = 42):
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    def _build(self):
+        return make_pipeline(TextstatTransformer(), _rf(self.n_estimators, self.random_state))
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """The random forest's importances, in the order of ``features.FEATURE_NAMES``."""
+        self._check_fitted()
+        return self.model_[-1].feature_importances_
+
+
+class CombinedScorer(BaseScorer):
+    """``dim`` SVD components of TF-IDF + the nine textstat features -> random forest."""
+
+    def __init__(self, dim: int = 10, n_estimators: int = 100, random_state: int | None = 42):
+        self.dim = dim
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    def _build(self):
+        union = FeatureUnion(
+            [("svd", _svd_branch(int(self.dim), self.random_state)), ("textstat", TextstatTransformer())]
+        )
+        return Pipeline([("features", union), ("rf", _rf(self.n_estimators, self.random_state))])
+
+    def feature_names(self) -> list[str]:
+        """Names of the model's input columns (SVD components, then textstat features)."""
+        from course_utils.features import FEATURE_NAMES
+
+        return [f"svd_{i}" for i in range(int(self.dim))] + list(FEATURE_NAMES)
+
+
+class EmbeddingScorer(BaseScorer):
+    """Sentence embeddings (cached) -> logistic regression (class_weight balanced)."""
+
+    def __init__(
+        self, model_id: str = "all-MiniLM-L6-v2", C: float = 1.0, random_state: int | None = 42
+    ):
+        self.model_id = model_id
+        self.C = C
+        self.random_state = random_state
+
+    def _build(self):
+        return make_pipeline(EmbeddingTransformer(self.model_id), _lr(self.random_state, self.C))
+
+
+# --- beyond the original: regression + cutoffs ------------------------------------------
+def regression_features(
+    svd_dim: int = 100,
+    embeddings: bool = True,
+    model_id: str = "all-MiniLM-L6-v2",
+    random_state: int | None = 42,
+):
+    """Texts -> [SVD of TF-IDF, standardised textstat features, embeddings] (a FeatureUnion)."""
+    from sklearn.preprocessing import StandardScaler
+
+    parts = [
+        ("svd", _svd_branch(int(svd_dim), random_state)),
+        ("textstat", make_pipeline(TextstatTransformer(), StandardScaler())),
+    ]
+    if embeddings:
+        parts.append(("embeddings", EmbeddingTransformer(model_id)))
+    return FeatureUnion(parts)
+
+
+class RegressionScorer(BaseScorer):
+    """Regression on features + SVD + embeddings, then QWK-optimised cutoffs.
+
+    ``regressor`` is ``"ridge"`` (standardised features, ridge regression) or
+    ``"gbm"`` (histogram gradient boosting). The cutoffs that turn continuous
+    predictions into scores are fitted on ``cv``-fold out-of-fold predictions of the
+    *training* essays, so no dev or test essay is used for them.
+    """
+
+    def __init__(
+        self,
+        regressor: str = "ridge",
+        svd_dim: int = 100,
+        embeddings: bool = True,
+        model_id: str = "all-MiniLM-L6-v2",
+        alpha: float = 10.0,
+        cv: int = 5,
+        random_state: int | None = 42,
+    ):
+        self.regressor = regressor
+        self.svd_dim = svd_dim
+        self.embeddings = embeddings
+        self.model_id = model_id
+        self.alpha = alpha
+        self.cv = cv
+        self.random_state = random_state
+
+    def _build(self):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        from sklearn.linear_model import Ridge
+        from sklearn.preprocessing import StandardScaler
+
+        feats = regression_features(self.svd_dim, self.embeddings, self.model_id, self.random_state)
+        if self.regressor == "ridge":
+            return make_pipeline(feats, StandardScaler(), Ridge(alpha=self.alpha))
+        if self.regressor == "gbm":
+            gbm = HistGradientBoostingRegressor(
+                max_iter=300, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
+                random_state=self.random_state,
+            )
+            return make_pipeline(feats, gbm)
+        raise ValueError(f"regressor must be 'ridge' or 'gbm', got {self.regressor!r}.")
+
+    def _fit_model(self, texts, y) -> None:
+        from course_utils.regression import OptimizedCutoffs
+
+        oof = out_of_fold(self.model_, texts, y, self.cv, self.random_state)
+        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(oof, y)
+        self.oof_ = oof
+        self.model_.fit(texts, y)
+
+    def predict_continuous(self, texts) -> np.ndarray:
+        """The regressor's raw (continuous) predictions."""
+        self._check_fitted()
+        return np.asarray(self.model_.predict(check_texts(texts)), dtype=float)
+
+    def predict(self, texts) -> np.ndarray:
+        return self.cutoffs_.transform(self.predict_continuous(texts))
+
+
+class EnsembleScorer(BaseScorer):
+    """The mean of several regression scorers' continuous predictions, then cutoffs.
+
+    ``members`` is a list of :class:`RegressionScorer` (default: ridge and gradient
+    boosting). Cutoffs are fitted on the mean of the members' out-of-fold predictions.
+    """
+
+    def __init__(self, members: list | None = None, random_state: int | None = 42):
+        self.members = members
+        self.random_state = random_state
+
+    def _members(self) -> list[RegressionScorer]:
+        if self.members is not None:
+            if not self.members:
+                raise ValueError("members is empty: pass at least one RegressionScorer.")
+            return [clone(m).set_params(random_state=self.random_state) for m in self.members]
+        return [
+            RegressionScorer("ridge", random_state=self.random_state),
+            RegressionScorer("gbm", random_state=self.random_state),
+        ]
+
+    def _build(self):
+        return self._members()
+
+    def _fit_model(self, texts, y) -> None:
+        from course_utils.regression import OptimizedCutoffs
+
+        for m in self.model_:
+            m.fit(texts, y)
+        oof = np.mean([m.oof_ for m in self.model_], axis=0)
+        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(oof, y)
+
+    def predict_continuous(self, texts) -> np.ndarray:
+        self._check_fitted()
+        return np.mean([m.predict_continuous(texts) for m in self.model_], axis=0)
+
+    def predict(self, texts) -> np.ndarray:
+        return self.cutoffs_.transform(self.predict_continuous(texts))
+
+
+def out_of_fold(model, texts: list[str], y: np.ndarray, cv: int = 5, random_state: int | None = 42):
+    """Continuous out-of-fold predictions of ``model`` on the training data (K-fold)."""
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    if cv < 2:
+        raise ValueError(f"cv must be at least 2 folds, got {cv}.")
+    folds = KFold(n_splits=cv, shuffle=True, random_state=random_state)
+    return cross_val_predict(clone(model), np.asarray(texts, dtype=object), y, cv=folds).astype(float)
+
+
+SCORERS = {
+    "tfidf": TfidfScorer,
+    "svd": SvdScorer,
+    "features": FeatureScorer,
+    "combined": CombinedScorer,
+    "embedding": EmbeddingScorer,
+    "regression": RegressionScorer,
+    "ensemble": EnsembleScorer,
+}
