@@ -64,6 +64,9 @@ class Profile:
     # --- shared ---------------------------------------------------------------------
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     encode_batch_size: int = 32
+    # --- tokenization (notebook 10): essays embedded per truncation strategy --------
+    truncation_train_essays: int | None = None
+    truncation_dev_essays: int | None = None
 
     def as_dict(self) -> dict:
         """The profile as a plain dict (handy for logging next to results)."""
@@ -120,6 +123,7 @@ _FAST = replace(
     sa_epochs=1,
     sa_max_length=128,
     sa_questions=20,
+    truncation_train_essays=300,
 )
 
 _SMOKE = replace(
@@ -143,6 +147,8 @@ _SMOKE = replace(
     sa_epochs=1,
     sa_max_length=64,
     sa_questions=4,
+    truncation_train_essays=64,
+    truncation_dev_essays=64,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_FULL, _FAST, _SMOKE)}
