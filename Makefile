@@ -51,7 +51,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-offline.txt pyproje
 	touch $(STAMP)
 
 course: setup
-	@echo "Hub: $${HF_HUB_OFFLINE:+offline (HF_HUB_OFFLINE=1)}$${HF_HUB_OFFLINE:-online}; data: $${COURSE_DATA_DIR:-Hugging Face Hub}"
+	@echo "Hub: $$([ -n "$$HF_HUB_OFFLINE$$COURSE_OFFLINE" ] && echo 'offline (stand-in models)' || echo online); data: $${COURSE_DATA_DIR:-Hugging Face Hub}"
 	$(PY) -m course_utils.run_course $(NOTEBOOKS)
 
 test: setup test-unit test-notebooks

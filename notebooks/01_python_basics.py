@@ -1,0 +1,203 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Python basics
+#
+# Just enough Python to read and change every notebook in this course: variables and
+# types, lists and dictionaries, control flow, functions, classes, and importing and
+# installing packages. Examples use essays and scores, the material of the course.
+#
+# *Time: 30–45 minutes to work through; under a minute to run in every profile.*
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %%
+from course_utils import config
+
+profile = config.setup()
+
+# %% [markdown]
+# ## 1. Variables and types
+#
+# A variable is a name for a value. Python works out the type from the value.
+
+# %%
+essay = "Patience is when you wait without complaining."
+score = 8
+max_score = 12
+share = score / max_score
+is_passing = score >= 6
+
+print(type(essay).__name__, type(score).__name__, type(share).__name__, type(is_passing).__name__)
+print(f"Score {score}/{max_score} = {share:.0%}; passing: {is_passing}")
+
+# %% [markdown]
+# Strings have many useful methods. Counting words is the oldest essay feature there is:
+
+# %%
+words = essay.split()
+print(f"{len(words)} words; first word: {words[0]!r}; upper case: {essay.upper()[:8]}...")
+
+# %% [markdown]
+# ## 2. Lists and dictionaries
+#
+# A **list** keeps values in order; a **dictionary** maps keys to values.
+
+# %%
+scores = [8, 5, 11, 7, 9]
+scores.append(6)
+print(f"scores={scores}, n={len(scores)}, mean={sum(scores) / len(scores):.2f}, best={max(scores)}")
+print("first two:", scores[:2], "last:", scores[-1])
+
+rubric = {"ideas": 3, "organization": 2, "style": 2, "conventions": 1}
+rubric["style"] = 3
+print("traits:", list(rubric), "| total:", sum(rubric.values()))
+
+# %% [markdown]
+# ## 3. Control flow: `if`, `for`, comprehensions
+
+# %%
+for s in scores:
+    if s >= 10:
+        band = "high"
+    elif s >= 6:
+        band = "middle"
+    else:
+        band = "low"
+    print(s, band)
+
+high_scores = [s for s in scores if s >= 9]  # a list comprehension
+print("high:", high_scores)
+
+# %% [markdown]
+# ## 4. Functions
+#
+# A function packages a computation under a name, with a docstring saying what it does.
+# Good functions check their input and say clearly what is wrong.
+
+# %%
+def exact_agreement(rater1: list[int], rater2: list[int]) -> float:
+    """Share of essays on which two raters give the same score."""
+    if len(rater1) != len(rater2):
+        raise ValueError(f"Need the same number of scores, got {len(rater1)} and {len(rater2)}.")
+    same = sum(a == b for a, b in zip(rater1, rater2))
+    return same / len(rater1)
+
+
+print(f"Exact agreement: {exact_agreement([8, 5, 11, 7], [8, 6, 11, 6]):.2f}")
+try:
+    exact_agreement([1, 2], [1])
+except ValueError as err:
+    print("Error:", err)
+
+# %% [markdown]
+# ## 5. Classes and methods
+#
+# A class bundles data with the functions (methods) that use it. Every scorer in this
+# course is a class with the same two methods, `fit` and `predict`, as in scikit-learn.
+
+# %%
+class LengthScorer:
+    """Predicts a score from essay length alone: a baseline every model should beat."""
+
+    def __init__(self, words_per_point: float = 20.0):
+        self.words_per_point = words_per_point
+
+    def fit(self, essays: list[str], scores: list[int]) -> "LengthScorer":
+        lengths = [len(e.split()) for e in essays]
+        self.words_per_point = sum(lengths) / max(sum(scores), 1)
+        self.max_score_ = max(scores)
+        return self
+
+    def predict(self, essays: list[str]) -> list[int]:
+        return [min(round(len(e.split()) / self.words_per_point), self.max_score_) for e in essays]
+
+
+train_essays = ["short one", "a somewhat longer essay about waiting", "waiting " * 40]
+train_scores = [2, 6, 12]
+model = LengthScorer().fit(train_essays, train_scores)
+print(f"{model.words_per_point:.2f} words per point ->", model.predict(["I waited for the bus for an hour."]))
+
+# %% [markdown]
+# ## 6. Imports and installing packages
+#
+# Code others wrote comes in **packages**. `import` loads one; `pip install` adds one
+# (in a notebook: `%pip install package-name`). This course uses NumPy, pandas,
+# scikit-learn, PyTorch and Hugging Face libraries, plus its own small package:
+
+# %%
+import numpy as np
+
+import course_utils
+from course_utils.metrics import aes_metrics
+
+print("numpy", np.__version__, "| course_utils", course_utils.__version__)
+print(aes_metrics([8, 5, 11, 7], [8, 6, 11, 6]))
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: word statistics
+# Write a function `word_stats(text)` that returns a dictionary with the number of
+# words, the number of distinct words (ignoring case) and the average word length.
+
+# %% tags=["solution"]
+def word_stats(text: str) -> dict[str, float]:
+    words = text.split()
+    return {
+        "words": len(words),
+        "distinct": len({w.lower() for w in words}),
+        "mean_length": sum(len(w) for w in words) / len(words) if words else 0.0,
+    }
+
+
+print(word_stats("Patience is patience when patience is hard"))
+
+# %% [markdown]
+# ### Exercise 2: adjacent agreement
+# Two raters agree *adjacently* when their scores differ by at most one point. Write
+# `adjacent_agreement(rater1, rater2)` and check it on `[8, 5, 11, 7]` and `[9, 7, 11, 6]`
+# (the answer is 0.75).
+
+# %% tags=["solution"]
+def adjacent_agreement(rater1: list[int], rater2: list[int]) -> float:
+    if len(rater1) != len(rater2):
+        raise ValueError("Need the same number of scores from both raters.")
+    return sum(abs(a - b) <= 1 for a, b in zip(rater1, rater2)) / len(rater1)
+
+
+print(adjacent_agreement([8, 5, 11, 7], [9, 7, 11, 6]))
+
+# %% [markdown]
+# ### Exercise 3: a class of your own
+# Write a class `MeanScorer` with `fit(essays, scores)` that remembers the rounded mean
+# score and `predict(essays)` that returns it for every essay. Why is this a useful
+# baseline?
+
+# %% tags=["solution"]
+class MeanScorer:
+    def fit(self, essays: list[str], scores: list[int]) -> "MeanScorer":
+        self.mean_ = round(sum(scores) / len(scores))
+        return self
+
+    def predict(self, essays: list[str]) -> list[int]:
+        return [self.mean_ for _ in essays]
+
+
+print(MeanScorer().fit(train_essays, train_scores).predict(["any essay", "another"]))
+# A model that cannot beat "always predict the mean" has learnt nothing about the essays.

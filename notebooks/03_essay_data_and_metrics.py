@@ -1,0 +1,244 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Essay data and how to measure a scorer
+#
+# The essays: ASAP prompt 7 ("Patience"), 1,569 narratives by US grade-7 students,
+# each scored by two trained raters on a 0–12 scale (four traits, 0–3 each). We look at
+# the data, then build the agreement statistics of Williamson, Xi & Breyer (2012) from
+# their definitions, check them against scikit-learn, and measure the yardstick every
+# machine score is compared with: **how well two humans agree**.
+#
+# *Time: about 30 minutes to work through; under a minute to run in every profile.*
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %%
+from course_utils import config
+
+profile = config.setup()
+
+# %% [markdown]
+# ## 1. The essays
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from course_utils.data import load_asap, reference_split
+
+essays = load_asap(7)
+print(essays.shape)
+print(essays.drop(columns="essay").describe().round(2))
+
+# %%
+example = essays.iloc[0]
+print(f"Essay {example.essay_id}: rater 1 gave {example.rater1_domain1}, rater 2 gave {example.rater2_domain1}\n")
+print(example.essay[:600], "...")
+
+# %% [markdown]
+# Names, places and dates were replaced by tags such as `@PERSON1` or `@CAPS2` to
+# anonymise the essays. Models see these tags too (notebook 10 shows how a tokenizer
+# splits them).
+#
+# ## 2. Score distributions
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
+bins = np.arange(-0.5, 13.5)
+axes[0].hist(essays.rater1_domain1, bins=bins, rwidth=0.85)
+axes[0].set_title("rater 1 (our target)")
+axes[1].hist(essays.rater2_domain1, bins=bins, rwidth=0.85, color="tab:green")
+axes[1].set_title("rater 2")
+n_words = essays.essay.str.split().str.len()
+axes[2].scatter(n_words, essays.rater1_domain1, s=6, alpha=0.4)
+axes[2].set_title("length vs score")
+axes[2].set_xlabel("words")
+plt.tight_layout()
+plt.show()
+print(f"Correlation of essay length (words) with rater 1: {np.corrcoef(n_words, essays.rater1_domain1)[0, 1]:.3f}")
+
+# %% [markdown]
+# Length alone correlates strongly with the score: any model must beat that, and a
+# model that only counts words would be easy to game.
+#
+# ## 3. The reference split
+#
+# The original workshop split the essays with
+# `train_test_split(df, test_size=0.2, random_state=42)`. We keep exactly that split so
+# our results are comparable with its published table; `reference_split` does it.
+
+# %%
+train, test = reference_split(essays)
+print(f"train: {len(train)} essays, test: {len(test)} essays")
+h1, h2 = test.rater1_domain1.to_numpy(), test.rater2_domain1.to_numpy()
+
+# %% [markdown]
+# ## 4. The metrics, from their definitions
+#
+# **Exact agreement** is the share of essays with identical scores; **adjacent
+# agreement** allows a difference of one point.
+
+# %%
+exact = np.mean(h1 == h2)
+adjacent = np.mean(np.abs(h1 - h2) <= 1)
+print(f"exact agreement {exact:.4f}, adjacent agreement {adjacent:.4f}")
+
+# %% [markdown]
+# **Quadratic weighted kappa (QWK)** compares the observed table of score pairs $O$
+# with the table $E$ expected if the two raters were independent (same marginals),
+# penalising a disagreement by the squared distance between the scores:
+#
+# $$\kappa_w = 1 - \frac{\sum_{ij} w_{ij} O_{ij}}{\sum_{ij} w_{ij} E_{ij}}, \qquad
+#   w_{ij} = \frac{(i-j)^2}{(k-1)^2}$$
+#
+# where $i, j$ run over the $k$ score points of the scale (0–12 here, $k = 13$).
+
+# %%
+def qwk_by_hand(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> float:
+    k = hi - lo + 1
+    observed = np.zeros((k, k))
+    for x, y in zip(a, b):
+        observed[x - lo, y - lo] += 1
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    i, j = np.indices((k, k))
+    weights = (i - j) ** 2 / (k - 1) ** 2
+    return 1 - (weights * observed).sum() / (weights * expected).sum()
+
+
+from sklearn.metrics import cohen_kappa_score
+
+print(f"QWK by hand:      {qwk_by_hand(h1, h2, 0, 12):.10f}")
+print(f"QWK scikit-learn: {cohen_kappa_score(h1, h2, weights='quadratic', labels=list(range(13))):.10f}")
+
+# %% [markdown]
+# **A trap in scikit-learn.** `cohen_kappa_score` weights a disagreement by the
+# *positions* of the labels it sees, not by the score values. When a score point never
+# occurs, positions and values differ and the kappa changes. Pass the full score range
+# as `labels`. Here two raters never use the score 1:
+
+# %%
+a = np.array([0, 0, 2, 3, 3, 2, 0, 3])
+b = np.array([0, 2, 2, 3, 2, 3, 0, 3])
+print(f"by hand (values 0-3):          {qwk_by_hand(a, b, 0, 3):.4f}")
+print(f"sklearn with labels=range(4):  {cohen_kappa_score(a, b, weights='quadratic', labels=[0, 1, 2, 3]):.4f}")
+print(f"sklearn without labels:        {cohen_kappa_score(a, b, weights='quadratic'):.4f}  <- wrong scale")
+
+# %% [markdown]
+# **Standardised mean difference (SMD)** measures whether the machine scores higher or
+# lower than the human on average, in units of their pooled standard deviation:
+#
+# $$\text{SMD} = \frac{\bar{m} - \bar{h}}{\sqrt{(s_h^2 + s_m^2)/2}}$$
+#
+# Positive means the machine (here: rater 2) scores **higher**. *Note:* the original
+# workshop's text defines SMD this way, but its code computes human minus machine, the
+# opposite sign. We follow the text.
+
+# %%
+pooled = np.sqrt((h1.std() ** 2 + h2.std() ** 2) / 2)  # population SDs (ddof=0)
+smd_by_hand = (h2.mean() - h1.mean()) / pooled
+print(f"mean rater 1 {h1.mean():.3f}, mean rater 2 {h2.mean():.3f}, SMD {smd_by_hand:+.4f}")
+print(f"Pearson r {np.corrcoef(h1, h2)[0, 1]:.4f}")
+
+# %% [markdown]
+# ## 5. The course's implementation
+#
+# `course_utils.metrics.aes_metrics` computes all of them at once (QWK on score
+# values), and checks its input: unequal lengths, missing or non-integer scores raise a
+# clear error instead of a wrong number.
+
+# %%
+from course_utils.metrics import aes_metrics, bootstrap_ci, williamson_check
+
+human_human = aes_metrics(test.rater1_domain1, test.rater2_domain1)
+print({k: round(v, 4) for k, v in human_human.items()})
+assert abs(human_human["QWK"] - qwk_by_hand(h1, h2, 0, 12)) < 1e-12
+assert abs(human_human["SMD"] - smd_by_hand) < 1e-12
+
+try:
+    aes_metrics([3, 4, 5], [3.5, 4, 5])
+except ValueError as err:
+    print("Caught:", err)
+
+# %% [markdown]
+# The **human–human baseline** on the 314 test essays: a machine that agrees with rater
+# 1 as well as rater 2 does has reached human-level agreement.
+
+# %%
+print(f"Human-human on the test set: QWK {human_human['QWK']:.4f}, exact agreement {human_human['Acc']:.4f}")
+
+# %% [markdown]
+# ## 6. The Williamson et al. (2012) criteria
+#
+# ETS's guidelines for deploying an automated scorer ask, among other things, for
+# QWK ≥ 0.70 and r ≥ 0.70 with the human, a QWK at most 0.10 below the human–human
+# QWK, and |SMD| ≤ 0.15. As an illustration we treat rater 2 as the "machine" and
+# compare with rater 1 (the degradation row needs a second human score; here the
+# "machine" *is* that second human, so its degradation is 0 by construction).
+
+# %%
+williamson_check(test.rater1_domain1, test.rater2_domain1, human2=test.rater2_domain1)
+
+# %% [markdown]
+# ## 7. How sure are we? Bootstrap intervals
+#
+# 314 essays is not many. Resampling the essays with replacement and recomputing the
+# QWK each time shows how much the figure would move with another sample of essays.
+
+# %%
+for metric in ("QWK", "Acc", "SMD"):
+    ci = bootstrap_ci(test.rater1_domain1, test.rater2_domain1, metric=metric, n=profile.n_bootstrap, seed=0)
+    print(f"{metric}: {ci.estimate:.3f}  95% interval [{ci.low:.3f}, {ci.high:.3f}]  ({profile.n_bootstrap} resamples)")
+
+# %% [markdown]
+# Differences between models smaller than these intervals' width should be read
+# with care; later notebooks report intervals next to every figure.
+#
+# ## Exercises
+#
+# ### Exercise 1: the whole data set
+# Compute the human–human metrics on all 1,569 essays. Is the test set's QWK typical?
+
+# %% tags=["solution"]
+everyone = aes_metrics(essays.rater1_domain1, essays.rater2_domain1)
+print(f"All essays: QWK {everyone['QWK']:.4f}, exact {everyone['Acc']:.4f} vs test-set QWK {human_human['QWK']:.4f}")
+
+# %% [markdown]
+# ### Exercise 2: a length-only "machine"
+# Predict rater 1's score from essay length alone: fit `numpy.polyfit(words, score, 1)`
+# on the **training** essays, round and clip the predictions to 0–12 on the test essays,
+# and run `aes_metrics` and `williamson_check`. Does length alone pass any criterion?
+
+# %% tags=["solution"]
+train_words = train.essay.str.split().str.len()
+slope, intercept = np.polyfit(train_words, train.rater1_domain1, 1)
+length_pred = np.clip(np.round(slope * test.essay.str.split().str.len() + intercept), 0, 12).astype(int)
+print({k: round(v, 3) for k, v in aes_metrics(test.rater1_domain1, length_pred).items()})
+williamson_check(test.rater1_domain1, length_pred, human2=test.rater2_domain1)
+
+# %% [markdown]
+# ### Exercise 3: the sign of SMD
+# Swap the arguments of `aes_metrics` (rater 2 as human, rater 1 as machine). Which
+# metrics change, and how?
+
+# %% tags=["solution"]
+swapped = aes_metrics(test.rater2_domain1, test.rater1_domain1)
+for key in ("QWK", "Acc", "Adj", "SMD", "r"):
+    print(f"{key}: {human_human[key]:+.4f} -> {swapped[key]:+.4f}")
+# Only SMD changes: it flips sign. QWK, agreement and r are symmetric.
