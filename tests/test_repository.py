@@ -96,3 +96,19 @@ def test_readme_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     for source in NOTEBOOKS:
         assert f"notebooks/{source.stem}.ipynb" in readme, f"README lacks {source.stem}"
+
+
+def test_pyproject_dependencies_match_requirements():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = _names(project["dependencies"]) - {"torch"}
+    reqs = _names((ROOT / "requirements.txt").read_text().splitlines())
+    assert deps == reqs, "pyproject.toml's dependencies and requirements.txt differ"
+
+
+def test_readme_notebook_table_is_current():
+    from course_utils import readme
+
+    current = (ROOT / "README.md").read_text()
+    assert readme.render(current) == current, "run `python -m course_utils.readme`"

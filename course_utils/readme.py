@@ -1,0 +1,85 @@
+"""Regenerate the README's table of notebooks (``python -m course_utils.readme``).
+
+Titles come from each notebook's first heading, times from ``results/notebook_times.csv``
+(written by ``make course``), so the table never drifts from the notebooks. A test
+checks that the committed README matches what this module writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+TIMES = ROOT / "results" / "notebook_times.csv"
+REPO_SLUG = "ai-scoring-course/ai-scoring-in-python"
+START, END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+
+
+def notebook_title(source: Path) -> str:
+    """The first Markdown heading of a jupytext source, without '# NN ·'."""
+    for line in source.read_text().splitlines():
+        match = re.match(r"#\s+#\s+(?:\d+\s*·\s*)?(.+)", line)
+        if match:
+            return match.group(1).strip()
+    return source.stem
+
+
+def measured_times() -> dict[tuple[str, str], str]:
+    """(notebook, profile) -> '12 s' for notebooks that ran ok."""
+    if not TIMES.is_file():
+        return {}
+    with TIMES.open() as f:
+        return {
+            (r["notebook"], r["profile"]): f"{float(r['seconds']):.0f} s"
+            for r in csv.DictReader(f)
+            if r["status"] == "ok"
+        }
+
+
+def table() -> str:
+    """The Markdown table of notebooks."""
+    times = measured_times()
+    rows = [
+        "| # | notebook | Colab | smoke (CI, 2 CPU cores) | fast (2 CPU cores) | full (GPU) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        stem = source.stem
+        url = f"https://colab.research.google.com/github/{REPO_SLUG}/blob/main/notebooks/{stem}.ipynb"
+        badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+        cells = [times.get((stem, p), "not measured") for p in ("smoke", "fast")]
+        full = times.get((stem, "full"), "not measured here")
+        rows.append(
+            f"| {stem[:2]} | [{notebook_title(source)}](notebooks/{stem}.ipynb) | {badge} | "
+            f"{cells[0]} | {cells[1]} | {full} |"
+        )
+    return "\n".join(rows)
+
+
+def render(text: str) -> str:
+    """``text`` with the part between the markers replaced by the current table."""
+    if START not in text or END not in text:
+        raise ValueError(f"README.md lacks the markers {START} / {END}.")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{table()}\n{END}{tail}"
+
+
+def main() -> int:
+    new = render(README.read_text())
+    if "--check" in sys.argv:
+        if new != README.read_text():
+            print("README.md's notebook table is out of date: run `python -m course_utils.readme`.")
+            return 1
+        return 0
+    README.write_text(new)
+    print(f"Updated the notebook table in {README.relative_to(ROOT)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
