@@ -38,6 +38,8 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make results    regenerate results/*.md tables"
 	@echo "make sync       regenerate the .ipynb files from their .py sources (jupytext)"
+	@echo "make slides     build the reveal.js decks into build/slides/ (offline; open from disk)"
+	@echo "make exercises  learner copies of the notebooks, solutions removed, in build/exercises/"
 
 setup: $(STAMP)
 
@@ -71,6 +73,22 @@ results: setup
 
 sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py
+
+# Slides: reveal.js and MathJax come from npm into build/npm/ (git-ignored), copied next
+# to the decks. `make chromium` installs Debian's Chromium for tests/test_slides.py.
+slides: setup
+	$(PY) -m course_utils.slides
+
+exercises: setup
+	$(PY) -m course_utils.exercises
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q --no-install-recommends chromium; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (tests/test_slides.py needs it)"; fi
+
+test-unit: chromium
 
 lint: setup
 	$(PY) -m ruff check course_utils tests notebooks/*.py

@@ -1,0 +1,93 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # AI Scoring in Python · 5. Generative models
+#
+# Notebooks 14-16: hosted APIs, prompting, LoRA
+#
+# * hosted models (Groq, Cerebras free tiers) and local generation
+# * rubric, few-shot and chain-of-thought prompts
+# * LoRA: fine-tuning a generative model to write the score
+
+# %% tags=["remove-cell"]
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from course_utils.data import DataNotFoundError, data_dir
+from course_utils.slides import plot_results, show_results
+
+plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## API keys, safely
+#
+# * Colab: the 🔑 *Secrets* panel, then **grant the notebook access** to the secret
+# * elsewhere: an environment variable (`GROQ_API_KEY`, `CEREBRAS_API_KEY`)
+# * otherwise the notebook asks with a hidden prompt
+#
+# Keys are never printed, logged or saved. Free tiers are rate-limited: the profiles
+# score only `llm_eval_essays` essays by prompting.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The rubric goes into the prompt
+#
+# ASAP-7 is scored on four traits, 0-3 each (ideas, organisation, style, conventions):
+
+# %% tags=["hide-input"]
+try:
+    folder = data_dir()
+    rubric = pd.read_csv(folder / "asap7" / "rubric.csv") if folder else None
+except DataNotFoundError:
+    rubric = None
+if rubric is None:
+    print("The rubric is in the offline data copy (COURSE_DATA_DIR/asap7/rubric.csv); "
+          "not available here.")
+else:
+    print(f"{len(rubric)} rows; columns: {', '.join(rubric.columns)}")
+    print(rubric.iloc[0].to_string()[:600])
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## LoRA: train a few parameters
+#
+# Freeze $W \in \mathbb{R}^{d \times d}$ and learn $W + BA$ with $B \in \mathbb{R}^{d
+# \times r}$, $A \in \mathbb{R}^{r \times d}$: $2dr$ trainable numbers instead of
+# $d^2$.
+
+# %% tags=["hide-input"]
+ranks = np.array([1, 2, 4, 8, 16, 32, 64])
+fig, ax = plt.subplots()
+for d in (576, 1024, 2048):
+    ax.plot(ranks, 2 * d * ranks / d**2, "o-", label=f"d = {d}")
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xlabel("LoRA rank r")
+ax.set_ylabel("trainable fraction of one d × d matrix")
+ax.legend()
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Results on the test set
+
+# %% tags=["hide-input"]
+plot_results("asap7", sections=["reference", "generative", "llm", "prompt", "lora"])
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Results table
+
+# %% tags=["hide-input"]
+show_results("asap7", sections=["reference", "generative", "llm", "prompt", "lora"])
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Your turn
+#
+# Notebooks `14`-`16` end with exercises. Without an API key the hosted-model cells
+# say so and the notebook goes on with a local model.

@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # AI Scoring in Python · 6. Short answers
+#
+# Notebooks 17-19: the Beetle corpus (SemEval-2013 Task 7)
+#
+# * a student answer, a reference answer, a label
+# * a fine-tuned cross-encoder (17)
+# * the millisecond few-shot grader (18) and meta-learning (19)
+
+# %% tags=["remove-cell"]
+import matplotlib.pyplot as plt
+
+from course_utils.data import DataNotFoundError, load_short_answers
+from course_utils.slides import show_results
+
+plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
+try:
+    beetle = load_short_answers("beetle")
+except DataNotFoundError as exc:
+    beetle = None
+    why = str(exc)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## One question, many answers
+
+# %% tags=["hide-input"]
+if beetle is None:
+    print(f"Data not available here: {why}")
+else:
+    print(f"{len(beetle)} answers to {beetle.question_id.nunique()} questions")
+    row = beetle.iloc[0]
+    for key in ("question", "reference_answer", "student_answer"):
+        if key in beetle.columns:
+            print(f"{key}: {row[key]}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Labels by split
+
+# %% tags=["hide-input"]
+if beetle is not None:
+    label = "label_3way"
+    counts = beetle.groupby(["split", label]).size().unstack(fill_value=0)
+    counts.plot.barh(stacked=True, figsize=(8, 3.5))
+    plt.xlabel("answers")
+    plt.ylabel("")
+    plt.tight_layout()
+    plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Two ways to grade
+#
+# * **cross-encoder**: read reference and student answer together, classify
+#   (`[CLS] reference [SEP] answer [SEP]`)
+# * **few-shot grader**: embed answers once; grade a new answer by its similarity to a
+#   few graded answers of the same question: milliseconds, no training per question
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Results
+
+# %% tags=["hide-input"]
+show_results("beetle")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Your turn
+#
+# Notebooks `17`-`19` end with exercises; each solution is hidden under
+# **Solution (double-click to reveal)**.
