@@ -31,7 +31,6 @@ access so that ``import course_utils.finetune`` stays fast.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import inspect
 import json
