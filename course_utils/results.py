@@ -59,7 +59,7 @@ COMMAND = "python -m course_utils.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = []
+EXTRA_MODULES: list[str] = ["course_utils.finetune"]
 
 SECTIONS = (
     "Reference",
@@ -184,6 +184,11 @@ def load_extra_modules() -> list[str]:
             if exc.name != name:
                 raise
             notes.append(f"{name} not found: its rows were skipped")
+    # Run as ``python -m course_utils.results`` this file is ``__main__``, a module apart
+    # from ``course_utils.results`` where those modules' ``register`` calls put their rows.
+    if __name__ == "__main__":
+        for rid, exp in importlib.import_module("course_utils.results").EXPERIMENTS.items():
+            EXPERIMENTS.setdefault(rid, exp)
     return notes
 
 
