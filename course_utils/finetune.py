@@ -739,3 +739,131 @@ def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
     np.savez(path, **{**run, "history": json.dumps(run["history"])})
     _RUNS[key] = run
     return run
+
+
+def classical_run(seed: int) -> dict[str, Any]:
+    """The classical ensemble member, trained on the same train part as the fine-tuned model.
+
+    Uses :class:`course_utils.scorers.RegressionScorer` (ridge on SVD + textstat +
+    MiniLM-embedding features) when that module is available, else the TF-IDF ridge of
+    :func:`classical_member`. Returns continuous dev and test predictions and seconds.
+    """
+    from course_utils.data import load_asap, train_dev_test_split
+
+    key = ("classical", seed)
+    if key in _RUNS:
+        return _RUNS[key]
+    train, dev, test = train_dev_test_split(load_asap(7))
+    start = time.perf_counter()
+    try:
+        from course_utils.scorers import RegressionScorer
+    except ImportError:  # the classical module is optional here
+        model, name = classical_member(train.essay, train.rater1_domain1, seed), "TF-IDF ridge"
+    else:
+        model = RegressionScorer("ridge", random_state=seed)
+        model.fit(train.essay.tolist(), train.rater1_domain1.to_numpy())
+        model, name = _Continuous(model), "RegressionScorer(ridge)"
+    run = {"dev_cont": np.asarray(model.predict(dev.essay.tolist()), dtype=float),
+           "test_cont": np.asarray(model.predict(test.essay.tolist()), dtype=float),
+           "seconds": time.perf_counter() - start, "name": name}
+    _RUNS[key] = run
+    return run
+
+
+class _Continuous:
+    """Adapter: ``predict`` returns a course scorer's ``predict_continuous``."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+
+    def predict(self, texts):
+        return self.scorer.predict_continuous(texts)
+
+
+def _dev_scores() -> np.ndarray:
+    from course_utils.data import load_asap, train_dev_test_split
+
+    return train_dev_test_split(load_asap(7))[1].rater1_domain1.to_numpy()
+
+
+def _with_cutoffs(dev_cont, test_cont) -> np.ndarray:
+    cut = OptimizedCutoffs(0, 12).fit(dev_cont, _dev_scores())
+    return cut.transform(test_cont)
+
+
+def results_experiments() -> dict[str, Any]:
+    """The rows this module adds to ``results/asap7.md`` (row id -> ``run(seed)``).
+
+    One fine-tuning run per mode and seed serves the plain, cutoff and ensemble rows
+    (see :func:`fine_tune_run`); "seconds" of the derived rows add their own extra time.
+    """
+    def plain(mode):
+        def run(seed):
+            r = fine_tune_run(mode, seed)
+            return {"pred": r["test_pred"], "seconds": r["seconds"], "n_train": _N_TRAIN,
+                    "note": f"{r['device']}; best epoch {_best_epoch(r)}"}
+        return run
+
+    def cutoffs(mode):
+        def run(seed):
+            r = fine_tune_run(mode, seed)
+            t = time.perf_counter()
+            pred = _with_cutoffs(r["dev_cont"], r["test_cont"])
+            return {"pred": pred, "seconds": r["seconds"] + time.perf_counter() - t,
+                    "n_train": _N_TRAIN, "note": f"{r['device']}"}
+        return run
+
+    def classical(seed):
+        c = classical_run(seed)
+        t = time.perf_counter()
+        pred = _with_cutoffs(c["dev_cont"], c["test_cont"])
+        return {"pred": pred, "seconds": c["seconds"] + time.perf_counter() - t,
+                "n_train": _N_TRAIN, "note": c["name"]}
+
+    def ensemble(seed):
+        r, c = fine_tune_run("regression", seed), classical_run(seed)
+        t = time.perf_counter()
+        w, _ = choose_ensemble_weight([r["dev_cont"], c["dev_cont"]], _dev_scores(), 0, 12)
+        pred = _with_cutoffs(w * r["dev_cont"] + (1 - w) * c["dev_cont"],
+                             w * r["test_cont"] + (1 - w) * c["test_cont"])
+        return {"pred": pred, "seconds": r["seconds"] + c["seconds"] + time.perf_counter() - t,
+                "n_train": _N_TRAIN, "note": f"weight of the fine-tuned model {w:.2f} (chosen on dev)"}
+
+    return {"finetune_clf": plain("classification"), "finetune_clf_cutoffs": cutoffs("classification"),
+            "finetune_reg": plain("regression"), "finetune_reg_cutoffs": cutoffs("regression"),
+            "finetune_classical_member": classical, "finetune_ensemble": ensemble}
+
+
+_N_TRAIN = 1067  # the reference training part (1,255) minus the 15% dev set (188)
+
+
+def _best_epoch(run: dict) -> int:
+    history = run["history"]
+    return 1 + int(np.argmax([h["dev_QWK"] for h in history]))
+
+
+_SECTION = "Fine-tuning (CPU; MiniLM-L6 stand-in for ELECTRA-small)"
+_SETTINGS_NOTE = (f"max_length {RESULTS_SETTINGS['max_length']}, {RESULTS_SETTINGS['epochs']} epoch(s), "
+                  f"batch {RESULTS_SETTINGS['batch_size']}, lr {RESULTS_SETTINGS['lr']:g}; "
+                  "ELECTRA-small itself: not measured here (no Hub access)")
+_LABELS = {
+    "finetune_clf": ("Fine-tuned MiniLM-L6, classification (argmax)", _SETTINGS_NOTE),
+    "finetune_clf_cutoffs": ("Fine-tuned MiniLM-L6, classification, expected score + cutoffs on dev", ""),
+    "finetune_reg": ("Fine-tuned MiniLM-L6, regression (sigmoid + MSE on mu), mu_inv", _SETTINGS_NOTE),
+    "finetune_reg_cutoffs": ("Fine-tuned MiniLM-L6, regression + cutoffs on dev", ""),
+    "finetune_classical_member": ("Classical member: ridge regression + cutoffs on dev", ""),
+    "finetune_ensemble": ("Ensemble: fine-tuned regression + classical ridge, weight and cutoffs on dev", ""),
+}
+
+
+def _register_results() -> None:
+    try:
+        from course_utils.results import register
+    except ImportError:  # the results module is optional for notebooks
+        return
+    for row_id, run in results_experiments().items():
+        label, note = _LABELS[row_id]
+        register(row_id, _SECTION, label, original=None, seeds=1, note=note)(run)
+
+
+_register_results()
