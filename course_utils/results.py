@@ -59,7 +59,7 @@ COMMAND = "python -m course_utils.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = ["course_utils.finetune"]
+EXTRA_MODULES: list[str] = ["course_utils.finetune", "course_utils.generative"]
 
 SECTIONS = (
     "Reference",
@@ -206,11 +206,13 @@ def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BO
         if "pred" not in out or "seconds" not in out:
             raise ValueError(f"row {row_id!r}: run(seed) must return 'pred' and 'seconds'.")
         pred = as_scores(out["pred"], f"{row_id} predictions")
-        if len(pred) != len(human):
+        # slow rows (LLMs) may score a fixed subset of the test set: "test_index" = positions
+        h = human[np.asarray(out["test_index"], dtype=int)] if "test_index" in out else human
+        if len(pred) != len(h):
             raise ValueError(
-                f"row {row_id!r} returned {len(pred)} predictions for {len(human)} test essays."
+                f"row {row_id!r} returned {len(pred)} predictions for {len(h)} test essays."
             )
-        per_seed.append(aes_metrics(human, pred, MIN_SCORE, MAX_SCORE))
+        per_seed.append(aes_metrics(h, pred, MIN_SCORE, MAX_SCORE))
         seconds.append(float(out["seconds"]))
         if out.get("note"):
             notes.append(str(out["note"]))
@@ -218,9 +220,9 @@ def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BO
             if key in out:
                 extra[key] = out[key]
         if first_pred is None:
-            first_pred = pred
+            first_pred, first_human = pred, h
         print(f"  {row_id} seed {seed}: QWK {per_seed[-1]['QWK']:.3f} ({seconds[-1]:.1f} s)", flush=True)
-    ci = bootstrap_ci(human, first_pred, "QWK", n=n_bootstrap, seed=0)
+    ci = bootstrap_ci(first_human, first_pred, "QWK", n=n_bootstrap, seed=0)
 
     def stat(key: str) -> tuple[float, float]:
         values = np.array([m[key] for m in per_seed], dtype=float)

@@ -1,0 +1,107 @@
+"""course_utils.generative: template, SFT data (train only), LoRA targets, a tiny fit/predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import generative as gen
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny random Llama model with the SmolLM2 tokenizer (a few MB, loads in a second)."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from course_utils.models import ModelNotAvailableError, smollm_path
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(smollm_path())
+    except ModelNotAvailableError as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(str(exc))
+    import torch
+
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
+    )
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+def test_template_and_answer():
+    messages = gen.build_messages("My essay.", 0, 12)
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert "0 to 12" in messages[1]["content"] and "My essay." in messages[1]["content"]
+    assert gen.answer(7) == "**Score**: 7"
+    assert "<essay>" in gen.build_messages("x", delimit=True)[1]["content"]
+
+
+def test_no_test_essay_reaches_the_sft_dataset(asap7):
+    essays, scores, test_essays = gen.training_data()
+    data = gen.sft_dataset(essays, scores, exclude=test_essays)
+    assert len(data) == 1255
+    prompts = {row["prompt"][1]["content"] for row in data}
+    assert not any(any(t.strip() in p for p in prompts) for t in test_essays[:314])
+    # the guard itself fires when a test essay sneaks in
+    with pytest.raises(ValueError, match="training split only"):
+        gen.sft_dataset(essays[:5] + [test_essays[0]], list(scores[:5]) + [3], exclude=test_essays)
+    # and the subset used for LoRA is drawn from the training part
+    sub, _, _ = gen.training_data(n=50, seed=1)
+    assert set(sub) <= set(essays)
+
+
+def test_sft_dataset_rejects_bad_input():
+    with pytest.raises(ValueError, match="as many scores"):
+        gen.sft_dataset(["a", "b"], [1])
+    with pytest.raises(ValueError, match="0..12"):
+        gen.sft_dataset(["a"], [13])
+
+
+@pytest.mark.slow
+def test_lora_targets_exist_in_the_architecture(tiny_model_dir):
+    from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel
+
+    llama = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    cfg = gen.lora_config(llama)
+    assert set(cfg.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=100))
+    assert set(gen.lora_config(gpt2).target_modules) == {"c_attn", "c_proj", "c_fc"}
+    assert "lm_head" not in gen.linear_module_names(llama)
+    with pytest.raises(ValueError, match="not linear layers"):
+        gen.lora_config(llama, targets=["c_attn"])
+
+
+@pytest.mark.slow
+def test_tiny_lora_fit_predict(tiny_model_dir):
+    essays = [f"Essay number {i} about being patient while waiting for a bus." for i in range(8)]
+    scores = np.array([2, 4, 6, 8, 10, 12, 3, 7])
+    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
+                                  epochs=1, learning_rate=1e-3)
+    before = scorer.predict_proba(essays[:2])
+    scorer.fit(essays, scores, exclude=["An essay from the test set."])
+    assert scorer.log_history_ and np.isfinite(scorer.log_history_[-1]["loss"])
+    probs = scorer.predict_proba(essays)
+    assert probs.shape == (8, 13) and np.allclose(probs.sum(1), 1)
+    assert not np.allclose(probs[:2], before)  # the adapters changed the answer distribution
+    pred = scorer.predict(essays)
+    assert pred.dtype.kind == "i" and ((pred >= 0) & (pred <= 12)).all()
+    exp = gen.GenerativeScorer(tiny_model_dir, max_length=128, decision="expected")
+    exp.model_, exp.tokenizer_ = scorer.model_, scorer.tokenizer_
+    assert ((exp.predict(essays) >= 0) & (exp.predict(essays) <= 12)).all()
+    assert np.all(scorer.valid_mass_ > 0) and np.all(scorer.valid_mass_ <= 1 + 1e-6)
+
+
+@pytest.mark.slow
+def test_multi_token_scores_use_full_answers(tiny_model_dir):
+    """'12' is two tokens ('1', '2') for SmolLM2: its probability must not equal P('1')."""
+    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128)
+    scorer._load()
+    ll = scorer._log_likelihoods("A short essay.")
+    assert ll.shape == (13,) and np.all(np.isfinite(ll)) and np.all(ll < 0)
+    assert len({round(v, 6) for v in ll[[1, 10, 11, 12]]}) == 4
