@@ -1,7 +1,7 @@
 """Exercises: check them, hide their solutions, and write learner copies (``make exercises``).
 
-    python -m course_utils.exercises                 # check, then learner copies in build/exercises/
-    python -m course_utils.exercises --check         # only check every notebook from 01 on
+    python -m course_utils.exercises                 # learner copies in build/exercises/ (+ warnings)
+    python -m course_utils.exercises --check         # only check every notebook from 01 on; exit 1 on problems
     python -m course_utils.exercises --hide notebooks/04_bag_of_words.py   # fold solutions
 
 The convention (CONTRIBUTING.md): every notebook from 01 on ends with a Markdown
@@ -248,14 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         problems += check_notebook(nbformat.read(path, as_version=4), path.stem)
     for problem in problems:
-        print(f"  {problem}")
+        print(f"  {'problem' if args.check else 'warning'}: {problem}")
     print(f"Checked {len(paths)} notebook(s) from 01 on: {len(problems)} problem(s).")
     if args.check:
         return 1 if problems else 0
     written = write_learner_copies(paths, args.out)
     shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
     print(f"Wrote {len(written)} learner cop{'y' if len(written) == 1 else 'ies'} to {shown}/")
-    return 1 if problems else 0
+    return 0
 
 
 if __name__ == "__main__":
