@@ -234,8 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for source in args.hide:
                 n = hide_solutions_in_source(source)
-                sync_ipynb(source)
-                print(f"{source}: {n} solution cell(s) folded; {source.with_suffix('.ipynb').name} re-written")
+                if n:
+                    sync_ipynb(source)
+                print(f"{source}: {n} solution cell(s) folded"
+                      + (f"; {source.with_suffix('.ipynb').name} re-written" if n else ""))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -87,7 +87,7 @@ def _select(table, sections: list[str] | None, columns: dict[str, str] | list[st
         wanted = [s.lower() for s in sections]
         table = table[table["section"].astype(str).str.lower().map(
             lambda s: any(w in s for w in wanted))]
-    if columns:
+    if columns:  # None or [] keeps every column
         names = columns if isinstance(columns, dict) else {c: c for c in columns}
         keep = [c for c in names if c in table.columns]
         if keep:
@@ -95,61 +95,65 @@ def _select(table, sections: list[str] | None, columns: dict[str, str] | list[st
     return table
 
 
-def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
-                 sections: list[str] | None = None, digits: int = 3):
-    """Display a committed results table on a slide, or say it is "not measured yet".
+def select_results(name: str, sections: list[str] | None = None,
+                   columns: dict[str, str] | list[str] | None = None):
+    """The rows and columns of ``results/<name>.csv`` a slide shows, or ``None`` if none.
 
     ``sections`` keeps rows whose ``section`` contains one of these words
     (case-insensitive); ``columns`` keeps (and, given a dict, renames) those columns that
-    exist. For ``asap7`` the default columns are :data:`ASAP_COLUMNS`. Numbers are
-    rounded to ``digits`` for display; nothing is typed by hand.
+    exist. For ``asap7`` the default columns are :data:`ASAP_COLUMNS`.
     """
-    from IPython.display import Markdown, display
-
     table = results_table(name)
     if table is None:
-        display(Markdown(
-            f"*Not measured yet: `results/{name}.csv` does not exist. "
-            "Run `make results` and rebuild the slides (`make slides`).*"
-        ))
         return None
     if columns is None and name == "asap7":
         columns = ASAP_COLUMNS
     table = _select(table, sections, columns)
-    if table.empty:
-        display(Markdown(f"*Not measured yet: `results/{name}.csv` has no rows for "
-                         f"{sections}. Run `make results`.*"))
-        return None
+    return None if table.empty else table
+
+
+def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
+                 sections: list[str] | None = None, digits: int = 3) -> None:
+    """Display a committed results table on a slide, or say it is "not measured yet".
+
+    See :func:`select_results` for ``sections`` and ``columns``. Numbers are rounded to
+    ``digits`` for display; nothing is typed by hand.
+    """
+    from IPython.display import Markdown, display
+
+    table = select_results(name, sections, columns)
+    if table is None:
+        where = f" rows for {sections} in" if sections else ""
+        display(Markdown(f"*Not measured yet: no{where} `results/{name}.csv`. "
+                         "Run `make results` and rebuild the slides (`make slides`).*"))
+        return
     display(table.style.hide(axis="index").format(precision=digits, na_rep=""))
     display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv` "
                      "(written by `make results`).</span>"))
-    return table
 
 
-def plot_results(name: str = "asap7", sections: list[str] | None = None):
+def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None:
     """Bar chart of QWK with its bootstrap CI from ``results/<name>.csv`` (or a note)."""
     import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
-    table = results_table(name)
+    table = select_results(name, sections, columns=[])
     needed = {"label", "qwk_mean", "qwk_ci_low", "qwk_ci_high"}
-    if table is not None:
-        table = _select(table, sections, None)
-    if table is None or table.empty or not needed <= set(table.columns):
-        display(Markdown(f"*Not measured yet: no rows in `results/{name}.csv`"
-                         + (f" for {sections}" if sections else "") + ". Run `make results`.*"))
-        return None
+    if table is None or not needed <= set(table.columns):
+        where = f" rows for {sections} in" if sections else ""
+        display(Markdown(f"*Not measured yet: no{where} `results/{name}.csv`. "
+                         "Run `make results`.*"))
+        return
     table = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.2))
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(table) + 1.3))
     err = [table.qwk_mean - table.qwk_ci_low, table.qwk_ci_high - table.qwk_mean]
     ax.barh(table.label, table.qwk_mean, xerr=err, color="#4C72B0", capsize=3)
-    ax.axvline(0.70, color="k", ls="--", lw=1, label="Williamson: QWK ≥ 0.70")
-    ax.set_xlabel("QWK on the 314 test essays (95% bootstrap CI)")
+    ax.axvline(0.70, color="k", ls="--", lw=1, label="Williamson:\nQWK ≥ 0.70")
+    ax.set_xlabel(f"QWK on the test set (95% bootstrap CI); source: results/{name}.csv")
     ax.set_xlim(0, 1)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     plt.show()
-    return table
 
 
 # --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 
 # %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
+import numpy as np
 
 from course_utils.data import DataNotFoundError, load_asap, reference_split
 from course_utils.metrics import aes_metrics
@@ -43,17 +44,25 @@ else:
     print(asap.essay.iloc[0][:400], "...")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## How the raters score
+# ## How the raters score, and what length tells
 
 # %% tags=["hide-input"]
 if asap is not None:
-    fig, ax = plt.subplots()
-    counts = asap[["rater1_domain1", "rater2_domain1"]].apply(lambda s: s.value_counts()).fillna(0)
-    counts.sort_index().plot.bar(ax=ax, width=0.8)
-    ax.set_xlabel("score (0-12)")
-    ax.set_ylabel("essays")
-    ax.legend(["rater 1", "rater 2"])
+    essays = asap
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    bins = np.arange(-0.5, 13.5)
+    axes[0].hist(essays.rater1_domain1, bins=bins, rwidth=0.85)
+    axes[0].set_title("rater 1 (our target)")
+    axes[1].hist(essays.rater2_domain1, bins=bins, rwidth=0.85, color="tab:green")
+    axes[1].set_title("rater 2")
+    n_words = essays.essay.str.split().str.len()
+    axes[2].scatter(n_words, essays.rater1_domain1, s=6, alpha=0.4)
+    axes[2].set_title("length vs score")
+    axes[2].set_xlabel("words")
+    plt.tight_layout()
     plt.show()
+    print(f"Correlation of essay length (words) with rater 1: "
+          f"{np.corrcoef(n_words, essays.rater1_domain1)[0, 1]:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Agreement: quadratic weighted kappa

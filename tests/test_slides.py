@@ -61,11 +61,21 @@ def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
         "tfidf,Classical (original workshop),TF-IDF,0.6123,0.55,0.66\n"
         "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
     )
-    shown = slides.show_results("asap7", sections=["reference", "classical"])
+    shown = slides.select_results("asap7", sections=["reference", "classical"])
     assert list(shown["method"]) == ["Rater 2", "TF-IDF"]
     assert list(shown["QWK"]) == [0.73, 0.6123]
-    assert slides.show_results("asap7", sections=["lora"]) is None  # "not measured yet"
-    assert slides.show_results("beetle") is None
+    assert slides.select_results("asap7", sections=["lora"]) is None  # "not measured yet"
+    assert slides.select_results("beetle") is None
+    shown_objects = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown_objects.extend(objs))
+    slides.show_results("asap7", sections=["lora"])
+    slides.plot_results("asap7", sections=["lora"])
+    notes = [getattr(o, "data", "") for o in shown_objects]
+    assert len(notes) == 2 and all(n.startswith("*Not measured yet") for n in notes)
+    shown_objects.clear()
+    slides.show_results("asap7")
+    html = shown_objects[0].to_html()
+    assert "0.612" in html and "TF-IDF" in html and "BERT" in html
 
 
 def test_missing_npm_assets_give_a_clear_error(tmp_path):
