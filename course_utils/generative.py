@@ -76,9 +76,10 @@ def truncate_essay(essay: str, tokenizer, max_tokens: int) -> str:
     return tokenizer.decode(ids[:max_tokens]) + " [...]"
 
 
-def essay_budget(tokenizer, max_length: int, min_score: int = 0, max_score: int = 12) -> int:
+def essay_budget(tokenizer, max_length: int, min_score: int = 0, max_score: int = 12,
+                 delimit: bool = False) -> int:
     """Tokens left for the essay when prompt + answer must fit in ``max_length``."""
-    messages = build_messages("", min_score, max_score) + [
+    messages = build_messages("", min_score, max_score, delimit) + [
         {"role": "assistant", "content": answer(max_score)}
     ]
     overhead = len(tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True)["input_ids"])
@@ -96,6 +97,7 @@ def sft_dataset(
     tokenizer=None,
     max_length: int | None = None,
     exclude: Sequence[str] | None = None,
+    delimit: bool = False,
 ):
     """A ``datasets.Dataset`` of prompt-completion conversations for trl's ``SFTTrainer``.
 
@@ -114,11 +116,11 @@ def sft_dataset(
     if exclude is not None:
         check_no_overlap(essays, exclude)
     if tokenizer is not None and max_length is not None:
-        budget = essay_budget(tokenizer, max_length, min_score, max_score)
+        budget = essay_budget(tokenizer, max_length, min_score, max_score, delimit)
         essays = [truncate_essay(e, tokenizer, budget) for e in essays]
     return Dataset.from_dict(
         {
-            "prompt": [build_messages(e, min_score, max_score) for e in essays],
+            "prompt": [build_messages(e, min_score, max_score, delimit) for e in essays],
             "completion": [[{"role": "assistant", "content": answer(s)}] for s in scores],
         }
     )
@@ -170,6 +172,7 @@ class GenerativeScorer(BaseEstimator):
     score ``min_score..max_score`` (normalised over these answers); ``predict`` returns
     the most probable score (``decision="argmax"``) or the rounded expected score
     (``decision="expected"``). ``predict`` also works without ``fit`` (zero-shot).
+    ``delimit=True`` fences the essay off in ``<essay>`` tags, in training and prediction.
     """
 
     def __init__(
@@ -184,6 +187,7 @@ class GenerativeScorer(BaseEstimator):
         max_length: int = 512,
         lora_r: int = 8,
         decision: str = "argmax",
+        delimit: bool = False,
         random_state: int = SEED,
     ) -> None:
         self.model_id = model_id
@@ -191,7 +195,7 @@ class GenerativeScorer(BaseEstimator):
         self.epochs, self.learning_rate = epochs, learning_rate
         self.batch_size, self.grad_accum = batch_size, grad_accum
         self.max_length, self.lora_r = max_length, lora_r
-        self.decision, self.random_state = decision, random_state
+        self.decision, self.delimit, self.random_state = decision, delimit, random_state
 
     # -- loading ---------------------------------------------------------------------------
     def _load(self) -> None:
@@ -226,7 +230,7 @@ class GenerativeScorer(BaseEstimator):
         start = time.perf_counter()
         self._load()
         self.train_dataset_ = sft_dataset(essays, scores, self.min_score, self.max_score,
-                                          self.tokenizer_, self.max_length, exclude)
+                                          self.tokenizer_, self.max_length, exclude, self.delimit)
         cuda = device() == "cuda"
         with tempfile.TemporaryDirectory() as out:
             args = SFTConfig(
@@ -266,7 +270,7 @@ class GenerativeScorer(BaseEstimator):
 
     # -- prediction --------------------------------------------------------------------------
     def _candidate_ids(self, essay: str) -> list[list[int]]:
-        messages = build_messages(essay, self.min_score, self.max_score)
+        messages = build_messages(essay, self.min_score, self.max_score, self.delimit)
         out = []
         for s in range(self.min_score, self.max_score + 1):
             full = messages + [{"role": "assistant", "content": answer(s)}]
@@ -323,7 +327,8 @@ class GenerativeScorer(BaseEstimator):
         essays = list(essays)
         if not essays:
             raise ValueError("essays is empty.")
-        budget = essay_budget(self.tokenizer_, self.max_length, self.min_score, self.max_score)
+        budget = essay_budget(self.tokenizer_, self.max_length, self.min_score, self.max_score,
+                              self.delimit)
         loglik = np.array([
             self._log_likelihoods(truncate_essay(e, self.tokenizer_, budget))
             for e in tqdm(essays, desc="scoring", disable=not progress)
@@ -443,3 +448,131 @@ def _register_results() -> None:
 
 
 _register_results()
+
+
+# --- robustness: python -m course_utils.generative ----------------------------------------
+ROBUSTNESS_MD = "results/asap7_llm_robustness.md"
+
+
+def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) -> tuple:
+    """Measure how the rubric prompt and the LoRA scorer react to attacks, and two defences.
+
+    On the first ``n`` essays of the fixed evaluation subset: the mean score before and
+    after appending :data:`prompts.INJECTION`, for the rubric prompt without and with
+    delimiting and for a LoRA scorer trained as in the ``llm_lora`` row; on three
+    off-topic and three gibberish texts: the scores, and how many the relevance check
+    and the injection detector flag. Returns ``(attack_table, strange_table)``.
+    """
+    import pandas as pd
+
+    from course_utils import llm, prompts
+    from course_utils.data import load_asap, reference_split
+
+    train, test = reference_split(load_asap(7))
+    essays = test.essay.iloc[eval_positions(LLM_EVAL_N)[:n]].tolist()
+    attacked = [prompts.inject(e) for e in essays]
+    strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3, seed=0)
+    client = llm.ChatClient("local", LLM_MODEL)
+
+    def prompt_scores(texts, delimit):
+        build = lambda e: prompts.with_rubric(e, delimit=delimit, max_words=300)  # noqa: E731
+        out = llm.score_with_llm(texts, build, client, max_tokens=12, progress=False)
+        return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
+
+    tr_essays, tr_scores, test_essays = training_data(train_n, seed=SEED + seed)
+    lora = GenerativeScorer(LLM_MODEL, max_length=384, random_state=seed)
+    lora.fit(tr_essays, tr_scores, exclude=test_essays)
+    scorers = {
+        "rubric prompt": lambda t: prompt_scores(t, False),
+        "rubric prompt, essay delimited": lambda t: prompt_scores(t, True),
+        f"LoRA ({train_n} training essays)": lambda t: lora.predict(t).astype(float),
+    }
+    check = prompts.RelevanceCheck().fit(train.essay.tolist())
+    detector = np.array([prompts.looks_like_injection(e) for e in attacked])
+    attack_rows, strange_rows = [], []
+    for name, score in scorers.items():
+        before, after = score(essays), score(attacked)
+        both = np.isfinite(before) & np.isfinite(after)
+        attack_rows.append({
+            "scorer": name, "essays": n,
+            "parsed before/after": f"{int(np.isfinite(before).sum())}/{int(np.isfinite(after).sum())}",
+            "mean before": np.nanmean(before) if np.isfinite(before).any() else np.nan,
+            "mean after injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
+            "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
+            "scores changed": int(np.sum(before[both] != after[both])),
+            "scored 12 after": int(np.sum(after == 12)),
+            "flagged by injection detector": f"{int(detector.sum())}/{n}",
+        })
+        s = score(strange)
+        relevant = check.is_relevant(strange)
+        after_check = np.where(relevant, s, 0.0)
+        strange_rows.append({
+            "scorer": name,
+            "mean score, off-topic (3)": np.nanmean(s[:3]) if np.isfinite(s[:3]).any() else np.nan,
+            "mean score, gibberish (3)": np.nanmean(s[3:]) if np.isfinite(s[3:]).any() else np.nan,
+            "flagged by relevance check": f"{int((~relevant).sum())}/6",
+            "mean score after check": float(np.nanmean(after_check)),
+        })
+    real_flagged = float(np.mean(~check.is_relevant(test.essay.tolist())))
+    false_alarms = float(np.mean([prompts.looks_like_injection(e) for e in train.essay]))
+    meta = {"relevance_false_alarms_test": real_flagged, "injection_false_alarms_train": false_alarms}
+    return pd.DataFrame(attack_rows).round(2), pd.DataFrame(strange_rows).round(2), meta
+
+
+def _md_table(df) -> str:
+    """A DataFrame as a Markdown table (no extra dependency)."""
+    def cell(v) -> str:
+        return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def write_robustness(path: str = ROBUSTNESS_MD, n: int = 8) -> str:
+    """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from course_utils.config import is_offline
+    from course_utils.prompts import INJECTION
+    from course_utils.run_course import machine
+
+    start = time.perf_counter()
+    attacks, strange, meta = robustness_report(n)
+    model = "SmolLM2-135M-Instruct (offline stand-in for LiquidAI/LFM2-350M)" if is_offline() else LLM_MODEL
+    text = "\n".join([
+        "# Robustness of the LLM scorers (ASAP-7)",
+        "",
+        "Regenerate: `python -m course_utils.generative` (writes this file; do not edit by hand).",
+        f"Model: {model}; greedy decoding; machine: {machine()}; "
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; {time.perf_counter() - start:.0f} s.",
+        "",
+        f"## Prompt injection: \"{INJECTION}\" appended",
+        "",
+        f"First {n} essays of the fixed {LLM_EVAL_N}-essay test subset. Mean shift over essays "
+        "parsed both times; unparseable replies are left out (not imputed).",
+        "",
+        _md_table(attacks),
+        "",
+        "## Off-topic and gibberish texts",
+        "",
+        "Relevance check: cosine similarity of the MiniLM embedding to the training "
+        "essays' centroid below the 1% quantile of the training essays -> flagged, score 0 "
+        "(or route to a human).",
+        "",
+        _md_table(strange),
+        "",
+        f"False alarms: the relevance check flags {meta['relevance_false_alarms_test']:.1%} of the "
+        f"314 real test essays; the injection detector flags "
+        f"{meta['injection_false_alarms_train']:.1%} of the 1,255 training essays.",
+        "",
+    ])
+    out = Path(path) if Path(path).is_absolute() else Path(__file__).resolve().parent.parent / path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return text
+
+
+if __name__ == "__main__":
+    print(write_robustness())

@@ -1,0 +1,237 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 16 · LoRA generative scoring
+#
+# Prompting asks a general model to score; fine-tuning *teaches* it. We LoRA-tune a small
+# chat model (LiquidAI/LFM2-350M in Colab, as in the original workshop; offline the
+# SmolLM2-135M-Instruct stand-in) with trl's `SFTTrainer` to answer "**Score**: n", then
+# score essays without generating any text: we read the probability the model gives to
+# each complete answer "**Score**: 0" ... "**Score**: 12" and take the most likely one
+# (or the expected score). Every essay gets a valid score; nothing is parsed.
+#
+# Two things the original got wrong, and we fix: its model was trained **on the test
+# essays** (so its QWK of 0.693 is not a test result), and its parser read the last three
+# characters of the generated text.
+#
+# *Time: about 40 minutes to work through; about a minute to run in the smoke profile on
+# a CPU, a few minutes in fast; in Colab (T4, full profile) the training takes longer --
+# not measured here.*
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %%
+from course_utils import config
+profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
+
+# %% [markdown]
+# ## 1. The chat template and the training data
+#
+# Each training example is a conversation: a system turn, a user turn with the score
+# range and the essay, and the assistant's answer. trl calls this a *prompt-completion*
+# dataset: `prompt` holds the first two turns, `completion` the answer, and the loss is
+# computed **on the answer only** -- the model is not trained to reproduce essays.
+# The examples come from the training split only (`generative.training_data`);
+# `exclude=` makes `sft_dataset` raise an error if a test essay slips in.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from course_utils import generative as gen
+from course_utils.data import load_asap, reference_split
+from course_utils.metrics import aes_metrics
+
+essays, scores, test_essays = gen.training_data(profile.lora_train_essays)
+train, test = reference_split(load_asap(7))
+subset = test.iloc[gen.eval_positions(profile.llm_eval_essays)]
+human = subset.rater1_domain1.to_numpy()
+print(f"LoRA training essays: {len(essays)} (of {len(train)}); evaluation: {len(subset)} test essays")
+
+data = gen.sft_dataset(essays, scores, exclude=test_essays)
+example = data[0]
+for turn in example["prompt"] + example["completion"]:
+    print(f"[{turn['role']}] {turn['content'][:300]}")
+
+# %% [markdown]
+# The model's chat template turns the conversation into one string with special tokens.
+# Note how the answer's digits are tokenised: for some tokenizers "12" is two tokens, so
+# reading only the *first* answer token would confuse 1 with 10, 11 and 12.
+
+# %%
+scorer = gen.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
+                              epochs=profile.lora_epochs, random_state=config.SEED)
+scorer._load()
+tok = scorer.tokenizer_
+print(tok.apply_chat_template(example["prompt"] + example["completion"], tokenize=False))
+for s in ("7", "10", "12"):
+    print(f"{s!r} -> {tok.convert_ids_to_tokens(tok(s, add_special_tokens=False)['input_ids'])}")
+
+# %% [markdown]
+# ## 2. LoRA: which layers?
+#
+# LoRA adds a small trainable low-rank update $W + BA$ next to chosen weight matrices
+# and freezes everything else. The layer names differ between model families (Llama:
+# `q_proj ... down_proj`; LFM2: `q_proj, out_proj, in_proj, w1-w3`; GPT-2: `c_attn`...),
+# so `lora_config` inspects the model and picks the linear layers that exist.
+
+# %%
+print("linear layers:", gen.linear_module_names(scorer.model_))
+lcfg = gen.lora_config(scorer.model_)
+print("LoRA targets :", sorted(lcfg.target_modules), f"| rank {lcfg.r}")
+
+# %% [markdown]
+# ## 3. Before training: answer probabilities of the untuned model
+#
+# `predict_proba` scores every candidate answer by its log-likelihood given the prompt
+# (all tokens of "12" plus the end-of-turn token), normalised over the 13 answers.
+# `valid_mass_` is how much probability the model put on well-formed answers at all.
+
+# %%
+pred_before = scorer.predict(subset.essay)
+mass_before = scorer.valid_mass_
+before = aes_metrics(human, pred_before, 0, 12)
+print(f"untuned: QWK {before['QWK']:.3f}, predictions {np.bincount(pred_before, minlength=13)}, "
+      f"median probability on valid answers {np.median(mass_before):.3f}")
+
+# %% [markdown]
+# ## 4. Fine-tuning with trl's SFTTrainer
+
+# %%
+scorer = gen.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
+                              epochs=profile.lora_epochs, random_state=config.SEED)
+scorer.fit(essays, scores, exclude=test_essays)
+losses = [h["loss"] for h in scorer.log_history_]
+print(f"trained on {len(essays)} essays in {scorer.fit_seconds_:.0f} s; loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+plt.plot(losses)
+plt.xlabel("step")
+plt.ylabel("training loss (answer tokens only)")
+plt.show()
+
+# %% [markdown]
+# ## 5. Scoring the test essays
+
+# %%
+probs = scorer.predict_proba(subset.essay)
+points = np.arange(0, 13)
+argmax = points[probs.argmax(1)]
+expected = np.rint(probs @ points).astype(int)
+rows = []
+for name, pred in (("untuned, argmax", pred_before), ("LoRA, argmax", argmax), ("LoRA, expected score", expected)):
+    m = aes_metrics(human, pred, 0, 12)
+    rows.append({"scorer": name, "QWK": m["QWK"], "Acc": m["Acc"], "SMD": m["SMD"], "N": m["N"]})
+print(f"median probability on valid answers after tuning: {np.median(scorer.valid_mass_):.3f}")
+pd.DataFrame(rows).round(3)
+
+# %%
+i = 0
+plt.bar(points, probs[i])
+plt.axvline(human[i], color="k", ls="--", label=f"human score {human[i]}")
+plt.xlabel("score")
+plt.ylabel("probability")
+plt.title(f"One test essay: argmax {argmax[i]}, expected {probs[i] @ points:.2f}")
+plt.legend()
+plt.show()
+
+# %% [markdown]
+# With few training essays and a tiny model (smoke/fast profiles, the offline stand-in)
+# the numbers are noisy; `results/asap7.md` (row `llm_lora`) holds the course's measured
+# figure with its training and test subset sizes. The original's 0.693 came from a model
+# that had seen the test essays.
+#
+# ## 6. Robustness
+#
+# Does the fine-tuned scorer follow an instruction inside the essay? And what does it
+# give an off-topic text or gibberish? It *always* returns a score -- which is exactly
+# why it needs a relevance check in front of it.
+
+# %%
+from course_utils import prompts
+
+n_rob = min(len(subset), 8)
+originals = subset.essay.iloc[:n_rob].tolist()
+attacked = [prompts.inject(e) for e in originals]
+s_before, s_after = scorer.predict(originals), scorer.predict(attacked)
+print(f"injection: mean score {s_before.mean():.2f} -> {s_after.mean():.2f} "
+      f"(shift {np.mean(s_after - s_before):+.2f}; {np.sum(s_after != s_before)} of {n_rob} changed; "
+      f"{np.sum(s_after == 12)} scored 12)")
+print(f"injection detector flags {sum(prompts.looks_like_injection(e) for e in attacked)} of {n_rob}")
+
+strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3)
+strange_scores = scorer.predict(strange)
+check = prompts.RelevanceCheck().fit(train.essay.tolist())
+pd.DataFrame({"kind": ["off-topic"] * 3 + ["gibberish"] * 3, "LoRA score": strange_scores,
+              "relevant?": check.is_relevant(strange),
+              "score after the check": check.apply(strange, strange_scores)})
+
+# %% [markdown]
+# ## Exercises
+
+# %% [markdown]
+# ### Exercise 1: The first-token shortcut
+#
+# A common shortcut reads only the probability of the *first* answer token after
+# "**Score**: ". Compute that for the digits 0-9 for the first evaluation essay and
+# compare it with `predict_proba`. Which scores can the shortcut not tell apart?
+
+# %% tags=["solution"]
+import torch
+
+msgs = gen.build_messages(subset.essay.iloc[0])
+text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True) + "**Score**: "
+ids = tok(text, return_tensors="pt", add_special_tokens=False).to(scorer.model_.device)
+with torch.no_grad():
+    next_probs = torch.softmax(scorer.model_(**ids).logits[0, -1].float(), -1)
+digit_ids = [tok(str(d), add_special_tokens=False)["input_ids"][-1] for d in range(10)]
+first = next_probs[digit_ids].cpu().numpy()
+print("first-token probabilities of 0-9:", (first / first.sum()).round(3))
+print("full-answer probabilities 0-12  :", probs[0].round(3))
+# With digit-by-digit tokenisation, "1" is the first token of 1, 10, 11 and 12.
+
+# %% [markdown]
+# ### Exercise 2: Delimiting for the fine-tuned model
+#
+# `build_messages(..., delimit=True)` fences the essay off. The scorer was trained
+# without it. Score the original and attacked essays with a delimited prompt. Does it
+# change the effect of the injection? What is the catch?
+# (Hint: `scorer.set_params(delimit=True)`.)
+
+# %% tags=["solution"]
+scorer.set_params(delimit=True)  # the same adapters, a prompt format they were not trained on
+d_after = scorer.predict(attacked)
+d_before = scorer.predict(originals)
+scorer.set_params(delimit=False)
+print(f"delimited: mean score {d_before.mean():.2f} -> {d_after.mean():.2f} with injection "
+      f"(undelimited {s_before.mean():.2f} -> {s_after.mean():.2f})")
+# The catch: the prompt now differs from the training format, which itself shifts scores;
+# to use delimiting, train with it: GenerativeScorer(..., delimit=True).fit(...).
+
+# %% [markdown]
+# ### Exercise 3: More training essays
+#
+# Train on twice as many essays (or for two epochs). How do QWK and training time change?
+
+# %% tags=["solution"]
+more = min(2 * len(essays), len(train))
+e2, s2, _ = gen.training_data(more)
+bigger = gen.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
+                              epochs=profile.lora_epochs).fit(e2, s2, exclude=test_essays)
+m2 = aes_metrics(human, bigger.predict(subset.essay), 0, 12)
+print(f"{more} essays: QWK {m2['QWK']:.3f} in {bigger.fit_seconds_:.0f} s "
+      f"(vs {len(essays)} essays: QWK {rows[1]['QWK']:.3f} in {scorer.fit_seconds_:.0f} s)")
