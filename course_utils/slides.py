@@ -21,6 +21,7 @@ table has not been written by ``make results``.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,32 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     plt.show()
+
+
+def show_notebooks(numbers: list[int]) -> None:
+    """A Markdown list of the section's notebooks: title and exercises, read from the files.
+
+    Notebooks that do not exist yet are listed as such, so the deck keeps in step with
+    ``notebooks/`` without anyone editing it.
+    """
+    import nbformat
+    from IPython.display import Markdown, display
+
+    from course_utils.exercises import find_exercises
+
+    lines = []
+    for number in numbers:
+        found = sorted((ROOT / "notebooks").glob(f"{number:02d}_*.ipynb"))
+        if not found:
+            lines.append(f"* **{number:02d}**: *not written yet*")
+            continue
+        nb = nbformat.read(found[0], as_version=4)
+        title = deck_title(nb, found[0])
+        title = re.sub(r"^\d{2}\s*[·:.-]\s*", "", title)
+        n = len(find_exercises(nb))
+        extra = f" ({n} exercises)" if n else ""
+        lines.append(f"* **{number:02d}** `{found[0].name}`: {title}{extra}")
+    display(Markdown("\n".join(lines)))
 
 
 # --------------------------------------------------------------------------------------
@@ -540,7 +567,7 @@ def check_deck(browser: Chromium, html: Path, screenshot_dir: Path | None = None
     if screenshot_dir is not None and report["ready"]:
         for i in range(min(n_screenshots, report["total"])):
             browser.evaluate(f"Reveal.slide({i}, 0)")
-            time.sleep(0.3)
+            time.sleep(0.2)
             path = screenshot_dir / f"{html.stem}-{i + 1}.png"
             report["screenshots"].append(browser.screenshot(path))
     return report

@@ -21,7 +21,7 @@
 import pandas as pd
 
 from course_utils import config
-from course_utils.slides import show_results
+from course_utils.slides import show_notebooks, show_results
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Three places, one set of notebooks
@@ -101,3 +101,6 @@ show_results("notebook_times", columns=["notebook", "profile", "status", "second
 #
 # Notebooks `00_setup` and `01_python_basics`: each ends with exercises; a solution is
 # hidden under **Solution (double-click to reveal)**.
+
+# %% tags=["hide-input"]
+show_notebooks([0, 1])

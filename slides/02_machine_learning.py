@@ -27,6 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 
 from course_utils.data import make_fruit
+from course_utils.slides import show_notebooks
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 
@@ -106,3 +107,6 @@ plt.show()
 #
 # Notebook `02_machine_learning` ends with exercises; each solution is hidden under
 # **Solution (double-click to reveal)**.
+
+# %% tags=["hide-input"]
+show_notebooks([2])

@@ -23,7 +23,7 @@ import numpy as np
 
 from course_utils.data import DataNotFoundError, load_asap, reference_split
 from course_utils.metrics import aes_metrics
-from course_utils.slides import plot_results, show_results
+from course_utils.slides import plot_results, show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 try:
@@ -118,3 +118,6 @@ show_results("asap7", sections=["reference", "classical", "beyond"])
 #
 # Notebooks `03`-`09` each end with exercises; each solution is hidden under
 # **Solution (double-click to reveal)**.
+
+# %% tags=["hide-input"]
+show_notebooks([3, 4, 5, 6, 7, 8, 9])

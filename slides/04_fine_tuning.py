@@ -25,7 +25,7 @@ from course_utils import config
 from course_utils.data import DataNotFoundError, load_asap
 from course_utils.models import resolve_model
 from course_utils.regression import mu, mu_inv
-from course_utils.slides import plot_results, show_results
+from course_utils.slides import plot_results, show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 profile = config.get_profile()
@@ -116,3 +116,6 @@ show_results("asap7", sections=["reference", "fine-tun", "transformer"])
 # Notebooks `10`-`13` end with exercises. Fine-tuning wants a GPU: in Colab,
 # *Runtime → Change runtime type → T4 GPU*; on a CPU the `fast` profile trains on a
 # subset.
+
+# %% tags=["hide-input"]
+show_notebooks([10, 11, 12, 13])

@@ -20,10 +20,8 @@
 # %% tags=["remove-cell"]
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
-from course_utils.data import DataNotFoundError, data_dir
-from course_utils.slides import plot_results, show_results
+from course_utils.slides import plot_results, show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 
@@ -40,20 +38,15 @@ plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The rubric goes into the prompt
 #
-# ASAP-7 is scored on four traits, 0-3 each (ideas, organisation, style, conventions):
+# `course_utils.prompts` builds the chat messages of notebook 15 (here the start of
+# the rubric prompt):
 
-# %% tags=["hide-input"]
-try:
-    folder = data_dir()
-    rubric = pd.read_csv(folder / "asap7" / "rubric.csv") if folder else None
-except DataNotFoundError:
-    rubric = None
-if rubric is None:
-    print("The rubric is in the offline data copy (COURSE_DATA_DIR/asap7/rubric.csv); "
-          "not available here.")
-else:
-    print(f"{len(rubric)} rows; columns: {', '.join(rubric.columns)}")
-    print(rubric.iloc[0].to_string()[:600])
+# %%
+from course_utils import prompts
+
+messages = prompts.with_rubric("When my little brother was sick I waited with him all night.")
+for message in messages:
+    print(f"[{message['role']}] {message['content'][:520]} ...\n")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## LoRA: train a few parameters
@@ -91,3 +84,6 @@ show_results("asap7", sections=["reference", "generative", "llm", "prompt", "lor
 #
 # Notebooks `14`-`16` end with exercises. Without an API key the hosted-model cells
 # say so and the notebook goes on with a local model.
+
+# %% tags=["hide-input"]
+show_notebooks([14, 15, 16])

@@ -21,7 +21,7 @@
 import matplotlib.pyplot as plt
 
 from course_utils.data import DataNotFoundError, load_short_answers
-from course_utils.slides import show_results
+from course_utils.slides import show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 try:
@@ -75,3 +75,6 @@ show_results("beetle")
 #
 # Notebooks `17`-`19` end with exercises; each solution is hidden under
 # **Solution (double-click to reveal)**.
+
+# %% tags=["hide-input"]
+show_notebooks([17, 18, 19])
