@@ -366,8 +366,8 @@ def training_data(n: int | None = None, seed: int = SEED):
 
 # --- results rows: python -m course_utils.results --only llm_ ------------------------------
 #: Sizes of the LLM rows of the results table (CPU-friendly; state them with the numbers).
-LLM_EVAL_N = 24  # test essays scored by each LLM row (a fixed, seeded subset)
-LORA_TRAIN_N = 64  # training essays for the LoRA row (a seeded subset of the train part)
+LLM_EVAL_N = 16  # test essays scored by each LLM row (a fixed, seeded subset)
+LORA_TRAIN_N = 48  # training essays for the LoRA row (a seeded subset of the train part)
 LLM_MODEL = "LiquidAI/LFM2-350M"  # offline: SmolLM2-135M-Instruct stands in
 
 
@@ -420,13 +420,13 @@ def _lora_row(seed: int) -> dict:
     _, test = reference_split(load_asap(7))
     idx = eval_positions(LLM_EVAL_N)
     start = time.perf_counter()
-    scorer = GenerativeScorer(LLM_MODEL, max_length=384, epochs=1, batch_size=4, grad_accum=2,
+    scorer = GenerativeScorer(LLM_MODEL, max_length=320, epochs=1, batch_size=4, grad_accum=2,
                               random_state=seed)
     scorer.fit(essays, scores, exclude=test_essays)
     pred = scorer.predict(test.essay.iloc[idx].tolist())
     seconds = time.perf_counter() - start
     note = (f"{_standin_note(LLM_EVAL_N)}; LoRA r=8 on {LORA_TRAIN_N} training essays, 1 epoch, "
-            f"max_length 384; argmax of answer probabilities (no unparseable replies)")
+            f"max_length 320; argmax of answer probabilities (no unparseable replies)")
     return {"pred": pred, "test_index": idx, "seconds": seconds, "note": note,
             "n_train": LORA_TRAIN_N, "n_test": LLM_EVAL_N}
 
@@ -480,7 +480,7 @@ def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) ->
         return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
 
     tr_essays, tr_scores, test_essays = training_data(train_n, seed=SEED + seed)
-    lora = GenerativeScorer(LLM_MODEL, max_length=384, random_state=seed)
+    lora = GenerativeScorer(LLM_MODEL, max_length=320, random_state=seed)
     lora.fit(tr_essays, tr_scores, exclude=test_essays)
     scorers = {
         "rubric prompt": lambda t: prompt_scores(t, False),
@@ -529,7 +529,7 @@ def _md_table(df) -> str:
     return "\n".join(lines)
 
 
-def write_robustness(path: str = ROBUSTNESS_MD, n: int = 8) -> str:
+def write_robustness(path: str = ROBUSTNESS_MD, n: int = 6) -> str:
     """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
     from datetime import datetime, timezone
     from pathlib import Path

@@ -57,7 +57,10 @@ train, test = reference_split(load_asap(7))
 idx = eval_positions(profile.llm_eval_essays)
 subset = test.iloc[idx]
 human = subset.rater1_domain1.to_numpy()
-print(f"{len(train)} training essays; scoring {len(subset)} of the {len(test)} test essays")
+# Few-shot examples and the relevance check draw on a pool of training essays
+# (profile.max_train_essays caps it in the smoke profile; all 1,255 otherwise).
+pool = train if profile.max_train_essays is None else train.sample(profile.max_train_essays, random_state=config.SEED)
+print(f"{len(pool)} training essays in the example pool; scoring {len(subset)} of the {len(test)} test essays")
 
 # Offline or without a key: the local model. With a key, try ChatClient("groq").
 client = llm.ChatClient("local", profile.llm_model)
@@ -76,7 +79,7 @@ print(client)
 #   trait and then the score.
 
 # %%
-few_shot = prompts.FewShot(train.essay.tolist(), train.rater1_domain1.to_numpy(), k=2, max_words=150)
+few_shot = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=2, max_words=150)
 builders = {
     "zero-shot": lambda e: prompts.zero_shot(e, max_words=300),
     "rubric": lambda e: prompts.with_rubric(e, max_words=300),
@@ -170,9 +173,9 @@ robustness
 
 # %%
 flags = [prompts.looks_like_injection(e) for e in attacked]
-false_alarms = np.mean([prompts.looks_like_injection(e) for e in train.essay])
+false_alarms = np.mean([prompts.looks_like_injection(e) for e in pool.essay])
 print(f"injection detector: flags {sum(flags)} of {len(attacked)} attacked essays; "
-      f"false alarms on {false_alarms:.1%} of the {len(train)} training essays")
+      f"false alarms on {false_alarms:.1%} of the {len(pool)} training essays in the pool")
 
 # %% [markdown]
 # ### Off-topic and gibberish essays
@@ -181,7 +184,7 @@ print(f"injection detector: flags {sum(flags)} of {len(attacked)} attacked essay
 strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3, seed=0)
 kinds = ["off-topic"] * len(prompts.OFF_TOPIC) + ["gibberish"] * 3
 llm_scores = scores_of(strange, delimit=False)
-check = prompts.RelevanceCheck(quantile=0.01).fit(train.essay.tolist())
+check = prompts.RelevanceCheck(quantile=0.01).fit(pool.essay.tolist())
 relevant = check.is_relevant(strange)
 checked = check.apply(strange, np.nan_to_num(llm_scores, nan=0).astype(int), off_topic_score=0)
 real_flagged = 1 - check.is_relevant(subset.essay).mean()
@@ -213,7 +216,7 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 # cost in seconds?)
 
 # %% tags=["solution"]
-few4 = prompts.FewShot(train.essay.tolist(), train.rater1_domain1.to_numpy(), k=4, max_words=100)
+few4 = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=4, max_words=100)
 out4 = llm.score_with_llm(subset.essay, few4, client, max_tokens=12, desc="k=4")
 print("k=4:", {k: round(v, 3) for k, v in out4.metrics(human).items() if k in ("QWK", "Acc", "unparseable")},
       f"{out4.seconds:.1f} s")
@@ -230,11 +233,11 @@ rng = np.random.default_rng(0)
 
 
 def random_examples(essay, k=2):
-    picks = rng.choice(len(train), size=k, replace=False)
+    picks = rng.choice(len(pool), size=k, replace=False)
     messages = [{"role": "system", "content": prompts.SYSTEM}]
     for i in picks:
-        messages += [prompts.zero_shot(train.essay.iloc[i], max_words=150)[1],
-                     {"role": "assistant", "content": f"**Score**: {train.rater1_domain1.iloc[i]}"}]
+        messages += [prompts.zero_shot(pool.essay.iloc[i], max_words=150)[1],
+                     {"role": "assistant", "content": f"**Score**: {pool.rater1_domain1.iloc[i]}"}]
     return messages + [prompts.zero_shot(essay, max_words=300)[1]]
 
 

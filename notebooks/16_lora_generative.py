@@ -175,7 +175,8 @@ print(f"injection detector flags {sum(prompts.looks_like_injection(e) for e in a
 
 strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3)
 strange_scores = scorer.predict(strange)
-check = prompts.RelevanceCheck().fit(train.essay.tolist())
+pool = train if profile.max_train_essays is None else train.sample(profile.max_train_essays, random_state=config.SEED)
+check = prompts.RelevanceCheck().fit(pool.essay.tolist())  # a capped pool in the smoke profile
 pd.DataFrame({"kind": ["off-topic"] * 3 + ["gibberish"] * 3, "LoRA score": strange_scores,
               "relevant?": check.is_relevant(strange),
               "score after the check": check.apply(strange, strange_scores)})
