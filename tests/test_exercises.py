@@ -160,9 +160,34 @@ def test_notebook_has_two_to_four_exercises_with_solutions(path):
 
 
 @pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
-def test_solutions_fold_in_colab_and_jupyterlab(path):
-    problems = [p for p in ex.check_notebook(_read(path), path.stem) if "folded" in p]
-    assert problems == []
+def test_folding_the_solutions_keeps_the_notebook_and_its_pair(path, tmp_path):
+    """``--hide`` on a copy: every solution folds, jupytext keeps it, nothing else changes."""
+    import shutil
+
+    import jupytext
+
+    source = tmp_path / path.with_suffix(".py").name
+    shutil.copy(path.with_suffix(".py"), source)
+    shutil.copy(path, tmp_path / path.name)
+    ex.hide_solutions_in_source(source)
+    ex.sync_ipynb(source)
+    before, after = jupytext.read(path.with_suffix(".py")), _read(tmp_path / path.name)
+    assert ex.check_notebook(after, path.stem) == []
+    assert ex.check_notebook(jupytext.read(source), path.stem) == []
+    assert len(before.cells) == len(after.cells)
+    for old, new in zip(before.cells, after.cells):
+        if ex.is_solution(old) and not old.source.startswith("# @title"):
+            assert new.source == ex.SOLUTION_TITLE + "\n" + old.source
+        else:
+            assert (new.cell_type, new.source) == (old.cell_type, old.source)
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
+def test_a_notebook_folds_all_of_its_solutions_or_none(path):
+    """Folding is applied per notebook (`--hide`); a half-folded notebook is a mistake."""
+    nb = _read(path)
+    folded = [ex.is_hidden(c) for c in nb.cells if ex.is_solution(c)]
+    assert all(folded) or not any(folded), f"{path.name}: fold all with --hide"
 
 
 @pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)

@@ -78,6 +78,15 @@ def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
     assert "0.612" in html and "TF-IDF" in html and "BERT" in html
 
 
+def test_show_notebooks_lists_what_exists(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    slides.show_notebooks([1, 99])
+    text = shown[0].data
+    assert "`01_python_basics.ipynb`" in text and "exercises)" in text
+    assert "**99**: *not written yet*" in text
+
+
 def test_missing_npm_assets_give_a_clear_error(tmp_path):
     with pytest.raises(slides.SlidesError, match="npm install"):
         slides.npm_assets(tmp_path, install=False)
