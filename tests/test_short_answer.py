@@ -1,0 +1,162 @@
+"""Tests of course_utils.short_answer: Newton solver, implicit gradient, relevance guard, grader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from course_utils import short_answer as sa
+
+
+def _data(n=60, d=8, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d))
+    y = rng.integers(0, k, n)
+    X = centres[y] + rng.normal(scale=1.5, size=(n, d))
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "n,d,k,l2",
+    [(60, 8, 3, 1.0), (200, 5, 4, 0.1), (30, 384, 3, 0.7), (25, 50, 2, 3.0)],
+)
+def test_newton_matches_sklearn(n, d, k, l2):
+    X, y = _data(n, d, k)
+    if d > 100:
+        X = X / np.linalg.norm(X, axis=1, keepdims=True)  # like sentence embeddings
+    ours = sa.newton_logreg(X, y, n_classes=k, l2=l2)
+    sk = LogisticRegression(C=1 / l2, tol=1e-12, max_iter=10_000).fit(X, y)
+    coef = sk.coef_ if k > 2 else np.vstack([-sk.coef_ / 2, sk.coef_ / 2])
+    intercept = sk.intercept_ - sk.intercept_.mean() if k > 2 else np.r_[-sk.intercept_ / 2, sk.intercept_ / 2]
+    assert np.allclose(ours.coef, coef, atol=1e-5)
+    assert np.allclose(ours.intercept, intercept, atol=1e-5)
+    assert np.allclose(sa.softmax_proba(X, ours.coef, ours.intercept), sk.predict_proba(X), atol=1e-6)
+    assert ours.n_iter <= 15  # Newton: a handful of iterations
+
+
+def test_newton_handles_missing_class_and_bad_input():
+    X, y = _data(40, 6, 2)
+    fit = sa.newton_logreg(X, y, n_classes=3, l2=1.0)  # class 2 never seen
+    assert (sa.softmax_proba(X, fit.coef, fit.intercept)[:, 2] < 0.2).all()
+    with pytest.raises(ValueError, match="l2"):
+        sa.newton_logreg(X, y, 2, l2=0)
+    with pytest.raises(ValueError, match="class indices"):
+        sa.newton_logreg(X, y + 5, 2)
+    with pytest.raises(ValueError, match="one label per row"):
+        sa.newton_logreg(X, y[:-1], 2)
+
+
+@pytest.mark.parametrize("d,log_l2", [(6, 0.0), (384, -1.0), (384, 1.5)])
+def test_implicit_gradient_matches_finite_differences(d, log_l2):
+    X, y = _data(30, d, 3, seed=1)
+    Xv, yv = _data(20, d, 3, seed=2)
+    h = sa.hypergradient(X, y, Xv, yv, 3, log_l2)
+    eps = 1e-4
+    up = sa.hypergradient(X, y, Xv, yv, 3, log_l2 + eps).loss
+    down = sa.hypergradient(X, y, Xv, yv, 3, log_l2 - eps).loss
+    fd = (up - down) / (2 * eps)
+    assert h.grad == pytest.approx(fd, rel=1e-4, abs=1e-7)
+
+
+def test_meta_learning_lowers_the_query_loss():
+    tasks = [(*_data(30, 10, 3, seed=s), *_data(30, 10, 3, seed=s + 100)) for s in range(3)]
+    log_l2, history = sa.meta_learn_l2(tasks, n_classes=3, log_l2=4.0, steps=10)
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert log_l2 < 4.0
+
+
+def test_junk_generators_cover_every_category():
+    rng = np.random.default_rng(0)
+    junk = sa.make_junk("Why does the bulb light?", ["other answer"], ["other reference"], rng, per_category=2)
+    assert set(junk["category"]) == set(sa.JUNK_CATEGORIES)
+    assert len(junk) == 2 * len(sa.JUNK_CATEGORIES)
+    evaluation = sa.make_junk("q", [], [], rng, per_category=20, pool=1)
+    training = sa.make_junk("q", [], [], rng, per_category=20, pool=0)
+    for cat in ("other_language", "off_domain_expert"):
+        a = set(evaluation.loc[evaluation.category == cat, "answer"])
+        b = set(training.loc[training.category == cat, "answer"])
+        assert not a & b  # the evaluation pool never reuses a training sentence
+    assert not sa.has_content(" ...? ") and sa.has_content("a")
+
+
+def test_grades_mapping():
+    assert sa.grades_of(["correct", "contradictory", "incorrect"]).tolist() == [2, 1, 0]
+    with pytest.raises(ValueError, match="Unknown 3-way"):
+        sa.grades_of(["great"])
+
+
+def test_grader_input_errors():
+    g = sa.FewShotGrader()
+    with pytest.raises(ValueError, match="not fitted"):
+        g.predict(["x"])
+    with pytest.raises(ValueError, match="equally long"):
+        g.fit("q?", ["a", "b"], [1])
+    with pytest.raises(ValueError, match="non-empty"):
+        g.fit("", ["a"], [1])
+
+
+# --- with the embedding model and the offline Beetle copy -----------------------------
+def _beetle():
+    from course_utils.data import data_dir, load_short_answers
+
+    root = data_dir()
+    if root is None or not (root / "beetle" / "beetle.csv").is_file():
+        pytest.skip("offline Beetle copy not available")
+    return load_short_answers("beetle")
+
+
+@pytest.fixture(scope="module")
+def guard_setup():
+    df = _beetle()
+    train = df[df["split"] == "train"]
+    qids = sorted(train["question_id"].unique())
+    fit_q, held_q = qids[::3][:8], [q for q in qids if q not in qids[::3]][:3]
+    small = train[train["question_id"].isin(fit_q)]
+    ts = sa.RelevanceModel.training_set(small, negatives_per_question=4)
+    rel = sa.RelevanceModel(max_iter=100).fit(ts["question"], ts["answer"], ts["relevant"])
+    return df, train, rel, held_q
+
+
+@pytest.mark.slow
+def test_relevance_guard_rejects_each_junk_category(guard_setup):
+    df, train, rel, held_q = guard_setup
+    adv = sa.adversarial_set(df, held_q, per_category=2)
+    for qid in held_q:
+        shots = sa.sample_support(train[train["question_id"] == qid], 30)
+        grader = sa.FewShotGrader(rel).fit(shots["question"].iloc[0], shots["student_answer"],
+                                           sa.grades_of(shots["label_3way"]))
+        mine = adv[adv["question_id"] == qid]
+        flagged = grader.relevance(mine["answer"]) < grader.threshold
+        per_cat = pd.Series(flagged, index=mine["category"].to_numpy()).groupby(level=0).mean()
+        for cat in ("empty", "gibberish", "keyboard_mash", "other_language"):
+            assert per_cat[cat] == 1.0, (qid, cat)
+        assert per_cat.mean() >= 0.7, per_cat.to_dict()
+        assert (grader.predict(mine["answer"])[flagged] == 0).all()  # the guard forces grade 0
+
+
+@pytest.mark.slow
+def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
+    df, train, rel, held_q = guard_setup
+    shots = sa.sample_support(train[train["question_id"] == held_q[0]], 30)
+    grader = sa.FewShotGrader(rel, l2=0.7).fit(shots["question"].iloc[0], shots["student_answer"],
+                                               sa.grades_of(shots["label_3way"]))
+    real = shots["student_answer"].tolist()[:5]
+    proba = grader.predict_proba(real + ["asdfasdf"])
+    assert proba.shape == (6, len(grader.grades_))
+    assert np.allclose(proba.sum(1), 1)
+    assert proba[-1, list(grader.grades_).index(0)] > 0.5
+    assert (grader.relevance(real) >= 0.5).mean() >= 0.8  # real on-topic answers pass
+
+    from course_utils import embeddings
+
+    calls = []
+    model = embeddings.load_encoder(grader.model_id)
+    original = model.encode
+    model.encode = lambda texts, **kw: calls.append(list(texts)) or original(texts, **kw)
+    try:
+        grader.predict(real + ["a brand new answer about the bulb 12345"])
+    finally:
+        model.encode = original
+    assert calls == [["a brand new answer about the bulb 12345"]]  # only the new text is embedded
