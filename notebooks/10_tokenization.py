@@ -97,6 +97,8 @@ pd.DataFrame({"word": examples,
 # `max_length` counts the special tokens.
 
 # %%
+from IPython.display import display
+
 batch = tok(["I waited.", "@PERSON1 waitted pateintly for the bus."],
             padding=True, truncation=True, max_length=10)
 for i in range(2):
@@ -168,7 +170,8 @@ for length, color in ((256, "tab:orange"), (512, "tab:red")):
                label=f"{length}: {stats[f'longer_than_{length}'].mean():.1%} longer")
 ax.set(xlabel="tokens per essay (with [CLS] and [SEP])", ylabel="essays",
        title="ASAP-7 essays in word pieces (train + dev)")
-ax.legend();
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # Why are these essays cheaper or dearer than the rule of thumb? The rule was made for
@@ -273,7 +276,8 @@ for ax, length in zip(axes, cut_at):
           f"on average, the others {known.loc[~long, 'domain1_score'].mean():.1f} "
           f"(truncated: {long.mean():.1%})")
 axes[0].set_ylabel("share of essays")
-axes[0].legend();
+axes[0].legend()
+plt.show()
 
 # %% [markdown]
 # ## 5. What truncation does to scoring, measured on the dev set
@@ -346,7 +350,8 @@ ax = sweep.drop(columns="no truncation").plot(marker="o", logx=True, figsize=(6,
 ax.axhline(sweep["no truncation"].iloc[0], color="grey", ls=":", label="no truncation")
 ax.set(ylabel="dev QWK", title="Bag of word pieces: what survives truncation")
 ax.set_xticks(sweep.index, labels=sweep.index)
-ax.legend();
+ax.legend()
+plt.show()
 best = sweep.drop(columns="no truncation").idxmax(axis=1)
 for L in sweep.index:
     print(f"max_length={L}: best strategy {best[L]} "
