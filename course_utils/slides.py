@@ -348,6 +348,30 @@ def build_decks(paths: list[Path], out_dir: Path = BUILD_DIR, execute: bool = Tr
     return built
 
 
+def write_index(out_dir: Path = BUILD_DIR) -> Path:
+    """``index.html`` linking every deck in ``out_dir`` (relative links, works from disk)."""
+    import html as html_lib
+
+    items = []
+    for deck in sorted(out_dir.glob("[0-9][0-9]_*.html")):
+        text = deck.read_text(encoding="utf-8")
+        match = re.search(r"<title>(.*?)</title>", text, flags=re.S)
+        title = match.group(1).removesuffix(" slides").strip() if match else deck.stem
+        items.append(f'<li><a href="{deck.name}">{html_lib.escape(title, quote=False)}</a></li>')
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>AI Scoring in Python: slides</title>"
+        "<style>body{font-family:sans-serif;max-width:44em;margin:3em auto;line-height:1.6}</style>"
+        "</head><body><h1>AI Scoring in Python: slides</h1>\n<ul>\n"
+        + "\n".join(items)
+        + "\n</ul>\n<p>Built by <code>make slides</code>; arrows to move, Esc for the "
+        "overview, F for full screen.</p></body></html>\n"
+    )
+    target = out_dir / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
 def build_all(prefixes: list[str] | None = None, out_dir: Path = BUILD_DIR,
               execute: bool = True, install: bool = True) -> list[Path]:
     """Copy the assets next to the decks and build them; return the HTML paths."""
@@ -355,6 +379,7 @@ def build_all(prefixes: list[str] | None = None, out_dir: Path = BUILD_DIR,
     copy_assets(out_dir, npm_assets(install=install))
     start = time.perf_counter()
     built = build_decks(paths, out_dir, execute=execute)
+    write_index(out_dir)
     for html in built:
         print(f"  {html.relative_to(ROOT) if html.is_relative_to(ROOT) else html}", flush=True)
     print(f"Built {len(built)} deck(s) in {time.perf_counter() - start:.1f} s.")

@@ -145,6 +145,14 @@ def test_checker_catches_missing_files_and_raw_markdown(reports, tmp_path):
 
 
 @pytest.mark.slow
+def test_index_links_every_deck(reports):
+    index = slides.BUILD_DIR / "index.html"
+    links = re.findall(r'href="([^"]+)"', index.read_text(encoding="utf-8"))
+    assert sorted(links) == sorted(f"{deck}.html" for deck in reports)
+    assert all((slides.BUILD_DIR / link).is_file() for link in links)
+
+
+@pytest.mark.slow
 def test_figures_and_formulas_are_rendered(reports):
     assert reports["02_machine_learning"]["images"] >= 2  # matplotlib figures, drawn by code
     assert reports["03_essay_scoring"]["math"] >= 1  # MathJax from the local copy
