@@ -206,6 +206,8 @@ def newton_logreg(
     unpenalised -- scikit-learn's ``LogisticRegression(C=1/l2)`` objective, so both
     give the same ``coef_`` and (centred) ``intercept_``. ``y`` holds class indices
     ``0..n_classes-1``; a class with no examples simply gets a low probability.
+    For two classes scikit-learn fits a single logit; that is the same model as ours
+    with ``C = 2 / l2`` (our two weight vectors are ``-w/2`` and ``+w/2``).
     Converges in a handful of iterations (quadratic convergence near the optimum).
     """
     import torch

@@ -28,6 +28,8 @@ def test_newton_matches_sklearn(n, d, k, l2):
         X = X / np.linalg.norm(X, axis=1, keepdims=True)  # like sentence embeddings
     ours = sa.newton_logreg(X, y, n_classes=k, l2=l2)
     sk = LogisticRegression(C=1 / l2, tol=1e-12, max_iter=10_000).fit(X, y)
+    if k == 2:  # scikit-learn fits one logit for two classes: the same model with C = 2 / l2
+        sk = LogisticRegression(C=2 / l2, tol=1e-12, max_iter=10_000).fit(X, y)
     coef = sk.coef_ if k > 2 else np.vstack([-sk.coef_ / 2, sk.coef_ / 2])
     intercept = sk.intercept_ - sk.intercept_.mean() if k > 2 else np.r_[-sk.intercept_ / 2, sk.intercept_ / 2]
     assert np.allclose(ours.coef, coef, atol=1e-5)
@@ -53,7 +55,7 @@ def test_implicit_gradient_matches_finite_differences(d, log_l2):
     X, y = _data(30, d, 3, seed=1)
     Xv, yv = _data(20, d, 3, seed=2)
     h = sa.hypergradient(X, y, Xv, yv, 3, log_l2)
-    eps = 1e-4
+    eps = 1e-3  # central differences: truncation error ~eps**2
     up = sa.hypergradient(X, y, Xv, yv, 3, log_l2 + eps).loss
     down = sa.hypergradient(X, y, Xv, yv, 3, log_l2 - eps).loss
     fd = (up - down) / (2 * eps)
@@ -62,9 +64,9 @@ def test_implicit_gradient_matches_finite_differences(d, log_l2):
 
 def test_meta_learning_lowers_the_query_loss():
     tasks = [(*_data(30, 10, 3, seed=s), *_data(30, 10, 3, seed=s + 100)) for s in range(3)]
-    log_l2, history = sa.meta_learn_l2(tasks, n_classes=3, log_l2=4.0, steps=10)
-    assert history[-1]["loss"] < history[0]["loss"]
-    assert log_l2 < 4.0
+    log_l2, history = sa.meta_learn_l2(tasks, n_classes=3, log_l2=-4.0, steps=10)
+    assert history[-1]["loss"] < history[0]["loss"] - 0.01
+    assert abs(history[-1]["grad"]) < abs(history[0]["grad"])
 
 
 def test_junk_generators_cover_every_category():
@@ -112,10 +114,10 @@ def guard_setup():
     df = _beetle()
     train = df[df["split"] == "train"]
     qids = sorted(train["question_id"].unique())
-    fit_q, held_q = qids[::3][:8], [q for q in qids if q not in qids[::3]][:3]
-    small = train[train["question_id"].isin(fit_q)]
-    ts = sa.RelevanceModel.training_set(small, negatives_per_question=4)
-    rel = sa.RelevanceModel(max_iter=100).fit(ts["question"], ts["answer"], ts["relevant"])
+    fit_q, held_q = qids[::2], [q for q in qids if q not in qids[::2]][:3]
+    small = train[train["question_id"].isin(fit_q)].groupby("question_id").head(40)
+    ts = sa.RelevanceModel.training_set(small, negatives_per_question=6)
+    rel = sa.RelevanceModel().fit(ts["question"], ts["answer"], ts["relevant"])
     return df, train, rel, held_q
 
 
@@ -130,9 +132,11 @@ def test_relevance_guard_rejects_each_junk_category(guard_setup):
         mine = adv[adv["question_id"] == qid]
         flagged = grader.relevance(mine["answer"]) < grader.threshold
         per_cat = pd.Series(flagged, index=mine["category"].to_numpy()).groupby(level=0).mean()
-        for cat in ("empty", "gibberish", "keyboard_mash", "other_language"):
+        for cat in ("empty", "gibberish", "keyboard_mash", "other_language", "off_domain_expert"):
             assert per_cat[cat] == 1.0, (qid, cat)
-        assert per_cat.mean() >= 0.7, per_cat.to_dict()
+        for cat in ("question_copy", "other_question_answer", "other_question_reference"):
+            assert per_cat[cat] >= 0.5, (qid, cat)
+        assert per_cat.mean() >= 0.85, per_cat.to_dict()
         assert (grader.predict(mine["answer"])[flagged] == 0).all()  # the guard forces grade 0
 
 
