@@ -211,9 +211,9 @@ def write_learner_copies(paths: list[Path], out_dir: Path = OUT_DIR) -> list[Pat
         nb = nbformat.read(path, as_version=4)
         learner = learner_copy(nb)
         note = nbformat.v4.new_markdown_cell(
-            f"*Learner copy of `notebooks/{path.name}`: the exercise solutions are removed. "
-            "The full notebook has them folded under "
-            "**Solution (double-click to reveal)**.*"
+            f"*Learner copy of `notebooks/{path.name}`: the exercise solutions are removed "
+            "(each is now an empty `# Your code here` cell). The full notebook has a "
+            "solution under each exercise.*"
         )
         learner.cells.insert(1 if learner.cells else 0, note)
         target = out_dir / path.name
