@@ -70,6 +70,7 @@ lab: setup
 
 results: setup
 	$(PY) -m course_utils.results
+	$(PY) -m course_utils.short_answer_results
 
 sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py

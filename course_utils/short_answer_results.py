@@ -1,6 +1,6 @@
 """Measure the short-answer graders and write ``results/short_answer.md`` and ``.csv``.
 
-    python -m course_utils.short_answer_results            # everything (~15-30 min on 2 CPU cores)
+    python -m course_utils.short_answer_results            # everything (~20-40 min on 2 busy CPU cores)
     python -m course_utils.short_answer_results --skip-cross-encoder
 
 What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(ROOT / "results" / "short_answer"))
     parser.add_argument("--embedding-model", default=sa.DEFAULT_EMBEDDING_MODEL)
     parser.add_argument("--cross-encoder-model", default="sentence-transformers/all-MiniLM-L6-v2")
-    parser.add_argument("--cross-encoder-epochs", type=int, default=3)
+    parser.add_argument("--cross-encoder-epochs", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--n-support", type=int, default=30)
     parser.add_argument("--latency-runs", type=int, default=200)
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from course_utils.data import load_short_answers
-    from course_utils.models import resolve_model
+    from course_utils.models import MINILM_ID, resolve_model
 
     seed_everything(SEED)
     torch.set_num_threads(2)
@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     df = load_short_answers("beetle")
     train, ua, uq = (df[df["split"] == s] for s in ("train", "test_ua", "test_uq"))
     model_id = args.embedding_model
-    used_embedding = Path(resolve_model(model_id, kind="encoder", verbose=False)).name
+    used = resolve_model(model_id, kind="encoder", verbose=False)
+    used_embedding = model_id if used == model_id else f"{MINILM_ID} (local copy; the Hub is offline)"
     rows: list[dict] = []
 
     t = time.perf_counter()
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     load_after = os.getloadavg()
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, latency, history_ce,
                   dict(model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
+                       command=" ".join(["python -m course_utils.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid, load_after), threads=torch.get_num_threads()))
 
 
@@ -254,7 +256,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, latency, history_ce,
     md = [
         "# Short-answer grading on Beetle (SemEval-2013 Task 7)",
         "",
-        "Written by `python -m course_utils.short_answer_results` (also run by `make results`). "
+        f"Written by `{info['command']}` (`make results` runs it too). "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch threads {info['threads']}, "
         "no GPU. GPU figures: not measured here.",
         "",
@@ -310,4 +312,6 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, latency, history_ce,
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
