@@ -300,7 +300,8 @@ with tempfile.TemporaryDirectory() as folder:
 # happens after `backward()`, and show that the gradient norm after clipping is at
 # most the limit (use `max_norm=0.5`).
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 m = new_model()
 opt = torch.optim.AdamW(m.parameters(), lr=profile.finetune_lr)
 enc = tokenizer(list(train.essay.iloc[:4]), truncation=True, max_length=MAX_LENGTH,
@@ -319,7 +320,8 @@ opt.step()
 # Keep `copy.deepcopy(m.state_dict())` and `m.state_dict()` side by side, take one more
 # optimizer step, and check which of the two still holds the old weights.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 import copy
 
 kept_copy, kept_view = copy.deepcopy(m.state_dict()), m.state_dict()
@@ -337,7 +339,8 @@ print("state_dict view unchanged:", torch.equal(kept_view["classifier.weight"], 
 # profile (1,067 training essays)? Plot the learning rate over training with
 # `transformers.get_linear_schedule_with_warmup`.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 import matplotlib.pyplot as plt
 from transformers import get_linear_schedule_with_warmup
 

@@ -165,7 +165,8 @@ williamson_check(test.rater1_domain1, pred, test.rater2_domain1)
 # `compute_metrics` on it. Which of QWK, Acc and SMD tells you that the machine scores
 # too low?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 from transformers import EvalPrediction
 
 picked = np.array([3, 4, 5, 5, 6])
@@ -181,7 +182,8 @@ print(metrics, "-> SMD is negative: the machine scores lower than the human")
 # How many optimizer steps did the Trainer take, and how many of them were warm-up?
 # Check with `trainer.state` and the length of `trainer.get_train_dataloader()`.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 per_epoch = len(trainer.get_train_dataloader())
 print(f"{per_epoch} batches per epoch x {args.num_train_epochs} epoch(s) = "
       f"{trainer.state.max_steps} steps (global_step {trainer.state.global_step}); "
@@ -193,7 +195,8 @@ print(f"{per_epoch} batches per epoch x {args.num_train_epochs} epoch(s) = "
 # `trainer.state.log_history` holds everything the Trainer logged. Make a table of the
 # training loss and the dev QWK per epoch.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 log = pd.DataFrame(trainer.state.log_history)
 cols = [c for c in ("epoch", "loss", "eval_QWK") if c in log]
 log[cols].groupby("epoch").first().round(3)

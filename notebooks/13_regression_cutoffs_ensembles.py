@@ -277,7 +277,8 @@ print(f"{n_params / 1e6:.1f} M parameters; one batch of 8: {times[False]:.2f} s 
 # that range, and check that `mu_inv` maps every target back to its score and that a
 # prediction of 0.5 means a score of 12.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 wide = np.arange(0, 25)
 t = mu(wide, 0, 24)
 print("round trip:", np.array_equal(mu_inv(t, 0, 24), wide), "| mu_inv(0.5) =", int(mu_inv(0.5, 0, 24)))
@@ -288,7 +289,8 @@ print("round trip:", np.array_equal(mu_inv(t, 0, 24), wide), "| mu_inv(0.5) =", 
 # The cutoffs were fitted on all 188 dev essays. Fit them on one half of the dev set and
 # compare QWK on the other half with plain rounding.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 rng = np.random.default_rng(0)
 half = rng.permutation(len(dev)) < len(dev) // 2
 y = dev.rater1_domain1.to_numpy()
@@ -303,7 +305,8 @@ print(f"other half: rounding {qwk(y[~half], rounded_other, LO, HI):.3f}, "
 # Plot dev QWK (after cutoffs) against the weight of the fine-tuned model, from 0 (only
 # the ridge model) to 1 (only the fine-tuned model).
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 weights = np.linspace(0, 1, 11)
 values = [OptimizedCutoffs(LO, HI, n_passes=1).fit(w * dev_cont + (1 - w) * ridge_dev, y).train_qwk_
           for w in weights]
