@@ -1,0 +1,173 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 19 · Meta-learning through Newton's method (implicit differentiation)
+#
+# *Advanced.* The few-shot grader of notebook 18 fits one logistic regression per
+# question with an L2 penalty `λ`. Which `λ`? Each question has only 30 graded answers —
+# too few to tune `λ` per question. But all questions can share one `λ`, learned from
+# many questions at once: **meta-learning**. For each training question we split its
+# graded answers into a *support* set (fit the grader) and a *query* set (score it), and
+# we minimise the mean query loss over questions with respect to `log λ`.
+#
+# The query loss depends on `λ` only through the fitted weights `θ*(λ)`, the solution of
+# Newton's method. We do not differentiate through the Newton iterations. At the optimum
+# the gradient of the training objective is zero, `g(θ*(λ), λ) = 0`, for every `λ`.
+# Differentiating this identity — the **implicit function theorem** — gives
+#
+# $$\frac{d\theta^*}{d\lambda} = -H^{-1}\,\frac{\partial g}{\partial \lambda} = -H^{-1} W,$$
+#
+# with `H` the Hessian at the optimum (Newton already builds it) and `W` the penalised
+# weights (`∂/∂λ` of `λ/2·||W||²` is `W`). The chain rule finishes the job:
+# `dL_query/d log λ = λ · ∇θ L_query · dθ*/dλ`. One linear solve per question.
+#
+# We **check the gradient against finite differences**, then learn `λ` by gradient
+# descent and evaluate it once on unseen answers.
+#
+# *Time: a minute or two on Colab (`full`, an estimate, not measured here) or a CPU
+# laptop (`fast`); under a minute in `smoke`.*
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %%
+from course_utils import config
+profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
+
+# %% [markdown]
+# ## 1. Tasks: one per training question
+#
+# Only the training split is used to learn `λ` (support: 30 answers; query: the rest of
+# that question's training answers). The embedding model is `profile.sa_embedding_model`
+# (offline: the English MiniLM stand-in).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from course_utils import short_answer as sa
+from course_utils import short_answer_results as sar
+from course_utils.data import load_short_answers
+
+torch.set_num_threads(2)
+model_id = profile.sa_embedding_model
+df = load_short_answers("beetle")
+train, test_ua = df[df["split"] == "train"], df[df["split"] == "test_ua"]
+questions = sorted(test_ua["question_id"].unique())
+if profile.sa_questions is not None:
+    questions = questions[: profile.sa_questions]
+tasks = sar.meta_tasks(train[train["question_id"].isin(questions)], model_id, n_support=30)
+print(f"{len(tasks)} tasks; support sizes {[len(t[1]) for t in tasks]}, "
+      f"query sizes {[len(t[3]) for t in tasks]}")
+
+# %% [markdown]
+# ## 2. The implicit gradient against finite differences
+#
+# Central differences `(L(ρ+ε) − L(ρ−ε)) / 2ε` with `ρ = log λ` approximate the
+# derivative with error of order `ε²`; each needs two full Newton fits. The implicit
+# gradient needs one fit and one linear solve. They should agree to many digits.
+
+# %%
+X, y, Xq, yq = tasks[0]
+rows = []
+for rho in (-2.0, 0.0, 2.0):
+    h = sa.hypergradient(X, y, Xq, yq, 3, rho)
+    eps = 1e-3
+    fd = (sa.hypergradient(X, y, Xq, yq, 3, rho + eps).loss
+          - sa.hypergradient(X, y, Xq, yq, 3, rho - eps).loss) / (2 * eps)
+    rows.append({"log_l2": rho, "query_loss": h.loss, "implicit": h.grad, "finite_diff": fd,
+                 "rel_error": abs(h.grad - fd) / max(abs(fd), 1e-12)})
+check = pd.DataFrame(rows)
+print(check.to_string(index=False))
+assert (check["rel_error"] < 1e-3).all()
+
+# %% [markdown]
+# ## 3. The mean query loss as a function of log λ
+#
+# With one parameter we can also just draw the curve — a good way to see what gradient
+# descent has to find. (With many shared parameters, such as a projection of the
+# embeddings, only the gradient scales.)
+
+# %%
+grid = np.linspace(-4, 4, 17)
+curve = [np.mean([sa.hypergradient(*t, n_classes=3, log_l2=r).loss for t in tasks]) for r in grid]
+log_l2, history = sa.meta_learn_l2(tasks, n_classes=3, log_l2=-3.0, steps=15, lr=2.0, verbose=True)
+hist = pd.DataFrame(history)
+plt.plot(grid, curve, label="mean query cross-entropy")
+plt.plot(hist["log_l2"], hist["loss"], "o-", ms=3, label="gradient descent path")
+plt.xlabel("log λ")
+plt.ylabel("query loss")
+plt.legend()
+plt.show()
+print(f"learned λ = {np.exp(log_l2):.3f}; grid minimum at λ = {np.exp(grid[int(np.argmin(curve))]):.3f}")
+
+# %% [markdown]
+# ## 4. Once, on unseen answers
+#
+# The learned `λ` against scikit-learn's default (`C = 1`, i.e. `λ = 1`), without the
+# relevance guard, on the same questions' unseen answers.
+
+# %%
+ua_q = test_ua[test_ua["question_id"].isin(questions)]
+for name, l2 in (("default λ = 1", 1.0), (f"meta-learned λ = {np.exp(log_l2):.3f}", float(np.exp(log_l2)))):
+    pred = sa.few_shot_predictions(train, ua_q, None, model_id=model_id, n_support=30, l2=l2)
+    s = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
+    print(f"{name}: accuracy {s['accuracy']:.3f}, macro-F1 {s['macro_f1']:.3f} (n={s['n']})")
+
+# %% [markdown]
+# ## Exercises
+
+# %% [markdown]
+# ### Exercise 1: unrolling instead of the implicit function theorem
+#
+# Differentiate through the Newton iterations themselves: write 10 Newton steps in
+# torch with `log λ` as a tensor that requires gradients (use `sa._grad_hess` on the
+# augmented features), compute the query loss and call `backward()`. Compare with
+# `sa.hypergradient`. Which one needs less memory as the number of steps grows?
+
+# %% tags=["solution"]
+Xt, Xqt = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(Xq, dtype=torch.float64)
+Zt = torch.cat([Xt, torch.ones(len(Xt), 1, dtype=torch.float64)], 1)
+Zq = torch.cat([Xqt, torch.ones(len(Xqt), 1, dtype=torch.float64)], 1)
+Y = torch.nn.functional.one_hot(torch.as_tensor(y), 3).double()
+Yq = torch.nn.functional.one_hot(torch.as_tensor(yq), 3).double()
+rho = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+theta = torch.zeros(Zt.shape[1], 3, dtype=torch.float64)
+free = sa._free(theta)
+for _ in range(10):
+    grad, H = sa._grad_hess(Zt, Y, theta, rho.exp())
+    step = torch.zeros(theta.numel(), dtype=torch.float64)
+    step = step.index_put((free.nonzero()[:, 0],), torch.linalg.solve(H[free][:, free], grad.reshape(-1)[free]))
+    theta = theta - step.reshape(theta.shape)
+loss = -(Yq * (Zq @ theta).log_softmax(1)).sum() / len(Zq)
+loss.backward()
+print(f"unrolled: {rho.grad.item():.8f}; implicit: {sa.hypergradient(X, y, Xq, yq, 3, 0.0).grad:.8f}")
+
+# %% [markdown]
+# ### Exercise 2: does the learned λ transfer to other questions?
+#
+# Learn `λ` on half of the tasks and compare the mean query loss on the *other* half
+# for the learned `λ` and for `λ = 1`.
+
+# %% tags=["solution"]
+half = max(1, len(tasks) // 2)
+learned, _ = sa.meta_learn_l2(tasks[:half], n_classes=3, log_l2=0.0, steps=10, lr=2.0)
+others = tasks[half:] or tasks[:half]
+for name, r in (("λ = 1", 0.0), (f"learned λ = {np.exp(learned):.3f}", learned)):
+    print(name, np.mean([sa.hypergradient(*t, n_classes=3, log_l2=r).loss for t in others]).round(4))
