@@ -157,6 +157,30 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None
     plt.show()
 
 
+def show_source(function) -> None:
+    """Show a course function's code (without its docstring) on a slide, highlighted.
+
+    The slide shows the code the notebooks run, so the two cannot drift apart.
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    from IPython.display import Markdown, display
+
+    source = textwrap.dedent(inspect.getsource(function))
+    tree = ast.parse(source)
+    body = tree.body[0].body
+    lines = source.splitlines()
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
+                                                             ast.Constant):
+        doc = body[0]
+        lines = lines[: doc.lineno - 1] + lines[doc.end_lineno:]
+    where = f"{function.__module__}.{function.__qualname__}"
+    display(Markdown("```python\n" + "\n".join(lines) + f"\n```\n<span class='course-footer'>"
+                     f"Source: `{where}` (docstring left out).</span>"))
+
+
 def show_notebooks(numbers: list[int]) -> None:
     """A Markdown list of the section's notebooks: title and exercises, read from the files.
 

@@ -21,11 +21,11 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils import config
+from course_utils import config, finetune
 from course_utils.data import DataNotFoundError, load_asap
 from course_utils.models import resolve_model
 from course_utils.regression import mu, mu_inv
-from course_utils.slides import plot_results, show_notebooks, show_results
+from course_utils.slides import plot_results, show_notebooks, show_results, show_source
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 profile = config.get_profile()
@@ -70,16 +70,19 @@ else:
 # * seed everything; shuffle the training set only
 # * choose the epoch / learning rate on **dev**, never on test
 # * `model.train()` to learn, `model.eval()` + `torch.no_grad()` to predict
-# * on a Colab T4: `fp16=True` (a T4 has no bf16)
+# * clip gradients **after** `backward()`; on a Colab T4 use fp16 (a T4 has no bf16)
 #
-# ```python
-# for batch in loader:
-#     optimizer.zero_grad()
-#     loss = model(**batch).loss
-#     loss.backward()
-#     optimizer.step()
-#     scheduler.step()
-# ```
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## One training step, as notebook 11 runs it
+
+# %% tags=["hide-input"]
+show_source(finetune.train_step)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## Mixed precision: bf16 where the GPU has it, else fp16
+
+# %% tags=["hide-input"]
+show_source(finetune.mixed_precision)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Scores as numbers: regression, then cutoffs

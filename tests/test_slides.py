@@ -87,6 +87,17 @@ def test_show_notebooks_lists_what_exists(monkeypatch):
     assert "**99**: *not written yet*" in text
 
 
+def test_show_source_shows_the_code_without_its_docstring(monkeypatch):
+    from course_utils.regression import mu
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    slides.show_source(mu)
+    text = shown[0].data
+    assert text.startswith("```python\ndef mu(") and "course_utils.regression.mu" in text
+    assert mu.__doc__.strip().splitlines()[0] not in text
+
+
 def test_missing_npm_assets_give_a_clear_error(tmp_path):
     with pytest.raises(slides.SlidesError, match="npm install"):
         slides.npm_assets(tmp_path, install=False)
