@@ -61,8 +61,14 @@ if beetle is not None:
 #
 # * **cross-encoder**: read reference and student answer together, classify
 #   (`[CLS] reference [SEP] answer [SEP]`)
-# * **few-shot grader**: embed answers once; grade a new answer by its similarity to a
-#   few graded answers of the same question: milliseconds, no training per question
+# * **few-shot grader** (`course_utils.short_answer.FewShotGrader`): embed the answers;
+#   per question, a logistic regression fitted by Newton's method on a handful of
+#   graded answers, guarded by a relevance model $r$ (is this an answer at all?):
+#
+# $$P(\text{grade}) = r \, P_{\text{LR}}(\text{grade}) + (1 - r)\,[\text{grade} = 0]$$
+#
+# * meta-learning (19): tune the regularisation through Newton's method by implicit
+#   differentiation
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Results
