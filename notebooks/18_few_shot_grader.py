@@ -68,7 +68,7 @@ from course_utils import short_answer_results as sar
 from course_utils.data import load_short_answers
 from course_utils.embeddings import encode
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)  # tiny matrices: one thread is fastest (and CI machines are shared)
 model_id = profile.sa_embedding_model
 df = load_short_answers("beetle")
 train, test_ua = df[df["split"] == "train"], df[df["split"] == "test_ua"]
