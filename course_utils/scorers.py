@@ -274,12 +274,13 @@ def regression_features(
     model_id: str = "all-MiniLM-L6-v2",
     random_state: int | None = 42,
 ):
-    """Texts -> [SVD of TF-IDF, standardised textstat features, embeddings] (a FeatureUnion)."""
-    from sklearn.preprocessing import StandardScaler
+    """Texts -> [SVD of TF-IDF (1-2 grams), textstat features, embeddings] (a FeatureUnion)."""
+    from sklearn.decomposition import TruncatedSVD
 
+    tfidf = _tfidf(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
     parts = [
-        ("svd", _svd_branch(int(svd_dim), random_state)),
-        ("textstat", make_pipeline(TextstatTransformer(), StandardScaler())),
+        ("svd", make_pipeline(tfidf, TruncatedSVD(n_components=int(svd_dim), random_state=random_state))),
+        ("textstat", TextstatTransformer()),
     ]
     if embeddings:
         parts.append(("embeddings", EmbeddingTransformer(model_id)))
@@ -287,12 +288,18 @@ def regression_features(
 
 
 class RegressionScorer(BaseScorer):
-    """Regression on features + SVD + embeddings, then QWK-optimised cutoffs.
+    """Regression on SVD + textstat features (+ embeddings), then QWK-optimised cutoffs.
 
-    ``regressor`` is ``"ridge"`` (standardised features, ridge regression) or
-    ``"gbm"`` (histogram gradient boosting). The cutoffs that turn continuous
-    predictions into scores are fitted on ``cv``-fold out-of-fold predictions of the
-    *training* essays, so no dev or test essay is used for them.
+    ``regressor`` is ``"ridge"`` (standardised features, ridge regression whose
+    penalty is chosen by efficient leave-one-out CV on the training essays) or
+    ``"gbm"`` (histogram gradient boosting). The unsupervised features (TF-IDF, SVD)
+    are fitted on the training essays; the cutoffs that turn continuous predictions
+    into scores are fitted on ``cv``-fold out-of-fold predictions of the *training*
+    essays, so no dev or test essay is used.
+
+    ``fit(texts, scores, target=None)``: ``target`` is an optional continuous training
+    target for the regressor (for example the mean of two raters, a less noisy label);
+    the cutoffs are always fitted against ``scores``.
     """
 
     def __init__(
@@ -301,7 +308,6 @@ class RegressionScorer(BaseScorer):
         svd_dim: int = 100,
         embeddings: bool = True,
         model_id: str = "all-MiniLM-L6-v2",
-        alpha: float = 10.0,
         cv: int = 5,
         random_state: int | None = 42,
     ):
@@ -309,38 +315,52 @@ class RegressionScorer(BaseScorer):
         self.svd_dim = svd_dim
         self.embeddings = embeddings
         self.model_id = model_id
-        self.alpha = alpha
         self.cv = cv
         self.random_state = random_state
 
-    def _build(self):
+    def _regressor(self):
         from sklearn.ensemble import HistGradientBoostingRegressor
-        from sklearn.linear_model import Ridge
+        from sklearn.linear_model import RidgeCV
         from sklearn.preprocessing import StandardScaler
 
-        feats = regression_features(self.svd_dim, self.embeddings, self.model_id, self.random_state)
         if self.regressor == "ridge":
-            return make_pipeline(feats, StandardScaler(), Ridge(alpha=self.alpha))
+            return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 21)))
         if self.regressor == "gbm":
-            gbm = HistGradientBoostingRegressor(
+            return HistGradientBoostingRegressor(
                 max_iter=300, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
                 random_state=self.random_state,
             )
-            return make_pipeline(feats, gbm)
         raise ValueError(f"regressor must be 'ridge' or 'gbm', got {self.regressor!r}.")
 
-    def _fit_model(self, texts, y) -> None:
+    def _build(self):
+        reg = self._regressor()  # checks the name before any work
+        return {"features": regression_features(
+            self.svd_dim, self.embeddings, self.model_id, self.random_state
+        ), "regressor": reg}
+
+    def fit(self, texts, scores, target=None) -> RegressionScorer:
+        """Learn from essays and integer ``scores`` (optionally a continuous ``target``)."""
+        texts = check_texts(texts)
+        y = check_scores(scores, len(texts))
+        t = y.astype(float) if target is None else np.asarray(target, dtype=float)
+        if t.shape != y.shape or np.isnan(t).any():
+            raise ValueError("target must be a numeric array without NaN, one value per essay.")
+        self.min_score_, self.max_score_ = int(y.min()), int(y.max())
+        self.classes_ = np.unique(y)
+        self.model_ = self._build()
         from course_utils.regression import OptimizedCutoffs
 
-        oof = out_of_fold(self.model_, texts, y, self.cv, self.random_state)
-        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(oof, y)
-        self.oof_ = oof
-        self.model_.fit(texts, y)
+        Z = self.model_["features"].fit_transform(texts)
+        self.oof_ = out_of_fold(self.model_["regressor"], Z, t, self.cv, self.random_state)
+        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(self.oof_, y)
+        self.model_["regressor"].fit(Z, t)
+        return self
 
     def predict_continuous(self, texts) -> np.ndarray:
         """The regressor's raw (continuous) predictions."""
         self._check_fitted()
-        return np.asarray(self.model_.predict(check_texts(texts)), dtype=float)
+        Z = self.model_["features"].transform(check_texts(texts))
+        return np.asarray(self.model_["regressor"].predict(Z), dtype=float)
 
     def predict(self, texts) -> np.ndarray:
         return self.cutoffs_.transform(self.predict_continuous(texts))
@@ -349,36 +369,43 @@ class RegressionScorer(BaseScorer):
 class EnsembleScorer(BaseScorer):
     """The mean of several regression scorers' continuous predictions, then cutoffs.
 
-    ``members`` is a list of :class:`RegressionScorer` (default: ridge and gradient
-    boosting). Cutoffs are fitted on the mean of the members' out-of-fold predictions.
+    ``members`` is a list of :class:`RegressionScorer`; the default is ridge on
+    SVD(100) + textstat + embeddings and gradient boosting on SVD(20) + textstat. The
+    cutoffs are fitted on the mean of the members' out-of-fold predictions.
+    ``fit(texts, scores, target=None)`` as in :class:`RegressionScorer`.
     """
 
     def __init__(self, members: list | None = None, random_state: int | None = 42):
         self.members = members
         self.random_state = random_state
 
-    def _members(self) -> list[RegressionScorer]:
+    def _build(self) -> list[RegressionScorer]:
         if self.members is not None:
             if not self.members:
                 raise ValueError("members is empty: pass at least one RegressionScorer.")
             return [clone(m).set_params(random_state=self.random_state) for m in self.members]
         return [
-            RegressionScorer("ridge", random_state=self.random_state),
-            RegressionScorer("gbm", random_state=self.random_state),
+            RegressionScorer("ridge", svd_dim=100, embeddings=True, random_state=self.random_state),
+            RegressionScorer("gbm", svd_dim=20, embeddings=False, random_state=self.random_state),
         ]
 
-    def _build(self):
-        return self._members()
-
-    def _fit_model(self, texts, y) -> None:
+    def fit(self, texts, scores, target=None) -> EnsembleScorer:
+        """Fit every member, then the cutoffs on their mean out-of-fold prediction."""
         from course_utils.regression import OptimizedCutoffs
 
+        texts = check_texts(texts)
+        y = check_scores(scores, len(texts))
+        self.min_score_, self.max_score_ = int(y.min()), int(y.max())
+        self.classes_ = np.unique(y)
+        self.model_ = self._build()
         for m in self.model_:
-            m.fit(texts, y)
-        oof = np.mean([m.oof_ for m in self.model_], axis=0)
-        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(oof, y)
+            m.fit(texts, y, target)
+        self.oof_ = np.mean([m.oof_ for m in self.model_], axis=0)
+        self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(self.oof_, y)
+        return self
 
     def predict_continuous(self, texts) -> np.ndarray:
+        """The mean of the members' continuous predictions."""
         self._check_fitted()
         return np.mean([m.predict_continuous(texts) for m in self.model_], axis=0)
 
@@ -386,14 +413,16 @@ class EnsembleScorer(BaseScorer):
         return self.cutoffs_.transform(self.predict_continuous(texts))
 
 
-def out_of_fold(model, texts: list[str], y: np.ndarray, cv: int = 5, random_state: int | None = 42):
-    """Continuous out-of-fold predictions of ``model`` on the training data (K-fold)."""
+def out_of_fold(model, X, y: np.ndarray, cv: int = 5, random_state: int | None = 42) -> np.ndarray:
+    """Continuous out-of-fold predictions of ``model`` on training data ``X`` (K-fold)."""
     from sklearn.model_selection import KFold, cross_val_predict
 
     if cv < 2:
         raise ValueError(f"cv must be at least 2 folds, got {cv}.")
     folds = KFold(n_splits=cv, shuffle=True, random_state=random_state)
-    return cross_val_predict(clone(model), np.asarray(texts, dtype=object), y, cv=folds).astype(float)
+    if isinstance(X, list):
+        X = np.asarray(X, dtype=object)
+    return cross_val_predict(clone(model), X, y, cv=folds).astype(float)
 
 
 SCORERS = {
