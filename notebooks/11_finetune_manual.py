@@ -336,7 +336,7 @@ print("state_dict view unchanged:", torch.equal(kept_view["classifier.weight"], 
 # ### Exercise 3: the learning-rate schedule
 #
 # How many optimizer steps and warm-up steps does `FineTunedScorer` take in the `full`
-# profile (1,067 training essays)? Plot the learning rate over training with
+# profile (all training essays of the split)? Plot the learning rate over training with
 # `transformers.get_linear_schedule_with_warmup`.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
@@ -345,7 +345,8 @@ import matplotlib.pyplot as plt
 from transformers import get_linear_schedule_with_warmup
 
 full = config.get_profile("full")
-steps = int(np.ceil(1067 / full.finetune_batch_size)) * full.finetune_epochs
+n_full = len(train_dev_test_split(load_asap(7))[0])
+steps = int(np.ceil(n_full / full.finetune_batch_size)) * full.finetune_epochs
 warmup = int(0.1 * steps)
 dummy = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=full.finetune_lr)
 schedule = get_linear_schedule_with_warmup(dummy, warmup, steps)
@@ -354,7 +355,7 @@ for _ in range(steps):
     rates.append(schedule.get_last_lr()[0])
     dummy.step()
     schedule.step()
-print(f"{steps} steps, {warmup} of them warm-up")
+print(f"{n_full} essays: {steps} steps, {warmup} of them warm-up")
 plt.plot(rates)
 plt.xlabel("optimizer step")
 plt.ylabel("learning rate")

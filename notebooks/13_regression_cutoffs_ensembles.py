@@ -286,7 +286,7 @@ print("round trip:", np.array_equal(mu_inv(t, 0, 24), wide), "| mu_inv(0.5) =", 
 # %% [markdown]
 # ### Exercise 2: how much do the cutoffs overfit?
 #
-# The cutoffs were fitted on all 188 dev essays. Fit them on one half of the dev set and
+# The cutoffs were fitted on all dev essays. Fit them on one half of the dev set and
 # compare QWK on the other half with plain rounding.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
