@@ -79,7 +79,7 @@ def results_table(name: str):
 ASAP_COLUMNS = {
     "label": "method", "qwk_mean": "QWK", "qwk_sd": "± SD", "qwk_ci_low": "CI low",
     "qwk_ci_high": "CI high", "original": "original", "acc_mean": "exact", "smd_mean": "SMD",
-    "n_seeds": "seeds",
+    "n_seeds": "seeds", "n_test": "test essays",
 }
 
 
@@ -129,8 +129,16 @@ def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
                          "Run `make results` and rebuild the slides (`make slides`).*"))
         return
     display(table.style.hide(axis="index").format(precision=digits, na_rep=""))
+    raw = results_table(name)
+    notes = []
+    if raw is not None and {"note", "label"} <= set(raw.columns):
+        rows = raw.loc[table.index]
+        notes = [(label, str(note)) for label, note in zip(rows["label"], rows["note"])
+                 if isinstance(note, str) and note.strip()]
+    footer = "".join(f"<br>{label}: {note[:200]}{'…' if len(note) > 200 else ''}"
+                     for label, note in notes[:6])
     display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv` "
-                     "(written by `make results`).</span>"))
+                     f"(written by `make results`).{footer}</span>"))
 
 
 def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None:
@@ -151,7 +159,7 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None
     ax.barh(table.label, table.qwk_mean, xerr=err, color="#4C72B0", capsize=3)
     ax.axvline(0.70, color="k", ls="--", lw=1, label="Williamson:\nQWK ≥ 0.70")
     ax.set_xlabel(f"QWK on the test set (95% bootstrap CI); source: results/{name}.csv")
-    ax.set_xlim(0, 1)
+    ax.set_xlim(min(0.0, float(table.qwk_ci_low.min()) - 0.05), 1)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     plt.show()
