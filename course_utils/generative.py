@@ -500,6 +500,7 @@ def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) ->
             "mean after injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
             "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
             "scores changed": int(np.sum(before[both] != after[both])),
+            "scored 12 before": int(np.sum(before == 12)),
             "scored 12 after": int(np.sum(after == 12)),
             "flagged by injection detector": f"{int(detector.sum())}/{n}",
         })
@@ -529,7 +530,7 @@ def _md_table(df) -> str:
     return "\n".join(lines)
 
 
-def write_robustness(path: str = ROBUSTNESS_MD, n: int = 6) -> str:
+def write_robustness(path: str = ROBUSTNESS_MD, n: int = 4, train_n: int = 24) -> str:
     """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
     from datetime import datetime, timezone
     from pathlib import Path
@@ -539,7 +540,7 @@ def write_robustness(path: str = ROBUSTNESS_MD, n: int = 6) -> str:
     from course_utils.run_course import machine
 
     start = time.perf_counter()
-    attacks, strange, meta = robustness_report(n)
+    attacks, strange, meta = robustness_report(n, train_n)
     model = "SmolLM2-135M-Instruct (offline stand-in for LiquidAI/LFM2-350M)" if is_offline() else LLM_MODEL
     text = "\n".join([
         "# Robustness of the LLM scorers (ASAP-7)",
