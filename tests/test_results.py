@@ -1,0 +1,78 @@
+"""Tests for course_utils.results: registry, aggregation, CSV merge and Markdown."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_utils import results as R
+
+
+@pytest.fixture()
+def fake(monkeypatch):
+    rng = np.random.default_rng(0)
+    human = rng.integers(0, 13, 60)
+    test = pd.DataFrame({"essay": ["x"] * 60, "rater1_domain1": human, "rater2_domain1": human})
+    monkeypatch.setattr(R, "reference_data", lambda: (test.iloc[:0], test))
+    monkeypatch.setattr(R, "EXPERIMENTS", {})
+    monkeypatch.setattr(R, "EXTRA_MODULES", [])
+    monkeypatch.setattr(R, "machine", lambda: "test machine")
+
+    @R.register("perfect", "Section A", "Perfect copy", original=0.5)
+    def _perfect(seed):
+        return {"pred": human, "seconds": 0.1, "n_train": 10}
+
+    @R.register("noisy", "Section B", "Noisy", seeds=2)
+    def _noisy(seed):
+        r = np.random.default_rng(seed)
+        return {"pred": np.clip(human + r.integers(-2, 3, 60), 0, 12), "seconds": 1.0, "note": "hi"}
+
+    return human
+
+
+def test_run_merge_and_render(fake, tmp_path):
+    csv, md = tmp_path / "t.csv", tmp_path / "t.md"
+    assert R.main(["--seeds", "3", "--csv", str(csv), "--md", str(md)]) == 0
+    rows = {r["id"]: r for r in R.read_csv(csv)}
+    assert float(rows["perfect"]["qwk_mean"]) == 1.0
+    assert rows["perfect"]["n_seeds"] == "3"
+    assert rows["noisy"]["n_seeds"] == "2"  # capped by the row
+    assert float(rows["noisy"]["qwk_mean"]) < 1.0
+    assert float(rows["noisy"]["qwk_sd"]) > 0
+    low, high = float(rows["noisy"]["qwk_ci_low"]), float(rows["noisy"]["qwk_ci_high"])
+    assert low < float(rows["noisy"]["qwk_per_seed"].split()[0]) < high
+    text = md.read_text()
+    assert "## Section A" in text and "## Section B" in text
+    assert "+0.500" in text  # delta vs the original figure
+    assert "python -m course_utils.results" in text
+
+    # --only reruns one row and keeps the others
+    before = R.read_csv(csv)
+    R.EXPERIMENTS["noisy"].label = "Noisy v2"
+    assert R.main(["--only", "noisy", "--seeds", "1", "--csv", str(csv), "--md", str(md)]) == 0
+    after = {r["id"]: r for r in R.read_csv(csv)}
+    assert after["noisy"]["label"] == "Noisy v2" and after["noisy"]["n_seeds"] == "1"
+    assert after["perfect"] == {k: v for k, v in before[0].items()}
+
+
+def test_bad_rows(fake, tmp_path):
+    with pytest.raises(ValueError, match="No row id"):
+        R.select(["nothing-like-this"])
+    with pytest.raises(ValueError):
+        R.register("has space", "S", "L")
+
+    @R.register("short", "S", "Too short")
+    def _short(seed):
+        return {"pred": [1, 2], "seconds": 0.0}
+
+    with pytest.raises(ValueError, match="predictions"):
+        R.evaluate("short", R.EXPERIMENTS["short"], 1)
+
+
+def test_registry_has_the_issue_rows():
+    import importlib
+
+    fresh = importlib.reload(R)
+    for rid in ("human", "tfidf_lr", "svd300_lr", "textstat_rf", "svd10_textstat_rf", "minilm_lr",
+                "ensemble_cutoffs", "ensemble_cutoffs_2raters"):
+        assert rid in fresh.EXPERIMENTS
+    assert fresh.EXPERIMENTS["tfidf_lr"].original == 0.567
