@@ -29,7 +29,8 @@
 # mixed precision on GPUs.
 #
 # *Time: about 5–10 minutes on a Colab T4 in the `full` profile (an estimate, not
-# measured here); a few minutes on a CPU laptop (`fast`); under 2 minutes in `smoke`.*
+# measured here); roughly 10–20 minutes on a 2-core CPU in `fast` (also an estimate);
+# about 1–2 minutes in `smoke` (the CI profile).*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
