@@ -83,7 +83,13 @@ ASAP_COLUMNS = {
 }
 
 
-def _select(table, sections: list[str] | None, columns: dict[str, str] | list[str] | None):
+def _select(table, sections: list[str] | None, columns: dict[str, str] | list[str] | None,
+            where: dict[str, str] | None = None):
+    for column, value in (where or {}).items():
+        if column not in table.columns:
+            raise ValueError(f"The results table has no column {column!r}; it has "
+                             f"{list(table.columns)}.")
+        table = table[table[column].astype(str) == str(value)]
     if sections and "section" in table.columns:
         wanted = [s.lower() for s in sections]
         table = table[table["section"].astype(str).str.lower().map(
@@ -97,9 +103,11 @@ def _select(table, sections: list[str] | None, columns: dict[str, str] | list[st
 
 
 def select_results(name: str, sections: list[str] | None = None,
-                   columns: dict[str, str] | list[str] | None = None):
+                   columns: dict[str, str] | list[str] | None = None,
+                   where: dict[str, str] | None = None):
     """The rows and columns of ``results/<name>.csv`` a slide shows, or ``None`` if none.
 
+    ``where`` keeps rows whose columns equal these values (``{"table": "scores"}``);
     ``sections`` keeps rows whose ``section`` contains one of these words
     (case-insensitive); ``columns`` keeps (and, given a dict, renames) those columns that
     exist. For ``asap7`` the default columns are :data:`ASAP_COLUMNS`.
@@ -109,12 +117,20 @@ def select_results(name: str, sections: list[str] | None = None,
         return None
     if columns is None and name == "asap7":
         columns = ASAP_COLUMNS
-    table = _select(table, sections, columns)
-    return None if table.empty else table
+    table = _select(table, sections, columns, where)
+    if table.empty:
+        return None
+    for column in table.columns:  # counts read as floats (NaN elsewhere) shown as integers
+        values = table[column]
+        if (values.dtype.kind == "f" and values.notna().all() and values.abs().max() >= 2
+                and (values == values.round()).all()):
+            table = table.assign(**{column: values.astype("int64")})
+    return table
 
 
 def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
-                 sections: list[str] | None = None, digits: int = 3) -> None:
+                 sections: list[str] | None = None, digits: int = 3,
+                 where: dict[str, str] | None = None) -> None:
     """Display a committed results table on a slide, or say it is "not measured yet".
 
     See :func:`select_results` for ``sections`` and ``columns``. Numbers are rounded to
@@ -122,19 +138,21 @@ def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
     """
     from IPython.display import Markdown, display
 
-    table = select_results(name, sections, columns)
+    table = select_results(name, sections, columns, where)
     if table is None:
-        where = f" rows for {sections} in" if sections else ""
-        display(Markdown(f"*Not measured yet: no{where} `results/{name}.csv`. "
+        which = sections or where
+        display(Markdown(f"*Not measured yet: no{f' rows for {which} in' if which else ''} "
+                         f"`results/{name}.csv`. "
                          "Run `make results` and rebuild the slides (`make slides`).*"))
         return
     display(table.style.hide(axis="index").format(precision=digits, na_rep=""))
     raw = results_table(name)
     notes = []
-    if raw is not None and {"note", "label"} <= set(raw.columns):
+    key = next((c for c in ("label", "system") if raw is not None and c in raw.columns), None)
+    if key is not None and "note" in raw.columns:
         rows = raw.loc[table.index]
-        notes = [(label, str(note)) for label, note in zip(rows["label"], rows["note"])
-                 if isinstance(note, str) and note.strip()]
+        notes = list(dict.fromkeys((label, str(note)) for label, note in zip(rows[key], rows["note"])
+                                   if isinstance(note, str) and note.strip()))
     footer = "".join(f"<br>{label}: {note[:200]}{'…' if len(note) > 200 else ''}"
                      for label, note in notes[:6])
     display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv` "

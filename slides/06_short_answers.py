@@ -71,10 +71,28 @@ if beetle is not None:
 #   differentiation
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Results
+# ## Results: Beetle, 3-way labels
 
 # %% tags=["hide-input"]
-show_results("beetle")
+show_results("short_answer", where={"table": "scores"},
+             columns={"system": "system", "split": "test split", "accuracy": "accuracy",
+                      "macro_f1": "macro-F1", "n": "answers"})
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## The relevance guard: answers that are not answers
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "adversarial"},
+             columns={"category": "adversarial input", "inputs": "inputs",
+                      "graded_0": "graded 0", "flagged_by_guard": "flagged by the guard"})
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ## How fast is the few-shot grader?
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "latency"}, digits=1,
+             columns={"operation": "operation", "p50_ms": "median (ms)",
+                      "p95_ms": "95th percentile (ms)", "runs": "runs"})
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your turn

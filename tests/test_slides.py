@@ -66,6 +66,9 @@ def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
     assert list(shown["QWK"]) == [0.73, 0.6123]
     assert slides.select_results("asap7", sections=["lora"]) is None  # "not measured yet"
     assert slides.select_results("beetle") is None
+    assert slides.select_results("asap7", where={"id": "bert"})["QWK"].tolist() == [0.8]
+    with pytest.raises(ValueError, match="no column 'table'"):
+        slides.select_results("asap7", where={"table": "scores"})
     shown_objects = []
     monkeypatch.setattr("IPython.display.display", lambda *objs: shown_objects.extend(objs))
     slides.show_results("asap7", sections=["lora"])
