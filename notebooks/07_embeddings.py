@@ -1,0 +1,152 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · Sentence embeddings: a strong general tool that disappoints here
+#
+# A sentence-transformer maps a text to a vector so that texts with similar *meaning*
+# are close. We score essays with all-MiniLM-L6-v2 embeddings and logistic regression,
+# see why it falls short of simple features, project the embeddings to 2-D, and look at
+# cosine similarity and its pitfalls.
+#
+# *Time: about 20 minutes to work through; under a minute to run in smoke (once the
+# embeddings are cached), a few minutes in fast on a CPU the first time.*
+
+# %%
+# Colab only: install the course's helper package (does nothing elsewhere).
+import subprocess, sys
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+
+# %%
+from course_utils import config
+profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
+
+# %%
+from course_utils.data import load_asap, train_dev_test_split
+
+df = load_asap(7)
+train, dev, test = train_dev_test_split(df)  # test = the original's 314-essay test set
+if profile.max_train_essays:
+    train = train.sample(min(profile.max_train_essays, len(train)), random_state=42)
+TARGET = "rater1_domain1"  # one target for the whole notebook (the original switched mid-way)
+print(f"train {len(train)} | dev {len(dev)} | test {len(test)} essays; target {TARGET}")
+
+# %% [markdown]
+# ## 1. Embeddings (cached)
+#
+# `course_utils.embeddings.encode` embeds each text once and caches the vectors, so a
+# rerun or a tuning loop never re-encodes. Each essay becomes a 384-dimensional unit
+# vector. The model reads at most 256 word pieces: the end of a long essay is cut off.
+
+# %%
+from course_utils.embeddings import encode
+
+E_train = encode(train.essay.tolist(), model_id=profile.embedding_model)
+E_dev = encode(dev.essay.tolist(), model_id=profile.embedding_model)
+print(E_train.shape)
+
+# %% [markdown]
+# ## 2. Embeddings + logistic regression
+
+# %%
+from course_utils.metrics import aes_metrics
+from course_utils.scorers import EmbeddingScorer
+
+emb = EmbeddingScorer(model_id=profile.embedding_model, random_state=42).fit(train.essay, train[TARGET])
+print(f"MiniLM + LR: dev QWK {emb.score(dev.essay, dev[TARGET]):.3f}")
+
+# %% [markdown]
+# Why it disappoints: the model was trained to tell *what a text is about*. All
+# these essays are about the same thing (a time someone was patient), so the vectors
+# differ little, and what the rubric rewards — organisation, development,
+# conventions, length — is mostly what the embedding was trained to ignore. Unit-length
+# vectors even discard length outright.
+#
+# ## 3. A 2-D projection coloured by score
+
+# %%
+import matplotlib.pyplot as plt
+from sklearn.decomposition import PCA
+
+xy = PCA(n_components=2, random_state=42).fit_transform(E_train)
+plt.scatter(xy[:, 0], xy[:, 1], c=train[TARGET], cmap="viridis", s=8)
+plt.colorbar(label="human score")
+plt.title("MiniLM embeddings (PCA to 2-D)")
+plt.show()
+
+# %% [markdown]
+# Scores are mixed across the cloud: there is a gradient, but no clean separation.
+#
+# ## 4. Cosine similarity and its pitfalls
+#
+# For unit vectors, cosine similarity is the dot product. Let us find, for one dev
+# essay, its most similar training essay and compare their scores.
+
+# %%
+import numpy as np
+
+sims = E_dev @ E_train.T  # cosine similarities (vectors are normalised)
+nearest = sims.argmax(axis=1)
+gap = np.abs(dev[TARGET].to_numpy() - train[TARGET].to_numpy()[nearest])
+print(f"mean cosine similarity of a dev essay to its nearest training essay: {sims.max(axis=1).mean():.3f}")
+print(f"score difference to that nearest neighbour: mean {gap.mean():.2f} points; "
+      f"{np.mean(gap >= 3):.0%} differ by 3 or more")
+print(f"nearest-neighbour scoring: dev QWK {aes_metrics(dev[TARGET], train[TARGET].to_numpy()[nearest], 0, 12)['QWK']:.3f}")
+
+# %% [markdown]
+# Similar is not the same as correct: two essays can tell the same kind of story in
+# very different quality, and an essay that copies the prompt's words looks "similar"
+# to good essays. Pitfalls: (1) similarities are all high in one topic, so absolute
+# thresholds mean little; (2) truncation hides the end of long essays; (3) a different
+# model gives a different geometry.
+
+# %%
+print("A pair with high similarity and different scores:")
+i = int(np.argmax(sims.max(axis=1) * (gap >= 3)))
+print(f"cosine {sims[i, nearest[i]]:.3f}; human scores {dev[TARGET].iloc[i]} vs {train[TARGET].iloc[nearest[i]]}")
+
+# %% [markdown]
+# ## 5. The test set, once
+
+# %%
+s = aes_metrics(test[TARGET], emb.score(test.essay), 0, 12)
+print(f"MiniLM + LR: test QWK {s['QWK']:.3f} (original: 0.565)")
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: Add length back
+# Append the (standardised) word count to the embeddings and refit a logistic
+# regression. Does the dev QWK improve?
+
+# %% tags=["solution"]
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+n_tr = train.essay.str.split().str.len().to_numpy()[:, None]
+n_dv = dev.essay.str.split().str.len().to_numpy()[:, None]
+sc = StandardScaler().fit(n_tr)
+lr = LogisticRegression(class_weight="balanced", max_iter=2000)
+lr.fit(np.hstack([E_train, sc.transform(n_tr)]), train[TARGET])
+print(f"embeddings + length: dev QWK {aes_metrics(dev[TARGET], lr.predict(np.hstack([E_dev, sc.transform(n_dv)])), 0, 12)['QWK']:.3f}")
+
+# %% [markdown]
+# ### Exercise 2: k nearest neighbours
+# Score each dev essay by the mean score of its 10 most similar training essays
+# (rounded). Compare with the single nearest neighbour.
+
+# %% tags=["solution"]
+top10 = np.argsort(-sims, axis=1)[:, :10]
+knn = np.rint(train[TARGET].to_numpy()[top10].mean(axis=1)).astype(int)
+print(f"10-NN: dev QWK {aes_metrics(dev[TARGET], knn, 0, 12)['QWK']:.3f}")
