@@ -171,10 +171,14 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None) -> None
         display(Markdown(f"*Not measured yet: no{where} `results/{name}.csv`. "
                          "Run `make results`.*"))
         return
+    import textwrap
+
     table = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(table) + 1.3))
+    labels = ["\n".join(textwrap.wrap(str(label), 34)) for label in table.label]
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(table) + 1.3))
     err = [table.qwk_mean - table.qwk_ci_low, table.qwk_ci_high - table.qwk_mean]
-    ax.barh(table.label, table.qwk_mean, xerr=err, color="#4C72B0", capsize=3)
+    ax.barh(range(len(table)), table.qwk_mean, xerr=err, color="#4C72B0", capsize=3)
+    ax.set_yticks(range(len(table)), labels, fontsize=10)
     ax.axvline(0.70, color="k", ls="--", lw=1, label="Williamson:\nQWK ≥ 0.70")
     ax.set_xlabel(f"QWK on the test set (95% bootstrap CI); source: results/{name}.csv")
     ax.set_xlim(min(0.0, float(table.qwk_ci_low.min()) - 0.05), 1)
