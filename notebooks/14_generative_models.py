@@ -30,7 +30,8 @@
 # Offline (CI, no Hub access) the local model is SmolLM2-135M-Instruct standing in for the
 # original workshop's LiquidAI/LFM2-350M, and the hosted calls are skipped with a message.
 #
-# *Time: about 30 minutes to work through; about a minute to run on a CPU.*
+# *Time: about 30 minutes to work through. Run time: a few minutes on a CPU (measured
+# times per profile are in the README's notebook table).*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

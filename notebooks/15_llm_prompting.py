@@ -25,8 +25,9 @@
 # full), small enough for a free API tier's rate limits. Replies are cached on disk, so
 # rerunning this notebook spends no quota.
 #
-# *Time: about 40 minutes to work through; 1-2 minutes to run on a CPU in the fast
-# profile with the offline stand-in model, longer with a hosted API.*
+# *Time: about 40 minutes to work through. Run time: a few minutes on a CPU with the
+# local model (measured times per profile are in the README's notebook table); with a
+# hosted API it depends on the provider's rate limits.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
