@@ -500,7 +500,6 @@ def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) ->
             "mean after injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
             "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
             "scores changed": int(np.sum(before[both] != after[both])),
-            "scored 12 before": int(np.sum(before == 12)),
             "scored 12 after": int(np.sum(after == 12)),
             "flagged by injection detector": f"{int(detector.sum())}/{n}",
         })
