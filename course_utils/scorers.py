@@ -287,6 +287,18 @@ def regression_features(
     return FeatureUnion(parts)
 
 
+def _one_openmp_thread():
+    """Run scikit-learn's OpenMP code (gradient boosting) on one thread.
+
+    On a machine whose other core is busy, OpenMP threads spin-wait for each other and
+    a 10-second gradient-boosting fit on ~1,000 essays can take minutes; with one
+    thread it stays fast and gives the same model.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
+
+
 class RegressionScorer(BaseScorer):
     """Regression on SVD + textstat features (+ embeddings), then QWK-optimised cutoffs.
 
@@ -351,16 +363,18 @@ class RegressionScorer(BaseScorer):
         from course_utils.regression import OptimizedCutoffs
 
         Z = self.model_["features"].fit_transform(texts)
-        self.oof_ = out_of_fold(self.model_["regressor"], Z, t, self.cv, self.random_state)
+        with _one_openmp_thread():
+            self.oof_ = out_of_fold(self.model_["regressor"], Z, t, self.cv, self.random_state)
+            self.model_["regressor"].fit(Z, t)
         self.cutoffs_ = OptimizedCutoffs(self.min_score_, self.max_score_).fit(self.oof_, y)
-        self.model_["regressor"].fit(Z, t)
         return self
 
     def predict_continuous(self, texts) -> np.ndarray:
         """The regressor's raw (continuous) predictions."""
         self._check_fitted()
         Z = self.model_["features"].transform(check_texts(texts))
-        return np.asarray(self.model_["regressor"].predict(Z), dtype=float)
+        with _one_openmp_thread():
+            return np.asarray(self.model_["regressor"].predict(Z), dtype=float)
 
     def predict(self, texts) -> np.ndarray:
         return self.cutoffs_.transform(self.predict_continuous(texts))
