@@ -10,6 +10,7 @@ keyed by a hash of the text, so a regrade embeds only the texts it has not seen.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,21 @@ def _memory(model_id: str, use_disk: bool) -> dict[str, np.ndarray]:
     return _MEMORY[model_id]
 
 
+def _save(cache_key: str, store: dict[str, np.ndarray]) -> None:
+    """Merge ``store`` with what another process may have saved, then replace atomically."""
+    path = _cache_file(cache_key)
+    if path.is_file():
+        try:
+            with np.load(path) as data:
+                for k, v in zip(data["keys"].tolist(), data["vectors"]):
+                    store.setdefault(k, v)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is simply rewritten
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, keys=np.array(list(store)), vectors=np.stack(list(store.values())))
+    os.replace(tmp, path)
+
+
 def encode(
     texts: Iterable[str],
     model_id: str = "sentence-transformers/all-MiniLM-L6-v2",
@@ -85,9 +101,5 @@ def encode(
         for (k, _), v in zip(todo, vectors):
             store[k] = v.astype(np.float32)
         if use_disk:
-            np.savez(
-                _cache_file(cache_key),
-                keys=np.array(list(store)),
-                vectors=np.stack(list(store.values())),
-            )
+            _save(cache_key, store)
     return np.stack([store[k] for k in keys])
