@@ -156,7 +156,8 @@ print(aes_metrics([8, 5, 11, 7], [8, 6, 11, 6]))
 # Write a function `word_stats(text)` that returns a dictionary with the number of
 # words, the number of distinct words (ignoring case) and the average word length.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 def word_stats(text: str) -> dict[str, float]:
     words = text.split()
     return {
@@ -174,7 +175,8 @@ print(word_stats("Patience is patience when patience is hard"))
 # `adjacent_agreement(rater1, rater2)` and check it on `[8, 5, 11, 7]` and `[9, 7, 11, 6]`
 # (the answer is 0.75).
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 def adjacent_agreement(rater1: list[int], rater2: list[int]) -> float:
     if len(rater1) != len(rater2):
         raise ValueError("Need the same number of scores from both raters.")
@@ -189,7 +191,8 @@ print(adjacent_agreement([8, 5, 11, 7], [9, 7, 11, 6]))
 # score and `predict(essays)` that returns it for every essay. Why is this a useful
 # baseline?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 class MeanScorer:
     def fit(self, essays: list[str], scores: list[int]) -> "MeanScorer":
         self.mean_ = round(sum(scores) / len(scores))

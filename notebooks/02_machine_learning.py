@@ -183,7 +183,8 @@ print(f"Saved to {path.name} ({path.stat().st_size} bytes); same predictions aft
 # Add a k-nearest-neighbours classifier (`sklearn.neighbors.KNeighborsClassifier`) with
 # `n_neighbors=5` and compare its dev accuracy with the three models above.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 from sklearn.neighbors import KNeighborsClassifier
 
 knn = KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
@@ -194,7 +195,8 @@ print(f"kNN dev accuracy: {knn.score(X_dev, y_dev):.3f}; best so far: {max(dev_a
 # Try `max_depth` in 1, 2, 3, 5 and `None` for the random forest. Which depth is best
 # on dev? Do not look at the test set.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for depth in (1, 2, 3, 5, None):
     rf = RandomForestClassifier(n_estimators=200, max_depth=depth, random_state=42).fit(X_train, y_train)
     print(f"max_depth={depth}: train {rf.score(X_train, y_train):.3f}, dev {rf.score(X_dev, y_dev):.3f}")
@@ -205,7 +207,8 @@ for depth in (1, 2, 3, 5, None):
 # (hint: edit a copy of the data, e.g. shrink every orange's size by 1 cm). How does
 # logistic regression's dev accuracy change?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 hard = make_fruit(seed=1)
 hard.loc[hard.label == "orange", "size"] -= 1.0
 Xh_train, Xh_dev, yh_train, yh_dev = train_test_split(

@@ -215,7 +215,8 @@ for metric in ("QWK", "Acc", "SMD"):
 # ### Exercise 1: the whole data set
 # Compute the human–human metrics on all 1,569 essays. Is the test set's QWK typical?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 everyone = aes_metrics(essays.rater1_domain1, essays.rater2_domain1)
 print(f"All essays: QWK {everyone['QWK']:.4f}, exact {everyone['Acc']:.4f} vs test-set QWK {human_human['QWK']:.4f}")
 
@@ -225,7 +226,8 @@ print(f"All essays: QWK {everyone['QWK']:.4f}, exact {everyone['Acc']:.4f} vs te
 # on the **training** essays, round and clip the predictions to 0–12 on the test essays,
 # and run `aes_metrics` and `williamson_check`. Does length alone pass any criterion?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 train_words = train.essay.str.split().str.len()
 slope, intercept = np.polyfit(train_words, train.rater1_domain1, 1)
 length_pred = np.clip(np.round(slope * test.essay.str.split().str.len() + intercept), 0, 12).astype(int)
@@ -237,7 +239,8 @@ williamson_check(test.rater1_domain1, length_pred, human2=test.rater2_domain1)
 # Swap the arguments of `aes_metrics` (rater 2 as human, rater 1 as machine). Which
 # metrics change, and how?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 swapped = aes_metrics(test.rater2_domain1, test.rater1_domain1)
 for key in ("QWK", "Acc", "Adj", "SMD", "r"):
     print(f"{key}: {human_human[key]:+.4f} -> {swapped[key]:+.4f}")

@@ -124,7 +124,8 @@ print(f"test QWK {test_stats['QWK']:.3f}, exact agreement {test_stats['Acc']:.3f
 # Refit with `TfidfVectorizer(ngram_range=(1, 2), min_df=2)` in a pipeline with the
 # same logistic regression. Does the dev QWK improve?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -139,7 +140,8 @@ print(f"dev QWK unigrams {aes_metrics(dev[TARGET], dev_pred, 0, 12)['QWK']:.3f},
 # `TfidfScorer(C=...)` sets the inverse regularisation strength. Try `C` in
 # 0.3, 1, 3, 10 and compare the dev QWK (never the test set).
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for C in (0.3, 1, 3, 10):
     s = TfidfScorer(C=C).fit(train.essay, train[TARGET])
     print(f"C={C:>4}: dev QWK {s.score(dev.essay, dev[TARGET]):.3f}")

@@ -118,7 +118,8 @@ print(f"SVD({best_k}) + LR: test QWK {stats['QWK']:.3f} (original SVD(300): 0.57
 # TruncatedSVD uses a randomised algorithm. Fit `SvdScorer(dim=best_k)` with
 # `random_state` 0, 1, 2 and print the dev QWK of each. How large is the spread?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 spread = [SvdScorer(dim=best_k, random_state=s).fit(train.essay, train[TARGET]).score(dev.essay, dev[TARGET])
           for s in range(3)]
 print([round(q, 3) for q in spread], f"range {max(spread) - min(spread):.3f}")
@@ -127,5 +128,6 @@ print([round(q, 3) for q in spread], f"range {max(spread) - min(spread):.3f}")
 # ### Exercise 2: How much variance does the best dimension keep?
 # Use `svd.explained_variance_ratio_` to print the share of variance kept by `best_k`.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 print(f"dim {best_k} keeps {svd.explained_variance_ratio_[:best_k].sum():.1%} of the variance")

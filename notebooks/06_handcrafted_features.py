@@ -120,7 +120,8 @@ print("original: 0.633 and 0.678; our 5-seed means are in results/asap7.md")
 # How far does essay length get you? Fit a random forest on `lexicon_count` alone and
 # compare its dev QWK with the nine-feature forest.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 from sklearn.ensemble import RandomForestClassifier
 
 F_dev = textstat_features(dev.essay, as_frame=True)
@@ -133,7 +134,8 @@ print(f"length only: dev QWK {aes_metrics(dev[TARGET], length_rf.predict(F_dev[[
 # Fit `FeatureScorer` with `random_state` 0, 1, 2. How much does the dev QWK move? (The
 # original's notebook and slides report different random-forest figures for this reason.)
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for s in range(3):
     q = FeatureScorer(n_estimators=profile.rf_trees, random_state=s).fit(train.essay, train[TARGET]).score(dev.essay, dev[TARGET])
     print(f"seed {s}: dev QWK {q:.3f}")

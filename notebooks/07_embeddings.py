@@ -130,7 +130,8 @@ print(f"MiniLM + LR: test QWK {s['QWK']:.3f} (original: 0.565)")
 # Append the (standardised) word count to the embeddings and refit a logistic
 # regression. Does the dev QWK improve?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -146,7 +147,8 @@ print(f"embeddings + length: dev QWK {aes_metrics(dev[TARGET], lr.predict(np.hst
 # Score each dev essay by the mean score of its 10 most similar training essays
 # (rounded). Compare with the single nearest neighbour.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 top10 = np.argsort(-sims, axis=1)[:, :10]
 knn = np.rint(train[TARGET].to_numpy()[top10].mean(axis=1)).astype(int)
 print(f"10-NN: dev QWK {aes_metrics(dev[TARGET], knn, 0, 12)['QWK']:.3f}")

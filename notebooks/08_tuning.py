@@ -124,7 +124,8 @@ print(f"SVD({best_dim}) + LR chosen on dev: test QWK {ci.estimate:.3f} "
 # ### Exercise 1: Tune two settings
 # Let Optuna tune `dim` and the logistic regression's `C` (log-uniform 0.1–10) together.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 def objective2(trial: optuna.Trial) -> float:
     scorer = SvdScorer(dim=trial.suggest_int("dim", lo, hi, log=True),
                        C=trial.suggest_float("C", 0.1, 10, log=True), random_state=42)
@@ -140,7 +141,8 @@ print(study2.best_params, round(study2.best_value, 3))
 # Bootstrap the dev QWK of the grid's best model. Is its interval wider than the gap
 # between the best and the worst grid setting?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 best_model = SvdScorer(dim=grid_best, random_state=42).fit(train.essay, train[TARGET])
 dev_ci = bootstrap_ci(dev[TARGET], best_model.score(dev.essay), "QWK", n=profile.n_bootstrap, seed=0)
 print(f"dev QWK {dev_ci.estimate:.3f} ({dev_ci.low:.3f}-{dev_ci.high:.3f}); "

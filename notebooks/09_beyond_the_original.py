@@ -116,7 +116,8 @@ williamson_check(test[TARGET], pred, human2=test.rater2_domain1)
 # ### Exercise 1: Rounding versus cutoffs for the ensemble
 # Compare rounding the ensemble's continuous dev predictions with its cutoffs.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 cont = ensemble.predict_continuous(dev.essay)
 print(f"rounded {qwk(dev[TARGET], np.clip(np.rint(cont), 0, 12).astype(int), 0, 12):.3f} | "
       f"cutoffs {qwk(dev[TARGET], ensemble.predict(dev.essay), 0, 12):.3f}")
@@ -126,7 +127,8 @@ print(f"rounded {qwk(dev[TARGET], np.clip(np.rint(cont), 0, 12).astype(int), 0, 
 # Fit `RegressionScorer("ridge", embeddings=False)` and compare its dev QWK with the
 # ridge above. How much do the embeddings add once length and SVD are present?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 no_emb = RegressionScorer("ridge", embeddings=False, random_state=42).fit(train.essay, train[TARGET])
 print(f"without embeddings {qwk(dev[TARGET], no_emb.predict(dev.essay), 0, 12):.3f} | "
       f"with {qwk(dev[TARGET], ridge.predict(dev.essay), 0, 12):.3f}")

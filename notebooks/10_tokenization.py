@@ -456,7 +456,8 @@ print(f"This profile ({profile.name}) fine-tunes with max_length={profile.finetu
 # tokens, its ids and its attention mask with the special tokens, then the same sentence
 # truncated to 8 tokens.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 mine = "My freind @PERSON1 was extraordinarily pateint at the dentist."
 enc = tok(mine)
 print(tok.convert_ids_to_tokens(enc["input_ids"]))
@@ -470,7 +471,8 @@ print(tok.convert_ids_to_tokens(tok(mine, truncation=True, max_length=8)["input_
 # tokens and words, and its last 40 tokens: the part that head-only truncation at
 # `profile.finetune_max_length` throws away.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 row = known.loc[known["tokens"].idxmax()]
 ids = tok(row["essay"], add_special_tokens=False)["input_ids"]
 print(f"essay {row['essay_id']}: score {row['domain1_score']}, {row['tokens']} tokens, "
@@ -482,7 +484,8 @@ print("ends with:", tok.decode(ids[-40:]))
 # Take the highest- and the lowest-scored essay of the training set and compare their
 # average pieces per word (per occurrence) and their share of misspelled words.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for label, idx in (("highest", train["domain1_score"].idxmax()),
                    ("lowest", train["domain1_score"].idxmin())):
     t = pieces_per_word([train.loc[idx, "essay"]], tok)
@@ -496,6 +499,7 @@ for label, idx in (("highest", train["domain1_score"].idxmax()),
 # Sun et al. kept a quarter of the budget from the start. Try `head=0.5` with the bag of
 # word pieces at `max_length=128`: does it beat `head=0.25` on the dev set?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for head in (0.25, 0.5):
     print(f"head={head}: dev QWK {bag_qwk(128, head):.3f}")

@@ -217,7 +217,8 @@ pd.DataFrame({"reply": replies, "parse_score": [parse_score(r, 0, 12) for r in r
 # Plot the probability of the most likely next token after "Being patient means that
 # you" for temperatures from 0.2 to 3. At which temperature does it fall below 0.5?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 temperatures = np.linspace(0.2, 3, 15)
 best = int(top.indices[0])
 p_best = [float(reshape(logits, t)[best]) for t in temperatures]
@@ -235,7 +236,8 @@ print(f"first temperature with P < 0.5: {below[0]:.2f}" if below else "always ab
 # top-k 50 (seeds 0-4) and five times greedily. How many distinct replies do you get in
 # each case?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 sampled = {client.chat(question, temperature=1.0, top_k=50, seed=s, max_tokens=12) for s in range(5)}
 greedy = {client.chat(question, temperature=0, max_tokens=12) for _ in range(5)}
 print(f"distinct sampled replies: {len(sampled)}; distinct greedy replies: {len(greedy)}")
@@ -247,7 +249,8 @@ print(f"distinct sampled replies: {len(sampled)}; distinct greedy replies: {len(
 # `None`, and one for which it returns a number you think is wrong. What would you
 # change?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 tricky = ["Score: twelve", "Between 7 and 8.", "**Score**: 7 (or 8 if we are generous)",
           "I rate the essay 3 out of 4 on each trait, so 12."]
 for r in tricky:

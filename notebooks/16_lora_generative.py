@@ -191,7 +191,8 @@ pd.DataFrame({"kind": ["off-topic"] * 3 + ["gibberish"] * 3, "LoRA score": stran
 # "**Score**: ". Compute that for the digits 0-9 for the first evaluation essay and
 # compare it with `predict_proba`. Which scores can the shortcut not tell apart?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 import torch
 
 msgs = gen.build_messages(subset.essay.iloc[0])
@@ -213,7 +214,8 @@ print("full-answer probabilities 0-12  :", probs[0].round(3))
 # change the effect of the injection? What is the catch?
 # (Hint: `scorer.set_params(delimit=True)`.)
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 scorer.set_params(delimit=True)  # the same adapters, a prompt format they were not trained on
 d_after = scorer.predict(attacked)
 d_before = scorer.predict(originals)
@@ -232,7 +234,8 @@ print(f"delimited: mean score {d_before.mean():.2f} -> {d_after.mean():.2f} with
 # the human scores. Which one would you report, and why should this choice be made on a
 # dev set rather than on these test essays?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for name, pred in (("argmax", argmax), ("expected", expected)):
     m = aes_metrics(human, pred, 0, 12)
     print(f"{name:8s}: mean {pred.mean():.2f} (human {human.mean():.2f}), sd {pred.std():.2f} "

@@ -185,7 +185,8 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 # two classes does the model confuse most? Print three such answers with their
 # reference answer: would you agree with the gold label?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 ua_pred = predictions[0]
 print(pd.crosstab(ua_pred["label_3way"], ua_pred["pred_3way"]))
 wrong = ua_pred[ua_pred["label_3way"] != ua_pred["pred_3way"]]
@@ -200,7 +201,8 @@ for _, r in wrong.head(3).iterrows():
 # `reference_answer`) and compare dev macro-F1. What does the reference add on unseen
 # questions, where the model cannot memorise a question's typical answers?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 no_ref_fit, no_ref_dev = fit.assign(reference_answer=""), dev.assign(reference_answer="")
 t2 = sa.train_cross_encoder(no_ref_fit, no_ref_dev, model_id, str(out_dir / "no_ref"),
                             epochs=profile.sa_epochs, max_length=profile.sa_max_length,
@@ -214,7 +216,8 @@ print(f"dev macro-F1 with the reference: {trainer.state.best_metric:.3f}; "
 # Load the saved model with `AutoModelForSequenceClassification.from_pretrained` and
 # grade a new answer of your own to the first unseen-answers question.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 import torch
 from transformers import AutoModelForSequenceClassification
 

@@ -228,7 +228,8 @@ pd.DataFrame({"language": list(translations), "answer": list(translations.values
 # Repeat section 3 with 10, 20 and 30 graded answers per question. Plot macro-F1
 # against the number of answers.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 import matplotlib.pyplot as plt
 
 sizes, f1s = [10, 20, 30], []
@@ -247,7 +248,8 @@ plt.show()
 # 0.9, the share of adversarial inputs flagged and the share of real on-topic answers
 # flagged. Which threshold would you choose, and why is it a trade-off?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 for thr in np.linspace(0.1, 0.9, 9):
     print(f"threshold {thr:.1f}: junk flagged {(adv['relevance'] < thr).mean():.1%}, "
           f"on-topic flagged {(on_topic['relevance'] < thr).mean():.1%}")
@@ -259,7 +261,8 @@ for thr in np.linspace(0.1, 0.9, 9):
 # know". Grade such answers with the grader of section 4. Does the guard catch them?
 # Should it — are they attempts at the question?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 tries = ["yes", "battery", "I don't know", "idk", "because"]
 pd.DataFrame({"answer": tries, "relevance": grader.relevance(tries).round(3),
               "grade": grader.predict(tries)})

@@ -141,7 +141,8 @@ for name, l2 in (("default λ = 1", 1.0), (f"meta-learned λ = {np.exp(log_l2):.
 # augmented features), compute the query loss and call `backward()`. Compare with
 # `sa.hypergradient`. Which one needs less memory as the number of steps grows?
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 Xt, Xqt = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(Xq, dtype=torch.float64)
 Zt = torch.cat([Xt, torch.ones(len(Xt), 1, dtype=torch.float64)], 1)
 Zq = torch.cat([Xqt, torch.ones(len(Xqt), 1, dtype=torch.float64)], 1)
@@ -165,7 +166,8 @@ print(f"unrolled: {rho.grad.item():.8f}; implicit: {sa.hypergradient(X, y, Xq, y
 # Learn `λ` on half of the tasks and compare the mean query loss on the *other* half
 # for the learned `λ` and for `λ = 1`.
 
-# %% tags=["solution"]
+# %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
+# @title Solution (double-click to reveal)
 half = max(1, len(tasks) // 2)
 learned, _ = sa.meta_learn_l2(tasks[:half], n_classes=3, log_l2=0.0, steps=10, lr=2.0)
 others = tasks[half:] or tasks[:half]

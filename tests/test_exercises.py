@@ -211,3 +211,11 @@ def test_make_exercises_writes_learner_copies(tmp_path, capsys):
         assert codes.count(ex.PLACEHOLDER.strip()) == len(ex.find_exercises(full))
         assert not any(s in codes for s in solutions if s.strip())
     assert "learner cop" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
+def test_every_solution_is_folded_for_colab(path):
+    """Learners reveal a solution in place (Colab form / JupyterLab hidden source)."""
+    nb = _read(path)
+    hidden = [ex.is_hidden(c) for c in nb.cells if ex.is_solution(c)]
+    assert hidden and all(hidden), f"{path.name}: run `python -m course_utils.exercises --hide {path}`"
