@@ -744,8 +744,9 @@ def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
 def classical_run(seed: int) -> dict[str, Any]:
     """The classical ensemble member, trained on the same train part as the fine-tuned model.
 
-    Uses :class:`course_utils.scorers.RegressionScorer` (ridge on SVD + textstat +
-    MiniLM-embedding features) when that module is available, else the TF-IDF ridge of
+    Uses the course's best classical model, :class:`course_utils.scorers.EnsembleScorer`
+    (ridge on SVD + textstat + MiniLM embeddings averaged with gradient boosting on SVD +
+    textstat, notebook 09), when that module is available, else the TF-IDF ridge of
     :func:`classical_member`. Returns continuous dev and test predictions and seconds.
     """
     from course_utils.data import load_asap, train_dev_test_split
@@ -755,7 +756,7 @@ def classical_run(seed: int) -> dict[str, Any]:
         return _RUNS[key]
     train, dev, test = train_dev_test_split(load_asap(7))
     ident = json.dumps({"seed": seed, "train": train.essay_id.tolist(), "dev": dev.essay_id.tolist(),
-                        "test": test.essay_id.tolist(), "version": 1}, sort_keys=True)
+                        "test": test.essay_id.tolist(), "version": 2}, sort_keys=True)
     path = _run_cache_dir() / f"classical_seed{seed}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}.npz"
     if path.is_file():
         with np.load(path, allow_pickle=False) as data:
@@ -766,14 +767,13 @@ def classical_run(seed: int) -> dict[str, Any]:
         return run
     start = time.perf_counter()
     try:
-        from course_utils.scorers import RegressionScorer
+        from course_utils.scorers import EnsembleScorer
     except ImportError:  # the classical module is optional here
         model, name = classical_member(train.essay, train.rater1_domain1, seed), "TF-IDF ridge"
     else:
-        # cv=2: its own out-of-fold cutoffs are not used (ours are fitted on dev), so keep them cheap
-        model = RegressionScorer("ridge", cv=2, random_state=seed)
+        model = EnsembleScorer(random_state=seed)
         model.fit(train.essay.tolist(), train.rater1_domain1.to_numpy())
-        model, name = _Continuous(model), "RegressionScorer(ridge)"
+        model, name = _Continuous(model), "EnsembleScorer (ridge + gradient boosting)"
     run = {"dev_cont": np.asarray(model.predict(dev.essay.tolist()), dtype=float),
            "test_cont": np.asarray(model.predict(test.essay.tolist()), dtype=float),
            "seconds": time.perf_counter() - start, "name": name}
@@ -863,8 +863,8 @@ _LABELS = {
     "finetune_clf_cutoffs": ("Fine-tuned MiniLM-L6, classification, expected score + cutoffs on dev", ""),
     "finetune_reg": ("Fine-tuned MiniLM-L6, regression (sigmoid + MSE on mu), mu_inv", _SETTINGS_NOTE),
     "finetune_reg_cutoffs": ("Fine-tuned MiniLM-L6, regression + cutoffs on dev", ""),
-    "finetune_classical_member": ("Classical member: ridge regression + cutoffs on dev", ""),
-    "finetune_ensemble": ("Ensemble: fine-tuned regression + classical ridge, weight and cutoffs on dev", ""),
+    "finetune_classical_member": ("Classical member: the CPU ensemble (notebook 09) + cutoffs on dev", ""),
+    "finetune_ensemble": ("Ensemble: fine-tuned regression + CPU ensemble, weight and cutoffs on dev", ""),
 }
 
 
