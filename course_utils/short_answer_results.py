@@ -298,8 +298,8 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, latency, history_ce,
         _table(latency),
         "",
         "Targets: fit <= 50 ms, regrade p95 <= 25 ms. "
-        f"The CPU is shared with other developers' jobs during this measurement (load average "
-        f"1/5/15 min at start, before latency, after: {loads}), so these are pessimistic.",
+        f"Load average (1/5/15 min) at start, before the latency runs and after: {loads}; "
+        "other jobs on the machine inflate these times (a load near 0 means a quiet machine).",
     ]
     if history_ce is not None:
         md += ["", "## Cross-encoder dev metrics per epoch (dev = questions carved from train)", "",
