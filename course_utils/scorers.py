@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
+from course_utils import validation
 from course_utils.metrics import qwk
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -40,15 +41,8 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 # --- input checks ---------------------------------------------------------------------
 def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
-    """Return ``texts`` as a list of strings; ``ValueError`` if empty or not strings."""
-    if isinstance(texts, str):
-        raise ValueError(f"{name} must be a list of texts, not a single string; wrap it in a list.")
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"{name} is empty: pass at least one essay.")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"{name}[{i}] is {type(t).__name__}, not a string; drop or fill it.")
+    """:func:`course_utils.validation.check_texts`, and not every text blank."""
+    texts = validation.check_texts(texts, name)
     if all(not t.strip() for t in texts):
         raise ValueError(f"every text in {name} is blank; pass the essays' text.")
     return texts

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils.models import MINILM_ID, resolve_model
+from course_utils.validation import check_texts
 
 #: ASAP's anonymisation tags: ``@`` + capitals + an optional number (``@PERSON1``, ``@CAPS``).
 ANON_TAG_RE = re.compile(r"@[A-Z]+\d*")
@@ -46,18 +47,6 @@ def load_tokenizer(model_id: str = MINILM_ID, verbose: bool = True):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(resolve_model(model_id, kind="encoder", verbose=verbose))
-
-
-def _check_texts(texts: Iterable[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("texts must be a list of texts, not one string: wrap it as [text].")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty: pass at least one text.")
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"texts[{i}] is {type(t).__name__}, not a string.")
-    return texts
 
 
 def split_words(text: str, keep_tags: bool = False) -> list[str]:
@@ -88,7 +77,7 @@ def token_stats(
 
     The column means are the shares of texts longer than each length.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     lengths = [int(x) for x in lengths]
     if any(x < 1 for x in lengths):
         raise ValueError(f"lengths must be positive token counts, got {lengths}.")
@@ -133,7 +122,7 @@ def pieces_per_word(texts: Iterable[str], tokenizer) -> pd.DataFrame:
     sentence (exact for WordPiece; byte-level BPE such as RoBERTa's also marks the space).
     Weight by ``count`` for per-occurrence averages.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     counts = Counter(w for t in texts for w in split_words(t))
     if not counts:
         raise ValueError("texts contain no words (runs of letters); nothing to count.")
