@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -268,6 +269,38 @@ class GenerativeScorer(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
+    # -- saving ------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Save the LoRA adapters (a few MB, not the base model) and the scorer's settings."""
+        import json
+
+        if not hasattr(self, "train_dataset_"):
+            raise RuntimeError("Only a fitted GenerativeScorer can be saved: call fit() first.")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model_.save_pretrained(path)  # a peft model saves its adapters only
+        extra = {"fit_seconds": self.fit_seconds_, "log_history": self.log_history_}
+        (path / "scorer.json").write_text(json.dumps({"params": self.get_params(), **extra}, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> GenerativeScorer:
+        """Load a scorer saved with :meth:`save`: the base model, then its adapters."""
+        import json
+
+        from peft import PeftModel
+
+        path = Path(path)
+        if not (path / "scorer.json").is_file():
+            raise ValueError(f"{path} has no scorer.json: save a fitted scorer with GenerativeScorer.save().")
+        saved = json.loads((path / "scorer.json").read_text())
+        scorer = cls(**saved["params"])
+        scorer._check()
+        scorer._load()
+        scorer.model_ = PeftModel.from_pretrained(scorer.model_, str(path)).eval()
+        scorer.fit_seconds_, scorer.log_history_ = saved["fit_seconds"], saved["log_history"]
+        return scorer
+
     # -- prediction --------------------------------------------------------------------------
     def _candidate_ids(self, essay: str) -> list[list[int]]:
         messages = build_messages(essay, self.min_score, self.max_score, self.delimit)
@@ -366,8 +399,11 @@ def training_data(n: int | None = None, seed: int = SEED):
 
 # --- results rows: python -m course_utils.results --only llm_ ------------------------------
 #: Sizes of the LLM rows of the results table (CPU-friendly; state them with the numbers).
-LLM_EVAL_N = 16  # test essays scored by each LLM row (a fixed, seeded subset)
-LORA_TRAIN_N = 48  # training essays for the LoRA row (a seeded subset of the train part)
+LLM_EVAL_N = 64  # test essays scored by each LLM row (a fixed, seeded subset)
+LORA_TRAIN_N = 256  # training essays for the LoRA row (a seeded subset of the train part)
+#: The LoRA row's settings: 1 epoch of batch 4 (64 updates on 256 essays).
+LORA_SETTINGS = {"max_length": 320, "epochs": 1, "batch_size": 4, "grad_accum": 1, "learning_rate": 2e-4}
+ROBUSTNESS_N = 16  # essays of the evaluation subset attacked in the robustness study
 LLM_MODEL = "LiquidAI/LFM2-350M"  # offline: SmolLM2-135M-Instruct stands in
 
 
@@ -410,23 +446,50 @@ def _prompt_row(kind: str, seed: int) -> dict:
             "n_train": 0 if kind != "few_shot" else len(train), "n_test": LLM_EVAL_N}
 
 
-def _lora_row(seed: int) -> dict:
-    from course_utils.config import seed_everything
+def results_lora(seed: int = 0, train_n: int = LORA_TRAIN_N) -> GenerativeScorer:
+    """The LoRA scorer of the results table, trained once and cached.
 
+    Trained with :data:`LORA_SETTINGS` on a seeded subset of ``train_n`` training
+    essays (never a test essay: ``exclude``). The adapters are saved in
+    ``COURSE_CACHE_DIR/lora_runs``, keyed by the settings, the data and the base model,
+    so the results row and the robustness study (``python -m course_utils.generative``)
+    share one training run; delete the folder to retrain. ``fit_seconds_`` is the
+    original training time.
+    """
+    import hashlib
+    import json
+
+    from course_utils.config import cache_dir, seed_everything
+    from course_utils.models import resolve_model
+
+    essays, scores, test_essays = training_data(train_n, seed=SEED + seed)
+    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
+    ident = json.dumps({"seed": seed, "settings": LORA_SETTINGS, "base": base, "essays": essays,
+                        "scores": [int(x) for x in scores], "version": 1}, sort_keys=True)
+    path = cache_dir() / "lora_runs" / f"seed{seed}_n{train_n}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}"
+    if (path / "scorer.json").is_file():
+        print(f"Reusing the LoRA adapters cached at {path} (delete the folder to retrain).")
+        return GenerativeScorer.load(path)
     seed_everything(seed)
-    essays, scores, test_essays = training_data(LORA_TRAIN_N, seed=SEED + seed)
+    scorer = GenerativeScorer(LLM_MODEL, random_state=seed, **LORA_SETTINGS)
+    scorer.fit(essays, scores, exclude=test_essays)
+    scorer.save(path)
+    return scorer
+
+
+def _lora_row(seed: int) -> dict:
     from course_utils.data import load_asap, reference_split
 
     _, test = reference_split(load_asap(7))
     idx = eval_positions(LLM_EVAL_N)
+    scorer = results_lora(seed)
     start = time.perf_counter()
-    scorer = GenerativeScorer(LLM_MODEL, max_length=320, epochs=1, batch_size=4, grad_accum=2,
-                              random_state=seed)
-    scorer.fit(essays, scores, exclude=test_essays)
     pred = scorer.predict(test.essay.iloc[idx].tolist())
-    seconds = time.perf_counter() - start
-    note = (f"{_standin_note(LLM_EVAL_N)}; LoRA r=8 on {LORA_TRAIN_N} training essays, 1 epoch, "
-            f"max_length 320; argmax of answer probabilities (no unparseable replies)")
+    seconds = scorer.fit_seconds_ + time.perf_counter() - start
+    st = LORA_SETTINGS
+    note = (f"{_standin_note(LLM_EVAL_N)}; LoRA r=8 on {LORA_TRAIN_N} training essays, {st['epochs']} epoch, "
+            f"batch {st['batch_size']}, lr {st['learning_rate']:g}, max_length {st['max_length']}; "
+            "argmax of answer probabilities (no unparseable replies); seconds = training + scoring")
     return {"pred": pred, "test_index": idx, "seconds": seconds, "note": note,
             "n_train": LORA_TRAIN_N, "n_test": LLM_EVAL_N}
 
@@ -454,14 +517,15 @@ _register_results()
 ROBUSTNESS_MD = "results/asap7_llm_robustness.md"
 
 
-def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) -> tuple:
+def robustness_report(n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N, seed: int = 0) -> tuple:
     """Measure how the rubric prompt and the LoRA scorer react to attacks, and two defences.
 
     On the first ``n`` essays of the fixed evaluation subset: the mean score before and
     after appending :data:`prompts.INJECTION`, for the rubric prompt without and with
     delimiting and for a LoRA scorer trained as in the ``llm_lora`` row; on three
     off-topic and three gibberish texts: the scores, and how many the relevance check
-    and the injection detector flag. Returns ``(attack_table, strange_table)``.
+    and the injection detector flag. The LoRA scorer is the results row's
+    (:func:`results_lora`, cached). Returns ``(attack_table, strange_table, false_alarms)``.
     """
     import pandas as pd
 
@@ -479,9 +543,7 @@ def robustness_report(n: int = 8, train_n: int = LORA_TRAIN_N, seed: int = 0) ->
         out = llm.score_with_llm(texts, build, client, max_tokens=12, progress=False)
         return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
 
-    tr_essays, tr_scores, test_essays = training_data(train_n, seed=SEED + seed)
-    lora = GenerativeScorer(LLM_MODEL, max_length=320, random_state=seed)
-    lora.fit(tr_essays, tr_scores, exclude=test_essays)
+    lora = results_lora(seed, train_n)
     scorers = {
         "rubric prompt": lambda t: prompt_scores(t, False),
         "rubric prompt, essay delimited": lambda t: prompt_scores(t, True),
@@ -529,7 +591,7 @@ def _md_table(df) -> str:
     return "\n".join(lines)
 
 
-def write_robustness(path: str = ROBUSTNESS_MD, n: int = 4, train_n: int = 24) -> str:
+def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N) -> str:
     """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
     from datetime import datetime, timezone
     from pathlib import Path

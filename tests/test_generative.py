@@ -98,6 +98,23 @@ def test_tiny_lora_fit_predict(tiny_model_dir):
 
 
 @pytest.mark.slow
+def test_lora_save_load_gives_identical_probabilities(tiny_model_dir, tmp_path):
+    essays = [f"Essay {i}: I waited patiently for my turn at the doctor." for i in range(4)]
+    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
+                                  epochs=1, learning_rate=1e-3)
+    with pytest.raises(RuntimeError, match="fit"):
+        scorer.save(tmp_path / "unfitted")
+    scorer.fit(essays, np.array([1, 5, 9, 12]))
+    scorer.save(tmp_path / "lora")
+    assert (tmp_path / "lora" / "adapter_config.json").is_file()
+    loaded = gen.GenerativeScorer.load(tmp_path / "lora")
+    assert loaded.get_params() == scorer.get_params()
+    np.testing.assert_allclose(loaded.predict_proba(essays), scorer.predict_proba(essays), atol=1e-6)
+    with pytest.raises(ValueError, match="scorer.json"):
+        gen.GenerativeScorer.load(tmp_path)
+
+
+@pytest.mark.slow
 def test_multi_token_scores_use_full_answers(tiny_model_dir):
     """'12' is two tokens ('1', '2') for SmolLM2: its probability must not equal P('1')."""
     scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128)
