@@ -83,6 +83,64 @@ def test_junk_generators_cover_every_category():
     assert not sa.has_content(" ...? ") and sa.has_content("a")
 
 
+QUESTION = "Why does a damaged bulb impact a circuit?"
+
+
+@pytest.mark.parametrize(
+    "question,answer,expected",
+    [
+        (QUESTION, QUESTION, True),
+        (QUESTION, "why does a damaged bulb impact a circuit", True),
+        (QUESTION, "Why does a damaged bulb", True),  # a fragment of the question
+        (QUESTION, "the question is why does a damaged bulb impact a circuit?", True),
+        ("Why?", "why", True),  # every question word, however short
+        (QUESTION, "a damaged bulb creates a gap in the circuit", False),  # adds words: an answer
+        (QUESTION, "because the bulb is damaged", False),
+        (QUESTION, "circuit", False),  # too short to call a copy
+        (QUESTION, "", False),
+    ],
+)
+def test_question_copy_rule(question, answer, expected):
+    assert sa.is_question_copy(question, answer) is expected
+
+
+def _unit(X):
+    return X / np.linalg.norm(X, axis=-1, keepdims=True)
+
+
+def test_adaptive_features_set_a_tighter_bar_for_tightly_clustered_answers():
+    rng = np.random.default_rng(0)
+    centre = _unit(rng.normal(size=32))
+    tight = _unit(centre + 0.05 * rng.normal(size=(30, 32)))
+    loose = _unit(centre + 0.4 * rng.normal(size=(30, 32)))
+    answer = _unit(centre + 0.2 * rng.normal(size=32))
+    z_tight = sa.adaptive_features(answer, tight, centre)[0]
+    z_loose = sa.adaptive_features(answer, loose, centre)[0]
+    assert z_tight[0] < -3 < z_loose[0]  # the same answer: an outlier only for the tight question
+    assert z_tight[2] < z_loose[2]
+    member = _unit(centre + 0.05 * rng.normal(size=32))  # one more answer like the tight ones
+    assert sa.adaptive_features(member, tight, centre)[0, 0] > -2
+    with pytest.raises(ValueError, match="at least 2"):
+        sa.adaptive_features(answer, tight[:1], centre)
+
+
+def test_bank_features_spot_answers_to_other_known_questions():
+    e = np.eye(6)
+    question, own = e[0], _unit(e[2] + 0.1 * e[4:6].sum(0)[None] * np.ones((5, 1)))
+    bank_q = np.array([e[1], e[0]])  # an unrelated question, and this very question
+    bank_c = np.array([e[3], e[2]])  # their answer centroids
+    other_answer, my_answer = _unit(e[3] + 0.2 * e[2]), _unit(e[2] + 0.2 * e[3])
+    f = sa.bank_features(np.vstack([other_answer, my_answer]), own, question, bank_q, bank_c)
+    assert f[0, 0] > 0.9 and f[0, 1] < 0  # closer to the other question's answers
+    assert f[1, 0] < 0.3 and f[1, 1] > 0.5  # this question's own bank entry is skipped
+    assert np.allclose(sa.bank_features(my_answer, own, question, bank_q[1:], bank_c[1:])[0, 0], 0)
+
+
+def test_surface_features_expose_repeated_patterns():
+    rep = sa.surface_features(["eoeoeoeoeo", "asdfasdfasdf", "the bulb is in a closed path"])[:, -1]
+    assert rep[0] < 0.3 and rep[1] < 0.5 and rep[2] > 0.9
+
+
 def test_grades_mapping():
     assert sa.grades_of(["correct", "contradictory", "incorrect"]).tolist() == [2, 1, 0]
     with pytest.raises(ValueError, match="Unknown 3-way"):
@@ -123,21 +181,40 @@ def guard_setup():
 
 @pytest.mark.slow
 def test_relevance_guard_rejects_each_junk_category(guard_setup):
-    df, train, rel, held_q = guard_setup
-    adv = sa.adversarial_set(df, held_q, per_category=2)
+    df, train, rel, held_q = guard_setup  # held_q: questions the guard never saw
+    adv = sa.adversarial_set(df, held_q, per_category=4)
+    parts = []
     for qid in held_q:
         shots = sa.sample_support(train[train["question_id"] == qid], 30)
         grader = sa.FewShotGrader(rel).fit(shots["question"].iloc[0], shots["student_answer"],
                                            sa.grades_of(shots["label_3way"]))
-        mine = adv[adv["question_id"] == qid]
-        flagged = grader.relevance(mine["answer"]) < grader.threshold
-        per_cat = pd.Series(flagged, index=mine["category"].to_numpy()).groupby(level=0).mean()
-        for cat in ("empty", "gibberish", "keyboard_mash", "other_language", "off_domain_expert"):
-            assert per_cat[cat] == 1.0, (qid, cat)
-        for cat in ("question_copy", "other_question_answer", "other_question_reference"):
-            assert per_cat[cat] >= 0.5, (qid, cat)
-        assert per_cat.mean() >= 0.85, per_cat.to_dict()
-        assert (grader.predict(mine["answer"])[flagged] == 0).all()  # the guard forces grade 0
+        mine = adv[adv["question_id"] == qid].copy()
+        mine["flagged"] = grader.relevance(mine["answer"]) < grader.threshold
+        assert (grader.predict(mine["answer"])[mine["flagged"].to_numpy()] == 0).all()  # the guard forces grade 0
+        parts.append(mine)
+    adv = pd.concat(parts)
+    easy = adv[~adv["category"].str.startswith("other_question")]
+    per_question = easy.groupby(["question_id", "category"])["flagged"].mean()
+    assert (per_question == 1.0).all(), per_question[per_question < 1].to_dict()  # every easy input, every question
+    hard = adv[adv["category"].str.startswith("other_question")].groupby("category")["flagged"].mean()
+    assert (hard >= 0.5).all(), hard.to_dict()  # on-domain answers to other questions: the hard part
+    assert adv["flagged"].mean() >= 0.9
+
+
+@pytest.mark.slow
+def test_copy_rule_zeroes_copies_the_model_alone_would_score(guard_setup):
+    df, train, rel, held_q = guard_setup
+    shots = sa.sample_support(train[train["question_id"] == held_q[0]], 30)
+    question = shots["question"].iloc[0]
+    context = shots["student_answer"].tolist()
+    copies = [question, "the question is " + question.lower()]
+    assert (rel.predict_proba(question, copies, context) == 0).all()
+    rel.copy_rule = False
+    try:
+        assert (rel.predict_proba(question, copies, context) > 0).all()  # only the rule gives exactly 0
+    finally:
+        rel.copy_rule = True
+    assert {"adaptive", "copy_rule", "question_bank"} <= set(rel.get_params())
 
 
 @pytest.mark.slow
