@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,9 +25,10 @@
 #    hash, so a regrade embeds only the new answer;
 # 2. per question, a **multinomial logistic regression fitted by Newton's method**
 #    (`sa.newton_logreg`, the same solution as scikit-learn, in a handful of steps);
-# 3. a **relevance guard**: a small MLP that says whether an answer is an attempt at
-#    *this* question; gibberish, keyboard mashing, a copy of the question, text in
-#    another language and answers to other questions get grade 0;
+# 3. a **relevance guard**: a small MLP (plus a rule for copies of the question) that
+#    says whether an answer is an attempt at *this* question; gibberish, keyboard
+#    mashing, a copy of the question, text in another language and answers to other
+#    questions get grade 0;
 # 4. an **adversarial evaluation** of the guard and a **latency benchmark**.
 #
 # **Grades on Beetle** (`sa.BEETLE_GRADES`): `incorrect = 0`, `contradictory = 1`,
@@ -129,12 +132,24 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 # The training set: real answers are positives (a wrong or incomplete answer is still
 # an attempt at the question); negatives are Beetle's own irrelevant / non-domain
 # answers, answers and reference answers to *unrelated* questions, and generated junk
-# (`sa.JUNK_CATEGORIES`). The MLP does not see the raw answer embedding — it sees how
-# the answer relates to the question (`cos(q, a)`) and to the grader's graded answers
-# (`context_similarity`), word overlap with the question and a few text statistics. That
-# makes it a question-agnostic judge: it works on questions it never saw (with the raw
-# embedding, measured on unseen questions, it rejected many more real answers).
-# Only training questions are used here.
+# (`sa.JUNK_CATEGORIES`). The MLP does not see the raw answer embedding (with it,
+# measured on unseen questions, it rejected many more real answers). It sees:
+#
+# * how the answer relates to the question (`cos(q, a)`) and to the grader's graded
+#   answers (`sa.context_similarity`);
+# * the same similarities measured against the graded answers' own spread
+#   (`sa.adaptive_features`): when a question's answers all look alike, an answer must
+#   be closer to them to count;
+# * a **question bank**: how close the answer is to the typical answer of another,
+#   unrelated training question, compared with this question's typical answer
+#   (`sa.bank_features`). An on-domain answer to another question ("the bulb is in a
+#   closed path" under a question about voltage readings) uses the right words; what
+#   gives it away is that it looks more like another question's answers;
+# * word overlap with the question and a few text statistics.
+#
+# A copy of the question gets relevance 0 by a transparent rule, without the MLP
+# (`sa.is_question_copy`: only question words and a few fillers such as "the question
+# is"). Only training questions are used here.
 
 # %%
 guard_train = train if profile.sa_train_answers is None else train.sample(
