@@ -285,7 +285,9 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, latency, history_ce,
         "Inputs generated for every test question from held-out pools (other seeds and sentences than "
         "the guard's training negatives; answers to *unrelated* questions taken from the test splits). "
         "`graded_0` is the share that got grade 0 (target 100%); `flagged_by_guard` the share the "
-        "relevance guard itself rejected (the rest got 0 from the classifier).",
+        "relevance guard itself rejected (the rest got 0 from the classifier). The guard's question bank "
+        "holds the training questions: for unseen answers, the answers to other questions are new answers to "
+        "questions in the bank; for unseen questions they also come from questions outside it.",
         "",
         _table(by_cat),
         "",
