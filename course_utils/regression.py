@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from course_utils.metrics import as_scores, qwk
+from course_utils.metrics import as_scores, qwk_closed_form
 
 
 def _check_range(lo: int, hi: int) -> None:
@@ -80,7 +80,7 @@ class OptimizedCutoffs(BaseEstimator, TransformerMixin):
         _check_range(lo, hi)
         self.min_score_, self.max_score_ = lo, hi
         cuts = np.arange(lo, hi) + 0.5  # rounding
-        best = qwk(y, self._apply(x, cuts), lo, hi)
+        best = qwk_closed_form(y, self._apply(x, cuts))
         for _ in range(self.n_passes):
             for i in range(len(cuts)):
                 left = cuts[i - 1] if i > 0 else lo - 0.5
@@ -88,7 +88,7 @@ class OptimizedCutoffs(BaseEstimator, TransformerMixin):
                 for c in np.linspace(left, right, self.n_grid)[1:-1]:
                     trial = cuts.copy()
                     trial[i] = c
-                    value = qwk(y, self._apply(x, trial), lo, hi)
+                    value = qwk_closed_form(y, self._apply(x, trial))
                     if value > best + 1e-12:
                         best, cuts = value, trial
         self.cutoffs_ = cuts

@@ -265,3 +265,22 @@ def test_trainer_regression_loss_and_best_qwk_callback(tiny_model_dir, tmp_path)
     # after training the model holds the best evaluation's weights
     for key, value in callback.best_state.items():
         assert torch.equal(model.state_dict()[key].cpu(), value)
+
+
+@pytest.mark.parametrize("cv", [None, 5])
+def test_ensemble_weight_prefers_the_informative_member(cv):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 13, 200)
+    good = y + rng.normal(0, 1.0, 200)  # close to the human scores
+    noise = rng.uniform(0, 12, 200)  # unrelated to them
+    w, value = finetune.choose_ensemble_weight([good, noise], y, 0, 12, cv=cv)
+    assert w >= 0.8 and value > 0.8
+    w2, _ = finetune.choose_ensemble_weight([noise, good], y, 0, 12, cv=cv)
+    assert w2 <= 0.2
+
+
+def test_ensemble_weight_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        finetune.choose_ensemble_weight([np.zeros(5), np.zeros(4)], np.zeros(5, int), 0, 12)
+    with pytest.raises(ValueError, match="cv must be"):
+        finetune.choose_ensemble_weight([np.zeros(5), np.zeros(5)], np.zeros(5, int), 0, 12, cv=1)

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from course_utils import metrics
 from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci, qwk, smd, williamson_check
 
 
@@ -117,3 +118,16 @@ def test_bootstrap_ci_contains_estimate_and_is_reproducible():
     assert 0 <= acc.low <= acc.high <= 1
     with pytest.raises(ValueError, match="metric must be one of"):
         bootstrap_ci(h, m, metric="F1")
+
+
+def test_qwk_closed_form_equals_qwk():
+    rng = np.random.default_rng(3)
+    for n, k in ((20, 4), (150, 13), (400, 25)):
+        h = rng.integers(0, k, n)
+        m = np.clip(h + rng.integers(-3, 4, n), 0, k - 1)
+        assert metrics.qwk_closed_form(h, m) == pytest.approx(metrics.qwk(h, m, 0, k - 1), abs=1e-12)
+    # a score point that never occurs, and a constant machine
+    h, m = np.array([0, 2, 4, 4, 2]), np.array([0, 4, 4, 2, 2])
+    assert metrics.qwk_closed_form(h, m) == pytest.approx(metrics.qwk(h, m, 0, 4), abs=1e-12)
+    assert metrics.qwk_closed_form(h, np.full(5, 2)) == pytest.approx(metrics.qwk(h, np.full(5, 2), 0, 4), abs=1e-12)
+    assert np.isnan(metrics.qwk_closed_form(np.full(4, 3), np.full(4, 3)))
