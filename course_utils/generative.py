@@ -508,6 +508,15 @@ def _register_results() -> None:
     register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",
              original=0.693, seeds=1,
              note="original 0.693 was trained on the test essays (leakage)")(_lora_row)
+    from course_utils.results import register_not_measured
+
+    why = ("needs an API key (course_utils.llm.get_api_key); none was available where this table "
+           "was made. Notebooks 14-15 call the API in Colab")
+    register_not_measured("api_groq_rubric", section, "Groq openai/gpt-oss-20b, rubric prompt (hosted API)",
+                          None, why)
+    register_not_measured("api_cerebras_rubric", section,
+                          "Cerebras llama3.1-8b, rubric prompt (hosted API; the original's "
+                          "llama-4-scout is retired)", None, why)
 
 
 _register_results()

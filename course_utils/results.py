@@ -74,13 +74,14 @@ class Experiment:
 
     ``run(seed)`` returns at least ``{"pred", "seconds"}``. ``seeds`` caps the number
     of seeds for this row (``1`` for deterministic or very slow rows); ``None`` uses
-    the runner's ``--seeds``.
+    the runner's ``--seeds``. ``run=None`` marks a row that cannot be measured on this
+    machine (see :func:`register_not_measured`); ``note`` then says why.
     """
 
     section: str
     label: str
     original: float | None
-    run: Callable[[int], dict]
+    run: Callable[[int], dict] | None
     seeds: int | None = None
     note: str = ""
 
@@ -105,6 +106,15 @@ def register(
         return fn
 
     return decorate
+
+
+def register_not_measured(row_id: str, section: str, label: str, original: float | None, why: str) -> None:
+    """Add a row shown as "not measured here", with the reason (weights, key or GPU missing).
+
+    The table then lists what the original workshop reported next to an honest gap
+    instead of a copied figure; the row becomes a real one once its experiment can run.
+    """
+    register(row_id, section, label, original, note=why)(None)
 
 
 # --- data -----------------------------------------------------------------------------
@@ -218,6 +228,11 @@ def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BO
     """Run one experiment over seeds and aggregate its metrics into one CSV row."""
     from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci
 
+    if exp.run is None:
+        return {"id": row_id, "section": exp.section, "label": exp.label,
+                "original": "" if exp.original is None else f"{exp.original:.3f}",
+                "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+                "note": exp.note}
     _, test = reference_data()
     human = test[TARGET].to_numpy()
     seeds = list(range(n_seeds if exp.seeds is None else min(exp.seeds, n_seeds)))
@@ -294,8 +309,12 @@ def read_csv(path: Path = CSV_PATH) -> list[dict]:
 
 
 def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
-    """Replace rows with the same id, keep the others, order by registry then id."""
-    by_id = {r["id"]: r for r in old}
+    """Replace rows with the same id, keep the others, order by registry.
+
+    Stored rows whose id is no longer registered (a renamed or removed experiment) are
+    dropped, so the table never shows a figure that no code produces any more.
+    """
+    by_id = {r["id"]: r for r in old if r["id"] in EXPERIMENTS}
     by_id.update({r["id"]: r for r in new})
     order = {rid: i for i, rid in enumerate(EXPERIMENTS)}
     return sorted(by_id.values(), key=lambda r: (order.get(r["id"], len(order)), r["id"]))
@@ -349,6 +368,10 @@ def render_markdown(rows: list[dict]) -> str:
         lines += [f"## {section}", "", header, "|" + "---|" * 12]
         for r in part:
             orig = r.get("original", "")
+            if r.get("qwk_mean", "") in ("", None):
+                lines.append(f"| `{r['id']}` | {r['label']} | not measured here |  | {orig} |  |  |  |  |  "
+                             f"| {r['machine']} | {r.get('note', '')} |")
+                continue
             delta = ""
             if orig not in ("", None) and r["id"] != "human":
                 delta = f"{float(r['qwk_mean']) - float(orig):+.3f}"

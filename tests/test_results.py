@@ -53,6 +53,11 @@ def test_run_merge_and_render(fake, tmp_path):
     assert after["noisy"]["label"] == "Noisy v2" and after["noisy"]["n_seeds"] == "1"
     assert after["perfect"] == {k: v for k, v in before[0].items()}
 
+    # a stored row whose experiment is gone is dropped at the next write
+    del R.EXPERIMENTS["perfect"]
+    assert R.main(["--only", "noisy", "--seeds", "1", "--csv", str(csv), "--md", str(md)]) == 0
+    assert [r["id"] for r in R.read_csv(csv)] == ["noisy"]
+
 
 def test_bad_rows(fake, tmp_path):
     with pytest.raises(ValueError, match="No row id"):
@@ -76,3 +81,14 @@ def test_registry_has_the_issue_rows():
                 "ensemble_cutoffs", "ensemble_cutoffs_2raters"):
         assert rid in fresh.EXPERIMENTS
     assert fresh.EXPERIMENTS["tfidf_lr"].original == 0.567
+
+
+def test_not_measured_rows_show_the_gap_not_a_number(fake, tmp_path):
+    R.register_not_measured("gpu_only", "Section A", "Needs a GPU", 0.7, "no GPU here")
+    csv, md = tmp_path / "t.csv", tmp_path / "t.md"
+    assert R.main(["--seeds", "1", "--csv", str(csv), "--md", str(md)]) == 0
+    row = {r["id"]: r for r in R.read_csv(csv)}["gpu_only"]
+    assert row["qwk_mean"] == "" and row["note"] == "no GPU here" and row["original"] == "0.700"
+    line = next(x for x in md.read_text().splitlines() if "`gpu_only`" in x)
+    assert "not measured here" in line and "0.700" in line and "no GPU here" in line
+    assert line.count("|") == 13  # the same 12 columns as measured rows
