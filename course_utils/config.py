@@ -5,7 +5,7 @@ The course runs in three places, chosen with the environment variable
 
 * ``full``  -- the original workshop's settings, for Colab with a GPU (the default
   when a CUDA GPU is present);
-* ``fast``  -- a CPU laptop: every notebook in a few minutes (the default otherwise);
+* ``fast``  -- a CPU laptop: most notebooks in under 5 minutes (LoRA, notebook 16, about 11 on 2 cores) (the default otherwise);
 * ``smoke`` -- CI: the whole course in about ten minutes on two cores.
 
 Notebooks never write ``if smoke:``; they read the knobs from :func:`get_profile`::
