@@ -639,14 +639,17 @@ def choose_ensemble_weight(dev_preds: Sequence[np.ndarray], dev_scores, min_scor
     if cv is not None and not 2 <= cv <= len(y):
         raise ValueError(f"cv must be None or between 2 and the number of dev essays, got {cv}.")
 
+    def cutoffs(x: np.ndarray, scores: np.ndarray) -> OptimizedCutoffs:
+        return OptimizedCutoffs(min_score, max_score, n_passes=1, n_grid=21).fit(x, scores)
+
     def value(mix: np.ndarray) -> float:
         if cv is None:
-            return OptimizedCutoffs(min_score, max_score, n_passes=1, n_grid=21).fit(mix, y).train_qwk_
+            return cutoffs(mix, y).train_qwk_
         scores = []
         for r in range(repeats):
             held_out = np.empty(len(y), dtype=int)
             for fit_idx, test_idx in KFold(cv, shuffle=True, random_state=random_state + r).split(mix):
-                cut = OptimizedCutoffs(min_score, max_score, n_passes=1, n_grid=21).fit(mix[fit_idx], y[fit_idx])
+                cut = cutoffs(mix[fit_idx], y[fit_idx])
                 held_out[test_idx] = cut.transform(mix[test_idx])
             scores.append(qwk(y, held_out, min_score, max_score))
         return float(np.mean(scores))

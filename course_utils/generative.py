@@ -274,7 +274,7 @@ class GenerativeScorer(BaseEstimator):
         """Save the LoRA adapters (a few MB, not the base model) and the scorer's settings."""
         import json
 
-        if not hasattr(self, "train_dataset_"):
+        if not hasattr(self, "fit_seconds_"):
             raise RuntimeError("Only a fitted GenerativeScorer can be saved: call fit() first.")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
@@ -496,7 +496,7 @@ def _lora_row(seed: int) -> dict:
 
 def _register_results() -> None:
     try:
-        from course_utils.results import register
+        from course_utils.results import register, register_not_measured
     except ImportError:  # pragma: no cover
         return
     section = "Generative models (local LLM)"
@@ -508,8 +508,6 @@ def _register_results() -> None:
     register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",
              original=0.693, seeds=1,
              note="original 0.693 was trained on the test essays (leakage)")(_lora_row)
-    from course_utils.results import register_not_measured
-
     why = ("needs an API key (course_utils.llm.get_api_key); none was available where this table "
            "was made. Notebooks 14-15 call the API in Colab")
     register_not_measured("api_groq_rubric", section, "Groq openai/gpt-oss-20b, rubric prompt (hosted API)",
@@ -603,7 +601,6 @@ def _md_table(df) -> str:
 def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N) -> str:
     """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
     from datetime import datetime, timezone
-    from pathlib import Path
 
     from course_utils.config import is_offline
     from course_utils.prompts import INJECTION

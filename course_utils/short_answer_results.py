@@ -72,19 +72,16 @@ def unseen_question_predictions(uq: pd.DataFrame, relevance: sa.RelevanceModel |
 
 
 def evaluate_guard(df: pd.DataFrame, support: pd.DataFrame, real: pd.DataFrame, relevance: sa.RelevanceModel,
-                   model_id: str, l2: float, n_support: int = 30, seed: int = SEED,
-                   per_category: int = 1) -> dict:
+                   model_id: str, l2: float, n_support: int = 30, seed: int = SEED) -> dict:
     """Adversarial set and false alarms, one grader per question.
 
     ``support`` holds the graded answers each question's grader is fitted on, ``real``
     the real answers whose false-alarm rate is measured (only ``correct`` and
     ``contradictory`` ones are surely on topic: Beetle's ``incorrect`` also holds
-    irrelevant and non-domain answers). ``per_category`` junk inputs of each category
-    are generated per question (:func:`short_answer.adversarial_set`). Returns ``{"adversarial": DataFrame,
+    irrelevant and non-domain answers). Returns ``{"adversarial": DataFrame,
     "real": DataFrame}`` with per-row grades and relevance.
     """
-    adv = sa.adversarial_set(df, sorted(real["question_id"].unique()), per_category=per_category,
-                             model_id=model_id)
+    adv = sa.adversarial_set(df, sorted(real["question_id"].unique()), model_id=model_id)
     adv_rows, real_rows = [], []
     for qid, r in real.groupby("question_id", sort=True):
         shots = sa.sample_support(support[support["question_id"] == qid], n_support, seed)
