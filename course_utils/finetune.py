@@ -43,6 +43,13 @@ from typing import Any, Literal
 import numpy as np
 
 from course_utils.config import SEED, seed_everything
+from course_utils.ensembles import (  # noqa: F401  (re-exported for notebook 13)
+    choose_ensemble_weight,
+    equal_weights,
+    fit_ensemble,
+    select_procedure,
+    tuned_pair_weights,
+)
 from course_utils.metrics import aes_metrics, as_scores, qwk
 from course_utils.regression import OptimizedCutoffs, mu
 from course_utils.validation import check_texts
@@ -617,51 +624,6 @@ def __getattr__(name: str):
 # --------------------------------------------------------------------------------------
 # Cutoffs and ensembles (selection on dev only)
 # --------------------------------------------------------------------------------------
-def choose_ensemble_weight(dev_preds: Sequence[np.ndarray], dev_scores, min_score: int,
-                           max_score: int, grid: int = 21, cv: int | None = None, repeats: int = 4,
-                           random_state: int = SEED) -> tuple[float, float]:
-    """Weight ``w`` of the first of two continuous dev predictions for ``w * a + (1 - w) * b``.
-
-    Each weight on a grid is judged by the QWK of the mixture after
-    :class:`OptimizedCutoffs`. With ``cv=None`` (the default) the cutoffs are fitted and
-    scored on the whole dev set. With ``cv`` folds, they are fitted on the other folds
-    and QWK is measured on the held-out fold's predictions (pooled over folds, averaged
-    over ``repeats`` shuffles): an out-of-sample estimate, less flattered by cutoffs that
-    overfit ~190 dev essays (compare the ``finetune_ensemble`` and ``finetune_ensemble_cv``
-    rows of ``results/asap7.md``). Returns ``(w, dev QWK)``.
-    """
-    from sklearn.model_selection import KFold
-
-    a, b = (np.asarray(p, dtype=float) for p in dev_preds)
-    y = as_scores(dev_scores, "dev_scores")
-    if not (len(a) == len(b) == len(y)):
-        raise ValueError("dev predictions and dev scores must have the same length.")
-    if cv is not None and not 2 <= cv <= len(y):
-        raise ValueError(f"cv must be None or between 2 and the number of dev essays, got {cv}.")
-
-    def cutoffs(x: np.ndarray, scores: np.ndarray) -> OptimizedCutoffs:
-        return OptimizedCutoffs(min_score, max_score, n_passes=1, n_grid=21).fit(x, scores)
-
-    def value(mix: np.ndarray) -> float:
-        if cv is None:
-            return cutoffs(mix, y).train_qwk_
-        scores = []
-        for r in range(repeats):
-            held_out = np.empty(len(y), dtype=int)
-            for fit_idx, test_idx in KFold(cv, shuffle=True, random_state=random_state + r).split(mix):
-                cut = cutoffs(mix[fit_idx], y[fit_idx])
-                held_out[test_idx] = cut.transform(mix[test_idx])
-            scores.append(qwk(y, held_out, min_score, max_score))
-        return float(np.mean(scores))
-
-    best = (-np.inf, 0.5)
-    for w in np.linspace(0, 1, grid):
-        v = value(w * a + (1 - w) * b)
-        if v > best[0] + 1e-12:
-            best = (v, float(w))
-    return best[1], float(best[0])
-
-
 def classical_member(train_texts: Sequence[str], train_scores, seed: int = SEED):
     """The classical model for the ensemble, returning continuous predictions.
 
@@ -821,6 +783,65 @@ def _with_cutoffs(dev_cont, test_cont) -> np.ndarray:
     return cut.transform(test_cont)
 
 
+# The ensemble procedures compared on dev (members: 0 regression, 1 classification
+# expected score, 2 classical). The row ``finetune_ensemble_dev`` uses the one with the
+# best nested-CV dev QWK averaged over the seeds; the test set plays no part.
+ENSEMBLE_MEMBERS = ("fine-tuned regression", "fine-tuned classification (expected score)",
+                    "classical (CPU ensemble)")
+ENSEMBLE_CANDIDATES = {
+    "regression + classical, weight tuned on dev": ((0, 2), tuned_pair_weights),
+    "regression + classical, equal weights": ((0, 2), equal_weights),
+    "regression + classification + classical, equal weights": ((0, 1, 2), equal_weights),
+    "regression + classification + classical, 1/4 + 1/4 + 1/2":
+        ((0, 1, 2), lambda preds, y, lo, hi: np.array([0.25, 0.25, 0.5])),
+}
+
+
+def _dev_members(seed: int) -> list[np.ndarray]:
+    return [fine_tune_run("regression", seed)["dev_cont"], fine_tune_run("classification", seed)["dev_cont"],
+            classical_run(seed)["dev_cont"]]
+
+
+@lru_cache(maxsize=4)
+def dev_ensemble_selection(n_seeds: int = RESULTS_SEEDS) -> tuple[str, dict[str, list[float]]]:
+    """The ensemble procedure chosen on dev, and every candidate's nested-CV dev QWK per seed.
+
+    Each member alone (with dev cutoffs) is estimated the same way, for comparison; the
+    members are not candidates. Uses the (cached) runs of seeds ``0 .. n_seeds - 1``.
+    """
+    runs = [_dev_members(seed) for seed in range(n_seeds)]
+    y = _dev_scores()
+    best, table = select_procedure(ENSEMBLE_CANDIDATES, runs, y, 0, 12)
+    members = {f"{name} alone": select_procedure({name: ((i,), equal_weights)}, runs, y, 0, 12)[1][name]
+               for i, name in enumerate(ENSEMBLE_MEMBERS)}
+    return best, {**members, **table}
+
+
+def dev_ensemble_report(n_seeds: int = RESULTS_SEEDS) -> str:
+    """Markdown table of :func:`dev_ensemble_selection` (``python -m course_utils.finetune``)."""
+    best, table = dev_ensemble_selection(n_seeds)
+    lines = [
+        "# ASAP prompt 7: choosing the ensemble on dev",
+        "",
+        "Generated by `python -m course_utils.finetune` from the fine-tuning runs of the results "
+        f"table ({_SETTINGS_NOTE.split(';')[0]}; seeds 0-{n_seeds - 1}). Dev set: the 189 essays "
+        "carved from the training part; the test set is not read.",
+        "",
+        "Each figure is the nested-CV dev QWK: weights (where a procedure tunes them) and "
+        "cutoffs are chosen on 4 of 5 folds of the dev set and the 5th fold is scored "
+        "(pooled, 4 shuffles). The candidate with the best mean becomes the "
+        "`finetune_ensemble_dev` row of `asap7.md`.",
+        "",
+        "| procedure | " + " | ".join(f"seed {s}" for s in range(n_seeds)) + " | mean |",
+        "|---|" + "---:|" * (n_seeds + 1),
+    ]
+    for name, values in table.items():
+        mark = " **(chosen)**" if name == best else ("" if name in ENSEMBLE_CANDIDATES else " (member)")
+        lines.append(f"| {name}{mark} | " + " | ".join(f"{v:.3f}" for v in values)
+                     + f" | {np.mean(values):.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 def results_experiments() -> dict[str, Any]:
     """The rows this module adds to ``results/asap7.md`` (row id -> ``run(seed)``).
 
@@ -861,10 +882,21 @@ def results_experiments() -> dict[str, Any]:
                     "n_train": _N_TRAIN, "note": f"seed {seed}: weight {w:.2f}"}
         return run
 
+    def dev_selected(seed):
+        t = time.perf_counter()
+        name, _ = dev_ensemble_selection()
+        idx, procedure = ENSEMBLE_CANDIDATES[name]
+        runs = [fine_tune_run("regression", seed), fine_tune_run("classification", seed), classical_run(seed)]
+        fitted = fit_ensemble(procedure, [runs[i]["dev_cont"] for i in idx], _dev_scores(), 0, 12)
+        pred = fitted.predict([runs[i]["test_cont"] for i in idx])
+        weights = " + ".join(f"{w:.2f}" for w in fitted.weights)
+        return {"pred": pred, "seconds": sum(runs[i]["seconds"] for i in idx) + time.perf_counter() - t,
+                "n_train": _N_TRAIN, "note": f"seed {seed}: {name} ({weights})"}
+
     return {"finetune_clf": plain("classification"), "finetune_clf_cutoffs": cutoffs("classification"),
             "finetune_reg": plain("regression"), "finetune_reg_cutoffs": cutoffs("regression"),
             "finetune_classical_member": classical, "finetune_ensemble": ensemble(None),
-            "finetune_ensemble_cv": ensemble(5)}
+            "finetune_ensemble_cv": ensemble(5), "finetune_ensemble_dev": dev_selected}
 
 
 _N_TRAIN = 1066  # the reference training part (1,255) minus the 15% dev set (189)
@@ -891,6 +923,10 @@ _LABELS = {
         "Ensemble as above, weight by cross-validated dev QWK (post hoc)",
         "5-fold cross-validation on the dev essays (cutoffs fitted on 4 folds, QWK on the 5th, 4 shuffles); "
         "tried after the row above failed to beat its classical member on test, so not a blind result"),
+    "finetune_ensemble_dev": (
+        "Ensemble chosen on dev: best of 4 procedures by nested-CV dev QWK",
+        "candidates and their dev estimates: results/asap7_ensemble_dev.md (python -m course_utils.finetune); "
+        "added after the two rows above, its choice made on dev only and the test set scored once"),
 }
 
 
@@ -913,3 +949,9 @@ def _register_results() -> None:
 
 
 _register_results()
+
+
+if __name__ == "__main__":
+    out = Path(__file__).resolve().parent.parent / "results" / "asap7_ensemble_dev.md"
+    out.write_text(dev_ensemble_report())
+    print(out.read_text())
