@@ -50,7 +50,7 @@ from course_utils.ensembles import (  # noqa: F401  (re-exported for notebook 13
     select_procedure,
     tuned_pair_weights,
 )
-from course_utils.metrics import aes_metrics, as_scores, qwk
+from course_utils.metrics import aes_metrics, as_scores
 from course_utils.regression import OptimizedCutoffs, mu
 from course_utils.validation import check_texts
 
