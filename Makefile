@@ -70,6 +70,8 @@ lab: setup
 
 results: setup
 	$(PY) -m course_utils.results
+	$(PY) -m course_utils.finetune
+	$(PY) -m course_utils.generative
 	$(PY) -m course_utils.short_answer_results
 
 sync: setup

@@ -102,6 +102,15 @@ ax.legend()
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
+# ## Ensembles, chosen on dev
+#
+# * average the continuous predictions of models whose errors differ, then fit cutoffs
+# * weights and cutoffs tuned on ~190 dev essays flatter themselves on those essays
+# * so compare *procedures* by nested cross-validation on dev: choose on 4 folds, score the 5th
+# * equal weights have nothing to overfit; the test set is scored once, at the end
+# * `results/asap7_ensemble_dev.md` shows the comparison behind the table's ensemble row
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Results on the test set
 
 # %% tags=["hide-input"]
