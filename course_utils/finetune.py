@@ -26,7 +26,11 @@ best weights) and :func:`trainer_arguments` (``eval_strategy`` on the dev set,
 access so that ``import course_utils.finetune`` stays fast.
 
 :func:`results_experiments` defines the rows this module adds to the results table
-(``python -m course_utils.results --only finetune``).
+(``python -m course_utils.results --only finetune``). Ensembles of the fine-tuned and
+classical models are built with :mod:`course_utils.ensembles`; the procedure of the
+``finetune_ensemble_dev`` row is chosen on dev (:func:`dev_ensemble_selection`), and
+``python -m course_utils.finetune`` writes that comparison to
+``results/asap7_ensemble_dev.md``.
 """
 
 from __future__ import annotations
