@@ -70,7 +70,7 @@ lab: setup
 
 results: setup
 	$(PY) -m course_utils.results
-	$(PY) -m course_utils.finetune
+	$(PY) -m course_utils.finetune_results
 	$(PY) -m course_utils.generative
 	$(PY) -m course_utils.short_answer_results
 

@@ -25,17 +25,14 @@ best weights) and :func:`trainer_arguments` (``eval_strategy`` on the dev set,
 ``report_to="none"``). ``ScoringTrainer`` and ``BestQWKCallback`` are built on first
 access so that ``import course_utils.finetune`` stays fast.
 
-:func:`results_experiments` defines the rows this module adds to the results table
-(``python -m course_utils.results --only finetune``). Ensembles of the fine-tuned and
-classical models are built with :mod:`course_utils.ensembles`; the procedure of the
-``finetune_ensemble_dev`` row is chosen on dev (:func:`dev_ensemble_selection`), and
-``python -m course_utils.finetune`` writes that comparison to
-``results/asap7_ensemble_dev.md``.
+:func:`classical_member` is the TF-IDF ridge model notebook 13 mixes with the
+fine-tuned one; ensembles (weights and cutoffs chosen on dev) live in
+:mod:`course_utils.ensembles`. The fine-tuning rows of the results table are measured
+by :mod:`course_utils.finetune_results`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import time
@@ -47,15 +44,9 @@ from typing import Any, Literal
 import numpy as np
 
 from course_utils.config import SEED, seed_everything
-from course_utils.ensembles import (  # noqa: F401  (re-exported for notebook 13)
-    choose_ensemble_weight,
-    equal_weights,
-    fit_ensemble,
-    select_procedure,
-    tuned_pair_weights,
-)
+from course_utils.ensembles import choose_ensemble_weight  # noqa: F401  (notebook 13 uses it)
 from course_utils.metrics import aes_metrics, as_scores
-from course_utils.regression import OptimizedCutoffs, mu
+from course_utils.regression import mu
 from course_utils.validation import check_texts
 
 Mode = Literal["classification", "regression"]
@@ -626,7 +617,7 @@ def __getattr__(name: str):
 
 
 # --------------------------------------------------------------------------------------
-# Cutoffs and ensembles (selection on dev only)
+# The classical ensemble member (notebook 13)
 # --------------------------------------------------------------------------------------
 def classical_member(train_texts: Sequence[str], train_scores, seed: int = SEED):
     """The classical model for the ensemble, returning continuous predictions.
@@ -645,317 +636,3 @@ def classical_member(train_texts: Sequence[str], train_scores, seed: int = SEED)
     )
     model = make_pipeline(features, Ridge(alpha=3.0, random_state=seed))
     return model.fit(list(train_texts), np.asarray(train_scores, dtype=float))
-
-
-# --------------------------------------------------------------------------------------
-# Rows of the results table
-# --------------------------------------------------------------------------------------
-RESULTS_MODEL = "google/electra-small-discriminator"  # offline: the MiniLM-L6 stand-in
-RESULTS_SETTINGS = {"max_length": 256, "epochs": 4, "lr": 1e-4, "batch_size": 8}
-RESULTS_SEEDS = 3
-_RUNS: dict[tuple, dict] = {}
-
-
-def _run_cache_dir() -> Path:
-    from course_utils.config import cache_dir
-
-    path = cache_dir() / "finetune_runs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
-                  use_cache: bool = True) -> dict[str, Any]:
-    """Fine-tune on the reference split's training part; return dev and test outputs.
-
-    Train = the reference training part minus a 15% dev set (:func:`train_dev_test_split`);
-    the dev set picks the epoch; the 314-essay test set is predicted once. Returns
-    continuous and integer predictions for dev and test, the dev history and the
-    fit+predict seconds. One run serves several rows (plain, cutoffs, ensemble): it is
-    kept in memory and, keyed by its settings, data and code version, in
-    ``COURSE_CACHE_DIR/finetune_runs`` (``use_cache=False`` retrains).
-    """
-    import torch
-
-    from course_utils.config import device
-    from course_utils.data import load_asap, train_dev_test_split
-    from course_utils.models import resolve_model
-
-    settings = {**RESULTS_SETTINGS, **(settings or {})}
-    train, dev, test = train_dev_test_split(load_asap(7))
-    model_path = resolve_model(RESULTS_MODEL, kind="encoder", verbose=False)
-    ident = json.dumps({"mode": mode, "seed": seed, "settings": settings, "model": RESULTS_MODEL,
-                        "backbone": Path(model_path).parent.name if Path(model_path).is_dir() else model_path,
-                        "train": train.essay_id.tolist(), "dev": dev.essay_id.tolist(),
-                        "test": test.essay_id.tolist(), "version": 1}, sort_keys=True)
-    key = hashlib.sha1(ident.encode()).hexdigest()[:16]
-    if key in _RUNS:
-        return _RUNS[key]
-    path = _run_cache_dir() / f"{mode}_seed{seed}_{key}.npz"
-    if use_cache and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            run = {k: data[k] for k in data.files}
-        run["history"] = json.loads(str(run["history"]))
-        run["seconds"] = float(run["seconds"])
-        run["device"] = str(run["device"])
-        print(f"Reusing the fine-tuning run cached at {path} (delete it to retrain).")
-        _RUNS[key] = run
-        return run
-
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
-    scorer = FineTunedScorer(RESULTS_MODEL, 0, 12, mode=mode, seed=seed, progress=True,
-                             **settings)
-    start = time.perf_counter()
-    scorer.fit(train.essay.tolist(), train.rater1_domain1.to_numpy(),
-               dev.essay.tolist(), dev.rater1_domain1.to_numpy())
-    dev_logits = scorer.predict_logits(dev.essay.tolist())
-    test_logits = scorer.predict_logits(test.essay.tolist())
-    seconds = time.perf_counter() - start
-    run = {
-        "dev_cont": logits_to_continuous(dev_logits, mode, 0, 12),
-        "dev_pred": logits_to_scores(dev_logits, mode, 0, 12),
-        "test_cont": logits_to_continuous(test_logits, mode, 0, 12),
-        "test_pred": logits_to_scores(test_logits, mode, 0, 12),
-        "history": scorer.history_,
-        "seconds": seconds,
-        "device": f"{device()} ({scorer.precision_})",
-    }
-    np.savez(path, **{**run, "history": json.dumps(run["history"])})
-    _RUNS[key] = run
-    return run
-
-
-def classical_run(seed: int) -> dict[str, Any]:
-    """The classical ensemble member, trained on the same train part as the fine-tuned model.
-
-    Uses the course's best classical model, :class:`course_utils.scorers.EnsembleScorer`
-    (ridge on SVD + textstat + MiniLM embeddings averaged with gradient boosting on SVD +
-    textstat, notebook 09), when that module is available, else the TF-IDF ridge of
-    :func:`classical_member`. Returns continuous dev and test predictions and seconds.
-    """
-    from course_utils.data import load_asap, train_dev_test_split
-
-    key = ("classical", seed)
-    if key in _RUNS:
-        return _RUNS[key]
-    train, dev, test = train_dev_test_split(load_asap(7))
-    ident = json.dumps({"seed": seed, "train": train.essay_id.tolist(), "dev": dev.essay_id.tolist(),
-                        "test": test.essay_id.tolist(), "version": 2}, sort_keys=True)
-    path = _run_cache_dir() / f"classical_seed{seed}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}.npz"
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            run = {k: data[k] for k in data.files}
-        run["seconds"], run["name"] = float(run["seconds"]), str(run["name"])
-        print(f"Reusing the classical run cached at {path} (delete it to retrain).")
-        _RUNS[key] = run
-        return run
-    start = time.perf_counter()
-    try:
-        from course_utils.scorers import EnsembleScorer
-    except ImportError:  # the classical module is optional here
-        model, name = classical_member(train.essay, train.rater1_domain1, seed), "TF-IDF ridge"
-    else:
-        model = EnsembleScorer(random_state=seed)
-        model.fit(train.essay.tolist(), train.rater1_domain1.to_numpy())
-        model, name = _Continuous(model), "EnsembleScorer (ridge + gradient boosting)"
-    run = {"dev_cont": np.asarray(model.predict(dev.essay.tolist()), dtype=float),
-           "test_cont": np.asarray(model.predict(test.essay.tolist()), dtype=float),
-           "seconds": time.perf_counter() - start, "name": name}
-    np.savez(path, **run)
-    _RUNS[key] = run
-    return run
-
-
-class _Continuous:
-    """Adapter: ``predict`` returns a course scorer's ``predict_continuous``."""
-
-    def __init__(self, scorer):
-        self.scorer = scorer
-
-    def predict(self, texts):
-        return self.scorer.predict_continuous(texts)
-
-
-def _dev_scores() -> np.ndarray:
-    from course_utils.data import load_asap, train_dev_test_split
-
-    return train_dev_test_split(load_asap(7))[1].rater1_domain1.to_numpy()
-
-
-def _with_cutoffs(dev_cont, test_cont) -> np.ndarray:
-    cut = OptimizedCutoffs(0, 12).fit(dev_cont, _dev_scores())
-    return cut.transform(test_cont)
-
-
-# The ensemble procedures compared on dev (members: 0 regression, 1 classification
-# expected score, 2 classical). The row ``finetune_ensemble_dev`` uses the one with the
-# best nested-CV dev QWK averaged over the seeds; the test set plays no part.
-ENSEMBLE_MEMBERS = ("fine-tuned regression", "fine-tuned classification (expected score)",
-                    "classical (CPU ensemble)")
-ENSEMBLE_CANDIDATES = {
-    "regression + classical, weight tuned on dev": ((0, 2), tuned_pair_weights),
-    "regression + classical, equal weights": ((0, 2), equal_weights),
-    "regression + classification + classical, equal weights": ((0, 1, 2), equal_weights),
-    "regression + classification + classical, 1/4 + 1/4 + 1/2":
-        ((0, 1, 2), lambda preds, y, lo, hi: np.array([0.25, 0.25, 0.5])),
-}
-
-
-def _dev_members(seed: int) -> list[np.ndarray]:
-    return [fine_tune_run("regression", seed)["dev_cont"], fine_tune_run("classification", seed)["dev_cont"],
-            classical_run(seed)["dev_cont"]]
-
-
-@lru_cache(maxsize=4)
-def dev_ensemble_selection(n_seeds: int = RESULTS_SEEDS) -> tuple[str, dict[str, list[float]]]:
-    """The ensemble procedure chosen on dev, and every candidate's nested-CV dev QWK per seed.
-
-    Each member alone (with dev cutoffs) is estimated the same way, for comparison; the
-    members are not candidates. Uses the (cached) runs of seeds ``0 .. n_seeds - 1``.
-    """
-    runs = [_dev_members(seed) for seed in range(n_seeds)]
-    y = _dev_scores()
-    best, table = select_procedure(ENSEMBLE_CANDIDATES, runs, y, 0, 12)
-    members = {f"{name} alone": select_procedure({name: ((i,), equal_weights)}, runs, y, 0, 12)[1][name]
-               for i, name in enumerate(ENSEMBLE_MEMBERS)}
-    return best, {**members, **table}
-
-
-def dev_ensemble_report(n_seeds: int = RESULTS_SEEDS) -> str:
-    """Markdown table of :func:`dev_ensemble_selection` (``python -m course_utils.finetune``)."""
-    best, table = dev_ensemble_selection(n_seeds)
-    lines = [
-        "# ASAP prompt 7: choosing the ensemble on dev",
-        "",
-        "Generated by `python -m course_utils.finetune` from the fine-tuning runs of the results "
-        f"table ({_SETTINGS_NOTE.split(';')[0]}; seeds 0-{n_seeds - 1}). Dev set: the 189 essays "
-        "carved from the training part; the test set is not read.",
-        "",
-        "Each figure is the nested-CV dev QWK: weights (where a procedure tunes them) and "
-        "cutoffs are chosen on 4 of 5 folds of the dev set and the 5th fold is scored "
-        "(pooled, 4 shuffles). The candidate with the best mean becomes the "
-        "`finetune_ensemble_dev` row of `asap7.md`.",
-        "",
-        "| procedure | " + " | ".join(f"seed {s}" for s in range(n_seeds)) + " | mean |",
-        "|---|" + "---:|" * (n_seeds + 1),
-    ]
-    for name, values in table.items():
-        mark = " **(chosen)**" if name == best else ("" if name in ENSEMBLE_CANDIDATES else " (member)")
-        lines.append(f"| {name}{mark} | " + " | ".join(f"{v:.3f}" for v in values)
-                     + f" | {np.mean(values):.3f} |")
-    return "\n".join(lines) + "\n"
-
-
-def results_experiments() -> dict[str, Any]:
-    """The rows this module adds to ``results/asap7.md`` (row id -> ``run(seed)``).
-
-    One fine-tuning run per mode and seed serves the plain, cutoff and ensemble rows
-    (see :func:`fine_tune_run`); "seconds" of the derived rows add their own extra time.
-    """
-    def plain(mode):
-        def run(seed):
-            r = fine_tune_run(mode, seed)
-            return {"pred": r["test_pred"], "seconds": r["seconds"], "n_train": _N_TRAIN,
-                    "note": f"seed {seed}: best epoch {_best_epoch(r)} ({r['device']})"}
-        return run
-
-    def cutoffs(mode):
-        def run(seed):
-            r = fine_tune_run(mode, seed)
-            t = time.perf_counter()
-            pred = _with_cutoffs(r["dev_cont"], r["test_cont"])
-            return {"pred": pred, "seconds": r["seconds"] + time.perf_counter() - t,
-                    "n_train": _N_TRAIN, "note": f"{r['device']}"}
-        return run
-
-    def classical(seed):
-        c = classical_run(seed)
-        t = time.perf_counter()
-        pred = _with_cutoffs(c["dev_cont"], c["test_cont"])
-        return {"pred": pred, "seconds": c["seconds"] + time.perf_counter() - t,
-                "n_train": _N_TRAIN, "note": c["name"]}
-
-    def ensemble(cv):
-        def run(seed):
-            r, c = fine_tune_run("regression", seed), classical_run(seed)
-            t = time.perf_counter()
-            w, _ = choose_ensemble_weight([r["dev_cont"], c["dev_cont"]], _dev_scores(), 0, 12, cv=cv)
-            pred = _with_cutoffs(w * r["dev_cont"] + (1 - w) * c["dev_cont"],
-                                 w * r["test_cont"] + (1 - w) * c["test_cont"])
-            return {"pred": pred, "seconds": r["seconds"] + c["seconds"] + time.perf_counter() - t,
-                    "n_train": _N_TRAIN, "note": f"seed {seed}: weight {w:.2f}"}
-        return run
-
-    def dev_selected(seed):
-        t = time.perf_counter()
-        name, _ = dev_ensemble_selection()
-        idx, procedure = ENSEMBLE_CANDIDATES[name]
-        runs = [fine_tune_run("regression", seed), fine_tune_run("classification", seed), classical_run(seed)]
-        fitted = fit_ensemble(procedure, [runs[i]["dev_cont"] for i in idx], _dev_scores(), 0, 12)
-        pred = fitted.predict([runs[i]["test_cont"] for i in idx])
-        weights = " + ".join(f"{w:.2f}" for w in fitted.weights)
-        return {"pred": pred, "seconds": sum(runs[i]["seconds"] for i in idx) + time.perf_counter() - t,
-                "n_train": _N_TRAIN, "note": f"seed {seed}: {name} ({weights})"}
-
-    return {"finetune_clf": plain("classification"), "finetune_clf_cutoffs": cutoffs("classification"),
-            "finetune_reg": plain("regression"), "finetune_reg_cutoffs": cutoffs("regression"),
-            "finetune_classical_member": classical, "finetune_ensemble": ensemble(None),
-            "finetune_ensemble_cv": ensemble(5), "finetune_ensemble_dev": dev_selected}
-
-
-_N_TRAIN = 1066  # the reference training part (1,255) minus the 15% dev set (189)
-
-
-def _best_epoch(run: dict) -> int:
-    history = run["history"]
-    return 1 + int(np.argmax([h["dev_QWK"] for h in history]))
-
-
-_SECTION = "Fine-tuning (CPU; MiniLM-L6 stand-in for ELECTRA-small)"
-_SETTINGS_NOTE = (f"max_length {RESULTS_SETTINGS['max_length']}, {RESULTS_SETTINGS['epochs']} epoch(s), "
-                  f"batch {RESULTS_SETTINGS['batch_size']}, lr {RESULTS_SETTINGS['lr']:g}; "
-                  "ELECTRA-small itself: not measured here (no Hub access)")
-_LABELS = {
-    "finetune_clf": ("Fine-tuned MiniLM-L6, classification (argmax)", _SETTINGS_NOTE),
-    "finetune_clf_cutoffs": ("Fine-tuned MiniLM-L6, classification, expected score + cutoffs on dev", ""),
-    "finetune_reg": ("Fine-tuned MiniLM-L6, regression (sigmoid + MSE on mu), mu_inv", _SETTINGS_NOTE),
-    "finetune_reg_cutoffs": ("Fine-tuned MiniLM-L6, regression + cutoffs on dev", ""),
-    "finetune_classical_member": ("Classical member: the CPU ensemble (notebook 09) + cutoffs on dev", ""),
-    "finetune_ensemble": ("Ensemble: fine-tuned regression + CPU ensemble, weight and cutoffs on dev",
-                          "weight: best dev QWK after cutoffs fitted on the same 189 dev essays"),
-    "finetune_ensemble_cv": (
-        "Ensemble as above, weight by cross-validated dev QWK (post hoc)",
-        "5-fold cross-validation on the dev essays (cutoffs fitted on 4 folds, QWK on the 5th, 4 shuffles); "
-        "tried after the row above failed to beat its classical member on test, so not a blind result"),
-    "finetune_ensemble_dev": (
-        "Ensemble chosen on dev: best of 4 procedures by nested-CV dev QWK",
-        "candidates and their dev estimates: results/asap7_ensemble_dev.md (python -m course_utils.finetune); "
-        "added after the two rows above, its choice made on dev only and the test set scored once"),
-}
-
-
-def _register_results() -> None:
-    try:
-        from course_utils.results import register, register_not_measured
-    except ImportError:  # the results module is optional for notebooks
-        return
-    for row_id, run in results_experiments().items():
-        label, note = _LABELS[row_id]
-        register(row_id, _SECTION, label, original=None, seeds=RESULTS_SEEDS, note=note)(run)
-    why = ("needs the google/electra-small-discriminator weights, which the Hugging Face Hub serves "
-           "and this machine cannot reach; notebooks 11-13 train it in Colab (full profile)")
-    for row_id, label, original in (
-        ("electra_manual", "ELECTRA-small, manual loop (the original's model)", 0.698),
-        ("electra_trainer", "ELECTRA-small, Hugging Face Trainer", 0.723),
-        ("electra_regression", "ELECTRA-small, regression (sigmoid + MSE on mu)", 0.737),
-    ):
-        register_not_measured(row_id, _SECTION, label, original, why)
-
-
-_register_results()
-
-
-if __name__ == "__main__":
-    out = Path(__file__).resolve().parent.parent / "results" / "asap7_ensemble_dev.md"
-    out.write_text(dev_ensemble_report())
-    print(out.read_text())

@@ -14,7 +14,7 @@ The runner repeats each row over seeds, scores it against ``rater1_domain1`` wit
 
 Adding rows from another module (fine-tuning, LLMs, ...)::
 
-    # course_utils/finetune.py
+    # course_utils/finetune_results.py
     from course_utils.results import register
 
     @register("electra_trainer", section="Fine-tuning", label="ELECTRA-small (Trainer)",
@@ -59,7 +59,7 @@ COMMAND = "python -m course_utils.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = ["course_utils.finetune", "course_utils.generative"]
+EXTRA_MODULES: list[str] = ["course_utils.finetune_results", "course_utils.generative"]
 
 SECTIONS = (
     "Reference",

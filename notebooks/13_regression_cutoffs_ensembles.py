@@ -257,7 +257,7 @@ table.round(3)
 # The results table tells that story in full. Its first ensemble (`finetune_ensemble`:
 # fine-tuned regression + the classical CPU ensemble, weight tuned on dev) did **not**
 # beat its classical member on test. We then compared four procedures by nested-CV dev
-# QWK (`results/asap7_ensemble_dev.md`, made by `python -m course_utils.finetune`; the
+# QWK (`results/asap7_ensemble_dev.md`, made by `python -m course_utils.finetune_results`; the
 # members there are the regression model, notebook 12's classification model and the
 # classical ensemble), committed the choice, and scored the test set once
 # (`finetune_ensemble_dev`). Being honest about the order matters: that row was built

@@ -6,7 +6,6 @@ every test to seconds; no network.
 
 from __future__ import annotations
 
-import functools
 import inspect
 
 import numpy as np
@@ -285,33 +284,3 @@ def test_ensemble_weight_rejects_bad_input():
         finetune.choose_ensemble_weight([np.zeros(5), np.zeros(4)], np.zeros(5, int), 0, 12)
     with pytest.raises(ValueError, match="cv must be"):
         finetune.choose_ensemble_weight([np.zeros(5), np.zeros(5)], np.zeros(5, int), 0, 12, cv=1)
-
-
-def test_dev_selected_ensemble_never_reads_the_test_set(monkeypatch):
-    """The chosen procedure and its weights depend on dev predictions only."""
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 13, 120)
-    dev = {name: y + rng.normal(0, sd, 120) for name, sd in
-           (("regression", 1.5), ("classification", 1.5), ("classical", 1.5))}
-    candidates = {"pair": ((0, 2), finetune.equal_weights), "three": ((0, 1, 2), finetune.equal_weights)}
-
-    def install(test_values):
-        def fake_run(mode, seed, settings=None, use_cache=True):
-            return {"dev_cont": dev[mode], "test_cont": test_values, "seconds": 1.0}
-        monkeypatch.setattr(finetune, "fine_tune_run", fake_run)
-        monkeypatch.setattr(finetune, "classical_run", lambda seed: fake_run("classical", seed))
-        monkeypatch.setattr(finetune, "_dev_scores", lambda: y)
-        monkeypatch.setattr(finetune, "ENSEMBLE_CANDIDATES", candidates)
-        monkeypatch.setattr(finetune, "select_procedure",  # one shuffle keeps the test fast
-                            functools.partial(finetune.select_procedure, repeats=1))
-        finetune.dev_ensemble_selection.cache_clear()
-        return finetune.dev_ensemble_selection(2), finetune.results_experiments()["finetune_ensemble_dev"](0)
-
-    (best_a, table_a), row_a = install(np.zeros(50))
-    (best_b, table_b), row_b = install(np.full(50, 12.0))
-    finetune.dev_ensemble_selection.cache_clear()
-    assert best_a == best_b and table_a == table_b and row_a["note"] == row_b["note"]
-    # three members with independent errors: the three-way average wins on dev
-    assert best_a == "three"
-    assert row_a["pred"].tolist() != row_b["pred"].tolist() and len(row_a["pred"]) == 50
-    assert set(table_a) >= set(candidates) and row_a["note"].startswith("seed 0: three (0.33 + 0.33 + 0.33)")

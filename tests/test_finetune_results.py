@@ -1,0 +1,48 @@
+"""Tests for course_utils.finetune_results: the ensemble row is chosen on dev only."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from course_utils import finetune_results
+
+
+def test_rows_are_registered_with_the_results_table():
+    from course_utils import results
+
+    results.load_extra_modules()
+    rows = set(results.EXPERIMENTS)
+    assert set(finetune_results.results_experiments()) <= rows
+    assert {"electra_manual", "electra_trainer", "electra_regression"} <= rows
+
+
+def test_dev_selected_ensemble_never_reads_the_test_set(monkeypatch):
+    """The chosen procedure and its weights depend on dev predictions only."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 13, 120)
+    dev = {name: y + rng.normal(0, sd, 120) for name, sd in
+           (("regression", 1.5), ("classification", 1.5), ("classical", 1.5))}
+    candidates = {"pair": ((0, 2), finetune_results.equal_weights), "three": ((0, 1, 2), finetune_results.equal_weights)}
+
+    def install(test_values):
+        def fake_run(mode, seed, settings=None, use_cache=True):
+            return {"dev_cont": dev[mode], "test_cont": test_values, "seconds": 1.0}
+        monkeypatch.setattr(finetune_results, "fine_tune_run", fake_run)
+        monkeypatch.setattr(finetune_results, "classical_run", lambda seed: fake_run("classical", seed))
+        monkeypatch.setattr(finetune_results, "_dev_scores", lambda: y)
+        monkeypatch.setattr(finetune_results, "ENSEMBLE_CANDIDATES", candidates)
+        monkeypatch.setattr(finetune_results, "select_procedure",  # one shuffle keeps the test fast
+                            functools.partial(finetune_results.select_procedure, repeats=1))
+        finetune_results.dev_ensemble_selection.cache_clear()
+        return finetune_results.dev_ensemble_selection(2), finetune_results.results_experiments()["finetune_ensemble_dev"](0)
+
+    (best_a, table_a), row_a = install(np.zeros(50))
+    (best_b, table_b), row_b = install(np.full(50, 12.0))
+    finetune_results.dev_ensemble_selection.cache_clear()
+    assert best_a == best_b and table_a == table_b and row_a["note"] == row_b["note"]
+    # three members with independent errors: the three-way average wins on dev
+    assert best_a == "three"
+    assert row_a["pred"].tolist() != row_b["pred"].tolist() and len(row_a["pred"]) == 50
+    assert set(table_a) >= set(candidates) and row_a["note"].startswith("seed 0: three (0.33 + 0.33 + 0.33)")
