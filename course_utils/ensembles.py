@@ -55,8 +55,12 @@ def _members(preds: Sequence, n: int | None = None) -> np.ndarray:
     return stacked
 
 
+#: Coarser cutoff search used inside :func:`choose_ensemble_weight`'s loop over weights.
+_FAST_CUTOFFS = {"n_passes": 1, "n_grid": 21}
+
+
 def _cutoffs(mix: np.ndarray, scores: np.ndarray, min_score: int, max_score: int) -> OptimizedCutoffs:
-    return OptimizedCutoffs(min_score, max_score, n_passes=1, n_grid=21).fit(mix, scores)
+    return OptimizedCutoffs(min_score, max_score, **_FAST_CUTOFFS).fit(mix, scores)
 
 
 def choose_ensemble_weight(dev_preds: Sequence[np.ndarray], dev_scores, min_score: int,
@@ -71,8 +75,6 @@ def choose_ensemble_weight(dev_preds: Sequence[np.ndarray], dev_scores, min_scor
     over ``repeats`` shuffles): an out-of-sample estimate, less flattered by cutoffs that
     overfit ~190 dev essays. Returns ``(w, dev QWK)``.
     """
-    from sklearn.model_selection import KFold
-
     y = as_scores(dev_scores, "dev_scores")
     if len(dev_preds) != 2:
         raise ValueError(f"choose_ensemble_weight mixes exactly two members, got {len(dev_preds)}.")
@@ -80,21 +82,15 @@ def choose_ensemble_weight(dev_preds: Sequence[np.ndarray], dev_scores, min_scor
     if cv is not None and not 2 <= cv <= len(y):
         raise ValueError(f"cv must be None or between 2 and the number of dev essays, got {cv}.")
 
-    def value(mix: np.ndarray) -> float:
+    def value(w: float) -> float:
         if cv is None:
-            return _cutoffs(mix, y, min_score, max_score).train_qwk_
-        scores = []
-        for r in range(repeats):
-            held_out = np.empty(len(y), dtype=int)
-            for fit_idx, test_idx in KFold(cv, shuffle=True, random_state=random_state + r).split(mix):
-                cut = _cutoffs(mix[fit_idx], y[fit_idx], min_score, max_score)
-                held_out[test_idx] = cut.transform(mix[test_idx])
-            scores.append(qwk(y, held_out, min_score, max_score))
-        return float(np.mean(scores))
+            return _cutoffs(w * a + (1 - w) * b, y, min_score, max_score).train_qwk_
+        return nested_dev_qwk([w, 1 - w], [a, b], y, min_score, max_score, folds=cv, repeats=repeats,
+                              random_state=random_state, cutoffs=_FAST_CUTOFFS)
 
     best = (-np.inf, 0.5)
     for w in np.linspace(0, 1, grid):
-        v = value(w * a + (1 - w) * b)
+        v = value(float(w))
         if v > best[0] + 1e-12:
             best = (v, float(w))
     return best[1], float(best[0])
@@ -132,8 +128,11 @@ class FittedEnsemble:
 
 def fit_ensemble(weights_or_procedure: np.ndarray | Sequence[float] | Procedure,
                  dev_preds: Sequence[np.ndarray], dev_scores, min_score: int,
-                 max_score: int) -> FittedEnsemble:
-    """Choose weights (given, or by a procedure) and fit cutoffs, all on dev predictions."""
+                 max_score: int, cutoffs: dict | None = None) -> FittedEnsemble:
+    """Choose weights (given, or by a procedure) and fit cutoffs, all on dev predictions.
+
+    ``cutoffs``: extra :class:`OptimizedCutoffs` settings (``n_passes``, ``n_grid``).
+    """
     y = as_scores(dev_scores, "dev_scores")
     members = _members(dev_preds, len(y))
     if callable(weights_or_procedure):
@@ -142,20 +141,21 @@ def fit_ensemble(weights_or_procedure: np.ndarray | Sequence[float] | Procedure,
         weights = np.asarray(weights_or_procedure, dtype=float)
     if weights.shape != (len(members),) or not np.isclose(weights.sum(), 1.0) or (weights < 0).any():
         raise ValueError(f"need {len(members)} non-negative weights that sum to 1, got {weights.tolist()}.")
-    cutoffs = OptimizedCutoffs(min_score, max_score).fit(weights @ members, y)
-    return FittedEnsemble(weights, cutoffs)
+    fitted = OptimizedCutoffs(min_score, max_score, **(cutoffs or {})).fit(weights @ members, y)
+    return FittedEnsemble(weights, fitted)
 
 
-def nested_dev_qwk(procedure: Procedure, dev_preds: Sequence[np.ndarray], dev_scores,
+def nested_dev_qwk(procedure: Procedure | Sequence[float], dev_preds: Sequence[np.ndarray], dev_scores,
                    min_score: int, max_score: int, folds: int = 5, repeats: int = 4,
-                   random_state: int = SEED) -> float:
+                   random_state: int = SEED, cutoffs: dict | None = None) -> float:
     """Out-of-sample QWK of a whole ensemble procedure, estimated on dev data only.
 
     For each of ``folds`` folds (``repeats`` shuffles), the procedure chooses weights and
     :class:`OptimizedCutoffs` are fitted on the other folds; the held-out fold is scored.
     Returns the mean over shuffles of the QWK of the pooled held-out scores. A single
     member (``[preds]`` with :func:`equal_weights`) gives the fair estimate of
-    "this model + cutoffs" to compare with.
+    "this model + cutoffs" to compare with; fixed weights (a list) estimate one mixture.
+    ``cutoffs`` is passed to :func:`fit_ensemble`.
     """
     from sklearn.model_selection import KFold
 
@@ -167,7 +167,8 @@ def nested_dev_qwk(procedure: Procedure, dev_preds: Sequence[np.ndarray], dev_sc
     for r in range(repeats):
         held_out = np.empty(len(y), dtype=int)
         for fit_idx, test_idx in KFold(folds, shuffle=True, random_state=random_state + r).split(y):
-            fitted = fit_ensemble(procedure, list(members[:, fit_idx]), y[fit_idx], min_score, max_score)
+            fitted = fit_ensemble(procedure, list(members[:, fit_idx]), y[fit_idx], min_score, max_score,
+                                  cutoffs)
             held_out[test_idx] = fitted.predict(list(members[:, test_idx]))
         values.append(qwk(y, held_out, min_score, max_score))
     return float(np.mean(values))

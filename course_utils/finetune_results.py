@@ -31,6 +31,7 @@ from course_utils.ensembles import (
     choose_ensemble_weight,
     equal_weights,
     fit_ensemble,
+    nested_dev_qwk,
     select_procedure,
     tuned_pair_weights,
 )
@@ -47,6 +48,14 @@ RESULTS_MODEL = "google/electra-small-discriminator"  # offline: the MiniLM-L6 s
 RESULTS_SETTINGS = {"max_length": 256, "epochs": 4, "lr": 1e-4, "batch_size": 8}
 RESULTS_SEEDS = 3
 _RUNS: dict[tuple, dict] = {}
+
+
+@lru_cache(maxsize=1)
+def _split():
+    """The reference split's train part minus dev, the dev set and the test set (read once)."""
+    from course_utils.data import load_asap, train_dev_test_split
+
+    return train_dev_test_split(load_asap(7))
 
 
 def _run_cache_dir() -> Path:
@@ -71,11 +80,10 @@ def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
     import torch
 
     from course_utils.config import device
-    from course_utils.data import load_asap, train_dev_test_split
     from course_utils.models import resolve_model
 
     settings = {**RESULTS_SETTINGS, **(settings or {})}
-    train, dev, test = train_dev_test_split(load_asap(7))
+    train, dev, test = _split()
     model_path = resolve_model(RESULTS_MODEL, kind="encoder", verbose=False)
     ident = json.dumps({"mode": mode, "seed": seed, "settings": settings, "model": RESULTS_MODEL,
                         "backbone": Path(model_path).parent.name if Path(model_path).is_dir() else model_path,
@@ -126,12 +134,10 @@ def classical_run(seed: int) -> dict[str, Any]:
     textstat, notebook 09), when that module is available, else the TF-IDF ridge of
     :func:`classical_member`. Returns continuous dev and test predictions and seconds.
     """
-    from course_utils.data import load_asap, train_dev_test_split
-
     key = ("classical", seed)
     if key in _RUNS:
         return _RUNS[key]
-    train, dev, test = train_dev_test_split(load_asap(7))
+    train, dev, test = _split()
     ident = json.dumps({"seed": seed, "train": train.essay_id.tolist(), "dev": dev.essay_id.tolist(),
                         "test": test.essay_id.tolist(), "version": 2}, sort_keys=True)
     path = _run_cache_dir() / f"classical_seed{seed}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}.npz"
@@ -170,9 +176,7 @@ class _Continuous:
 
 
 def _dev_scores() -> np.ndarray:
-    from course_utils.data import load_asap, train_dev_test_split
-
-    return train_dev_test_split(load_asap(7))[1].rater1_domain1.to_numpy()
+    return _split()[1].rater1_domain1.to_numpy()
 
 
 def _with_cutoffs(dev_cont, test_cont) -> np.ndarray:
@@ -209,7 +213,7 @@ def dev_ensemble_selection(n_seeds: int = RESULTS_SEEDS) -> tuple[str, dict[str,
     runs = [_dev_members(seed) for seed in range(n_seeds)]
     y = _dev_scores()
     best, table = select_procedure(ENSEMBLE_CANDIDATES, runs, y, 0, 12)
-    members = {f"{name} alone": select_procedure({name: ((i,), equal_weights)}, runs, y, 0, 12)[1][name]
+    members = {f"{name} alone": [nested_dev_qwk(equal_weights, [run[i]], y, 0, 12) for run in runs]
                for i, name in enumerate(ENSEMBLE_MEMBERS)}
     return best, {**members, **table}
 
@@ -273,8 +277,8 @@ def results_experiments() -> dict[str, Any]:
             r, c = fine_tune_run("regression", seed), classical_run(seed)
             t = time.perf_counter()
             w, _ = choose_ensemble_weight([r["dev_cont"], c["dev_cont"]], _dev_scores(), 0, 12, cv=cv)
-            pred = _with_cutoffs(w * r["dev_cont"] + (1 - w) * c["dev_cont"],
-                                 w * r["test_cont"] + (1 - w) * c["test_cont"])
+            fitted = fit_ensemble([w, 1 - w], [r["dev_cont"], c["dev_cont"]], _dev_scores(), 0, 12)
+            pred = fitted.predict([r["test_cont"], c["test_cont"]])
             return {"pred": pred, "seconds": r["seconds"] + c["seconds"] + time.perf_counter() - t,
                     "n_train": _N_TRAIN, "note": f"seed {seed}: weight {w:.2f}"}
         return run

@@ -582,6 +582,12 @@ def context_similarity(a_emb: np.ndarray, ctx_emb: np.ndarray) -> np.ndarray:
     return np.column_stack([top[:, 0], top.mean(1)]).astype(np.float32)
 
 
+def _unit_centroid(embeddings: np.ndarray) -> np.ndarray:
+    """The mean of ``embeddings`` scaled to length 1 (cosine similarity is then a dot product)."""
+    centroid = np.atleast_2d(embeddings).mean(0)
+    return centroid / max(float(np.linalg.norm(centroid)), 1e-12)
+
+
 def _spread(values: np.ndarray) -> tuple[float, float]:
     """Mean and a floored standard deviation (so a tight cluster does not divide by ~0)."""
     return float(values.mean()), max(float(values.std()), 0.02)
@@ -608,8 +614,7 @@ def adaptive_features(a_emb: np.ndarray, ctx_emb: np.ndarray, q_emb: np.ndarray)
     np.fill_diagonal(cc, -np.inf)
     m_nn, s_nn = _spread(cc.max(1))
     m_q, s_q = _spread(C @ q)
-    centroid = C.mean(0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    centroid = _unit_centroid(C)
     m_c, s_c = _spread(C @ centroid)
     nn = (A @ C.T).max(1)
     return np.column_stack([(nn - m_nn) / s_nn, (A @ q - m_q) / s_q, (A @ centroid - m_c) / s_c]).astype(np.float32)
@@ -633,9 +638,7 @@ def bank_features(
     their answers are on topic here too. Columns: the highest cosine to an unrelated
     known question's centroid, and the cosine to this question's centroid minus it.
     """
-    A, C = np.atleast_2d(a_emb), np.atleast_2d(ctx_emb)
-    centroid = C.mean(0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    A, centroid = np.atleast_2d(a_emb), _unit_centroid(ctx_emb)
     q = np.atleast_2d(q_emb)[0]
     unrelated = (bank_q @ q < max_question_sim) & (bank_c @ centroid < max_centroid_sim)
     other = (A @ bank_c[unrelated].T).max(1) if unrelated.any() else np.zeros(len(A), dtype=np.float32)
