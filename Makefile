@@ -54,12 +54,12 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-offline.txt pyproje
 
 course: setup
 	@echo "Hub: $$([ -n "$$HF_HUB_OFFLINE$$COURSE_OFFLINE" ] && echo 'offline (stand-in models)' || echo online); data: $${COURSE_DATA_DIR:-Hugging Face Hub}"
-	$(PY) -m course_utils.run_course $(NOTEBOOKS)
+	$(PY) -m course_tools.run_course $(NOTEBOOKS)
 
 test: setup test-unit test-notebooks
 
 test-unit: setup
-	$(PY) -m ruff check course_utils tests notebooks/*.py
+	$(PY) -m ruff check course_utils course_tools tests notebooks/*.py
 	$(PY) -m pytest tests -q
 
 test-notebooks: setup
@@ -69,10 +69,10 @@ lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
 results: setup
-	$(PY) -m course_utils.results
-	$(PY) -m course_utils.finetune_results
-	$(PY) -m course_utils.generative
-	$(PY) -m course_utils.short_answer_results
+	$(PY) -m course_tools.results
+	$(PY) -m course_tools.finetune_results
+	$(PY) -m course_utils.lora
+	$(PY) -m course_tools.short_answer_results
 
 sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py
@@ -80,10 +80,10 @@ sync: setup
 # Slides: reveal.js and MathJax come from npm into build/npm/ (git-ignored), copied next
 # to the decks. `make chromium` installs Debian's Chromium for tests/test_slides.py.
 slides: setup
-	$(PY) -m course_utils.slides
+	$(PY) -m course_tools.slides
 
 exercises: setup
-	$(PY) -m course_utils.exercises
+	$(PY) -m course_tools.exercises
 
 .PHONY: chromium
 chromium:
@@ -94,7 +94,7 @@ chromium:
 test-unit: chromium
 
 lint: setup
-	$(PY) -m ruff check course_utils tests notebooks/*.py
+	$(PY) -m ruff check course_utils course_tools tests notebooks/*.py
 
 clean:
 	rm -rf build .pytest_cache

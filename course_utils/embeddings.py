@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.checks import check_texts
 from course_utils.config import cache_dir, device
-from course_utils.models import resolve_model
-from course_utils.validation import check_texts
+from course_utils.hub import resolve_model
 
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}
 

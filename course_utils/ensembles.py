@@ -30,8 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from course_utils.config import SEED
+from course_utils.cutoffs import OptimizedCutoffs
 from course_utils.metrics import as_scores, qwk
-from course_utils.regression import OptimizedCutoffs
 
 #: ``procedure(dev_preds, dev_scores, min_score, max_score) -> weights`` (one per member).
 Procedure = Callable[[Sequence[np.ndarray], np.ndarray, int, int], np.ndarray]

@@ -33,7 +33,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from course_utils.validation import check_texts
+from course_utils.checks import check_texts
 
 FEATURE_NAMES: tuple[str, ...] = (
     "flesch_reading_ease",

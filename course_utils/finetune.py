@@ -15,7 +15,7 @@ Two scoring modes share the same backbone:
 
 * ``"classification"``: one logit per score point, cross-entropy, labels ``score - min``;
 * ``"regression"``: one logit, ``sigmoid`` and mean squared error against
-  ``mu(score)`` (:mod:`course_utils.regression`); ``mu_inv`` or :class:`OptimizedCutoffs`
+  ``mu(score)`` (:mod:`course_utils.cutoffs`); ``mu_inv`` or :class:`OptimizedCutoffs`
   turn the output back into scores.
 
 The Hugging Face Trainer path uses the same loss and metrics:
@@ -28,7 +28,7 @@ access so that ``import course_utils.finetune`` stays fast.
 :func:`classical_member` is the TF-IDF ridge model notebook 13 mixes with the
 fine-tuned one; ensembles (weights and cutoffs chosen on dev) live in
 :mod:`course_utils.ensembles`. The fine-tuning rows of the results table are measured
-by :mod:`course_utils.finetune_results`.
+by :mod:`course_tools.finetune_results`.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from course_utils.checks import check_texts
 from course_utils.config import SEED, seed_everything
+from course_utils.cutoffs import mu
 from course_utils.ensembles import choose_ensemble_weight  # noqa: F401  (notebook 13 uses it)
 from course_utils.metrics import aes_metrics, as_scores
-from course_utils.regression import mu
-from course_utils.validation import check_texts
 
 Mode = Literal["classification", "regression"]
 MODES = ("classification", "regression")
@@ -201,7 +201,7 @@ def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
     go back through ``mu_inv``, like the predictions.
     """
     _check_mode(mode)
-    from course_utils.regression import mu_inv
+    from course_utils.cutoffs import mu_inv
 
     def compute_metrics(eval_pred) -> dict[str, float]:
         logits, labels = eval_pred.predictions, eval_pred.label_ids
@@ -284,7 +284,7 @@ class FineTunedScorer:
 
     Parameters
     ----------
-    model_id : Hub id or local folder; resolved with :func:`course_utils.models.resolve_model`.
+    model_id : Hub id or local folder; resolved with :func:`course_utils.hub.resolve_model`.
     min_score, max_score : the score range (ASAP-7: 0-12).
     mode : ``"classification"`` or ``"regression"`` (sigmoid + MSE against ``mu``).
     max_length : tokens per essay (longer essays are truncated; see notebook 10).
@@ -405,7 +405,7 @@ class FineTunedScorer:
         from tqdm.auto import tqdm
         from transformers import get_linear_schedule_with_warmup
 
-        from course_utils.models import resolve_model
+        from course_utils.hub import resolve_model
 
         self._validate()
         train_texts = check_texts(train_texts, "train_texts")

@@ -380,7 +380,7 @@ def _sdk_errors(provider: str):
 # --- the local provider --------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _local_path(model_id: str) -> str:
-    from course_utils.models import resolve_model
+    from course_utils.hub import resolve_model
 
     return resolve_model(model_id, kind="causal-lm")
 

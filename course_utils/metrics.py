@@ -98,7 +98,7 @@ def qwk_closed_form(human: np.ndarray, machine: np.ndarray) -> float:
     ``N * (var(h) + var(m) + (mean(h) - mean(m))**2)``, so
     ``QWK = 1 - sum((h - m)**2) / that``: the same value as :func:`qwk` (which checks
     its input and uses scikit-learn) in a few microseconds. Returns NaN when both
-    arrays are the same constant. Used by :class:`course_utils.regression.OptimizedCutoffs`.
+    arrays are the same constant. Used by :class:`course_utils.cutoffs.OptimizedCutoffs`.
     """
     h = np.asarray(human, dtype=float)
     m = np.asarray(machine, dtype=float)

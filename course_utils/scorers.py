@@ -2,12 +2,12 @@
 
 Every scorer learns from ``fit(texts, scores)`` and returns integer scores inside the
 training range from ``predict(texts)``; any integer score range works (0-12, 5-30, ...).
-``train``/``score`` are aliases in the original workshop's words::
+Taught in notebooks 04-09::
 
     from course_utils.scorers import TfidfScorer
-    scorer = TfidfScorer().train(train.essay, train.rater1_domain1)
-    predicted = scorer.score(test.essay)            # integer scores
-    scorer.score(test.essay, test.rater1_domain1)   # with true scores: their QWK
+    scorer = TfidfScorer().fit(train.essay, train.rater1_domain1)
+    predicted = scorer.predict(test.essay)          # integer scores
+    scorer.score(dev.essay, dev.rater1_domain1)     # QWK, scikit-learn's score(X, y)
 
 The classifiers of the original workshop:
 
@@ -17,10 +17,10 @@ The classifiers of the original workshop:
 * :class:`CombinedScorer` -- SVD + textstat features -> random forest
 * :class:`EmbeddingScorer` -- sentence embeddings -> logistic regression
 
-And going beyond it (scoring as regression, see :mod:`course_utils.regression`):
+And going beyond it (scoring as regression, see :mod:`course_utils.cutoffs`):
 
 * :class:`RegressionScorer` -- features + SVD + embeddings -> a regressor, mapped to
-  scores with :class:`~course_utils.regression.OptimizedCutoffs` fitted on
+  scores with :class:`~course_utils.cutoffs.OptimizedCutoffs` fitted on
   out-of-fold predictions of the training set (never the test set)
 * :class:`EnsembleScorer` -- the mean of several regressors' predictions, then cutoffs
 """
@@ -33,7 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
-from course_utils import validation
+from course_utils import checks
 from course_utils.metrics import qwk
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -41,15 +41,15 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 # --- input checks ---------------------------------------------------------------------
 def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
-    """:func:`course_utils.validation.check_texts`, and not every text blank."""
-    texts = validation.check_texts(texts, name)
+    """:func:`course_utils.checks.check_texts`, and not every text blank."""
+    texts = checks.check_texts(texts, name)
     if all(not t.strip() for t in texts):
         raise ValueError(f"every text in {name} is blank; pass the essays' text.")
     return texts
 
 
-def check_scores(scores, n: int) -> np.ndarray:
-    """Integer scores of length ``n`` with at least two distinct values."""
+def check_scores(scores, n: int, min_classes: int = 2) -> np.ndarray:
+    """Integer scores of length ``n`` with at least ``min_classes`` distinct values."""
     y = np.asarray(scores, dtype=float) if not isinstance(scores, np.ndarray) else scores.astype(float)
     if y.ndim != 1:
         raise ValueError(f"scores must be one-dimensional, got shape {y.shape}.")
@@ -60,7 +60,7 @@ def check_scores(scores, n: int) -> np.ndarray:
     if not np.all(y == np.round(y)):
         raise ValueError("scores must be integers (score points such as 0-12).")
     y = y.astype(int)
-    if len(np.unique(y)) < 2:
+    if len(np.unique(y)) < min_classes:
         raise ValueError(
             f"scores hold a single class ({y[0]}); a scorer needs at least two score points."
         )
@@ -154,21 +154,15 @@ class BaseScorer(BaseEstimator):
         pred = np.asarray(self.model_.predict(check_texts(texts)))
         return np.clip(np.rint(pred), self.min_score_, self.max_score_).astype(int)
 
-    # aliases in the original workshop's words
-    def train(self, texts, scores) -> BaseScorer:
-        """Alias of :meth:`fit`."""
-        return self.fit(texts, scores)
+    def score(self, texts, scores) -> float:
+        """QWK of the predictions for ``texts`` against the true ``scores``.
 
-    def score(self, texts, scores=None):
-        """Predicted scores for ``texts``; with true ``scores`` given, their QWK instead.
-
-        The second form follows scikit-learn's ``score(X, y)`` convention, so grid
-        searches rank models by QWK by default.
+        scikit-learn's ``score(X, y)`` convention (a metric, higher is better), so grid
+        searches rank models by QWK by default. For the scores themselves, call
+        :meth:`predict`.
         """
         pred = self.predict(texts)
-        if scores is None:
-            return pred
-        y = np.asarray(scores).astype(int)
+        y = check_scores(scores, len(pred), min_classes=1)
         lo, hi = min(self.min_score_, y.min()), max(self.max_score_, y.max())
         return qwk(y, pred, lo, hi)
 
@@ -354,7 +348,7 @@ class RegressionScorer(BaseScorer):
         self.min_score_, self.max_score_ = int(y.min()), int(y.max())
         self.classes_ = np.unique(y)
         self.model_ = self._build()
-        from course_utils.regression import OptimizedCutoffs
+        from course_utils.cutoffs import OptimizedCutoffs
 
         Z = self.model_["features"].fit_transform(texts)
         with _one_openmp_thread():
@@ -399,7 +393,7 @@ class EnsembleScorer(BaseScorer):
 
     def fit(self, texts, scores, target=None) -> EnsembleScorer:
         """Fit every member, then the cutoffs on their mean out-of-fold prediction."""
-        from course_utils.regression import OptimizedCutoffs
+        from course_utils.cutoffs import OptimizedCutoffs
 
         texts = check_texts(texts)
         y = check_scores(scores, len(texts))

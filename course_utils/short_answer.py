@@ -704,7 +704,7 @@ class RelevanceModel:
     questions carved from Beetle's training split, never on its test splits. In those
     exploratory comparisons the question bank helped most; harder training negatives,
     more negatives, sub-centroids in the bank and a per-question threshold did not.
-    The measured figures are those of ``python -m course_utils.short_answer_results``.
+    The measured figures are those of ``python -m course_tools.short_answer_results``.
     """
 
     def __init__(
@@ -1171,7 +1171,7 @@ def train_cross_encoder(
         TrainingArguments,
     )
 
-    from course_utils.models import resolve_model
+    from course_utils.hub import resolve_model
 
     if train.empty or dev.empty:
         raise ValueError("train and dev must both hold answers.")

@@ -27,8 +27,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from course_utils.models import MINILM_ID, resolve_model
-from course_utils.validation import check_texts
+from course_utils.checks import check_texts
+from course_utils.hub import MINILM_ID, resolve_model
 
 #: ASAP's anonymisation tags: ``@`` + capitals + an optional number (``@PERSON1``, ``@CAPS``).
 ANON_TAG_RE = re.compile(r"@[A-Z]+\d*")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -103,7 +105,7 @@ except ImportError:
 
 # %%
 from course_utils.data import load_asap
-from course_utils.models import resolve_model
+from course_utils.hub import resolve_model
 
 essays = load_asap(7)
 print(f"ASAP prompt 7: {len(essays)} essays, rater-1 scores {essays.rater1_domain1.min()}-{essays.rater1_domain1.max()}")

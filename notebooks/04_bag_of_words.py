@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -67,8 +69,8 @@ print(f"{X_train.shape[0]} essays x {X_train.shape[1]} words; "
 from course_utils.metrics import aes_metrics
 from course_utils.scorers import TfidfScorer
 
-scorer = TfidfScorer(random_state=42).train(train.essay, train[TARGET])
-dev_pred = scorer.score(dev.essay)
+scorer = TfidfScorer(random_state=42).fit(train.essay, train[TARGET])
+dev_pred = scorer.predict(dev.essay)
 print("dev:", {k: round(v, 3) for k, v in aes_metrics(dev[TARGET], dev_pred, 0, 12).items()})
 
 # %% [markdown]
@@ -113,7 +115,7 @@ plt.show()
 # `max_train_essays` may use fewer essays):
 
 # %%
-test_stats = aes_metrics(test[TARGET], scorer.score(test.essay), 0, 12)
+test_stats = aes_metrics(test[TARGET], scorer.predict(test.essay), 0, 12)
 print(f"test QWK {test_stats['QWK']:.3f}, exact agreement {test_stats['Acc']:.3f}, "
       f"SMD {test_stats['SMD']:+.3f} (trained on {len(train)} essays)")
 

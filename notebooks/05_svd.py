@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -107,7 +109,7 @@ print(f"best dimension on dev: {best_k}")
 from course_utils.metrics import aes_metrics
 
 final = SvdScorer(dim=best_k, random_state=42).fit(train.essay, train[TARGET])
-stats = aes_metrics(test[TARGET], final.score(test.essay), 0, 12)
+stats = aes_metrics(test[TARGET], final.predict(test.essay), 0, 12)
 print(f"SVD({best_k}) + LR: test QWK {stats['QWK']:.3f} (original SVD(300): 0.574; "
       f"5-seed figures in results/asap7.md)")
 

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -109,7 +111,7 @@ print(f"SVD(10) + textstat + RF: dev QWK {combined.score(dev.essay, dev[TARGET])
 
 # %%
 for name, model in [("textstat + RF", rf), ("SVD(10) + textstat + RF", combined)]:
-    s = aes_metrics(test[TARGET], model.score(test.essay), 0, 12)
+    s = aes_metrics(test[TARGET], model.predict(test.essay), 0, 12)
     print(f"{name:25s} test QWK {s['QWK']:.3f}  Acc {s['Acc']:.3f}  SMD {s['SMD']:+.3f}")
 print("original: 0.633 and 0.678; our 5-seed means are in results/asap7.md")
 

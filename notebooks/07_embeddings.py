@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -120,7 +122,7 @@ print(f"cosine {sims[i, nearest[i]]:.3f}; human scores {dev[TARGET].iloc[i]} vs 
 # ## 5. The test set, once
 
 # %%
-s = aes_metrics(test[TARGET], emb.score(test.essay), 0, 12)
+s = aes_metrics(test[TARGET], emb.predict(test.essay), 0, 12)
 print(f"MiniLM + LR: test QWK {s['QWK']:.3f} (original: 0.565)")
 
 # %% [markdown]

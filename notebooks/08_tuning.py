@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -110,7 +112,7 @@ from course_utils.metrics import aes_metrics, bootstrap_ci
 
 best_dim = grid_best if grid[grid_best] >= study.best_value else study.best_params["dim"]
 final = SvdScorer(dim=best_dim, random_state=42).fit(train.essay, train[TARGET])
-pred = final.score(test.essay)
+pred = final.predict(test.essay)
 ci = bootstrap_ci(test[TARGET], pred, "QWK", n=profile.n_bootstrap, seed=0)
 print(f"SVD({best_dim}) + LR chosen on dev: test QWK {ci.estimate:.3f} "
       f"(95% bootstrap CI {ci.low:.3f}-{ci.high:.3f})")
@@ -144,6 +146,6 @@ print(study2.best_params, round(study2.best_value, 3))
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 best_model = SvdScorer(dim=grid_best, random_state=42).fit(train.essay, train[TARGET])
-dev_ci = bootstrap_ci(dev[TARGET], best_model.score(dev.essay), "QWK", n=profile.n_bootstrap, seed=0)
+dev_ci = bootstrap_ci(dev[TARGET], best_model.predict(dev.essay), "QWK", n=profile.n_bootstrap, seed=0)
 print(f"dev QWK {dev_ci.estimate:.3f} ({dev_ci.low:.3f}-{dev_ci.high:.3f}); "
       f"grid range {max(grid.values()) - min(grid.values()):.3f}")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -108,7 +110,7 @@ williamson_check(test[TARGET], pred, human2=test.rater2_domain1)
 # %% [markdown]
 # In this notebook the models are trained on the profile's training subset and
 # choose on dev; `results/asap7.md` has the 5-seed figures with all 1,255 training
-# essays (`python -m course_utils.results --only ensemble`). The bootstrap interval is
+# essays (`python -m course_tools.results --only ensemble`). The bootstrap interval is
 # wide: beating 0.737 by a hundredth on 314 essays is not proof of a better model.
 #
 # ## Exercises

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -244,7 +246,7 @@ same_length.round(2)
 # %%
 from transformers import AutoConfig
 from course_utils.embeddings import load_encoder
-from course_utils.models import resolve_model
+from course_utils.hub import resolve_model
 
 encoder = load_encoder(profile.embedding_model)
 positions = AutoConfig.from_pretrained(

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -60,7 +62,7 @@ from transformers.utils import logging as hf_logging
 from course_utils import finetune
 from course_utils.data import load_asap, train_dev_test_split
 from course_utils.metrics import aes_metrics, williamson_check
-from course_utils.models import resolve_model
+from course_utils.hub import resolve_model
 
 hf_logging.set_verbosity_error()
 torch.set_num_threads(max(1, min(4, torch.get_num_threads())))

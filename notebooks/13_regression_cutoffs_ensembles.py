@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -55,8 +57,8 @@ from transformers.utils import logging as hf_logging
 from course_utils import finetune
 from course_utils.data import load_asap, train_dev_test_split
 from course_utils.metrics import aes_metrics, qwk
-from course_utils.models import resolve_model
-from course_utils.regression import OptimizedCutoffs, mu, mu_inv
+from course_utils.hub import resolve_model
+from course_utils.cutoffs import OptimizedCutoffs, mu, mu_inv
 
 hf_logging.set_verbosity_error()
 torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
@@ -257,7 +259,7 @@ table.round(3)
 # The results table tells that story in full. Its first ensemble (`finetune_ensemble`:
 # fine-tuned regression + the classical CPU ensemble, weight tuned on dev) did **not**
 # beat its classical member on test. We then compared four procedures by nested-CV dev
-# QWK (`results/asap7_ensemble_dev.md`, made by `python -m course_utils.finetune_results`; the
+# QWK (`results/asap7_ensemble_dev.md`, made by `python -m course_tools.finetune_results`; the
 # members there are the regression model, notebook 12's classification model and the
 # classical ensemble), committed the choice, and scored the test set once
 # (`finetune_ensemble_dev`). Being honest about the order matters: that row was built
@@ -275,7 +277,7 @@ if results.is_file():
     print(rows[["id", "label", "qwk_mean", "acc_mean", "smd_mean", "seconds_mean", "machine"]]
           .to_string(index=False))
 else:
-    print("results/asap7.csv not found: run `python -m course_utils.results --only finetune`")
+    print("results/asap7.csv not found: run `python -m course_tools.results --only finetune`")
 
 # %% [markdown]
 # ## 7. Scaling to larger models

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -124,7 +126,7 @@ for seed in (1, 2):
 # %%
 from transformers import pipeline
 
-from course_utils.models import resolve_model
+from course_utils.hub import resolve_model
 
 generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
 messages = [

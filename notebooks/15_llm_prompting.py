@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -43,7 +45,7 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # ## 1. Data and the model
 #
 # The training essays serve as few-shot examples only; the essays we score are a fixed,
-# seeded subset of the reference test set (`generative.eval_positions`), the same in
+# seeded subset of the reference test set (`lora.eval_positions`), the same in
 # every run and in notebook 16.
 
 # %%
@@ -52,7 +54,7 @@ import pandas as pd
 
 from course_utils import llm, prompts
 from course_utils.data import load_asap, reference_split
-from course_utils.generative import eval_positions
+from course_utils.lora import eval_positions
 
 train, test = reference_split(load_asap(7))
 idx = eval_positions(profile.llm_eval_essays)
@@ -204,7 +206,7 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 # Delimiting reduces but does not remove the effect; the reliable defence is not to let
 # such essays reach an automatic score: flag them (injection detector, relevance check)
 # and route them to a human rater. The course's measured figures for the local model
-# are in `results/asap7_llm_robustness.md` (`python -m course_utils.generative`).
+# are in `results/asap7_llm_robustness.md` (`python -m course_tools.llm_results`).
 
 # %% [markdown]
 # ## Exercises

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -46,7 +48,7 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # range and the essay, and the assistant's answer. trl calls this a *prompt-completion*
 # dataset: `prompt` holds the first two turns, `completion` the answer, and the loss is
 # computed **on the answer only** -- the model is not trained to reproduce essays.
-# The examples come from the training split only (`generative.training_data`);
+# The examples come from the training split only (`lora.training_data`);
 # `exclude=` makes `sft_dataset` raise an error if a test essay slips in.
 
 # %%
@@ -54,17 +56,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_utils import generative as gen
+from course_utils import lora
 from course_utils.data import load_asap, reference_split
 from course_utils.metrics import aes_metrics
 
-essays, scores, test_essays = gen.training_data(profile.lora_train_essays)
+essays, scores, test_essays = lora.training_data(profile.lora_train_essays)
 train, test = reference_split(load_asap(7))
-subset = test.iloc[gen.eval_positions(profile.llm_eval_essays)]
+subset = test.iloc[lora.eval_positions(profile.llm_eval_essays)]
 human = subset.rater1_domain1.to_numpy()
 print(f"LoRA training essays: {len(essays)} (of {len(train)}); evaluation: {len(subset)} test essays")
 
-data = gen.sft_dataset(essays, scores, exclude=test_essays)
+data = lora.sft_dataset(essays, scores, exclude=test_essays)
 example = data[0]
 for turn in example["prompt"] + example["completion"]:
     print(f"[{turn['role']}] {turn['content'][:300]}")
@@ -75,7 +77,7 @@ for turn in example["prompt"] + example["completion"]:
 # reading only the *first* answer token would confuse 1 with 10, 11 and 12.
 
 # %%
-scorer = gen.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
+scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
                               epochs=profile.lora_epochs, random_state=config.SEED)
 scorer._load()
 tok = scorer.tokenizer_
@@ -92,8 +94,8 @@ for s in ("7", "10", "12"):
 # so `lora_config` inspects the model and picks the linear layers that exist.
 
 # %%
-print("linear layers:", gen.linear_module_names(scorer.model_))
-lcfg = gen.lora_config(scorer.model_)
+print("linear layers:", lora.linear_module_names(scorer.model_))
+lcfg = lora.lora_config(scorer.model_)
 print("LoRA targets :", sorted(lcfg.target_modules), f"| rank {lcfg.r}")
 
 # %% [markdown]
@@ -114,7 +116,7 @@ print(f"untuned: QWK {before['QWK']:.3f}, predictions {np.bincount(pred_before, 
 # ## 4. Fine-tuning with trl's SFTTrainer
 
 # %%
-scorer = gen.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
+scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
                               epochs=profile.lora_epochs, random_state=config.SEED)
 scorer.fit(essays, scores, exclude=test_essays)
 losses = [h["loss"] for h in scorer.log_history_]
@@ -195,7 +197,7 @@ pd.DataFrame({"kind": ["off-topic"] * 3 + ["gibberish"] * 3, "LoRA score": stran
 # @title Solution (double-click to reveal)
 import torch
 
-msgs = gen.build_messages(subset.essay.iloc[0])
+msgs = lora.build_messages(subset.essay.iloc[0])
 text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True) + "**Score**: "
 ids = tok(text, return_tensors="pt", add_special_tokens=False).to(scorer.model_.device)
 with torch.no_grad():
@@ -241,5 +243,5 @@ for name, pred in (("argmax", argmax), ("expected", expected)):
     print(f"{name:8s}: mean {pred.mean():.2f} (human {human.mean():.2f}), sd {pred.std():.2f} "
           f"(human {human.std():.2f}), SMD {m['SMD']:+.2f}, QWK {m['QWK']:.3f}")
 # Any choice between decision rules is model selection: make it on a dev split carved
-# from the training essays (generative.training_data + train_test_split), then score the
+# from the training essays (lora.training_data + train_test_split), then score the
 # test essays once.

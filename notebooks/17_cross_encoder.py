@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -64,7 +66,7 @@ from transformers.utils import logging as hf_logging
 
 from course_utils import short_answer as sa
 from course_utils.data import load_short_answers
-from course_utils.models import resolve_model
+from course_utils.hub import resolve_model
 
 hf_logging.set_verbosity_error()
 df = load_short_answers("beetle")
@@ -144,7 +146,7 @@ print(f"best epoch by dev macro-F1: {best['epoch']:.0f} (dev macro-F1 {best['dev
 # For context: the best SemEval-2013 system reached 3-way accuracy 0.731 on Beetle
 # unseen answers. A small model trained for one epoch on a few hundred answers (the
 # `smoke` and `fast` profiles) will be far below that; `python -m
-# course_utils.short_answer_results` trains on all training answers and writes the
+# course_tools.short_answer_results` trains on all training answers and writes the
 # figures to `results/short_answer.md`.
 
 # %%

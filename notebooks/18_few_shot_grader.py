@@ -67,7 +67,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from course_utils import short_answer as sa
-from course_utils import short_answer_results as sar
+from course_utils import short_answer_eval as sae
 from course_utils.data import load_short_answers
 from course_utils.embeddings import encode
 
@@ -187,7 +187,7 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
 # `correct` and `contradictory` answers are surely on topic.
 
 # %%
-guard = sar.evaluate_guard(df, train, ua_q, relevance, model_id, l2=1.0)
+guard = sae.evaluate_guard(df, train, ua_q, relevance, model_id, l2=1.0)
 adv, real = guard["adversarial"], guard["real"]
 print(adv.groupby("category").agg(inputs=("grade", "size"),
                                   graded_0=("grade", lambda g: (g == 0).mean()),
@@ -211,7 +211,7 @@ print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['m
 # include other people's load; `results/short_answer.md` has the full measurement.
 
 # %%
-latency = sar.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
+latency = sae.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
                                 relevance, model_id, l2=1.0, n_runs=30, n_warmup=5)
 latency.round(1)
 

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -62,7 +64,7 @@ import pandas as pd
 import torch
 
 from course_utils import short_answer as sa
-from course_utils import short_answer_results as sar
+from course_utils import short_answer_eval as sae
 from course_utils.data import load_short_answers
 
 torch.set_num_threads(1)  # tiny matrices: one thread is fastest (and CI machines are shared)
@@ -72,7 +74,7 @@ train, test_ua = df[df["split"] == "train"], df[df["split"] == "test_ua"]
 questions = sorted(test_ua["question_id"].unique())
 if profile.sa_questions is not None:
     questions = questions[: profile.sa_questions]
-tasks = sar.meta_tasks(train[train["question_id"].isin(questions)], model_id, n_support=30)
+tasks = sae.meta_tasks(train[train["question_id"].isin(questions)], model_id, n_support=30)
 print(f"{len(tasks)} tasks; support sizes {[len(t[1]) for t in tasks]}, "
       f"query sizes {[len(t[3]) for t in tasks]}")
 

@@ -21,7 +21,7 @@
 import pandas as pd
 
 from course_utils import config
-from course_utils.slides import show_notebooks, show_results
+from course_tools.slides import show_notebooks, show_results
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Three places, one set of notebooks

@@ -27,7 +27,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import GaussianNB
 
 from course_utils.data import make_fruit
-from course_utils.slides import show_notebooks
+from course_tools.slides import show_notebooks
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from course_utils.data import DataNotFoundError, load_asap, reference_split
 from course_utils.metrics import aes_metrics
-from course_utils.slides import plot_results, show_notebooks, show_results
+from course_tools.slides import plot_results, show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 try:
@@ -92,7 +92,7 @@ if asap is not None:
 #
 # ```python
 # from course_utils.scorers import TfidfScorer
-# scorer = TfidfScorer().train(train.essay, train.rater1_domain1)
+# scorer = TfidfScorer().fit(train.essay, train.rater1_domain1)
 # scorer.score(test.essay, test.rater1_domain1)   # QWK on the test set
 # ```
 #

@@ -23,9 +23,9 @@ import numpy as np
 
 from course_utils import config, finetune
 from course_utils.data import DataNotFoundError, load_asap
-from course_utils.models import resolve_model
-from course_utils.regression import mu, mu_inv
-from course_utils.slides import plot_results, show_notebooks, show_results, show_source
+from course_utils.hub import resolve_model
+from course_utils.cutoffs import mu, mu_inv
+from course_tools.slides import plot_results, show_notebooks, show_results, show_source
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 profile = config.get_profile()

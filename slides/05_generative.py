@@ -21,7 +21,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils.slides import plot_results, show_notebooks, show_results
+from course_tools.slides import plot_results, show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 

@@ -21,7 +21,7 @@
 import matplotlib.pyplot as plt
 
 from course_utils.data import DataNotFoundError, load_short_answers
-from course_utils.slides import show_notebooks, show_results
+from course_tools.slides import show_notebooks, show_results
 
 plt.rcParams.update({"figure.figsize": (9, 4.5), "font.size": 12})
 try:

@@ -126,7 +126,7 @@ def test_files_the_guide_names_exist():
     text = GUIDE.read_text(encoding="utf-8")
     for name in re.findall(r"`((?:requirements[\w-]*\.txt)|(?:slides|tests|course_utils)/[\w./-]+)`", text):
         assert (ROOT / name).exists(), f"the guide names {name}, which does not exist"
-    from course_utils.slides import deck_paths
+    from course_tools.slides import deck_paths
 
     decks = {p.stem for p in deck_paths()}
     for deck in re.findall(r"`(0\d_[a-z_]+)`", text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course_utils import exercises as ex
+from course_tools import exercises as ex
 
 SOURCE = '''# ---
 # jupyter:
@@ -218,4 +218,4 @@ def test_every_solution_is_folded_for_colab(path):
     """Learners reveal a solution in place (Colab form / JupyterLab hidden source)."""
     nb = _read(path)
     hidden = [ex.is_hidden(c) for c in nb.cells if ex.is_solution(c)]
-    assert hidden and all(hidden), f"{path.name}: run `python -m course_utils.exercises --hide {path}`"
+    assert hidden and all(hidden), f"{path.name}: run `python -m course_tools.exercises --hide {path}`"

@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from course_utils import finetune  # noqa: E402
+from course_utils.cutoffs import mu, mu_inv  # noqa: E402
 from course_utils.finetune import (  # noqa: E402
     EssayDataset,
     FineTunedScorer,
@@ -24,7 +25,6 @@ from course_utils.finetune import (  # noqa: E402
     train_step,
 )
 from course_utils.metrics import qwk  # noqa: E402
-from course_utils.regression import mu, mu_inv  # noqa: E402
 
 WORDS = "the patient girl waited for her turn at the store while people ran around".split()
 
@@ -42,7 +42,7 @@ def tiny_model_dir(tmp_path_factory):
     """A folder with a tiny randomly initialised BERT and the MiniLM tokenizer."""
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from course_utils.models import ModelNotAvailableError, minilm_path
+    from course_utils.hub import ModelNotAvailableError, minilm_path
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(minilm_path())

@@ -1,4 +1,4 @@
-"""Tests for course_utils.finetune_results: the ensemble row is chosen on dev only."""
+"""Tests for course_tools.finetune_results: the ensemble row is chosen on dev only."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import functools
 
 import numpy as np
 
-from course_utils import finetune_results
+from course_tools import finetune_results
 
 
 def test_rows_are_registered_with_the_results_table():
-    from course_utils import results
+    from course_tools import results
 
     results.load_extra_modules()
     rows = set(results.EXPERIMENTS)

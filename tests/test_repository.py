@@ -108,7 +108,7 @@ def test_pyproject_dependencies_match_requirements():
 
 
 def test_readme_notebook_table_is_current():
-    from course_utils import readme
+    from course_tools import readme
 
     current = (ROOT / "README.md").read_text()
-    assert readme.render(current) == current, "run `python -m course_utils.readme`"
+    assert readme.render(current) == current, "run `python -m course_tools.readme`"

@@ -1,10 +1,10 @@
-"""Tests for course_utils.results: registry, aggregation, CSV merge and Markdown."""
+"""Tests for course_tools.results: registry, aggregation, CSV merge and Markdown."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import results as R
+from course_tools import results as R
 
 
 @pytest.fixture()
@@ -43,7 +43,7 @@ def test_run_merge_and_render(fake, tmp_path):
     text = md.read_text()
     assert "## Section A" in text and "## Section B" in text
     assert "+0.500" in text  # delta vs the original figure
-    assert "python -m course_utils.results" in text
+    assert "python -m course_tools.results" in text
 
     # --only reruns one row and keeps the others
     before = R.read_csv(csv)

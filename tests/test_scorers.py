@@ -49,9 +49,11 @@ def test_scorers_learn_any_range(make, data):
     assert pred.dtype.kind == "i"
     assert pred.min() >= y.min() and pred.max() <= y.max()
     assert qwk(test_y, pred, 5, 30) > 0.5  # the signal is strong and easy
-    # aliases: train == fit; score(texts) -> predictions; score(texts, y) -> QWK
-    np.testing.assert_array_equal(make().train(texts, y).score(test_texts), pred)
+    # refitting repeats the predictions; score(texts, y) is QWK (scikit-learn's convention)
+    np.testing.assert_array_equal(make().fit(texts, y).predict(test_texts), pred)
     assert scorer.score(test_texts, test_y) == pytest.approx(qwk(test_y, pred, 5, 30))
+    with pytest.raises(TypeError):
+        scorer.score(test_texts)  # predictions come from predict, not score
 
 
 def test_seeded_and_sklearn_params(data):

@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from course_utils import slides
+from course_tools import slides
 
 SECTIONS = ("python", "machine_learning", "essay_scoring", "fine_tuning", "generative",
             "short_answers")
@@ -91,13 +91,13 @@ def test_show_notebooks_lists_what_exists(monkeypatch):
 
 
 def test_show_source_shows_the_code_without_its_docstring(monkeypatch):
-    from course_utils.regression import mu
+    from course_utils.cutoffs import mu
 
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
     slides.show_source(mu)
     text = shown[0].data
-    assert text.startswith("```python\ndef mu(") and "course_utils.regression.mu" in text
+    assert text.startswith("```python\ndef mu(") and "course_utils.cutoffs.mu" in text
     assert mu.__doc__.strip().splitlines()[0] not in text
 
 

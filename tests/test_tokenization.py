@@ -7,7 +7,7 @@ from course_utils import tokenization as tk
 @pytest.fixture(scope="module")
 def tok():
     """The course encoder's tokenizer (offline: all-MiniLM-L6-v2's BERT WordPiece)."""
-    from course_utils.models import ModelNotAvailableError
+    from course_utils.hub import ModelNotAvailableError
 
     try:
         return tk.load_tokenizer(verbose=False)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from course_utils.validation import check_texts
+from course_utils.checks import check_texts
 
 
 def test_accepts_any_iterable_of_strings():

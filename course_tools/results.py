@@ -1,4 +1,4 @@
-"""The course's results table for ASAP-7: ``python -m course_utils.results`` (``make results``).
+"""The course's results table for ASAP-7: ``python -m course_tools.results`` (``make results``).
 
 Every row is an *experiment*: a function ``run(seed) -> dict`` that trains on the
 reference split's training part only (choosing anything on a dev split carved from it,
@@ -15,7 +15,7 @@ The runner repeats each row over seeds, scores it against ``rater1_domain1`` wit
 Adding rows from another module (fine-tuning, LLMs, ...)::
 
     # course_utils/finetune_results.py
-    from course_utils.results import register
+    from course_tools.results import register
 
     @register("electra_trainer", section="Fine-tuning", label="ELECTRA-small (Trainer)",
               original=0.723, seeds=1)
@@ -27,9 +27,9 @@ and add the module's name to :data:`EXTRA_MODULES` below, so that the runner imp
 (its ``@register`` calls then add its rows). Run only some rows with ``--only``: they
 are merged into the existing CSV (other rows are kept) and the table is re-rendered::
 
-    python -m course_utils.results                      # every row, 5 seeds
-    python -m course_utils.results --only electra       # rows whose id contains "electra"
-    python -m course_utils.results --only tfidf --seeds 2
+    python -m course_tools.results                      # every row, 5 seeds
+    python -m course_tools.results --only electra       # rows whose id contains "electra"
+    python -m course_tools.results --only tfidf --seeds 2
 """
 
 from __future__ import annotations
@@ -55,11 +55,11 @@ TARGET = "rater1_domain1"
 MIN_SCORE, MAX_SCORE = 0, 12
 DEFAULT_SEEDS = 5
 N_BOOTSTRAP = 1000
-COMMAND = "python -m course_utils.results"
+COMMAND = "python -m course_tools.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = ["course_utils.finetune_results", "course_utils.generative"]
+EXTRA_MODULES: list[str] = ["course_tools.finetune_results", "course_tools.llm_results"]
 
 SECTIONS = (
     "Reference",
@@ -201,7 +201,7 @@ register(
 
 # --- the runner ---------------------------------------------------------------------------
 def machine() -> str:
-    from course_utils.run_course import machine as where
+    from course_tools.run_course import machine as where
 
     return where()
 
@@ -216,10 +216,10 @@ def load_extra_modules() -> list[str]:
             if exc.name != name:
                 raise
             notes.append(f"{name} not found: its rows were skipped")
-    # Run as ``python -m course_utils.results`` this file is ``__main__``, a module apart
-    # from ``course_utils.results`` where those modules' ``register`` calls put their rows.
+    # Run as ``python -m course_tools.results`` this file is ``__main__``, a module apart
+    # from ``course_tools.results`` where those modules' ``register`` calls put their rows.
     if __name__ == "__main__":
-        for rid, exp in importlib.import_module("course_utils.results").EXPERIMENTS.items():
+        for rid, exp in importlib.import_module("course_tools.results").EXPERIMENTS.items():
             EXPERIMENTS.setdefault(rid, exp)
     return notes
 

@@ -1,11 +1,11 @@
-"""course_utils.generative: template, SFT data (train only), LoRA targets, a tiny fit/predict."""
+"""course_utils.lora: template, SFT data (train only), LoRA targets, a tiny fit/predict."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_utils import generative as gen
+from course_utils import lora
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def tiny_model_dir(tmp_path_factory):
     """A tiny random Llama model with the SmolLM2 tokenizer (a few MB, loads in a second)."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from course_utils.models import ModelNotAvailableError, smollm_path
+    from course_utils.hub import ModelNotAvailableError, smollm_path
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(smollm_path())
@@ -35,32 +35,32 @@ def tiny_model_dir(tmp_path_factory):
 
 
 def test_template_and_answer():
-    messages = gen.build_messages("My essay.", 0, 12)
+    messages = lora.build_messages("My essay.", 0, 12)
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "0 to 12" in messages[1]["content"] and "My essay." in messages[1]["content"]
-    assert gen.answer(7) == "**Score**: 7"
-    assert "<essay>" in gen.build_messages("x", delimit=True)[1]["content"]
+    assert lora.answer(7) == "**Score**: 7"
+    assert "<essay>" in lora.build_messages("x", delimit=True)[1]["content"]
 
 
 def test_no_test_essay_reaches_the_sft_dataset(asap7):
-    essays, scores, test_essays = gen.training_data()
-    data = gen.sft_dataset(essays, scores, exclude=test_essays)
+    essays, scores, test_essays = lora.training_data()
+    data = lora.sft_dataset(essays, scores, exclude=test_essays)
     assert len(data) == 1255
     prompts = {row["prompt"][1]["content"] for row in data}
     assert not any(any(t.strip() in p for p in prompts) for t in test_essays[:314])
     # the guard itself fires when a test essay sneaks in
     with pytest.raises(ValueError, match="training split only"):
-        gen.sft_dataset(essays[:5] + [test_essays[0]], list(scores[:5]) + [3], exclude=test_essays)
+        lora.sft_dataset(essays[:5] + [test_essays[0]], list(scores[:5]) + [3], exclude=test_essays)
     # and the subset used for LoRA is drawn from the training part
-    sub, _, _ = gen.training_data(n=50, seed=1)
+    sub, _, _ = lora.training_data(n=50, seed=1)
     assert set(sub) <= set(essays)
 
 
 def test_sft_dataset_rejects_bad_input():
     with pytest.raises(ValueError, match="as many scores"):
-        gen.sft_dataset(["a", "b"], [1])
+        lora.sft_dataset(["a", "b"], [1])
     with pytest.raises(ValueError, match="0..12"):
-        gen.sft_dataset(["a"], [13])
+        lora.sft_dataset(["a"], [13])
 
 
 @pytest.mark.slow
@@ -68,20 +68,20 @@ def test_lora_targets_exist_in_the_architecture(tiny_model_dir):
     from transformers import AutoModelForCausalLM, GPT2Config, GPT2LMHeadModel
 
     llama = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    cfg = gen.lora_config(llama)
+    cfg = lora.lora_config(llama)
     assert set(cfg.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
     gpt2 = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=16, n_head=2, vocab_size=100))
-    assert set(gen.lora_config(gpt2).target_modules) == {"c_attn", "c_proj", "c_fc"}
-    assert "lm_head" not in gen.linear_module_names(llama)
+    assert set(lora.lora_config(gpt2).target_modules) == {"c_attn", "c_proj", "c_fc"}
+    assert "lm_head" not in lora.linear_module_names(llama)
     with pytest.raises(ValueError, match="not linear layers"):
-        gen.lora_config(llama, targets=["c_attn"])
+        lora.lora_config(llama, targets=["c_attn"])
 
 
 @pytest.mark.slow
 def test_tiny_lora_fit_predict(tiny_model_dir):
     essays = [f"Essay number {i} about being patient while waiting for a bus." for i in range(8)]
     scores = np.array([2, 4, 6, 8, 10, 12, 3, 7])
-    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
+    scorer = lora.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
                                   epochs=1, learning_rate=1e-3)
     before = scorer.predict_proba(essays[:2])
     scorer.fit(essays, scores, exclude=["An essay from the test set."])
@@ -91,7 +91,7 @@ def test_tiny_lora_fit_predict(tiny_model_dir):
     assert not np.allclose(probs[:2], before)  # the adapters changed the answer distribution
     pred = scorer.predict(essays)
     assert pred.dtype.kind == "i" and ((pred >= 0) & (pred <= 12)).all()
-    exp = gen.GenerativeScorer(tiny_model_dir, max_length=128, decision="expected")
+    exp = lora.GenerativeScorer(tiny_model_dir, max_length=128, decision="expected")
     exp.model_, exp.tokenizer_ = scorer.model_, scorer.tokenizer_
     assert ((exp.predict(essays) >= 0) & (exp.predict(essays) <= 12)).all()
     assert np.all(scorer.valid_mass_ > 0) and np.all(scorer.valid_mass_ <= 1 + 1e-6)
@@ -100,24 +100,24 @@ def test_tiny_lora_fit_predict(tiny_model_dir):
 @pytest.mark.slow
 def test_lora_save_load_gives_identical_probabilities(tiny_model_dir, tmp_path):
     essays = [f"Essay {i}: I waited patiently for my turn at the doctor." for i in range(4)]
-    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
+    scorer = lora.GenerativeScorer(tiny_model_dir, max_length=128, batch_size=4, grad_accum=1,
                                   epochs=1, learning_rate=1e-3)
     with pytest.raises(RuntimeError, match="fit"):
         scorer.save(tmp_path / "unfitted")
     scorer.fit(essays, np.array([1, 5, 9, 12]))
     scorer.save(tmp_path / "lora")
     assert (tmp_path / "lora" / "adapter_config.json").is_file()
-    loaded = gen.GenerativeScorer.load(tmp_path / "lora")
+    loaded = lora.GenerativeScorer.load(tmp_path / "lora")
     assert loaded.get_params() == scorer.get_params()
     np.testing.assert_allclose(loaded.predict_proba(essays), scorer.predict_proba(essays), atol=1e-6)
     with pytest.raises(ValueError, match="scorer.json"):
-        gen.GenerativeScorer.load(tmp_path)
+        lora.GenerativeScorer.load(tmp_path)
 
 
 @pytest.mark.slow
 def test_multi_token_scores_use_full_answers(tiny_model_dir):
     """'12' is two tokens ('1', '2') for SmolLM2: its probability must not equal P('1')."""
-    scorer = gen.GenerativeScorer(tiny_model_dir, max_length=128)
+    scorer = lora.GenerativeScorer(tiny_model_dir, max_length=128)
     scorer._load()
     ll = scorer._log_likelihoods("A short essay.")
     assert ll.shape == (13,) and np.all(np.isfinite(ll)) and np.all(ll < 0)

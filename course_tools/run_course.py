@@ -1,7 +1,7 @@
 """Run every notebook headless and print a summary (``make course``).
 
-    python -m course_utils.run_course                 # all notebooks, active profile
-    python -m course_utils.run_course 03 04           # only notebooks whose name starts so
+    python -m course_tools.run_course                 # all notebooks, active profile
+    python -m course_tools.run_course 03 04           # only notebooks whose name starts so
 
 Executed copies go to ``build/<profile>/``; the committed notebooks stay clean.
 Measured times are merged into ``results/notebook_times.csv`` (one row per notebook

@@ -1,8 +1,8 @@
 """Exercises: check them, hide their solutions, and write learner copies (``make exercises``).
 
-    python -m course_utils.exercises                 # learner copies in build/exercises/ (+ warnings)
-    python -m course_utils.exercises --check         # only check every notebook from 01 on; exit 1 on problems
-    python -m course_utils.exercises --hide notebooks/04_bag_of_words.py   # fold solutions
+    python -m course_tools.exercises                 # learner copies in build/exercises/ (+ warnings)
+    python -m course_tools.exercises --check         # only check every notebook from 01 on; exit 1 on problems
+    python -m course_tools.exercises --hide notebooks/04_bag_of_words.py   # fold solutions
 
 The convention (CONTRIBUTING.md): every notebook from 01 on ends with a Markdown
 ``## Exercises``, then 2-4 exercises, each a Markdown ``### Exercise N: ...`` followed by
@@ -119,7 +119,7 @@ def check_notebook(nb, name: str = "notebook", require_hidden: bool = True) -> l
         if unhidden:
             problems.append(
                 f"{name}: solution cell(s) {unhidden} are not folded for Colab/JupyterLab; run "
-                f"`python -m course_utils.exercises --hide notebooks/{name}.py`"
+                f"`python -m course_tools.exercises --hide notebooks/{name}.py`"
             )
     return problems
 

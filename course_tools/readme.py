@@ -1,4 +1,4 @@
-"""Regenerate the README's table of notebooks (``python -m course_utils.readme``).
+"""Regenerate the README's table of notebooks (``python -m course_tools.readme``).
 
 Titles come from each notebook's first heading, times from ``results/notebook_times.csv``
 (written by ``make course``), so the table never drifts from the notebooks. A test
@@ -73,7 +73,7 @@ def main() -> int:
     new = render(README.read_text())
     if "--check" in sys.argv:
         if new != README.read_text():
-            print("README.md's notebook table is out of date: run `python -m course_utils.readme`.")
+            print("README.md's notebook table is out of date: run `python -m course_tools.readme`.")
             return 1
         return 0
     README.write_text(new)

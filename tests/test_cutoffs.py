@@ -1,10 +1,10 @@
-"""Tests for course_utils.regression: mu / mu_inv and OptimizedCutoffs on any score range."""
+"""Tests for course_utils.cutoffs: mu / mu_inv and OptimizedCutoffs on any score range."""
 
 import numpy as np
 import pytest
 
+from course_utils.cutoffs import OptimizedCutoffs, mu, mu_inv
 from course_utils.metrics import qwk
-from course_utils.regression import OptimizedCutoffs, mu, mu_inv
 
 
 @pytest.mark.parametrize("lo,hi", [(0, 12), (5, 30), (-3, 3), (1, 2)])

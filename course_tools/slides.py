@@ -1,7 +1,7 @@
 """Build the slide decks in ``slides/`` into reveal.js HTML that works offline (``make slides``).
 
-    python -m course_utils.slides                 # every deck into build/slides/
-    python -m course_utils.slides 03 --no-execute # one deck, without running its code
+    python -m course_tools.slides                 # every deck into build/slides/
+    python -m course_tools.slides 03 --no-execute # one deck, without running its code
 
 Each deck is a jupytext ``py:percent`` file (``slides/NN_name.py``) whose cells carry
 reveal.js metadata (``# %% [markdown] slideshow={"slide_type": "slide"}``). Building a
@@ -220,7 +220,7 @@ def show_notebooks(numbers: list[int]) -> None:
     import nbformat
     from IPython.display import Markdown, display
 
-    from course_utils.exercises import find_exercises
+    from course_tools.exercises import find_exercises
 
     lines = []
     for number in numbers:

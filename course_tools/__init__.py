@@ -1,0 +1,15 @@
+"""course_tools: the machinery that builds the course, apart from what it teaches.
+
+Run from a checkout (``make`` calls these; Colab never installs this package):
+
+* :mod:`course_tools.results` -- the essay results table (``make results``)
+* :mod:`course_tools.finetune_results` -- fine-tuning rows and the dev ensemble comparison
+* :mod:`course_tools.llm_results` -- LLM rows and the prompt-injection robustness report
+* :mod:`course_tools.short_answer_results` -- the short-answer results table
+* :mod:`course_tools.run_course` -- run every notebook headless (``make course``)
+* :mod:`course_tools.readme` -- the README's notebook table
+* :mod:`course_tools.exercises` -- learner copies with solutions removed (``make exercises``)
+* :mod:`course_tools.slides` -- the reveal.js decks (``make slides``)
+
+The teaching library, :mod:`course_utils`, never imports this package.
+"""

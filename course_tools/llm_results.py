@@ -1,0 +1,255 @@
+"""Results rows and the robustness report for the LLM notebooks (14-16).
+
+``python -m course_tools.results --only llm_`` computes the LLM rows of
+``results/asap7.md``; ``python -m course_tools.llm_results`` writes
+``results/asap7_llm_robustness.md``. The scoring code itself is taught in
+:mod:`course_utils.lora`, :mod:`course_utils.llm` and :mod:`course_utils.prompts`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from course_utils.config import SEED
+from course_utils.lora import LLM_EVAL_N, GenerativeScorer, eval_positions, training_data
+
+#: Sizes of the LLM rows of the results table (CPU-friendly; state them with the numbers).
+LORA_TRAIN_N = 256  # training essays for the LoRA row (a seeded subset of the train part)
+#: The LoRA row's settings: 1 epoch of batch 4 (64 updates on 256 essays).
+LORA_SETTINGS = {"max_length": 320, "epochs": 1, "batch_size": 4, "grad_accum": 1, "learning_rate": 2e-4}
+ROBUSTNESS_N = 16  # essays of the evaluation subset attacked in the robustness study
+LLM_MODEL = "LiquidAI/LFM2-350M"  # offline: SmolLM2-135M-Instruct stands in
+
+def _standin_note(n_eval: int) -> str:
+    from course_utils.config import is_offline
+
+    model = "SmolLM2-135M-Instruct (offline stand-in for LFM2-350M)" if is_offline() else LLM_MODEL
+    return f"{model}; fixed subset of {n_eval} of the 314 test essays"
+
+
+def _prompt_row(kind: str, seed: int) -> dict:
+    from course_utils import llm, prompts
+    from course_utils.config import seed_everything
+    from course_utils.data import load_asap, reference_split
+
+    seed_everything(seed)
+    train, test = reference_split(load_asap(7))
+    idx = eval_positions(LLM_EVAL_N)
+    essays = test.essay.iloc[idx].tolist()
+    start = time.perf_counter()
+    if kind == "few_shot":
+        build = prompts.FewShot(train.essay.tolist(), train.rater1_domain1.to_numpy(), k=2, max_words=150)
+    else:
+        build = {"zero_shot": prompts.zero_shot, "rubric": prompts.with_rubric}[kind]
+    client = llm.ChatClient("local", LLM_MODEL)
+    out = llm.score_with_llm(essays, lambda e: build(e, max_words=300) if kind != "few_shot" else build(e),
+                             client, cache=False, progress=False, max_tokens=12)
+    fallback = int(np.median(train.rater1_domain1))
+    seconds = time.perf_counter() - start
+    note = (f"{_standin_note(LLM_EVAL_N)}; greedy; {out.n_unparseable} unparseable replies "
+            f"scored as the training median {fallback}")
+    return {"pred": out.filled(fallback), "test_index": idx, "seconds": seconds, "note": note,
+            "n_train": 0 if kind != "few_shot" else len(train), "n_test": LLM_EVAL_N}
+
+
+def results_lora(seed: int = 0, train_n: int = LORA_TRAIN_N) -> GenerativeScorer:
+    """The LoRA scorer of the results table, trained once and cached.
+
+    Trained with :data:`LORA_SETTINGS` on a seeded subset of ``train_n`` training
+    essays (never a test essay: ``exclude``). The adapters are saved in
+    ``COURSE_CACHE_DIR/lora_runs``, keyed by the settings, the data and the base model,
+    so the results row and the robustness study (``python -m course_tools.llm_results``)
+    share one training run; delete the folder to retrain. ``fit_seconds_`` is the
+    original training time.
+    """
+    import hashlib
+    import json
+
+    from course_utils.config import cache_dir, seed_everything
+    from course_utils.hub import resolve_model
+
+    essays, scores, test_essays = training_data(train_n, seed=SEED + seed)
+    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
+    ident = json.dumps({"seed": seed, "settings": LORA_SETTINGS, "base": base, "essays": essays,
+                        "scores": [int(x) for x in scores], "version": 1}, sort_keys=True)
+    path = cache_dir() / "lora_runs" / f"seed{seed}_n{train_n}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}"
+    if (path / "scorer.json").is_file():
+        print(f"Reusing the LoRA adapters cached at {path} (delete the folder to retrain).")
+        return GenerativeScorer.load(path)
+    seed_everything(seed)
+    scorer = GenerativeScorer(LLM_MODEL, random_state=seed, **LORA_SETTINGS)
+    scorer.fit(essays, scores, exclude=test_essays)
+    scorer.save(path)
+    return scorer
+
+
+def _lora_row(seed: int) -> dict:
+    from course_utils.data import load_asap, reference_split
+
+    _, test = reference_split(load_asap(7))
+    idx = eval_positions(LLM_EVAL_N)
+    scorer = results_lora(seed)
+    start = time.perf_counter()
+    pred = scorer.predict(test.essay.iloc[idx].tolist())
+    seconds = scorer.fit_seconds_ + time.perf_counter() - start
+    st = LORA_SETTINGS
+    note = (f"{_standin_note(LLM_EVAL_N)}; LoRA r=8 on {LORA_TRAIN_N} training essays, {st['epochs']} epoch, "
+            f"batch {st['batch_size']}, lr {st['learning_rate']:g}, max_length {st['max_length']}; "
+            "argmax of answer probabilities (no unparseable replies); seconds = training + scoring")
+    return {"pred": pred, "test_index": idx, "seconds": seconds, "note": note,
+            "n_train": LORA_TRAIN_N, "n_test": LLM_EVAL_N}
+
+
+def _register_results() -> None:
+    try:
+        from course_tools.results import register, register_not_measured
+    except ImportError:  # pragma: no cover
+        return
+    section = "Generative models (local LLM)"
+    for kind, label in (("zero_shot", "LLM zero-shot prompt"), ("rubric", "LLM rubric prompt"),
+                        ("few_shot", "LLM few-shot prompt (k=2 similar training essays)")):
+        register(f"llm_{kind}", section, label, seeds=1,
+                 note="hosted APIs (Groq, Cerebras): not measured here (no key)")(
+            lambda seed, kind=kind: _prompt_row(kind, seed))
+    register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",
+             original=0.693, seeds=1,
+             note="original 0.693 was trained on the test essays (leakage)")(_lora_row)
+    why = ("needs an API key (course_utils.llm.get_api_key); none was available where this table "
+           "was made. Notebooks 14-15 call the API in Colab")
+    register_not_measured("api_groq_rubric", section, "Groq openai/gpt-oss-20b, rubric prompt (hosted API)",
+                          None, why)
+    register_not_measured("api_cerebras_rubric", section,
+                          "Cerebras llama3.1-8b, rubric prompt (hosted API; the original's "
+                          "llama-4-scout is retired)", None, why)
+
+
+_register_results()
+
+
+# --- robustness: python -m course_tools.llm_results ----------------------------------------
+ROBUSTNESS_MD = "results/asap7_llm_robustness.md"
+
+
+def robustness_report(n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N, seed: int = 0) -> tuple:
+    """Measure how the rubric prompt and the LoRA scorer react to attacks, and two defences.
+
+    On the first ``n`` essays of the fixed evaluation subset: the mean score before and
+    after appending :data:`prompts.INJECTION`, for the rubric prompt without and with
+    delimiting and for a LoRA scorer trained as in the ``llm_lora`` row; on three
+    off-topic and three gibberish texts: the scores, and how many the relevance check
+    and the injection detector flag. The LoRA scorer is the results row's
+    (:func:`results_lora`, cached). Returns ``(attack_table, strange_table, false_alarms)``.
+    """
+    import pandas as pd
+
+    from course_utils import llm, prompts
+    from course_utils.data import load_asap, reference_split
+
+    train, test = reference_split(load_asap(7))
+    essays = test.essay.iloc[eval_positions(LLM_EVAL_N)[:n]].tolist()
+    attacked = [prompts.inject(e) for e in essays]
+    strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3, seed=0)
+    client = llm.ChatClient("local", LLM_MODEL)
+
+    def prompt_scores(texts, delimit):
+        build = lambda e: prompts.with_rubric(e, delimit=delimit, max_words=300)  # noqa: E731
+        out = llm.score_with_llm(texts, build, client, max_tokens=12, progress=False)
+        return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
+
+    lora = results_lora(seed, train_n)
+    scorers = {
+        "rubric prompt": lambda t: prompt_scores(t, False),
+        "rubric prompt, essay delimited": lambda t: prompt_scores(t, True),
+        f"LoRA ({train_n} training essays)": lambda t: lora.predict(t).astype(float),
+    }
+    check = prompts.RelevanceCheck().fit(train.essay.tolist())
+    detector = np.array([prompts.looks_like_injection(e) for e in attacked])
+    attack_rows, strange_rows = [], []
+    for name, score in scorers.items():
+        before, after = score(essays), score(attacked)
+        both = np.isfinite(before) & np.isfinite(after)
+        attack_rows.append({
+            "scorer": name, "essays": n,
+            "parsed before/after": f"{int(np.isfinite(before).sum())}/{int(np.isfinite(after).sum())}",
+            "mean before": np.nanmean(before) if np.isfinite(before).any() else np.nan,
+            "mean after injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
+            "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
+            "scores changed": int(np.sum(before[both] != after[both])),
+            "scored 12 after": int(np.sum(after == 12)),
+            "flagged by injection detector": f"{int(detector.sum())}/{n}",
+        })
+        s = score(strange)
+        relevant = check.is_relevant(strange)
+        after_check = np.where(relevant, s, 0.0)
+        strange_rows.append({
+            "scorer": name,
+            "mean score, off-topic (3)": np.nanmean(s[:3]) if np.isfinite(s[:3]).any() else np.nan,
+            "mean score, gibberish (3)": np.nanmean(s[3:]) if np.isfinite(s[3:]).any() else np.nan,
+            "flagged by relevance check": f"{int((~relevant).sum())}/6",
+            "mean score after check": float(np.nanmean(after_check)),
+        })
+    real_flagged = float(np.mean(~check.is_relevant(test.essay.tolist())))
+    false_alarms = float(np.mean([prompts.looks_like_injection(e) for e in train.essay]))
+    meta = {"relevance_false_alarms_test": real_flagged, "injection_false_alarms_train": false_alarms}
+    return pd.DataFrame(attack_rows).round(2), pd.DataFrame(strange_rows).round(2), meta
+
+
+def _md_table(df) -> str:
+    """A DataFrame as a Markdown table (no extra dependency)."""
+    def cell(v) -> str:
+        return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N) -> str:
+    """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
+
+    from course_tools.run_course import machine
+    from course_utils.config import is_offline
+    from course_utils.prompts import INJECTION
+
+    start = time.perf_counter()
+    attacks, strange, meta = robustness_report(n, train_n)
+    model = "SmolLM2-135M-Instruct (offline stand-in for LiquidAI/LFM2-350M)" if is_offline() else LLM_MODEL
+    text = "\n".join([
+        "# Robustness of the LLM scorers (ASAP-7)",
+        "",
+        "Regenerate: `python -m course_tools.llm_results` (writes this file; do not edit by hand).",
+        f"Model: {model}; greedy decoding; machine: {machine()}; "
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; {time.perf_counter() - start:.0f} s.",
+        "",
+        f"## Prompt injection: \"{INJECTION}\" appended",
+        "",
+        f"First {n} essays of the fixed {LLM_EVAL_N}-essay test subset. Mean shift over essays "
+        "parsed both times; unparseable replies are left out (not imputed).",
+        "",
+        _md_table(attacks),
+        "",
+        "## Off-topic and gibberish texts",
+        "",
+        "Relevance check: cosine similarity of the MiniLM embedding to the training "
+        "essays' centroid below the 1% quantile of the training essays -> flagged, score 0 "
+        "(or route to a human).",
+        "",
+        _md_table(strange),
+        "",
+        f"False alarms: the relevance check flags {meta['relevance_false_alarms_test']:.1%} of the "
+        f"314 real test essays; the injection detector flags "
+        f"{meta['injection_false_alarms_train']:.1%} of the 1,255 training essays.",
+        "",
+    ])
+    out = Path(path) if Path(path).is_absolute() else Path(__file__).resolve().parent.parent / path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return text
+
+
+if __name__ == "__main__":
+    print(write_robustness())
