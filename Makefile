@@ -71,7 +71,7 @@ lab: setup
 results: setup
 	$(PY) -m course_tools.results
 	$(PY) -m course_tools.finetune_results
-	$(PY) -m course_utils.lora
+	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results
 
 sync: setup

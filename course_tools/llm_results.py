@@ -251,5 +251,14 @@ def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: 
     return text
 
 
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=f"Write {ROBUSTNESS_MD} (prompt injection, off-topic texts).")
+    parser.add_argument("--n", type=int, default=ROBUSTNESS_N, help="essays attacked (default %(default)s)")
+    args = parser.parse_args(argv)
+    print(write_robustness(n=args.n))
+
+
 if __name__ == "__main__":
-    print(write_robustness())
+    main()

@@ -1,17 +1,30 @@
 """course_utils: the small helper library of the course "AI Scoring in Python".
 
-Modules (each readable in one sitting):
+Each notebook writes its key idea in the open, then uses the version kept here. The
+modules, in the order the notebooks teach them:
 
-* :mod:`course_utils.config` -- profiles (full / fast / smoke), device, seeds
-* :mod:`course_utils.data` -- ASAP essays, the reference split, the fruit data
-* :mod:`course_utils.metrics` -- QWK, exact/adjacent agreement, SMD, Williamson checks
-* :mod:`course_utils.hub` -- Hub ids and their offline real-weight stand-ins
-* :mod:`course_utils.embeddings` -- cached sentence embeddings
-* :mod:`course_utils.cutoffs` -- mu / mu_inv and optimised cutoffs
-* :mod:`course_utils.checks` -- the shared input check for lists of texts
+* :mod:`course_utils.config` -- profiles (full / fast / smoke), device, seeds (notebook 00)
+* :mod:`course_utils.hub` -- Hugging Face model ids and their offline stand-ins (00)
+* :mod:`course_utils.data` -- ASAP essays, the reference split, the fruit data (02-03)
+* :mod:`course_utils.metrics` -- QWK, exact agreement, SMD, Williamson's checks (03)
+* :mod:`course_utils.checks` -- clear errors for bad input: texts, scores (used throughout)
+* :mod:`course_utils.features` -- textstat readability features, offline (06)
+* :mod:`course_utils.embeddings` -- cached sentence embeddings (07)
+* :mod:`course_utils.scorers` -- essay scorers as scikit-learn estimators (04-09)
+* :mod:`course_utils.cutoffs` -- mu / mu_inv and optimised cutoffs (09, 13)
+* :mod:`course_utils.ensembles` -- ensembles chosen on the dev set (09, 13)
+* :mod:`course_utils.tokenization` -- how transformers read essays (10)
+* :mod:`course_utils.finetune` -- fine-tuning an encoder: manual loop and Trainer (11-13)
+* :mod:`course_utils.llm` -- hosted and local chat models, API keys (14-15)
+* :mod:`course_utils.prompts` -- rubric, few-shot and chain-of-thought prompts (15)
+* :mod:`course_utils.lora` -- LoRA generative scoring, "**Score**: n" (16)
+* :mod:`course_utils.short_answer` -- cross-encoder, few-shot grader, relevance guard,
+  meta-learning (17-19)
 
-Heavy libraries (torch, transformers) are imported inside functions, so importing
-this package is fast.
+The course's own machinery (results tables, slides, the notebook runner) is the separate
+package ``course_tools`` in the repository; it is not installed and nothing here imports it.
+Heavy libraries (torch, transformers) are imported inside functions, so importing this
+package is fast.
 """
 
 __version__ = "0.1.0"

@@ -80,7 +80,7 @@ def _modules_and_options(command: str) -> list[tuple[str, list[str]]]:
     _, words = _split(command)
     found = []
     for i, word in enumerate(words):
-        if word == "-m" and i + 1 < len(words) and words[i + 1].startswith("course_utils"):
+        if word == "-m" and i + 1 < len(words) and words[i + 1].startswith(("course_utils", "course_tools")):
             options = [w.split("=")[0] for w in words[i + 2:] if w.startswith("--")]
             found.append((words[i + 1], options))
     return found
