@@ -7,10 +7,10 @@ the course (results tables, slides, README, the notebook runner) and is never in
 from __future__ import annotations
 
 import ast
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "course_utils"
