@@ -47,13 +47,9 @@ print(fruit.head())
 print(fruit.groupby("label").mean().round(2))
 
 # %%
-colors = {"apple": "tab:red", "orange": "tab:orange"}
-fig, ax = plt.subplots(figsize=(5, 4))
-for label, group in fruit.groupby("label"):
-    ax.scatter(group["size"], group["sweetness"], c=colors[label], label=label, alpha=0.7)
-ax.set_xlabel("size (cm)")
-ax.set_ylabel("sweetness (0-10)")
-ax.legend()
+from course_utils import plots
+
+plots.fruit_scatter(fruit)
 plt.show()
 
 # %% [markdown]
@@ -125,25 +121,8 @@ for name, model in models.items():
 # decides.
 
 # %%
-import numpy as np
-import pandas as pd
-
-xx, yy = np.meshgrid(
-    np.linspace(X["size"].min() - 1, X["size"].max() + 1, 200),
-    np.linspace(X["sweetness"].min() - 1, X["sweetness"].max() + 1, 200),
-)
-grid = pd.DataFrame({"size": xx.ravel(), "sweetness": yy.ravel()})
-fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True)
-for ax, (name, model) in zip(axes, models.items()):
-    zz = (model.predict(grid) == "apple").reshape(xx.shape)
-    ax.contourf(xx, yy, zz, alpha=0.25, cmap="RdYlBu_r")
-    for label, group in fruit.loc[X_train.index].groupby("label"):
-        ax.scatter(group["size"], group["sweetness"], c=colors[label], s=12, label=label)
-    ax.set_title(f"{name}\ndev acc {dev_accuracy[name]:.2f}")
-    ax.set_xlabel("size (cm)")
-axes[0].set_ylabel("sweetness")
-axes[0].legend()
-plt.tight_layout()
+plots.decision_regions(models, fruit.loc[X_train.index],
+                       titles={name: f"dev acc {acc:.2f}" for name, acc in dev_accuracy.items()})
 plt.show()
 
 # %% [markdown]

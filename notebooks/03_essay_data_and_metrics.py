@@ -62,18 +62,11 @@ print(example.essay[:600], "...")
 # ## 2. Score distributions
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
-bins = np.arange(-0.5, 13.5)
-axes[0].hist(essays.rater1_domain1, bins=bins, rwidth=0.85)
-axes[0].set_title("rater 1 (our target)")
-axes[1].hist(essays.rater2_domain1, bins=bins, rwidth=0.85, color="tab:green")
-axes[1].set_title("rater 2")
-n_words = essays.essay.str.split().str.len()
-axes[2].scatter(n_words, essays.rater1_domain1, s=6, alpha=0.4)
-axes[2].set_title("length vs score")
-axes[2].set_xlabel("words")
-plt.tight_layout()
+from course_utils import plots
+
+plots.score_distributions(essays)
 plt.show()
+n_words = essays.essay.str.split().str.len()
 print(f"Correlation of essay length (words) with rater 1: {np.corrcoef(n_words, essays.rater1_domain1)[0, 1]:.3f}")
 
 # %% [markdown]

@@ -61,14 +61,13 @@ import numpy as np
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from course_utils import plots
+
 vec = TfidfVectorizer().fit(train.essay)
 X = vec.transform(train.essay)
 k_max = max(profile.svd_dims)
 svd = TruncatedSVD(n_components=k_max, random_state=42).fit(X)
-plt.plot(np.arange(1, k_max + 1), np.cumsum(svd.explained_variance_ratio_))
-plt.xlabel("number of components k")
-plt.ylabel("share of variance explained")
-plt.title("Truncated SVD of the TF-IDF matrix")
+plots.svd_variance(svd.explained_variance_ratio_)
 plt.show()
 for k in profile.svd_dims:
     print(f"k={k:>3}: {svd.explained_variance_ratio_[:k].sum():.1%} of the variance")

@@ -165,14 +165,10 @@ for length in lengths:
 # %%
 import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(figsize=(7, 3))
-ax.hist(stats["tokens"], bins=50, color="tab:blue")
-for length, color in ((256, "tab:orange"), (512, "tab:red")):
-    ax.axvline(length, color=color, ls="--",
-               label=f"{length}: {stats[f'longer_than_{length}'].mean():.1%} longer")
-ax.set(xlabel="tokens per essay (with [CLS] and [SEP])", ylabel="essays",
-       title="ASAP-7 essays in word pieces (train + dev)")
-ax.legend()
+from course_utils import plots
+
+plots.token_lengths(stats["tokens"], limits=(256, 512))
+plt.title("ASAP-7 essays in word pieces (train + dev)")
 plt.show()
 
 # %% [markdown]

@@ -347,6 +347,8 @@ print("state_dict view unchanged:", torch.equal(kept_view["classifier.weight"], 
 import matplotlib.pyplot as plt
 from transformers import get_linear_schedule_with_warmup
 
+from course_utils import plots
+
 full = config.get_profile("full")
 n_full = len(train_dev_test_split(load_asap(7))[0])
 steps = int(np.ceil(n_full / full.finetune_batch_size)) * full.finetune_epochs
@@ -359,6 +361,5 @@ for _ in range(steps):
     dummy.step()
     schedule.step()
 print(f"{n_full} essays: {steps} steps, {warmup} of them warm-up")
-plt.plot(rates)
-plt.xlabel("optimizer step")
-plt.ylabel("learning rate")
+plots.lr_schedule(rates, warmup)
+plt.show()

@@ -54,7 +54,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
-from course_utils import finetune
+from course_utils import finetune, plots
 from course_utils.data import load_asap, train_dev_test_split
 from course_utils.metrics import aes_metrics, qwk
 from course_utils.hub import resolve_model
@@ -84,12 +84,8 @@ scores = np.arange(LO, HI + 1)
 targets = mu(scores, LO, HI)
 print("mu:", dict(zip(scores.tolist(), targets.round(3).tolist())))
 assert np.array_equal(mu_inv(targets, LO, HI), scores)  # the round trip
-x = np.linspace(0, 1, 500)
-plt.step(x, mu_inv(x, LO, HI), where="post", label="mu_inv(x)")
-plt.plot(targets, scores, "o", label="mu(score): the training targets")
-plt.xlabel("model output (after sigmoid)")
-plt.ylabel("score")
-plt.legend()
+plots.mu_mapping(LO, HI)
+plt.show()
 
 # %% [markdown]
 # ## 2. The Trainer with a regression loss and a QWK callback

@@ -1,0 +1,176 @@
+"""The course's figures, each drawn by one small function used by notebooks and slides alike.
+
+Taught in notebooks 02, 03, 05, 10, 11 and 13; the slide decks (``slides/``) call the
+same functions, so a figure on a slide is the figure in the notebook.
+
+>>> from course_utils import plots
+>>> fig = plots.score_distributions(essays)   # then plt.show() in a notebook
+>>> fig = plots.mu_mapping(0, 12)
+
+Every function draws a new figure and returns it; none of them calls ``plt.show()``, so
+a notebook or a slide decides when to show it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils.cutoffs import mu, mu_inv
+
+#: One colour per fruit, the same in every figure of notebook 02.
+FRUIT_COLORS = {"apple": "tab:red", "orange": "tab:orange"}
+
+
+def _scatter_fruit(ax, fruit, size: float = 20, alpha: float = 0.7) -> None:
+    for label, group in fruit.groupby("label"):
+        ax.scatter(group["size"], group["sweetness"], c=FRUIT_COLORS.get(label), s=size,
+                   label=label, alpha=alpha)
+
+
+def fruit_scatter(fruit, figsize=(5, 4)):
+    """The fruit data: size against sweetness, one colour per label.
+
+    Taught in notebook 02.
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    _scatter_fruit(ax, fruit)
+    ax.set_xlabel("size (cm)")
+    ax.set_ylabel("sweetness (0-10)")
+    ax.legend()
+    return fig
+
+
+def decision_regions(models: dict, fruit, titles: dict | None = None, figsize=(13, 4)):
+    """Colour the plane by the class each fitted model predicts, with ``fruit`` on top.
+
+    ``models`` maps a name to a fitted classifier on the columns ``size`` and
+    ``sweetness``; ``titles`` (optional) maps the same names to a second title line.
+    Taught in notebook 02.
+    """
+    import pandas as pd
+
+    xx, yy = np.meshgrid(
+        np.linspace(fruit["size"].min() - 1, fruit["size"].max() + 1, 200),
+        np.linspace(fruit["sweetness"].min() - 1, fruit["sweetness"].max() + 1, 200),
+    )
+    grid = pd.DataFrame({"size": xx.ravel(), "sweetness": yy.ravel()})
+    fig, axes = plt.subplots(1, len(models), figsize=figsize, sharey=True, squeeze=False)
+    for ax, (name, model) in zip(axes[0], models.items()):
+        zz = (model.predict(grid) == "apple").reshape(xx.shape)
+        ax.contourf(xx, yy, zz, alpha=0.25, cmap="RdYlBu_r")
+        _scatter_fruit(ax, fruit, size=12, alpha=1.0)
+        ax.set_title(name + (f"\n{titles[name]}" if titles and name in titles else ""))
+        ax.set_xlabel("size (cm)")
+    axes[0, 0].set_ylabel("sweetness")
+    axes[0, 0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def score_distributions(essays, figsize=(13, 3.5)):
+    """Both raters' score histograms and essay length against rater 1's score.
+
+    ``essays`` has the ASAP columns ``essay``, ``rater1_domain1`` and ``rater2_domain1``.
+    Taught in notebook 03.
+    """
+    fig, axes = plt.subplots(1, 3, figsize=figsize)
+    bins = np.arange(-0.5, 13.5)
+    axes[0].hist(essays.rater1_domain1, bins=bins, rwidth=0.85)
+    axes[0].set_title("rater 1 (our target)")
+    axes[1].hist(essays.rater2_domain1, bins=bins, rwidth=0.85, color="tab:green")
+    axes[1].set_title("rater 2")
+    n_words = essays.essay.str.split().str.len()
+    axes[2].scatter(n_words, essays.rater1_domain1, s=6, alpha=0.4)
+    axes[2].set_title("length vs score")
+    axes[2].set_xlabel("words")
+    fig.tight_layout()
+    return fig
+
+
+def svd_variance(explained_variance_ratio, marks=(), figsize=(6.4, 4)):
+    """Cumulative share of variance kept by the first ``k`` SVD components.
+
+    ``marks`` are values of ``k`` to label on the curve. Taught in notebook 05.
+    """
+    share = np.cumsum(explained_variance_ratio)
+    k = np.arange(1, len(share) + 1)
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.plot(k, share)
+    for m in marks:
+        if 1 <= m <= len(share):
+            ax.plot(m, share[m - 1], "o", color="tab:red")
+            ax.annotate(f" k={m}: {share[m - 1]:.0%}", (m, share[m - 1]), va="top")
+    ax.set_xlabel("number of components k")
+    ax.set_ylabel("share of variance explained")
+    ax.set_title("Truncated SVD of the TF-IDF matrix")
+    return fig
+
+
+def token_lengths(n_tokens, limits=(256, 512), figsize=(7, 3)):
+    """Histogram of essay lengths in tokens, with the share cut at each length limit.
+
+    Taught in notebook 10.
+    """
+    n_tokens = np.asarray(n_tokens)
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.hist(n_tokens, bins=50, color="tab:blue")
+    for limit, color in zip(limits, ("tab:orange", "tab:red", "tab:purple", "k")):
+        ax.axvline(limit, color=color, ls="--",
+                   label=f"{limit}: {np.mean(n_tokens > limit):.1%} longer")
+    ax.set(xlabel="tokens per essay (with [CLS] and [SEP])", ylabel="essays")
+    ax.legend()
+    return fig
+
+
+def lr_schedule(rates, warmup: int | None = None, figsize=(6.4, 3.2)):
+    """The learning rate at each optimizer step (linear warm-up, then linear decay).
+
+    Taught in notebook 11.
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.plot(rates)
+    if warmup:
+        ax.axvline(warmup, color="k", ls=":", lw=1, label=f"end of warm-up (step {warmup})")
+        ax.legend()
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("learning rate")
+    return fig
+
+
+def mu_mapping(lo: int, hi: int, figsize=(6.4, 4)):
+    """``mu`` (scores to training targets) and ``mu_inv`` (outputs back to scores).
+
+    Taught in notebook 13.
+    """
+    scores = np.arange(lo, hi + 1)
+    x = np.linspace(0, 1, 500)
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.step(x, mu_inv(x, lo, hi), where="post", label="mu_inv(x)")
+    ax.plot(mu(scores, lo, hi), scores, "o", label="mu(score): the training targets")
+    ax.set_xlabel("model output (after sigmoid)")
+    ax.set_ylabel("score")
+    ax.legend()
+    return fig
+
+
+def qwk_bars(labels, means, lows, highs, bar: float = 0.70, source: str = "", figsize=None):
+    """Horizontal bars of QWK with their confidence intervals and the 0.70 bar.
+
+    Taught in notebook 03 (QWK and the Williamson bar); the slides draw the rows of
+    ``results/asap7.csv`` with it.
+    """
+    labels = ["\n".join(textwrap.wrap(str(label), 34)) for label in labels][::-1]
+    means, lows, highs = (np.asarray(v, dtype=float)[::-1] for v in (means, lows, highs))
+    fig, ax = plt.subplots(figsize=figsize or (11, 0.55 * len(labels) + 1.3))
+    ax.barh(range(len(labels)), means, xerr=[means - lows, highs - means], color="#4C72B0",
+            capsize=3)
+    ax.set_yticks(range(len(labels)), labels, fontsize=10)
+    ax.axvline(bar, color="k", ls="--", lw=1, label=f"Williamson:\nQWK ≥ {bar:.2f}")
+    ax.set_xlabel("QWK on the test set (95% bootstrap CI)" + (f"; source: {source}" if source else ""))
+    ax.set_xlim(min(0.0, float(lows.min()) - 0.05), 1)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
