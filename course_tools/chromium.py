@@ -191,11 +191,14 @@ _SLIDE_REPORT_JS = r"""((i) => {
   Reveal.slide(at.h, at.v);
   const scale = Reveal.getScale();
   const box = document.querySelector('.reveal .slides').getBoundingClientRect();
-  let bottom = box.top;
+  let bottom = box.top, right = box.left;
   slide.querySelectorAll('*').forEach(el => {
     if (el.closest('aside.notes') || (el.parentElement && el.parentElement.closest('pre'))) return;
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) bottom = Math.max(bottom, r.bottom);
+    if (r.width > 0 && r.height > 0) {
+      bottom = Math.max(bottom, r.bottom);
+      right = Math.max(right, r.right);
+    }
   });
   const shown = slide.cloneNode(true);
   shown.querySelectorAll('aside.notes').forEach(n => n.remove());
@@ -205,6 +208,8 @@ _SLIDE_REPORT_JS = r"""((i) => {
     notes: Array.from(slide.querySelectorAll('aside.notes')).map(n => n.textContent.trim()).join(' ').trim(),
     height: Math.round((bottom - box.top) / scale),
     limit: Reveal.getConfig().height,
+    width: Math.round((right - box.left) / scale),
+    width_limit: Reveal.getConfig().width,
     notebooks: Array.from(slide.querySelectorAll('.course-nb')).map(e => e.dataset.notebooks || '')
       .join(',').split(',').filter(Boolean).map(Number),
     text: shown.textContent,
@@ -254,8 +259,8 @@ def check_deck(browser: Chromium, html: Path, screenshot_dir: Path | None = None
     Returns a dict with ``total`` (slides reveal.js counts), ``headings``, ``images``,
     ``broken_images``, ``math`` (rendered formulas), ``raw_markdown`` (lines that look
     like unrendered Markdown), ``errors`` (failed loads, exceptions, console errors),
-    ``slides`` (per slide: ``heading``, ``notes`` text, content ``height`` against the
-    deck's ``limit``, the ``notebooks`` it is tagged with, its visible ``text``) and
+    ``slides`` (per slide: ``heading``, ``notes`` text, content ``height`` and ``width``
+    against the deck's ``limit`` and ``width_limit``, the ``notebooks`` it is tagged with, its visible ``text``) and
     ``screenshots`` (PNGs of the first ``n_screenshots`` slides; ``None``: all).
     """
     ready = open_deck(browser, html.resolve().as_uri())

@@ -334,6 +334,9 @@ def report_problems(report: dict) -> list[str]:
             problems.append(f"{name}: no speaker notes")
         if slide["height"] > slide["limit"]:
             problems.append(f"{name}: content {slide['height']} px tall, the slide {slide['limit']} px")
+        if slide["width"] > slide["width_limit"]:
+            problems.append(f"{name}: content {slide['width']} px wide, the slide "
+                            f"{slide['width_limit']} px")
         noise = NOISE.search(slide["text"])
         if noise:
             problems.append(f"{name}: machine-specific or noisy text {noise.group(0)!r}")

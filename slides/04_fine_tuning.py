@@ -1,0 +1,257 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # AI Scoring in Python · 4. Fine-tuning
+#
+# Notebooks 10-13: transformers that read the essays
+#
+# * how a tokenizer sees an essay, and what truncation costs (10)
+# * a manual PyTorch loop, done right (11), then the Hugging Face `Trainer` (12)
+# * scoring as regression, cutoffs and ensembles (13)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Start the training cells of notebooks 11 and 12 before explaining them: on a T4 they
+# take minutes, on a CPU longer. Ask: who has a GPU runtime now? Those without one run
+# the fast profile, which trains on a subset for one epoch.
+
+# %% tags=["remove-cell"]
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils import config, plots
+from course_utils.data import DataNotFoundError, load_asap, train_dev_test_split
+from course_utils.tokenization import load_tokenizer, token_stats
+from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks
+
+plt.rcParams.update({"font.size": 12})
+full = config.get_profile("full")
+with contextlib.redirect_stdout(io.StringIO()):  # the offline stand-in's note names local paths
+    tokenizer = load_tokenizer(full.finetune_model)
+reader = ("the offline stand-in, all-MiniLM-L6-v2 (BERT's uncased WordPiece)"
+          if config.is_offline() else f"`{full.finetune_model}`")
+try:
+    train, dev, test = train_dev_test_split(load_asap(7))
+    why = ""
+except DataNotFoundError as exc:
+    train = None
+    why = f"*Data not available here ({str(exc).splitlines()[0][:120]}).*"
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
+# ## Tokenization: pieces the model knows
+
+# %% tags=["hide-input"]
+sentence = "I waitted pateintly for @CAPS1 brother."
+md(f"`{sentence}`\n\n→ " + " · ".join(f"`{p}`" for p in tokenizer.tokenize(sentence))
+   + f"\n\nTokenizer: {reader}.")
+md("* a fixed vocabulary of pieces; `##` marks a piece that continues a word\n"
+   "* common words are one piece; misspellings and anonymisation tags fall apart\n"
+   "* special tokens: `[CLS]` first (a summary position), `[SEP]` at the end; an "
+   "**attention mask** tells the model to ignore `[PAD]`")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The pieces are computed live by the tokenizer the fine-tuning notebooks use (offline,
+# its stand-in). A weak speller's essay costs more tokens for the same words, and the
+# model must reassemble the meaning from fragments. Ask: how would you expect the model
+# to treat @CAPS1, a tag it never saw in pre-training?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
+# ## How long are the essays, in tokens?
+
+# %% tags=["hide-input"]
+if train is None:
+    md(why)
+else:
+    import pandas as pd
+
+    known = pd.concat([train, dev])  # the test set stays out of every choice
+    stats = token_stats(known.essay, tokenizer)
+    plots.token_lengths(stats["tokens"], limits=(256, 512), figsize=(8, 3.4))
+    plt.show()
+    md(f"{len(known)} train + dev essays, median **{stats['tokens'].median():.0f}** tokens. "
+       f"A BERT-style model reads at most 512; the `full` profile uses "
+       f"{full.finetune_max_length}, `fast` {config.get_profile('fast').finetune_max_length}.")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Counted while the slides are built, on train and dev essays only: max_length is a
+# choice, so the test set stays out. Longer essays tend to score higher, so truncation
+# cuts text from exactly the essays at the top of the scale. Notebook 10 measures
+# head+tail truncation (keep the start and the end) against cutting the end. Ask: which
+# part of an essay would you keep if you could read only 256 tokens?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
+# ## What fine-tuning changes
+#
+# A pretrained encoder plus a new, small classification head on the `[CLS]` vector:
+#
+# $$P(\text{score} = s \mid \text{essay}) = \text{softmax}(W h_{\text{[CLS]}} + b)_s$$
+#
+# * **every** weight of the encoder moves, not only the head, with a small learning
+#   rate ($5 \cdot 10^{-5}$) for a few epochs, so pretraining is adjusted, not erased
+# * embeddings (notebook 07) freeze the encoder and train only a model on top; here the
+#   encoder learns what the rubric rewards
+# * the cost: a GPU, and many ways to get the training loop subtly wrong
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is the step from "use a transformer's representation" to "teach the transformer
+# the task". The learning rate is the profile's (course_utils.config). Ask: why a small
+# learning rate? (A large one destroys what pretraining learned in the first steps.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
+# ## What the 2019-style loop leaves out
+#
+# | the original loop | done right (`FineTunedScorer`) |
+# |---|---|
+# | checkpoint chosen on the **test** set | a **dev** set chooses; test scored once |
+# | trains a fixed number of epochs | **early stopping** on dev QWK (patience) |
+# | a fixed learning rate | a **schedule**: 10% warm-up, then linear decay |
+# | clips gradients **before** `backward()`: clips nothing | clips **after** `backward()` |
+# | keeps `model.state_dict()`: a live view, not a copy | **saves** a deep copy of the best weights; `save`/`load` |
+# | one essay per step | mini-batches of similar-length essays, mixed precision |
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Notebook 11 runs the original loop and demonstrates each problem with a measurement,
+# then fixes it. The state_dict one surprises everybody: the "best" model silently
+# becomes the last one. Ask: which of these would you have caught in code review?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
+# ## One step, in the right order
+#
+# ```python
+# optimizer.zero_grad()
+# loss = scoring_loss(model(**inputs).logits, labels)
+# loss.backward()                                   # gradients exist from here on
+# torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+# optimizer.step()
+# scheduler.step()
+# best = copy.deepcopy(model.state_dict())          # when dev QWK improves
+# ```
+#
+# `course_utils.finetune.train_step` adds mixed precision (bf16 where the GPU has it,
+# fp16 with a gradient scaler on a T4, fp32 on a CPU).
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Notebook 11 writes this step in the notebook and checks it against the library's
+# train_step. With fp16, unscale the gradients before clipping, or the clip threshold
+# applies to scaled gradients. Ask: what does clip_grad_norm_ do if it runs before
+# backward()? (Clips the previous batch's gradients, or nothing.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
+# ## The learning-rate schedule
+
+# %% tags=["hide-input"]
+if train is None:
+    md(why)
+else:
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    steps = int(np.ceil(len(train) / full.finetune_batch_size)) * full.finetune_epochs
+    warmup = int(0.1 * steps)
+    dummy = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=full.finetune_lr)
+    schedule = get_linear_schedule_with_warmup(dummy, warmup, steps)
+    rates = []
+    for _ in range(steps):
+        rates.append(schedule.get_last_lr()[0])
+        dummy.step()
+        schedule.step()
+    plots.lr_schedule(rates, warmup, figsize=(8, 3.4))
+    plt.show()
+    md(f"The `full` profile: {len(train)} training essays, batches of "
+       f"{full.finetune_batch_size}, {full.finetune_epochs} epochs = {steps} steps, "
+       f"{warmup} of them warm-up.")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is the solution of notebook 11's third exercise, computed while the slides are
+# built. Warm-up protects the pretrained weights from the large, noisy first updates of
+# a freshly initialised head; the decay lets training settle. Ask: what happens to the
+# schedule if early stopping ends training after two of four epochs?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
+# ## Why the Trainer
+#
+# `transformers.Trainer` writes the loop for us: batching, schedule, clipping after
+# `backward()`, mixed precision, evaluation, logging. Three decisions stay ours:
+#
+# * **which set it evaluates on**: the original passed the *test* set with
+#   `load_best_model_at_end=True`; we pass **dev**, and the test set is never given to it
+# * **argument names**: `evaluation_strategy` is now `eval_strategy`; the old name fails
+# * **logging**: `report_to="none"`, so no Weights & Biases login prompt
+#
+# `make_compute_metrics` logs QWK, not only the loss; `BestQWKCallback` keeps the best weights.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Less code means fewer places for the bugs of notebook 11, but the Trainer will
+# happily select a checkpoint on whatever set you hand it. Ask: in your own projects,
+# which set does eval_dataset point to?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
+# ## Scores as numbers: the mu / mu_inv mapping
+#
+# $$\mu(s) = \frac{s - lo + 0.5}{hi - lo + 1}, \qquad
+# \mu^{-1}(x) = lo + \lfloor x \, (hi - lo + 1) \rfloor$$
+
+# %% tags=["hide-input"]
+plots.mu_mapping(0, 12, figsize=(7, 3.4))
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Classification treats 7 and 8 as unrelated classes. Regression predicts one number: a
+# sigmoid output in (0, 1), trained with mean squared error to hit mu(score), the
+# midpoint of the score's slice. mu_inv maps any output back (clipped to the range).
+# Ask: why midpoints and not 0 and 1 for the extreme scores? (A sigmoid never reaches
+# 0 or 1.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
+# ## Cutoffs and ensembles, chosen on dev
+#
+# * **cutoffs**: `mu_inv` cuts [0, 1] into equal slices; `OptimizedCutoffs` moves each
+#   threshold to where dev QWK is highest (regressions shrink towards the mean)
+# * **ensembles**: average the fine-tuned model with a classical one that reads the
+#   whole essay; weight and cutoffs chosen on dev
+# * tuned on ~190 dev essays, they flatter themselves: compare *procedures* by nested
+#   cross-validation on dev (choose on 4 folds, score the 5th); equal weights have
+#   nothing to overfit
+
+# %% tags=["hide-input"]
+md(f"Test QWK, MiniLM-L6 stand-in on a CPU: regression {fmt(result('asap7', 'finetune_reg'))}"
+   f" · ensemble chosen on dev **{fmt(result('asap7', 'finetune_ensemble_dev'))}** "
+   f"(`results/asap7.csv`).")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The numbers come from the results table, measured on a CPU with the offline stand-in
+# model; the Colab T4 figures for ELECTRA are not measured here. The nested comparison
+# is in results/asap7_ensemble_dev.md. Ask: if you tune a weight on the same essays
+# that score it, which way is the estimate biased?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Results on the test set
+
+# %% tags=["hide-input"]
+plot_results("asap7", sections=["reference", "fine-tun"])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/asap7.csv; rows not measured on this machine (ELECTRA-small on a GPU)
+# are left out rather than guessed. Compare with the classical ensemble of section 3:
+# on a CPU, fine-tuning a small model does not beat it. Ask: what would you need to
+# see before paying for GPUs in production?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Your turn
+
+# %% tags=["hide-input"]
+show_notebooks([10, 11, 12, 13])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Suggested: 10/1 (tokenize your own sentence), 11/1 (fix the original step), 13/2 (how
+# much do the cutoffs overfit?). Without a GPU the fast profile still runs every cell.
