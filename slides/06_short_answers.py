@@ -1,0 +1,219 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # AI Scoring in Python · 6. Short answers
+#
+# Notebooks 17-19: Beetle (SemEval-2013 Task 7), basic electricity
+#
+# * a fine-tuned cross-encoder (17)
+# * the millisecond few-shot grader: Newton's method and a relevance guard (18)
+# * meta-learning its regularisation by implicit differentiation (19)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Essays get a holistic score; a short answer is judged against a reference answer.
+# This section moves from a big model trained once to a tiny model per question that a
+# teacher can train from 30 graded answers. Ask: how many answers to one question have
+# you graded in a row? What made it tedious?
+
+# %% tags=["remove-cell"]
+from course_utils.data import DataNotFoundError, load_short_answers
+from course_tools.slide_content import md, show_notebooks, show_results
+
+try:
+    beetle = load_short_answers("beetle")
+    why = ""
+except DataNotFoundError as exc:
+    beetle = None
+    why = f"*Data not available here ({str(exc).splitlines()[0][:120]}).*"
+SCORES = {"system": "system", "split": "test split", "accuracy": "accuracy",
+          "macro_f1": "macro-F1", "n": "answers"}
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17"]
+# ## The task: a question, a reference, an answer
+
+# %% tags=["hide-input"]
+if beetle is None:
+    md(why)
+else:
+    row = beetle.iloc[0]
+    md(f"* **question**: {row.question}\n* **reference answer**: {row.reference_answer}\n"
+       f"* **student answer**: {row.student_answer} → `{row.label_3way}`")
+    counts = beetle.groupby(["split", "label_3way"]).size().unstack(fill_value=0)
+    md(f"{len(beetle):,} answers to {beetle.question_id.nunique()} questions; 3-way labels "
+       "by split:\n\n| split | " + " | ".join(counts.columns) + " |\n|---|"
+       + "---|" * len(counts.columns) + "\n"
+       + "\n".join(f"| {s} | " + " | ".join(str(v) for v in r) + " |"
+                   for s, r in counts.iterrows()))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Read from the data while the slides are built. Two test splits: unseen answers (new
+# answers to training questions) and unseen questions (questions never seen in
+# training), which is what a teacher with a new question needs. Ask: which test split
+# should be harder, and why?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17"]
+# ## A dev set made of whole questions
+#
+# * `GroupShuffleSplit` with the question as the group: no dev question has a single
+#   answer in the training part
+# * a dev set of random answers rewards memorising each question's typical answers, and
+#   flatters the model on unseen questions
+# * the checkpoint with the best **dev macro-F1** is kept; both test splits are scored
+#   once, at the end
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The course's source text chose its checkpoint on a test split; this dev set is what
+# fixes that. The same logic applies to essays from a new prompt. Ask: if your dev set
+# shares questions with training, what does its score estimate?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17", "nb10"]
+# ## The cross-encoder: read both texts together
+#
+# `[CLS] reference answer [SEP] student answer [SEP]` → one transformer →
+#
+# $$P(\text{label} \mid \text{ref}, \text{ans}) = \text{softmax}(W h_{\text{[CLS]}} + b),
+# \qquad \text{label} \in \{\text{correct}, \text{contradictory}, \text{incorrect}\}$$
+#
+# * attention compares the two texts word by word, in every layer
+# * `truncation="only_second"`: only the student answer is ever cut
+# * fine-tuned with the Trainer, evaluated on the dev questions after every epoch
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# In Colab the full profile fine-tunes RoBERTa-large; offline the MiniLM stand-in. A
+# bi-encoder would embed each text alone and compare vectors; the cross-encoder is
+# slower but sees the interaction. Ask: why might "contradictory" be the hardest label?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17"]
+# ## Cross-encoder results
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections=None)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/short_answer.csv, measured on a CPU with the small stand-in model. For
+# context, the best SemEval-2013 system reached 3-way accuracy 0.731 on Beetle unseen
+# answers (as notebook 17 cites). Macro-F1 weighs the three classes equally. Ask: which
+# number would you report to a school, and which to a researcher?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## The few-shot grader
+#
+# A teacher grades 20-30 answers; the system grades the rest in milliseconds:
+#
+# 1. **embed** every answer once (sentence-transformer, cached by text)
+# 2. per question, a **multinomial logistic regression** on the embeddings:
+#
+# $$\min_{W, b} \; \sum_{i} -\log \text{softmax}(W x_i + b)_{y_i} + \frac{\lambda}{2} \lVert W \rVert^2$$
+#
+# 3. a **relevance guard** in front: is this an attempt at *this* question at all?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Grades on Beetle: incorrect 0, contradictory 1, correct 2; 0 also means "not an
+# answer", which is what the guard gives. The objective is scikit-learn's with C = 1/λ.
+# Ask: why one small model per question rather than one big model for all?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## Newton's method
+#
+# $$\theta \leftarrow \theta - H^{-1} g, \qquad g = \nabla_\theta L, \quad H = \nabla^2_\theta L$$
+#
+# * steps to the minimum of the local quadratic model of the loss
+# * near the optimum the error **squares** at every step: a handful of steps reach
+#   machine precision (gradient descent needs hundreds)
+# * 30 answers in 384 dimensions: the solution lies in the span of the answers
+#   (representer theorem), so each step solves ~30 × 3 unknowns instead of 384 × 3
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Notebook 18 writes one Newton step in the notebook and checks it against
+# sa.newton_logreg and against scikit-learn's solution. The loss is convex, so Newton
+# cannot end in a bad local minimum. Ask: what does each Newton step cost that a
+# gradient step does not? (Building and solving with the Hessian.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## The relevance guard
+#
+# $$P(\text{grade}) = r \cdot P_{\text{LR}}(\text{grade}) + (1 - r) \cdot [\text{grade} = 0]$$
+#
+# * $r$: a small MLP's probability that the answer is an attempt at *this* question, from
+#   similarities (to the question, to the graded answers, to other questions' typical
+#   answers), word overlap and text statistics, not the raw embedding
+# * a transparent rule gives copies of the question $r = 0$
+# * trained on real answers against Beetle's irrelevant answers, other questions'
+#   answers and generated junk
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "adversarial"}, digits=2,
+             columns={"category": "junk input", "inputs": "inputs", "graded_0": "graded 0"})
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/short_answer.csv: held-out junk of each kind, and the share graded 0
+# (target 100%). The hard cases are on-domain answers to another question: they use the
+# right words. The false-alarm rate on real answers is in the same file. Ask: which is
+# worse, junk that gets credit or a real answer flagged as junk?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## How fast, and how good
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "latency"}, digits=1,
+             columns={"operation": "operation", "p50_ms": "median (ms)",
+                      "p95_ms": "95th percentile (ms)", "runs": "runs"})
+show_results("short_answer", where={"table": "scores"}, columns=SCORES)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Measured on the course's 2-core CPU machine (results/short_answer.csv). The few-shot
+# grader fits in milliseconds from cached embeddings and comes close to the fine-tuned
+# cross-encoder, especially on unseen questions. Ask: what would you trade a few points
+# of macro-F1 for?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb19"]
+# ## Meta-learning λ by implicit differentiation
+#
+# One $\lambda$ shared by all questions, learned on many training questions: fit on a
+# *support* set, minimise the loss on a *query* set. At the optimum $g(\theta^*(\lambda),
+# \lambda) = 0$ for every $\lambda$; differentiating this identity gives
+#
+# $$\frac{d\theta^*}{d\lambda} = -H^{-1} \frac{\partial g}{\partial \lambda} = -H^{-1} W,
+# \qquad \frac{d L_{\text{query}}}{d \log \lambda} = \lambda \, \nabla_\theta L_{\text{query}}^\top \frac{d\theta^*}{d\lambda}$$
+#
+# * no differentiation through the Newton iterations: one linear solve per question,
+#   with the Hessian Newton already built
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is the implicit function theorem at work. Notebook 19 checks the implicit
+# gradient against central finite differences (two full fits each), draws the query loss
+# against log λ, and runs gradient descent on log λ. The λ the results table used is in
+# the note of the few-shot grader's row on the previous slide. Ask: why optimise log λ
+# rather than λ?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb19"]
+# ## Why meta-learn at all?
+#
+# * 30 graded answers per question are too few to tune $\lambda$ per question
+# * all questions share the same embedding space, so one $\lambda$ can be learned from
+#   all of them at once, and transfers to new questions (exercise 2 checks it)
+# * the same trick tunes many shared parameters (a projection of the embeddings), where
+#   drawing the curve is no longer possible and only the gradient scales
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# This is the advanced end of the course; for most rooms the formula slide plus this
+# one suffice. Ask: what else could be shared across questions and learned this way?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Your turn
+
+# %% tags=["hide-input"]
+show_notebooks([17, 18, 19])
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Suggested: 17/2 (is the pair needed?), 18/1 (how many graded answers are enough?),
+# 18/2 (the guard's threshold). Close the day with the title deck's objectives: which
+# of them did each person reach?
