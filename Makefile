@@ -38,7 +38,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make results    regenerate results/*.md tables"
 	@echo "make sync       regenerate the .ipynb files from their .py sources (jupytext)"
-	@echo "make slides     build the reveal.js decks into build/slides/ (offline; open from disk)"
+	@echo "make slides     build the reveal.js decks and their PDFs into build/slides/ (offline)"
 	@echo "make exercises  learner copies of the notebooks, solutions removed, in build/exercises/"
 
 setup: $(STAMP)
@@ -78,8 +78,9 @@ sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py
 
 # Slides: reveal.js and MathJax come from npm into build/npm/ (git-ignored), copied next
-# to the decks. `make chromium` installs Debian's Chromium for tests/test_slides.py.
-slides: setup
+# to the decks; headless Chromium (`make chromium`, Debian's) prints each deck to
+# build/slides/pdf/ and drives tests/test_slides.py.
+slides: setup chromium
 	$(PY) -m course_tools.slides
 
 exercises: setup

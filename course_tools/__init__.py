@@ -9,7 +9,9 @@ Run from a checkout (``make`` calls these; Colab never installs this package):
 * :mod:`course_tools.run_course` -- run every notebook headless (``make course``)
 * :mod:`course_tools.readme` -- the README's notebook table
 * :mod:`course_tools.exercises` -- learner copies with solutions removed (``make exercises``)
-* :mod:`course_tools.slides` -- the reveal.js decks (``make slides``)
+* :mod:`course_tools.slides` -- the reveal.js decks and their PDFs (``make slides``)
+* :mod:`course_tools.slide_content` -- what the decks show: results, the guide's tables
+* :mod:`course_tools.chromium` -- headless Chromium: check the decks, print them to PDF
 
 The teaching library, :mod:`course_utils`, never imports this package.
 """
