@@ -8,6 +8,7 @@ modules, in the order the notebooks teach them:
 * :mod:`course_utils.data` -- ASAP essays, the reference split, the fruit data (02-03)
 * :mod:`course_utils.metrics` -- QWK, exact agreement, SMD, Williamson's checks (03)
 * :mod:`course_utils.checks` -- clear errors for bad input: texts, scores (used throughout)
+* :mod:`course_utils.plots` -- the figures notebooks and slides share (02-03, 05, 10-11, 13)
 * :mod:`course_utils.features` -- textstat readability features, offline (06)
 * :mod:`course_utils.embeddings` -- cached sentence embeddings (07)
 * :mod:`course_utils.scorers` -- essay scorers as scikit-learn estimators (04-09)
