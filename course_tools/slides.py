@@ -296,6 +296,10 @@ def write_index(out_dir: Path = BUILD_DIR) -> Path:
 
 def write_pdfs(built: list[Path], out_dir: Path = BUILD_DIR) -> list[Path]:
     """Print every built deck to ``out_dir/pdf/<name>.pdf`` with headless Chromium."""
+    if chromium.find_chromium() is None:
+        raise SlidesError("The PDFs need Chromium: `make chromium` (Debian: `apt-get install -y "
+                          "chromium`), or build the HTML only with "
+                          "`python -m course_tools.slides --no-pdf`.")
     pdfs = []
     with chromium.Chromium() as browser:
         for html in built:

@@ -148,31 +148,28 @@ else:
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
 # ## The learning-rate schedule
+#
+# $$\eta_t = \eta \cdot \begin{cases} t / w & t < w \ \text{(warm-up)} \\
+# (T - t) / (T - w) & t \ge w \ \text{(linear decay)} \end{cases}$$
 
 # %% tags=["hide-input"]
 if train is None:
     md(why)
 else:
-    import torch
-    from transformers import get_linear_schedule_with_warmup
-
     steps = int(np.ceil(len(train) / full.finetune_batch_size)) * full.finetune_epochs
     warmup = int(0.1 * steps)
-    dummy = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=full.finetune_lr)
-    schedule = get_linear_schedule_with_warmup(dummy, warmup, steps)
-    rates = []
-    for _ in range(steps):
-        rates.append(schedule.get_last_lr()[0])
-        dummy.step()
-        schedule.step()
-    plots.lr_schedule(rates, warmup, figsize=(8, 3.4))
+    t = np.arange(steps)
+    rates = full.finetune_lr * np.where(t < warmup, t / max(1, warmup),
+                                        (steps - t) / max(1, steps - warmup))
+    plots.lr_schedule(rates, warmup, figsize=(8, 3.2))
     plt.show()
     md(f"The `full` profile: {len(train)} training essays, batches of "
-       f"{full.finetune_batch_size}, {full.finetune_epochs} epochs = {steps} steps, "
-       f"{warmup} of them warm-up.")
+       f"{full.finetune_batch_size}, {full.finetune_epochs} epochs: $T$ = {steps} steps, "
+       f"$w$ = {warmup} of them warm-up, peak $\\eta$ = {full.finetune_lr:g}.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# This is the solution of notebook 11's third exercise, computed while the slides are
+# This is the schedule of transformers' get_linear_schedule_with_warmup, which notebook
+# 11's third exercise plots; computed here for the full profile while the slides are
 # built. Warm-up protects the pretrained weights from the large, noisy first updates of
 # a freshly initialised head; the decay lets training settle. Ask: what happens to the
 # schedule if early stopping ends training after two of four epochs?
