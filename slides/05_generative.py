@@ -88,7 +88,7 @@ from course_tools.slide_content import fmt, md, plot_results, result, show_noteb
 replies = ["**Score**: 8", "I would give this essay a score of 9 out of 12.",
            "Ideas 2, Organization 3, Style 2, Conventions 2", "Score: 15", "7/12"]
 md("| the model's reply | `parse_score(reply)` |\n|---|---|\n"
-   + "\n".join(f"| {r} | `{parse_score(r)}` |" for r in replies))
+   + "\n".join(f"| `{r}` | `{parse_score(r)}` |" for r in replies))
 md("The original read the last three characters of the reply. `parse_score` accepts "
    "the usual forms and returns `None` (never raises) when there is no clear, in-range "
    "score; `score_with_llm` counts those replies instead of crashing.")

@@ -143,17 +143,17 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 # $$P(\text{grade}) = r \cdot P_{\text{LR}}(\text{grade}) + (1 - r) \cdot [\text{grade} = 0]$$
 #
 # * $r$: a small MLP's probability that the answer is an attempt at *this* question, from
-#   similarities (to the question, to the graded answers, to other questions' typical
-#   answers), word overlap and text statistics, not the raw embedding
-# * a transparent rule gives copies of the question $r = 0$
-# * trained on real answers against Beetle's irrelevant answers, other questions'
-#   answers and generated junk
+#   similarities to the question, the graded answers and other questions' answers
+# * copies of the question get $r = 0$ by a transparent rule
+# * trained on real answers against irrelevant answers, other questions' answers, junk
 
 # %% tags=["hide-input"]
 show_results("short_answer", where={"table": "adversarial"}, digits=2,
              columns={"category": "junk input", "inputs": "inputs", "graded_0": "graded 0"})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
+# The MLP also sees word overlap and a few text statistics, but not the raw embedding
+# (with it, it rejected many more real answers to unseen questions).
 # From results/short_answer.csv: held-out junk of each kind, and the share graded 0
 # (target 100%). The hard cases are on-domain answers to another question: they use the
 # right words. The false-alarm rate on real answers is in the same file. Ask: which is
