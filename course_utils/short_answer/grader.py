@@ -1,0 +1,144 @@
+"""The few-shot grader: one question's logistic regression behind the guard.
+
+Taught in notebook 18.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL, _embed, has_content
+from course_utils.short_answer.guard import Guard, default_guard
+from course_utils.short_answer.newton import newton_logreg, softmax_proba
+from course_utils.short_answer.relevance import RelevanceModel
+
+
+class FewShotGrader:
+    """One question's grader: Newton-fitted logistic regression on answer embeddings, behind a guard.
+
+    >>> grader = FewShotGrader().fit(question, answers, grades)   # guarded by default
+    >>> grader.predict(["the bulb is in a closed path"])          # a grade; 0 if not an answer
+
+    ``guard``: ``"default"`` (the layered :class:`~course_utils.short_answer.guard.Guard`
+    with the relevance model shipped in the package), a :class:`Guard`, a fitted
+    :class:`RelevanceModel` (a guard with that model), or ``None`` -- the explicit
+    opt-out: no guard, only empty answers get 0.
+
+    ``grades`` are integers, none below ``zero_grade`` (0 = no credit / not an answer).
+    :meth:`predict_proba` gives a probability for every grade in ``grades_`` (the
+    fitted grades plus 0): ``P(grade) = r * P_lr(grade) + (1 - r) * [grade == 0]``
+    with ``r`` the guard's probability that the answer is an attempt. :meth:`predict`
+    is hard-guarded: an answer the guard rejects gets 0 whatever the classifier says.
+    """
+
+    def __init__(
+        self,
+        guard: Guard | RelevanceModel | str | None = "default",
+        model_id: str = DEFAULT_EMBEDDING_MODEL,
+        l2: float = 1.0,
+        zero_grade: int = 0,
+        use_disk: bool = False,
+    ):
+        self.guard = guard
+        self.model_id = model_id
+        self.l2 = l2
+        self.zero_grade = zero_grade
+        self.use_disk = use_disk
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor arguments (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in ("guard", "model_id", "l2", "zero_grade", "use_disk")}
+
+    def _make_guard(self) -> Guard | None:
+        if self.guard is None or isinstance(self.guard, Guard):
+            return self.guard
+        if isinstance(self.guard, str):
+            if self.guard != "default":
+                raise ValueError(f"guard must be 'default', a Guard, a RelevanceModel or None, got {self.guard!r}.")
+            return default_guard()
+        if isinstance(self.guard, RelevanceModel):
+            return Guard(relevance_model=self.guard)
+        raise ValueError(f"guard must be 'default', a Guard, a RelevanceModel or None, got {type(self.guard).__name__}.")
+
+    def fit(self, question: str, answers: Sequence[str], grades: Sequence[int]) -> FewShotGrader:
+        """Fit from a handful of graded answers to ``question`` (embeddings are cached)."""
+        answers = list(answers)
+        grades = np.asarray(grades)
+        if not isinstance(question, str) or not question.strip():
+            raise ValueError("question must be a non-empty string.")
+        if len(answers) != len(grades) or not answers:
+            raise ValueError(f"answers ({len(answers)}) and grades ({len(grades)}) must be non-empty and equally long.")
+        if grades.dtype.kind not in "iu" and not np.all(grades == np.round(grades.astype(float))):
+            raise ValueError(f"grades must be integers (0 = no credit); got {grades[:5].tolist()}.")
+        grades = grades.astype(int)
+        if (grades < self.zero_grade).any():
+            raise ValueError(f"grades below the zero grade ({self.zero_grade}) are not allowed, got "
+                             f"{sorted(set(grades[grades < self.zero_grade].tolist()))}: {self.zero_grade} is the "
+                             "grade for 'no credit / not an answer', the lowest there is.")
+        self.guard_ = self._make_guard()
+        self.question_ = question
+        X = _embed([a if has_content(a) else "(empty)" for a in answers], self.model_id, self.use_disk)
+        self.guard_context_ = None if self.guard_ is None else self.guard_.prepare(question, answers)
+        self.classes_ = np.unique(grades)
+        self.grades_ = np.union1d(self.classes_, [self.zero_grade])
+        if len(self.classes_) == 1:  # every answer got the same grade: predict it
+            self.coef_ = np.zeros((1, X.shape[1]))
+            self.intercept_ = np.zeros(1)
+        else:
+            y = np.searchsorted(self.classes_, grades)
+            fit = newton_logreg(X, y, len(self.classes_), l2=self.l2)
+            self.coef_, self.intercept_, self.n_iter_ = fit.coef, fit.intercept, fit.n_iter
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise ValueError("This FewShotGrader is not fitted yet: call fit(question, answers, grades).")
+
+    def _answers(self, answers: Sequence[str]) -> list[str]:
+        self._check_fitted()
+        answers = [answers] if isinstance(answers, str) else list(answers)
+        if not answers:
+            raise ValueError("answers is empty.")
+        return answers
+
+    def check(self, answers: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """The guard's verdict: P(an attempt at the question) and a reason per rejected answer."""
+        answers = self._answers(answers)
+        if self.guard_ is None:
+            reasons = ["" if has_content(a) else "empty or punctuation" for a in answers]
+            return np.array([0.0 if r else 1.0 for r in reasons]), reasons
+        return self.guard_.check(self.guard_context_, answers)
+
+    def relevance(self, answers: Sequence[str]) -> np.ndarray:
+        """P(an attempt at this question) for each answer (1 unguarded, 0 if empty)."""
+        return self.check(answers)[0]
+
+    def reasons(self, answers: Sequence[str]) -> list[str]:
+        """Why the guard rejects each answer (``""`` for an accepted one): which layer decided."""
+        return self.check(answers)[1]
+
+    def _scores(self, answers: Sequence[str]):
+        answers = self._answers(answers)
+        A = _embed([a if has_content(a) else "(empty)" for a in answers], self.model_id, self.use_disk)
+        return softmax_proba(A, self.coef_, self.intercept_), self.relevance(answers)
+
+    @property
+    def threshold(self) -> float:
+        """The guard's cut-off on P(an attempt) (0.5 unguarded: only empty answers fall below it)."""
+        return 0.5 if self.guard_ is None else self.guard_.threshold
+
+    def predict_proba(self, answers: Sequence[str]) -> np.ndarray:
+        """``(n, len(grades_))`` probabilities, mixing in grade 0 by the guard's probability."""
+        p_cls, r = self._scores(answers)
+        out = np.zeros((len(p_cls), len(self.grades_)))
+        out[:, np.searchsorted(self.grades_, self.classes_)] = r[:, None] * p_cls
+        out[:, np.searchsorted(self.grades_, self.zero_grade)] += 1 - r
+        return out
+
+    def predict(self, answers: Sequence[str]) -> np.ndarray:
+        """Grades: the most probable fitted grade, or ``zero_grade`` when the guard rejects the answer."""
+        p_cls, r = self._scores(answers)
+        pred = self.classes_[p_cls.argmax(1)]
+        return np.where(r >= self.threshold, pred, self.zero_grade)

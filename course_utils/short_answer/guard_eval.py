@@ -1,0 +1,114 @@
+"""Evaluating the guard on junk it never trained on.
+
+Taught in notebook 18. Two sources, neither produced by the guard's generators:
+
+* hand-written sets in ``data/short_answer_eval/`` (see its README): per subject, one
+  question, 24 graded answers and 50 junk answers in five categories, each split
+  into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on);
+* Beetle's own ``non_domain`` / ``irrelevant`` training answers (left out of the
+  shipped relevance model's training), split by question into dev and held-out.
+
+The targets: every junk answer graded 0; at most 5% of real answers flagged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from course_utils.config import SEED
+from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
+from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
+from course_utils.short_answer.grader import FewShotGrader
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "short_answer_eval"
+EVAL_URL = "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/data/short_answer_eval"
+JUNK_KINDS = ("structural", "non_answer", "injection", "other_subject", "on_topic_nonsense")
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = EVAL_DIR / name
+    source = path if path.is_file() else f"{EVAL_URL}/{name}"  # pip-installed (Colab): no data folder
+    return pd.read_csv(source, keep_default_na=False)  # an empty answer stays ""
+
+
+def load_eval_sets() -> pd.DataFrame:
+    """The hand-written sets: ``subject, question, kind, category, split, grade, answer``."""
+    questions = _read("questions.csv")
+    parts = [_read(f"{s}.csv").assign(subject=s, question=q) for s, q in zip(questions["subject"], questions["question"])]
+    out = pd.concat(parts, ignore_index=True)
+    out["grade"] = pd.to_numeric(out["grade"], errors="coerce")
+    return out[["subject", "question", "kind", "category", "split", "grade", "answer"]]
+
+
+def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout",
+                      model_id: str = DEFAULT_EMBEDDING_MODEL) -> pd.DataFrame:
+    """Grade each subject's junk and real answers of ``split``; one row per answer.
+
+    Junk: a grader fitted on all of the subject's graded answers. Real answers:
+    leave-one-out, a grader fitted on the *other* graded answers, so no answer is
+    checked against itself. Columns: ``subject, category, answer, grade, flagged, reason``.
+    """
+    if split not in ("dev", "heldout"):
+        raise ValueError(f"split must be 'dev' or 'heldout', got {split!r}.")
+    rows = []
+    for subject, s in sets.groupby("subject", sort=True):
+        question = s["question"].iloc[0]
+        graded = s[s["kind"] == "graded"].reset_index(drop=True)
+        answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
+        grader = FewShotGrader(guard, model_id=model_id).fit(question, answers, grades)
+        junk = s[(s["kind"] == "junk") & (s["split"] == split)]
+        _, reasons = grader.check(junk["answer"])
+        rows.append(pd.DataFrame({"subject": subject, "category": junk["category"], "answer": junk["answer"],
+                                  "grade": grader.predict(junk["answer"]), "reason": reasons}))
+        for i in np.flatnonzero(graded["split"] == split):
+            keep = np.arange(len(graded)) != i
+            loo = FewShotGrader(guard, model_id=model_id).fit(question, [answers[j] for j in np.flatnonzero(keep)],
+                                                              grades[keep])
+            rows.append(pd.DataFrame({"subject": [subject], "category": ["real_answer"], "answer": [answers[i]],
+                                      "grade": loo.predict([answers[i]]), "reason": loo.reasons([answers[i]])}))
+    out = pd.concat(rows, ignore_index=True)
+    out["flagged"] = out["reason"] != ""
+    return out
+
+
+def beetle_non_answer_split(train: pd.DataFrame) -> dict[str, list[str]]:
+    """Training questions with labelled non-answers, alternately to ``dev`` and ``heldout``."""
+    qids = sorted(train.loc[train["label"].isin(BEETLE_NON_ANSWERS), "question_id"].unique())
+    return {"dev": qids[::2], "heldout": qids[1::2]}
+
+
+def evaluate_beetle_non_answers(train: pd.DataFrame, guard="default", split: str = "heldout",
+                                n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL,
+                                seed: int = SEED) -> pd.DataFrame:
+    """Beetle's ``non_domain`` / ``irrelevant`` answers of ``split``'s questions, graded.
+
+    Each question's grader is fitted on ``n_support`` of its other training answers.
+    Columns as :func:`evaluate_subjects` (``subject`` = ``"beetle"``, ``category`` =
+    the 5-way label).
+    """
+    rows = []
+    for qid in beetle_non_answer_split(train)[split]:
+        q = train[train["question_id"] == qid]
+        junk = q[q["label"].isin(BEETLE_NON_ANSWERS)]
+        shots = sample_support(q[~q["label"].isin(BEETLE_NON_ANSWERS)], n_support, seed)
+        grader = FewShotGrader(guard, model_id=model_id).fit(
+            shots["question"].iloc[0], shots["student_answer"].fillna(""), grades_of(shots["label_3way"]))
+        answers = junk["student_answer"].fillna("")
+        rows.append(pd.DataFrame({"subject": "beetle", "category": junk["label"], "answer": answers,
+                                  "grade": grader.predict(answers), "reason": grader.reasons(answers)}))
+    out = pd.concat(rows, ignore_index=True)
+    out["flagged"] = out["reason"] != ""
+    return out
+
+
+def guard_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per category and subject: answers, share graded 0 (junk) or share flagged (real answers)."""
+    def summary(g: pd.DataFrame) -> pd.Series:
+        real = g.name[0] == "real_answer"
+        return pd.Series({"answers": len(g), "graded_0": np.nan if real else float((g["grade"] == 0).mean()),
+                          "flagged": float(g["flagged"].mean())})
+
+    return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()
