@@ -155,6 +155,10 @@ def test_grader_input_errors():
         g.fit("q?", ["a", "b"], [1])
     with pytest.raises(ValueError, match="non-empty"):
         g.fit("", ["a"], [1])
+    with pytest.raises(ValueError, match="below the zero grade"):
+        sa.FewShotGrader(None).fit("q?", ["a", "b", "c"], [-1, 0, 2])
+    with pytest.raises(ValueError, match="guard must be"):
+        sa.FewShotGrader("strict").fit("q?", ["a", "b"], [0, 1])
 
 
 # --- with the embedding model and the offline Beetle copy -----------------------------
@@ -240,4 +244,6 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
         grader.predict(real + ["a brand new answer about the bulb 12345"])
     finally:
         model.encode = original
-    assert calls == [["a brand new answer about the bulb 12345"]]  # only the new text is embedded
+    new = "a brand new answer about the bulb 12345"
+    # only texts of the new answer are embedded: the answer, and what it adds to the question (nonsense check)
+    assert calls == [[new], [sa.content_words(grader.question_, new)]]
