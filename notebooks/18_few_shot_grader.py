@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 18 · Short answers: the millisecond few-shot grader and its guard
+# # 18 · Short answers: the millisecond few-shot grader
 #
 # A classroom without a GPU budget needs a grader that learns a new question from the
 # 20–30 answers a teacher has graded, regrades an answer in milliseconds, and never
@@ -195,8 +195,12 @@ pd.DataFrame({"answer": tries,
               "injection": [sa.injection_reason(a) for a in tries]})
 
 # %% [markdown]
-# The last four are real answers — a formula, a misspelling, a hedged attempt — and no
-# rule objects to them. Now the whole guard, as every `FewShotGrader()` gets it;
+# "Keine Ahnung" ("no idea" in German) slips through the rules: the language rule wants
+# two foreign function words, and it has one; the relevance model is left to catch it.
+# The last four are real answers. The formula, the misspelling and the inequality pass;
+# the hedged attempt is **wrongly** called a non-answer: once "I don't know" is removed,
+# only "sign" is left as a word of more than two letters, and the rule counts words, not
+# formulas. Rules are transparent, and so are their blind spots. Now the whole guard, as every `FewShotGrader()` gets it;
 # `reasons` says which layer rejected an answer:
 
 # %%

@@ -246,4 +246,5 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
         model.encode = original
     new = "a brand new answer about the bulb 12345"
     # only texts of the new answer are embedded: the answer, and what it adds to the question (nonsense check)
-    assert calls == [[new], [sa.content_words(grader.question_, new)]]
+    # (the second only when the earlier layers accept the answer)
+    assert calls[0] == [new] and calls[1:] in ([], [[sa.content_words(grader.question_, new)]])
