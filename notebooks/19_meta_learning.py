@@ -101,7 +101,7 @@ def my_hypergradient(X, y, Xq, yq, n_classes, log_l2):
     fit = sa.newton_logreg(X, y, n_classes, l2=l2, max_iter=50, tol=1e-12)
     theta = np.vstack([fit.coef.T, fit.intercept])                      # θ*(λ): (d + 1, K)
     Z, Zq = np.hstack([X, np.ones((len(X), 1))]), np.hstack([Xq, np.ones((len(Xq), 1))])
-    Y, Yq = np.eye(n_classes)[y], np.eye(n_classes)[yq]
+    Yq = np.eye(n_classes)[yq]
     P = softmax(Z @ theta)
     penalised = np.ones_like(theta)
     penalised[-1] = 0

@@ -11,7 +11,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.short_answer.newton import _augment, _check_xy, _free, _grad_hess, _newton, _row_space, single_thread
+from course_utils.short_answer.newton import (
+    _augment,
+    _check_xy,
+    _free,
+    _grad_hess,
+    _newton,
+    _row_space,
+    single_thread,
+)
 
 
 class Hypergradient(NamedTuple):
