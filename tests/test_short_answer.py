@@ -245,6 +245,5 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
     finally:
         model.encode = original
     new = "a brand new answer about the bulb 12345"
-    # only texts of the new answer are embedded: the answer, and what it adds to the question (nonsense check)
-    # (the second only when the earlier layers accept the answer)
-    assert calls[0] == [new] and calls[1:] in ([], [[sa.content_words(grader.question_, new)]])
+    # one forward pass, only for the new answer and what it adds to the question (the nonsense check's input)
+    assert len(calls) == 1 and sorted(calls[0]) == sorted([new, sa.content_words(grader.question_, new)])

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL, _embed, has_content
-from course_utils.short_answer.guard import Guard, default_guard
+from course_utils.short_answer.guard import Guard, content_words, default_guard
 from course_utils.short_answer.newton import newton_logreg, softmax_proba
 from course_utils.short_answer.relevance import RelevanceModel
 
@@ -121,7 +121,12 @@ class FewShotGrader:
 
     def _scores(self, answers: Sequence[str]):
         answers = self._answers(answers)
-        A = _embed([a if has_content(a) else "(empty)" for a in answers], self.model_id, self.use_disk)
+        texts = [a if has_content(a) else "(empty)" for a in answers]
+        guard = self.guard_
+        if guard is not None and guard.nonsense and guard.model_id == self.model_id:
+            # the guard's nonsense check embeds what each answer adds to the question: one forward pass for both
+            texts += [c for c in (content_words(self.question_, a) for a in answers) if c]
+        A = _embed(texts, self.model_id, self.use_disk)[: len(answers)]
         return softmax_proba(A, self.coef_, self.intercept_), self.relevance(answers)
 
     @property

@@ -30,27 +30,31 @@ from course_utils.short_answer.relevance import RelevanceModel
 DEFAULT_WEIGHTS = Path(__file__).with_name("relevance_minilm.npz")
 
 # Everyday and fanciful topics: what absurd content in an answer tends to be about.
-# Written as broad themes (not copied from any evaluation answer).
-EVERYDAY_TOPICS = (
-    "dogs cats pets", "horses cows farm animals", "birds pigeons ducks", "fish aquarium goldfish",
-    "lions tigers zoo", "insects spiders bees", "dinosaurs", "unicorns dragons", "monkeys bananas",
-    "chocolate cake sweets", "pizza pasta cheese", "bread butter breakfast", "ice cream dessert",
-    "soup vegetables dinner", "coffee tea drinks", "candy sugar snacks", "cooking recipe oven",
-    "fridge freezer kitchen", "weather rain sunshine", "snow winter cold", "moon phase full moon",
-    "stars horoscope zodiac", "planets astrology", "days of the week Tuesday", "birthday party",
-    "holidays vacation beach", "Christmas presents", "seasons summer", "feeling bored tired",
-    "afraid scared frightened", "lonely sad crying", "happy laughing jokes", "angry upset",
-    "falling in love", "being polite asking nicely", "sleeping dreaming", "friends family mother",
-    "the teacher the classroom", "singing songs music", "dancing ballet", "painting colours red blue",
-    "reading newspapers books", "television films movies", "video games", "football match soccer",
-    "basketball tennis sports", "swimming pool", "playing cards dice luck", "ink pens pencils",
-    "glass windows", "wooden door furniture", "shoes clothes fashion", "cars traffic driving",
-    "trains aeroplanes travel", "mobile phones internet", "money shopping prices", "houses gardens",
-    "hospitals doctors", "magic spells wizards", "aliens spaceships UFO", "ghosts haunted",
-    "luck superstition", "fairy tales princesses", "vowels letters alphabet spelling",
-    "counting students in the class", "names of people", "random numbers lottery", "jokes pranks",
-    "sneezing coughing", "eating and drinking", "walking running", "hair and teeth", "washing cleaning",
-)
+# Broad themes, no evaluation answer copied; but written after the hand-written
+# evaluation sets, by their author, so the held-out nonsense figures are not
+# independent of this list (data/short_answer_eval/README.md).
+EVERYDAY_TOPICS = tuple(t.strip() for t in """
+    dogs cats pets; horses cows farm animals; birds pigeons ducks; fish aquarium goldfish;
+    lions tigers zoo; insects spiders bees; dinosaurs; unicorns dragons; monkeys bananas;
+    chocolate cake sweets; pizza pasta cheese; bread butter breakfast; ice cream dessert;
+    soup vegetables dinner; coffee tea drinks; candy sugar snacks; cooking recipe oven;
+    fridge freezer kitchen; weather rain sunshine; snow winter cold; moon phase full moon;
+    stars horoscope zodiac; planets astrology; days of the week Tuesday; birthday party;
+    holidays vacation beach; Christmas presents; seasons summer; feeling bored tired;
+    afraid scared frightened; lonely sad crying; happy laughing jokes; angry upset;
+    falling in love; being polite asking nicely; sleeping dreaming; friends family mother;
+    the teacher the classroom; singing songs music; dancing ballet;
+    painting colours red blue; reading newspapers books; television films movies;
+    video games; football match soccer; basketball tennis sports; swimming pool;
+    playing cards dice luck; ink pens pencils; glass windows; wooden door furniture;
+    shoes clothes fashion; cars traffic driving; trains aeroplanes travel;
+    mobile phones internet; money shopping prices; houses gardens; hospitals doctors;
+    magic spells wizards; aliens spaceships UFO; ghosts haunted; luck superstition;
+    fairy tales princesses; vowels letters alphabet spelling;
+    counting students in the class; names of people; random numbers lottery; jokes pranks;
+    sneezing coughing; eating and drinking; walking running; hair and teeth;
+    washing cleaning
+""".split(";"))
 
 
 def content_words(question: str, answer: str) -> str:
