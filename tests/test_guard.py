@@ -146,3 +146,45 @@ def test_default_grader_gives_zero_to_each_kind_of_junk():
     assert all(grader.reasons(junk))
     unguarded = sa.FewShotGrader(None).fit(BIO_Q, answers, [2, 2, 2, 2, 1, 0, 0])
     assert unguarded.reasons(junk) == ["empty or punctuation", "", "", "", ""]
+
+
+# --- layer 4: unlike every credited answer (off by default) ----------------------------------------
+def _unit(v):
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def test_support_floor_is_the_weakest_leave_one_out_neighbour_among_credited_answers():
+    support = _unit([[1, 0, 0], [1, 0.2, 0], [1, 0, 0.5], [0, 0, 1]])
+    grades = [2, 1, 2, 0]  # the grade-0 answer does not set the bar
+    nn = support[:3] @ support[:3].T
+    np.fill_diagonal(nn, -np.inf)
+    assert sa.support_floor(support, grades) == pytest.approx(nn.max(1).min())
+    assert sa.support_floor(support, grades, margin=0.5) == pytest.approx(0.5 * nn.max(1).min())
+    assert sa.support_floor(support, [2, 0, 0, 0]) == -1.0  # one credited answer: no floor
+
+
+def test_guard_rejects_an_invalid_support_margin():
+    with pytest.raises(ValueError, match="support_margin"):
+        sa.Guard(relevance_model=None, support_margin=0)
+
+
+@pytest.mark.slow
+def test_support_layer_flags_text_unlike_every_credited_answer_and_keeps_real_ones():
+    answers = ["Without light there is no photosynthesis, so no glucose is made.",
+               "no light means no photosynthesis", "it cannot make food without light",
+               "The plant uses up its stored starch and starves.", "It needs sun to live.",
+               "It gets too cold.", "It has no water."]
+    grades = [2, 2, 2, 2, 1, 0, 0]
+    guard = sa.Guard(relevance_model=None, rules=False, nonsense=False, support_margin=1.0)
+    grader = sa.FewShotGrader(guard).fit(BIO_Q, answers, grades)
+    must_flag = ["The train to Paris leaves at nine.", "My favourite football team won on Saturday."]
+    must_not_flag = ["no light so no photosynthesis and no glucose", "it cant make food without sunlight",
+                     "Without light it can't photosynthesize so it starves."]  # misspelled, short
+    assert grader.reasons(must_flag) == ["unlike every credited answer"] * 2
+    assert (grader.predict(must_flag) == 0).all()
+    assert grader.reasons(must_not_flag) == [""] * 3
+    assert sa.FewShotGrader(sa.Guard(relevance_model=None, rules=False, nonsense=False)).fit(
+        BIO_Q, answers, grades).reasons(must_flag) == ["", ""]  # off by default
+    with pytest.raises(ValueError, match="grades"):
+        guard.prepare(BIO_Q, answers)

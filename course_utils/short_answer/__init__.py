@@ -77,6 +77,7 @@ from course_utils.short_answer.guard import (
     default_guard,
     default_relevance_model,
     nonsense_margin,
+    support_floor,
 )
 from course_utils.short_answer.guard_eval import (
     JUNK_KINDS,
@@ -85,6 +86,7 @@ from course_utils.short_answer.guard_eval import (
     evaluate_subjects,
     guard_table,
     load_eval_sets,
+    support_similarity_sweep,
 )
 from course_utils.short_answer.implicit import Hypergradient, hypergradient, meta_learn_l2
 from course_utils.short_answer.junk import (
@@ -176,11 +178,12 @@ __all__ = [
     "question_overlap",
     "relevance_features",
     "sample_support",
-    "short_answer as sa;",
     "single_thread",
     "softmax_proba",
     "structural_reason",
+    "support_floor",
     "support_split",
+    "support_similarity_sweep",
     "surface_features",
     "text_reason",
     "tokens",

@@ -80,7 +80,8 @@ class FewShotGrader:
         self.guard_ = self._make_guard()
         self.question_ = question
         X = _embed([a if has_content(a) else "(empty)" for a in answers], self.model_id, self.use_disk)
-        self.guard_context_ = None if self.guard_ is None else self.guard_.prepare(question, answers)
+        self.guard_context_ = (None if self.guard_ is None else
+                               self.guard_.prepare(question, answers, grades, self.zero_grade))
         self.classes_ = np.unique(grades)
         self.grades_ = np.union1d(self.classes_, [self.zero_grade])
         if len(self.classes_) == 1:  # every answer got the same grade: predict it

@@ -7,7 +7,11 @@ Taught in notebook 18. Layers, cheapest first; the first one that objects decide
 2. the :class:`~course_utils.short_answer.relevance.RelevanceModel` (text from another
    subject or another question; copies of the question);
 3. :func:`nonsense_margin` -- on-topic-sounding nonsense: the question's words around
-   absurd content ("the number of roots depends on the phase of the moon").
+   absurd content ("the number of roots depends on the phase of the moon");
+4. :func:`support_floor` (off by default, ``support_margin``) -- far from every answer the
+   teacher gave credit: a per-question bar set by the credited answers' own spread.
+   Measured on dev questions it does not pay for itself (``support_similarity_sweep``):
+   an answer to the *neighbouring* question uses the same words as the credited ones.
 
 The default guard's relevance model ships with the package (``relevance_minilm.npz``,
 trained on Beetle's training split, all-MiniLM-L6-v2 embeddings); rebuild it with
@@ -81,6 +85,24 @@ def nonsense_margin(content_emb: np.ndarray, support_content_emb: np.ndarray, to
     return (C @ np.atleast_2d(topics_emb).T).max(1) - own
 
 
+def support_floor(support_emb: np.ndarray, grades: Sequence[int], zero_grade: int = 0,
+                  margin: float = 1.0) -> float:
+    """The lowest similarity a credited answer may have to the others, times ``margin``.
+
+    For each answer graded above ``zero_grade``: its highest cosine to the *other*
+    credited answers (leave-one-out nearest neighbour); the floor is ``margin`` times
+    the smallest of these. An answer further from every credited answer than any
+    credited answer is from its nearest neighbour is unlike anything that earned
+    credit. ``-1`` (no floor) with fewer than two credited answers.
+    """
+    pos = np.atleast_2d(support_emb)[np.asarray(grades) > zero_grade]
+    if len(pos) < 2:
+        return -1.0
+    sims = pos @ pos.T
+    np.fill_diagonal(sims, -np.inf)
+    return float(margin * sims.max(1).min())
+
+
 @lru_cache(maxsize=1)
 def default_relevance_model() -> RelevanceModel:
     """The relevance model shipped with the package (read once)."""
@@ -99,6 +121,8 @@ class GuardContext(NamedTuple):
     q_emb: np.ndarray
     support_emb: np.ndarray
     support_content_emb: np.ndarray
+    credited_emb: np.ndarray = np.zeros((0, 0))
+    floor: float = -1.0
 
 
 class Guard:
@@ -108,10 +132,14 @@ class Guard:
     :class:`RelevanceModel`, or ``None`` (no embedding layer). ``rules`` and
     ``nonsense`` switch layers 1 and 3 off for experiments. ``nonsense_threshold``
     (0.0) was chosen on the development junk and Beetle training answers only.
+    ``support_margin``: a number switches layer 4 on (:func:`support_floor`); ``None``
+    (the default, chosen on dev: no margin caught more junk without flagging over 5%
+    of real answers) leaves it off.
     """
 
     def __init__(self, relevance_model="default", rules: bool = True, nonsense: bool = True,
-                 threshold: float = 0.5, nonsense_threshold: float = 0.0, use_disk: bool = False):
+                 threshold: float = 0.5, nonsense_threshold: float = 0.0, use_disk: bool = False,
+                 support_margin: float | None = None):
         if isinstance(relevance_model, str) and relevance_model != "default":
             raise ValueError(f"relevance_model must be 'default', a RelevanceModel or None, got {relevance_model!r}.")
         self.relevance_model = default_relevance_model() if relevance_model == "default" else relevance_model
@@ -119,17 +147,32 @@ class Guard:
             raise ValueError("relevance_model is not fitted: call its fit() first.")
         self.rules, self.nonsense = rules, nonsense
         self.threshold, self.nonsense_threshold, self.use_disk = threshold, nonsense_threshold, use_disk
+        if support_margin is not None and not 0 < support_margin <= 2:
+            raise ValueError(f"support_margin must be None or in (0, 2], got {support_margin!r}.")
+        self.support_margin = support_margin
         self.model_id = getattr(self.relevance_model, "model_id", None) or RelevanceModel().model_id
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         return _embed([t if has_content(t) else "(empty)" for t in texts], self.model_id, self.use_disk)
 
-    def prepare(self, question: str, support_answers: Sequence[str]) -> GuardContext:
-        """Per question: its vocabulary and the embeddings of the graded answers and their content."""
+    def prepare(self, question: str, support_answers: Sequence[str], grades: Sequence[int] | None = None,
+                zero_grade: int = 0) -> GuardContext:
+        """Per question: its vocabulary, the embeddings of the graded answers and their content.
+
+        ``grades`` (needed by layer 4 only): the teacher's grades of ``support_answers``.
+        """
         support = list(support_answers)
         vocab = frozenset(w for a in [question, *support] for w in tokens(a))
         content = self._embed([content_words(question, a) for a in support]) if self.nonsense else None
-        return GuardContext(question, vocab, self._embed([question]), self._embed(support), content)
+        support_emb = self._embed(support)
+        ctx = GuardContext(question, vocab, self._embed([question]), support_emb, content)
+        if self.support_margin is None:
+            return ctx
+        if grades is None or len(grades) != len(support):
+            raise ValueError("support_margin needs the grades of the support answers: prepare(question, answers, grades).")
+        credited = support_emb[np.asarray(grades) > zero_grade]
+        return ctx._replace(credited_emb=credited,
+                            floor=support_floor(support_emb, grades, zero_grade, self.support_margin))
 
     def check(self, ctx: GuardContext, answers: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """P(an attempt at the question) and the reason for each rejection (``""`` if accepted)."""
@@ -155,6 +198,12 @@ class Guard:
                 for k, margin in zip(keep, m):
                     if margin > self.nonsense_threshold:
                         p[todo[k]], reasons[todo[k]] = 0.0, "on-topic nonsense"
+        todo = [i for i in todo if not reasons[i]]
+        if todo and self.support_margin is not None and ctx.floor > -1:
+            best = (self._embed([answers[i] for i in todo]) @ ctx.credited_emb.T).max(1)
+            for i, b in zip(todo, best):
+                if b < ctx.floor:
+                    p[i], reasons[i] = 0.0, "unlike every credited answer"
         return p, reasons
 
 

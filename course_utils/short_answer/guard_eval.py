@@ -22,6 +22,7 @@ from course_utils.config import SEED
 from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
 from course_utils.short_answer.grader import FewShotGrader
+from course_utils.short_answer.guard import support_floor
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "short_answer_eval"
 EVAL_URL = "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/data/short_answer_eval"
@@ -112,3 +113,52 @@ def guard_table(results: pd.DataFrame) -> pd.DataFrame:
                           "flagged": float(g["flagged"].mean())})
 
     return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()
+
+
+def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0.8, 0.9, 1.0, 1.1, 1.2),
+                             n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL,
+                             seed: int = SEED) -> pd.DataFrame:
+    """Layer 4 (:func:`support_floor`) on *dev* data only, for each ``margin``; ``margin`` NaN = off.
+
+    On top of the default guard: Beetle's dev questions (their non-answers; their
+    other ``correct`` / ``contradictory`` answers as real ones) and the dev halves of
+    the hand-written sets (real answers leave-one-out). Columns: ``margin, source,
+    category, flagged, answers`` -- the share flagged (hand-written junk pooled).
+    """
+    rows = []  # (source, category, guard flagged, best cosine to a credited answer, floor at margin 1)
+
+    def add(source, question, answers, grades, texts, categories):
+        grader = FewShotGrader(model_id=model_id).fit(question, answers, grades)
+        ctx = grader.guard_context_
+        best = (grader.guard_._embed(texts) @ ctx.support_emb[np.asarray(grades) > 0].T).max(1)
+        floor = support_floor(ctx.support_emb, grades, 0, 1.0)
+        rows.extend((source, c, r != "", b, floor) for c, r, b in zip(categories, grader.reasons(texts), best))
+
+    for qid in beetle_non_answer_split(train)["dev"]:
+        q = train[train["question_id"] == qid]
+        real = q[~q["label"].isin(BEETLE_NON_ANSWERS)]
+        shots = sample_support(real, n_support, seed)
+        rest = real.drop(shots.index)
+        rest = rest[rest["label_3way"].isin(["correct", "contradictory"])]
+        junk = q[q["label"].isin(BEETLE_NON_ANSWERS)]
+        texts = junk["student_answer"].fillna("").tolist() + rest["student_answer"].fillna("").tolist()
+        add("beetle", shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
+            grades_of(shots["label_3way"]), texts, junk["label"].tolist() + ["real_answer"] * len(rest))
+    for subject, s in sets.groupby("subject", sort=True):
+        graded = s[s["kind"] == "graded"].reset_index(drop=True)
+        answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
+        junk = s[(s["kind"] == "junk") & (s["split"] == "dev")]
+        add("hand-written", s["question"].iloc[0], answers, grades, junk["answer"].tolist(), junk["category"].tolist())
+        for i in np.flatnonzero(graded["split"] == "dev"):
+            keep = np.arange(len(graded)) != i
+            add("hand-written", s["question"].iloc[0], [answers[j] for j in np.flatnonzero(keep)], grades[keep],
+                [answers[i]], ["real_answer"])
+    d = pd.DataFrame(rows, columns=["source", "category", "flagged", "best", "floor"])
+    d.loc[(d["source"] == "hand-written") & (d["category"] != "real_answer"), "category"] = "all junk"
+    out = []
+    for margin in (np.nan, *margins):
+        flag = d["flagged"] if np.isnan(margin) else d["flagged"] | (d["best"] < margin * d["floor"])
+        for (source, category), g in d.assign(f=flag).groupby(["source", "category"]):
+            out.append({"margin": margin, "source": source, "category": category, "flagged": g["f"].mean(),
+                        "answers": len(g)})
+    return pd.DataFrame(out)
