@@ -50,7 +50,8 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
 
     Junk: a grader fitted on all of the subject's graded answers. Real answers:
     leave-one-out, a grader fitted on the *other* graded answers, so no answer is
-    checked against itself. Columns: ``subject, category, answer, grade, flagged, reason``.
+    checked against itself. Columns: ``subject, category, answer, grade, gold`` (the teacher's
+    grade of a real answer), ``flagged, reason``.
     """
     if split not in ("dev", "heldout"):
         raise ValueError(f"split must be 'dev' or 'heldout', got {split!r}.")
@@ -63,13 +64,14 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
         junk = s[(s["kind"] == "junk") & (s["split"] == split)]
         _, reasons = grader.check(junk["answer"])
         rows.append(pd.DataFrame({"subject": subject, "category": junk["category"], "answer": junk["answer"],
-                                  "grade": grader.predict(junk["answer"]), "reason": reasons}))
+                                  "grade": grader.predict(junk["answer"]), "gold": np.nan, "reason": reasons}))
         for i in np.flatnonzero(graded["split"] == split):
             keep = np.arange(len(graded)) != i
             loo = FewShotGrader(guard, model_id=model_id).fit(question, [answers[j] for j in np.flatnonzero(keep)],
                                                               grades[keep])
             rows.append(pd.DataFrame({"subject": [subject], "category": ["real_answer"], "answer": [answers[i]],
-                                      "grade": loo.predict([answers[i]]), "reason": loo.reasons([answers[i]])}))
+                                      "grade": loo.predict([answers[i]]), "gold": [grades[i]],
+                                      "reason": loo.reasons([answers[i]])}))
     out = pd.concat(rows, ignore_index=True)
     out["flagged"] = out["reason"] != ""
     return out
@@ -144,7 +146,7 @@ def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0
         texts = junk["student_answer"].fillna("").tolist() + rest["student_answer"].fillna("").tolist()
         add("beetle", shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
             grades_of(shots["label_3way"]), texts, junk["label"].tolist() + ["real_answer"] * len(rest))
-    for subject, s in sets.groupby("subject", sort=True):
+    for _, s in sets.groupby("subject", sort=True):
         graded = s[s["kind"] == "graded"].reset_index(drop=True)
         answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
         junk = s[(s["kind"] == "junk") & (s["split"] == "dev")]
