@@ -181,6 +181,11 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 #    (`sa.content_words`) and ask whether what remains looks more like everyday topics
 #    (`sa.EVERYDAY_TOPICS`: pets, food, the weather, feelings…) than like what the
 #    class wrote. One extra embedding of a few words per regrade.
+# 4. **Unlike every credited answer** (`sa.support_floor`, off by default: switch it on
+#    with `sa.Guard(support_margin=...)`): an answer whose highest similarity to the
+#    answers the teacher graded above 0 is below the weakest nearest-neighbour
+#    similarity among those answers themselves. No extra embedding. Section 5 shows
+#    why it stays off.
 #
 # Each rule layer is a plain function:
 
@@ -249,7 +254,41 @@ pd.DataFrame({name: r.groupby("category")["flagged"].mean() for name, r in ablat
 # nonsense; the relevance model catches the other subjects but not the nonsense —
 # "the number of roots depends on the phase of the moon" is, to a sentence embedding,
 # an answer about roots. The nonsense check catches part of the rest, at the price of
-# flagging some real answers (look at which ones below). Then the held-out half, once:
+# flagging some real answers (look at which ones below).
+#
+# **Layer 4, the similarity floor.** The grader knows which support answers earned
+# credit. Each of them has a nearest credited neighbour; the *weakest* of these
+# similarities, times a margin, is a bar set by the question's own answers. On its
+# own (the other layers off), on the biology question:
+
+# %%
+bio = sets[(sets["subject"] == "biology") & (sets["kind"] == "graded")]
+alone = sa.Guard(relevance_model=None, rules=False, nonsense=False, support_margin=1.0)
+floor_grader = sa.FewShotGrader(alone, model_id=model_id).fit(bio["question"].iloc[0], bio["answer"],
+                                                               bio["grade"].astype(int))
+probe4 = ["The train to Paris leaves at nine.", "no light so no photosynthesis and no glucose",
+          "It has no water in the cupboard.", "The plant is too cold."]
+print(f"floor (margin 1.0): cosine {floor_grader.guard_context_.floor:.2f}")
+pd.DataFrame({"answer": probe4, "reason": floor_grader.reasons(probe4)})
+
+# %% [markdown]
+# The floor catches text about nothing the class wrote, but the two *wrong attempts*
+# (grade 0) fall below it too: they are unlike every credited answer, which is what
+# makes them wrong. Flagging them does not change their grade (0 either way), but it
+# tells the teacher the wrong reason. In front of the other layers, on the dev half:
+
+# %%
+with_floor = sa.evaluate_subjects(sets, sa.Guard(support_margin=0.7), split="dev", model_id=model_id)
+pd.DataFrame({"default": ablation["+ nonsense check (default)"].groupby("category")["flagged"].mean(),
+              "+ floor (margin 0.7)": with_floor.groupby("category")["flagged"].mean()}).round(2)
+
+# %% [markdown]
+# Nothing changes here: what the floor would catch, the other layers already catch.
+# On Beetle's dev questions (`results/short_answer.md`, section *Layer 4*) no margin
+# pays for itself either: a margin that catches a few more of Beetle's `irrelevant`
+# answers flags more than 5% of real answers, because those answers are true statements
+# about the *neighbouring* question's circuit, in the same words as the credited ones.
+# So layer 4 stays off by default. Then the held-out half, once:
 # the share **graded 0** (by the guard or by the classifier), per category and subject.
 
 # %%
@@ -271,8 +310,8 @@ print(held[(held["category"] == "real_answer") & held["flagged"]][["subject", "a
 # answers, held-out ones included. A set written by someone else is the real test.
 # `results/short_answer.md` also reports Beetle's own labelled `non_domain` and
 # `irrelevant` answers (held-out questions); Beetle's "irrelevant" answers are true
-# statements about circuits that do not answer the question, and many of them are not
-# caught.
+# statements about circuits that do not answer the question, and most of them are not
+# caught (no layer here separates them from real answers: see layer 4 above).
 
 # %% [markdown]
 # ## 6. Beetle: generated junk, false alarms and accuracy
