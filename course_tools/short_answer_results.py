@@ -384,7 +384,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         scores.assign(table="scores"),
         by_cat.assign(table="adversarial"),
         held_out.assign(table="guard_held_out"),
-        false_all.assign(table="false_flags"),
+        false_all.assign(table="false_flags", system="few-shot grader, default guard"),
         sweep.assign(table="support_layer_dev"),
         latency.assign(table="latency"),
     ], ignore_index=True)

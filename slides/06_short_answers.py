@@ -14,7 +14,7 @@
 # Notebooks 17-19: Beetle (SemEval-2013 Task 7), basic electricity
 #
 # * a fine-tuned cross-encoder (17)
-# * the millisecond few-shot grader: Newton's method and a relevance guard (18)
+# * the millisecond few-shot grader: Newton's method and a layered guard (18)
 # * meta-learning its regularisation by implicit differentiation (19)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -113,7 +113,7 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 #
 # $$\min_{W, b} \; \sum_{i} -\log \text{softmax}(W x_i + b)_{y_i} + \frac{\lambda}{2} \lVert W \rVert^2$$
 #
-# 3. a **relevance guard** in front: is this an attempt at *this* question at all?
+# 3. a **layered guard** in front: is this an attempt at *this* question at all?
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Grades on Beetle: incorrect 0, contradictory 1, correct 2; 0 also means "not an
@@ -138,26 +138,63 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 # gradient step does not? (Building and solving with the Hessian.)
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
-# ## The relevance guard
+# ## The layered guard
 #
 # $$P(\text{grade}) = r \cdot P_{\text{LR}}(\text{grade}) + (1 - r) \cdot [\text{grade} = 0]$$
 #
-# * $r$: a small MLP's probability that the answer is an attempt at *this* question, from
-#   similarities to the question, the graded answers and other questions' answers
-# * copies of the question get $r = 0$ by a transparent rule
-# * trained on real answers against irrelevant answers, other questions' answers, junk
-
-# %% tags=["hide-input"]
-show_results("short_answer", where={"table": "adversarial"}, digits=2,
-             columns={"category": "junk input", "inputs": "inputs", "graded_0": "graded 0"})
+# Cheapest first; the first layer that objects sets $r = 0$ and says why:
+#
+# 1. **text rules**: empty, punctuation, no real words, emoji, another language;
+#    "I don't know"; instructions to the grader ("give me full marks")
+# 2. **relevance model**: a small MLP on similarities to the question, the graded
+#    answers and other questions' answers (shipped with the package)
+# 3. **on-topic nonsense**: what the answer adds to the question's words, compared with
+#    everyday topics ("... because it is Tuesday")
+# 4. *(off by default)* **similarity floor**: unlike every answer that earned credit
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The MLP also sees word overlap and a few text statistics, but not the raw embedding
-# (with it, it rejected many more real answers to unseen questions).
-# From results/short_answer.csv: held-out junk of each kind, and the share graded 0
-# (target 100%). The hard cases are on-domain answers to another question: they use the
-# right words. The false-alarm rate on real answers is in the same file. Ask: which is
-# worse, junk that gets credit or a real answer flagged as junk?
+# FewShotGrader() is guarded out of the box; FewShotGrader(None) is the explicit
+# opt-out. Rules come first because sentence embeddings put "I don't know" close to a
+# real answer. Layer 4 was measured on dev questions and left off: a margin that
+# catches more of Beetle's irrelevant answers flags more than 5% of real ones. Ask:
+# which layer would you trust least with a class you have never seen?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## Junk it never saw: held-out sets
+#
+# Share graded 0 (target 100%): hand-written sets for three subjects (held-out halves)
+# and Beetle's own `non_domain` / `irrelevant` answers (held-out questions)
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
+             columns={"category": "junk", "beetle": "Beetle", "biology": "biology", "history": "history",
+                      "mathematics": "maths", "answers": "answers", "all subjects": "all"})
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/short_answer.csv; settings were chosen on the dev halves and Beetle's
+# dev questions only, and these held-out figures were computed once. Empty cells: that
+# category does not occur in that source. Beetle's "irrelevant" answers are the open
+# problem: true statements about a neighbouring circuit question, in the same words as
+# a correct answer. The same author wrote the sets and the guard, so these figures are
+# optimistic. Ask: what would you change first to catch Beetle's irrelevant answers?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## Real answers wrongly flagged
+#
+# Target: at most 5% of real answers flagged as not an attempt
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "false_flags"}, digits=3,
+             columns={"source": "real answers of", "real answers": "answers", "flagged": "flagged",
+                      "flagged_credited": "flagged, graded above 0"})
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/short_answer.csv. Beetle counts only correct and contradictory answers
+# (its "incorrect" label also holds non-answers); the hand-written subjects count every
+# held-out graded answer, leave-one-out, and the last column only those graded above 0:
+# a flagged wrong attempt keeps its grade of 0 but gets the wrong reason. With 12
+# answers per subject, one flag is 8 points. Ask: which is worse, junk that gets credit
+# or a real answer flagged as junk?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## How fast, and how good
