@@ -1,0 +1,66 @@
+"""``course_tools.short_answer_results --latency-only``: only the latency rows change."""
+
+import pandas as pd
+import pytest
+
+from course_tools import short_answer_results as sar
+
+MD = """# Short-answer grading
+
+Intro.
+
+## Real answers wrongly flagged (target <= 5%)
+
+| source | flagged |
+|---|---|
+| biology | 0.083 |
+
+{latency}
+
+| operation | p50_ms |
+|---|---|
+| live regrade | 75.0 |
+
+Old load note.
+
+## Cross-encoder dev metrics per epoch (dev = questions carved from train)
+
+| epoch | loss |
+|---|---|
+| 1.000 | 0.966 |
+"""
+
+
+@pytest.fixture()
+def report(tmp_path):
+    out = tmp_path / "short_answer"
+    out.with_suffix(".md").write_text(MD.format(latency=sar.LATENCY_TITLE))
+    pd.DataFrame([{"table": "false_flags", "source": "biology", "flagged": 0.083, "note": "l2=0.693 meta-learned"},
+                  {"table": "latency", "operation": "live regrade", "p50_ms": 75.0}]).to_csv(
+        out.with_suffix(".csv"), index=False)
+    return out
+
+
+def test_latency_only_rewrites_the_latency_rows_and_keeps_the_rest(report):
+    new = pd.DataFrame([{"operation": "live regrade", "p50_ms": 12.5, "p95_ms": 20.0, "runs": 200, "threads": 1}])
+    sar.rewrite_latency(report, new, ((0.1, 0.2, 0.3), (0.2, 0.2, 0.3)), "2026-11-30 08:00 UTC")
+    md = report.with_suffix(".md").read_text()
+    assert "75.0" not in md and "Old load note" not in md
+    assert "12.500" in md and "Measured 2026-11-30 08:00 UTC" in md and "0.1/0.2/0.3, 0.2/0.2/0.3" in md
+    assert "| biology | 0.083 |" in md and md.rstrip().endswith("| 1.000 | 0.966 |")  # other sections kept
+    assert md.index(sar.LATENCY_TITLE) < md.index(sar.HISTORY_TITLE)
+    csv = pd.read_csv(report.with_suffix(".csv"))
+    assert csv.loc[csv["table"] == "latency", "p50_ms"].tolist() == [12.5]
+    assert csv.loc[csv["table"] == "false_flags", "flagged"].tolist() == [0.083]
+    assert sar.previous_l2(report.with_suffix(".csv")) == pytest.approx(0.693)
+
+
+def test_latency_only_needs_a_previous_report(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run the full command once"):
+        sar.rewrite_latency(tmp_path / "none", pd.DataFrame(), ((0, 0, 0), (0, 0, 0)), "now")
+
+
+def test_skip_cross_encoder_keeps_the_previous_epoch_table_verbatim(report):
+    section = sar.previous_section(report.with_suffix(".md"), sar.HISTORY_TITLE)
+    assert section == [sar.HISTORY_TITLE, "", "| epoch | loss |", "|---|---|", "| 1.000 | 0.966 |"]
+    assert sar.previous_section(report.with_suffix(".md"), "## Missing") is None
