@@ -24,8 +24,8 @@
 # you graded in a row? What made it tedious?
 
 # %% tags=["remove-cell"]
-from course_utils.data import DataNotFoundError, load_short_answers
 from course_tools.slide_content import md, show_notebooks, show_results
+from course_utils.data import DataNotFoundError, load_short_answers
 
 try:
     beetle = load_short_answers("beetle")
