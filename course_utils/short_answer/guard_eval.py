@@ -117,7 +117,7 @@ def guard_table(results: pd.DataFrame) -> pd.DataFrame:
     return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()
 
 
-def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0.8, 0.9, 1.0, 1.1, 1.2),
+def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0.6, 0.7, 0.8, 0.85, 0.9, 1.0, 1.1),
                              n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL,
                              seed: int = SEED) -> pd.DataFrame:
     """Layer 4 (:func:`support_floor`) on *dev* data only, for each ``margin``; ``margin`` NaN = off.
