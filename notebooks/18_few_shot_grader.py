@@ -283,7 +283,9 @@ pd.DataFrame({"default": ablation["+ nonsense check (default)"].groupby("categor
               "+ floor (margin 0.7)": with_floor.groupby("category")["flagged"].mean()}).round(2)
 
 # %% [markdown]
-# Nothing changes here: what the floor would catch, the other layers already catch.
+# Nothing changes here (measured with the offline all-MiniLM-L6-v2; the `full` profile's
+# multilingual encoder is not measured here): what the floor would catch, the other
+# layers already catch.
 # On Beetle's dev questions (`results/short_answer.md`, section *Layer 4*) no margin
 # pays for itself either: a margin that catches a few more of Beetle's `irrelevant`
 # answers flags more than 5% of real answers, because those answers are true statements
