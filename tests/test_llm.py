@@ -190,6 +190,10 @@ def test_score_with_llm_caches_and_counts_unparseable(server, tmp_path):
         ("I'd rate it 7 out of 12.", 7),
         ("Score: 0", 0),
         ("**Score**: 7\n\nScore: 7", 7),
+        ("Score: 7 (Ideas 2, Organization 2)", 7),  # trait scores after the total
+        ("Score: 7, which is a fair mark", 7),
+        ("Score: 7 and 7", 7),  # the same score twice is not ambiguous
+        ("**Score**: 12 - a clear, well organised story", 12),
     ],
 )
 def test_parse_score_reads(text, expected):
@@ -205,6 +209,11 @@ def test_parse_score_reads(text, expected):
         "It could be 6 or 8.",  # conflicting bare numbers
         "Score: 99999999999999999999999",
         12,  # not a string
+        # negative, out of range and hedged replies are refused, never guessed
+        "**Score**: -1", "Score: -3", "-1", "Score: \u22122",
+        "Score: 4 or maybe 9", "Score: 4-5", "Score: 4 to 5", "Score: 6, 8", "Score: 9 (or 10)",
+        "The score is 7 or 8", "Score: 7/12 or 8/12", "**Score**: 7 or perhaps 11",
+        "Total: 13", "**Score**: 25",
     ],
 )
 def test_parse_score_returns_none(text):
