@@ -28,32 +28,84 @@ def _standin_note(n_eval: int) -> str:
     from course_utils.config import is_offline
 
     model = "SmolLM2-135M-Instruct (offline stand-in for LFM2-350M)" if is_offline() else LLM_MODEL
-    return f"{model}; fixed subset of {n_eval} of the 314 test essays"
+    essays = "all 314 test essays" if n_eval == 314 else f"fixed subset of {n_eval} of the 314 test essays"
+    return f"{model}; {essays}"
 
 
-def _prompt_row(kind: str, seed: int) -> dict:
-    from course_utils import llm, prompts
-    from course_utils.config import seed_everything
-    from course_utils.data import load_asap, reference_split
+#: Training essays whose expected scores fit the prompt rows' cutoffs (a seeded subset).
+CUTOFF_N = 64
+PROMPT_KINDS = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (k=2 similar training essays)"}
 
-    seed_everything(seed)
-    train, test = reference_split(load_asap(7))
-    idx = eval_positions(LLM_EVAL_N)
-    essays = test.essay.iloc[idx].tolist()
-    start = time.perf_counter()
+
+def _prompt_scorer(kind: str, pool):
+    """The prompt of row ``kind`` as a :class:`prompts.PromptScorer` (``pool``: few-shot examples)."""
+    from course_utils import prompts
+
     if kind == "few_shot":
-        build = prompts.FewShot(train.essay.tolist(), train.rater1_domain1.to_numpy(), k=2, max_words=150)
+        build = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=2, max_words=150)
     else:
-        build = {"zero_shot": prompts.zero_shot, "rubric": prompts.with_rubric}[kind]
-    client = llm.ChatClient("local", LLM_MODEL)
-    out = llm.score_with_llm(essays, lambda e: build(e, max_words=300) if kind != "few_shot" else build(e),
-                             client, cache=False, progress=False, max_tokens=12)
-    fallback = int(np.median(train.rater1_domain1))
-    seconds = time.perf_counter() - start
-    note = (f"{_standin_note(LLM_EVAL_N)}; greedy; {out.n_unparseable} unparseable replies "
-            f"scored as the training median {fallback}")
-    return {"pred": out.filled(fallback), "test_index": idx, "seconds": seconds, "note": note,
-            "n_train": 0 if kind != "few_shot" else len(train), "n_test": LLM_EVAL_N}
+        template = {"zero_shot": prompts.zero_shot, "rubric": prompts.with_rubric}[kind]
+        build = lambda e: template(e, max_words=300)  # noqa: E731
+    return prompts.PromptScorer(build, LLM_MODEL)
+
+
+def prompt_expected_scores(kind: str) -> dict:
+    """Expected scores of prompt ``kind`` on the 314 test essays and ``CUTOFF_N`` training essays.
+
+    The training essays (a seeded subset of the reference training part) are only
+    used to fit cutoffs; few-shot examples come from the other training essays, so no
+    essay is its own example. One forward pass per essay (no generation). Cached on
+    disk (``COURSE_CACHE_DIR/llm_expected``), keyed by the model and the prompt, so the
+    rounded and the cutoff rows share one run.
+    """
+    import hashlib
+    import json
+
+    from course_utils.config import cache_dir, seed_everything
+    from course_utils.data import load_asap, reference_split
+    from course_utils.hub import resolve_model
+
+    train, test = reference_split(load_asap(7))
+    fit = train.sample(n=CUTOFF_N, random_state=SEED)
+    pool = train.drop(index=fit.index)
+    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
+    key = hashlib.sha1(json.dumps([kind, base, CUTOFF_N, 1]).encode()).hexdigest()[:16]
+    path = cache_dir() / "llm_expected" / f"{kind}_{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    seed_everything(0)
+    scorer = _prompt_scorer(kind, pool)
+    start = time.perf_counter()
+    test_expected = scorer.expected_score(test.essay.tolist())
+    test_seconds = time.perf_counter() - start
+    test_mass = scorer.valid_mass_
+    fit_expected = scorer.expected_score(fit.essay.tolist())
+    out = {"test": test_expected.tolist(), "fit": fit_expected.tolist(),
+           "fit_scores": fit.rater1_domain1.astype(int).tolist(), "test_seconds": test_seconds,
+           "fit_seconds": time.perf_counter() - start - test_seconds,
+           "test_valid_mass": float(np.mean(test_mass))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
+    return out
+
+
+def _prompt_row(kind: str, cutoffs: bool) -> dict:
+    from course_utils import prompts
+
+    run = prompt_expected_scores(kind)
+    scorer = prompts.PromptScorer(prompts.zero_shot)  # here it only maps expected scores to scores
+    seconds = run["test_seconds"]
+    how = "expected score over the answers **Score**: 0..12, rounded"
+    if cutoffs:
+        scorer.fit_expected(run["fit"], run["fit_scores"])
+        seconds += run["fit_seconds"]
+        how = (f"expected score mapped by cutoffs fitted on {CUTOFF_N} training essays "
+               "(seconds include scoring them)")
+    note = (f"{_standin_note(314)}; one forward pass per essay, no generation: every essay gets a "
+            f"score (0 unparseable); {how}; mean probability of well-formed answers "
+            f"{run['test_valid_mass']:.2f}")
+    return {"pred": scorer.to_scores(run["test"]), "seconds": seconds, "note": note,
+            "n_train": CUTOFF_N if cutoffs else 0, "n_test": 314}
 
 
 def results_lora(seed: int = 0, train_n: int = LORA_TRAIN_N) -> GenerativeScorer:
@@ -110,11 +162,12 @@ def _register_results() -> None:
     except ImportError:  # pragma: no cover
         return
     section = "Generative models (local LLM)"
-    for kind, label in (("zero_shot", "LLM zero-shot prompt"), ("rubric", "LLM rubric prompt"),
-                        ("few_shot", "LLM few-shot prompt (k=2 similar training essays)")):
-        register(f"llm_{kind}", section, label, seeds=1,
-                 note="hosted APIs (Groq, Cerebras): not measured here (no key)")(
-            lambda seed, kind=kind: _prompt_row(kind, seed))
+    for kind, label in PROMPT_KINDS.items():
+        for cutoffs in (False, True):
+            register(f"llm_{kind}" + ("_cutoffs" if cutoffs else ""), section,
+                     f"LLM {label} prompt, answer probabilities" + (" + cutoffs" if cutoffs else ""),
+                     seeds=1, note="hosted APIs (Groq, Cerebras): not measured here (no key)")(
+                lambda seed, kind=kind, cutoffs=cutoffs: _prompt_row(kind, cutoffs))
     register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",
              original=0.693, seeds=1,
              note="original 0.693 was trained on the test essays (leakage)")(_lora_row)

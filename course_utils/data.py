@@ -135,6 +135,59 @@ def train_dev_test_split(
     return train, dev, test
 
 
+#: The literature's five folds of ASAP (Taghipour & Ng 2016), prompt 7's essay ids only.
+NEA_FOLDS_FILE = "asap7_nea_folds.csv"
+NEA_FOLDS_URL = (
+    "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/data/" + NEA_FOLDS_FILE
+)
+N_FOLDS = 5
+
+
+def load_folds(prompt: int = 7) -> pd.DataFrame:
+    """The literature's fold table: ``essay_id, fold_0, ..., fold_4`` (``train``/``dev``/``test``).
+
+    These are the essay-id lists of Taghipour & Ng (2016), used by most published
+    per-prompt ASAP results. The course ships prompt 7's ids (no essay text) in
+    ``data/asap7_nea_folds.csv``; ``COURSE_DATA_DIR/asap_folds/nea_folds.csv`` (all
+    prompts) is used when it exists.
+    """
+    if prompt != 7:
+        raise ValueError(f"the course ships the fold table of prompt 7 only, got prompt={prompt!r}.")
+    root = data_dir()
+    shipped = Path(__file__).resolve().parent.parent / "data" / NEA_FOLDS_FILE
+    if root is not None and (root / "asap_folds" / "nea_folds.csv").is_file():
+        source = root / "asap_folds" / "nea_folds.csv"
+    elif shipped.is_file():
+        source = shipped
+    else:  # installed with pip (Colab): the data folder is not part of the package
+        source = NEA_FOLDS_URL
+    try:
+        folds = pd.read_csv(source)
+    except Exception as exc:
+        raise DataNotFoundError(
+            f"Cannot read the fold table at {source}: clone the course repository (it ships "
+            f"data/{NEA_FOLDS_FILE}) or allow network access."
+        ) from exc
+    _check_columns(folds, ["essay_id"] + [f"fold_{k}" for k in range(N_FOLDS)], str(source))
+    return folds
+
+
+def literature_folds(df: pd.DataFrame, fold: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(train, dev, test)`` of one of the literature's five folds (0-4) of ``df``.
+
+    ``df`` is :func:`load_asap`'s frame. Train on ``train``, make every choice on
+    ``dev``, score ``test`` once against ``domain1_score``; report the mean over folds.
+    """
+    if not isinstance(fold, (int, np.integer)) or not 0 <= fold < N_FOLDS:
+        raise ValueError(f"fold must be an integer 0-{N_FOLDS - 1}, got {fold!r}.")
+    parts = df.merge(load_folds(7)[["essay_id", f"fold_{fold}"]], on="essay_id", how="left")
+    missing = int(parts[f"fold_{fold}"].isna().sum())
+    if missing:
+        raise ValueError(f"{missing} essay(s) of df are not in the fold table: is this ASAP prompt 7?")
+    part = parts.pop(f"fold_{fold}")
+    return tuple(parts[part == name].reset_index(drop=True) for name in ("train", "dev", "test"))
+
+
 def make_fruit(n_apples: int = 100, n_oranges: int = 100, seed: int = 0) -> pd.DataFrame:
     """A synthetic apples-and-oranges data set with two features and a label.
 

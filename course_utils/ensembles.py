@@ -32,6 +32,7 @@ import numpy as np
 from course_utils.config import SEED
 from course_utils.cutoffs import OptimizedCutoffs
 from course_utils.metrics import as_scores, qwk
+from course_utils.scorers import EnsembleScorer, RegressionScorer
 
 #: ``procedure(dev_preds, dev_scores, min_score, max_score) -> weights`` (one per member).
 Procedure = Callable[[Sequence[np.ndarray], np.ndarray, int, int], np.ndarray]
@@ -190,3 +191,51 @@ def select_procedure(candidates: Mapping[str, tuple[Sequence[int], Procedure]],
              for name, (idx, procedure) in candidates.items()}
     best = max(table, key=lambda name: (np.mean(table[name]), -list(table).index(name)))
     return best, table
+
+
+# --- a stronger CPU essay scorer, its members chosen on dev data ----------------------------
+class CharNgramScorer(RegressionScorer):
+    """Ridge regression on TF-IDF of character n-grams (2-5 characters inside words), then cutoffs.
+
+    Character n-grams see what word counts miss: misspellings ("becuase"), word
+    endings, punctuation next to words. The penalty is chosen by efficient
+    leave-one-out CV on the training essays, the cutoffs on out-of-fold predictions
+    (as :class:`RegressionScorer`).
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5), min_df: int = 3,
+                 max_features: int = 200_000, cv: int = 5, random_state: int | None = 42):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
+    def _build(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import RidgeCV
+
+        features = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range), sublinear_tf=True,
+                                   min_df=self.min_df, max_features=self.max_features)
+        return {"features": features, "regressor": RidgeCV(alphas=np.logspace(-2, 3, 16))}
+
+
+class RubricEnsembleScorer(EnsembleScorer):
+    """:class:`EnsembleScorer` with the members that did best on the literature folds' dev parts.
+
+    Ridge on SVD(100) + textstat + rubric counts + MiniLM embeddings, gradient boosting
+    on SVD(20) + textstat + rubric counts, and ridge on character n-grams
+    (:class:`CharNgramScorer`); the mean of their predictions, then cutoffs fitted on
+    the mean of their out-of-fold predictions. Notebook 09 shows the dev comparison
+    that chose them. ``fit(texts, scores, target=None)`` as in :class:`EnsembleScorer`.
+    """
+
+    def _build(self) -> list:
+        if self.members is not None:
+            return super()._build()
+        r = self.random_state
+        return [
+            RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, random_state=r),
+            RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True, random_state=r),
+            CharNgramScorer(random_state=r),
+        ]

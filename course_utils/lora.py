@@ -164,6 +164,49 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, targe
                       bias="none", task_type="CAUSAL_LM")
 
 
+def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequence[str]) -> np.ndarray:
+    """log P(answer | messages) of each complete assistant answer, summed over its tokens.
+
+    One forward pass reads the shared prompt; the answers (up to and including the
+    end-of-turn token) are then scored together from its key-value cache. Used by
+    :class:`GenerativeScorer` and by the prompt scorers of :mod:`course_utils.prompts`.
+    """
+    import torch
+
+    cands = [tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": a}],
+                                           tokenize=True, return_dict=True)["input_ids"] for a in answers]
+    prefix = 0
+    while all(len(c) > prefix and c[prefix] == cands[0][prefix] for c in cands):
+        prefix += 1
+    eos = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+    suffixes = []
+    for c in cands:  # the answer's own tokens, up to and including the end of turn
+        tail = list(c[prefix:])
+        suffixes.append(tail[: tail.index(eos) + 1] if eos in tail else tail)
+    width = max(len(s) for s in suffixes)
+    pad = tokenizer.pad_token_id
+    batch = torch.tensor([s + [pad] * (width - len(s)) for s in suffixes], device=model.device)
+    k = len(cands)
+    with torch.no_grad():
+        first = model(torch.tensor([cands[0][:prefix]], device=model.device), use_cache=True)
+        last = torch.log_softmax(first.logits[0, -1].float(), -1)
+        try:
+            past = first.past_key_values
+            past.batch_repeat_interleave(k)
+            rest = model(batch, past_key_values=past, use_cache=True).logits
+        except Exception:  # caches some architectures cannot expand: recompute
+            full = torch.cat([torch.tensor([cands[0][:prefix]] * k, device=batch.device), batch], 1)
+            rest = model(full).logits[:, prefix:]
+        logp = torch.log_softmax(rest.float(), -1)
+    out = np.zeros(k)
+    for i, s in enumerate(suffixes):
+        total = float(last[s[0]])
+        for j in range(1, len(s)):
+            total += float(logp[i, j - 1, s[j]])
+        out[i] = total
+    return out
+
+
 # --- the scorer ---------------------------------------------------------------------------
 class GenerativeScorer(BaseEstimator):
     """A chat model LoRA-tuned to answer "**Score**: n"; scores from answer probabilities.
@@ -302,49 +345,11 @@ class GenerativeScorer(BaseEstimator):
         return scorer
 
     # -- prediction --------------------------------------------------------------------------
-    def _candidate_ids(self, essay: str) -> list[list[int]]:
-        messages = build_messages(essay, self.min_score, self.max_score, self.delimit)
-        out = []
-        for s in range(self.min_score, self.max_score + 1):
-            full = messages + [{"role": "assistant", "content": answer(s)}]
-            out.append(self.tokenizer_.apply_chat_template(full, tokenize=True, return_dict=True)["input_ids"])
-        return out
-
     def _log_likelihoods(self, essay: str) -> np.ndarray:
         """log P(answer | prompt) for each score, summed over the answer's tokens."""
-        import torch
-
-        cands = self._candidate_ids(essay)
-        prefix = 0
-        while all(len(c) > prefix and c[prefix] == cands[0][prefix] for c in cands):
-            prefix += 1
-        eos = self.tokenizer_.convert_tokens_to_ids(self.tokenizer_.eos_token)
-        suffixes = []
-        for c in cands:  # the answer's own tokens, up to and including the end of turn
-            tail = list(c[prefix:])
-            suffixes.append(tail[: tail.index(eos) + 1] if eos in tail else tail)
-        width = max(len(s) for s in suffixes)
-        pad = self.tokenizer_.pad_token_id
-        batch = torch.tensor([s + [pad] * (width - len(s)) for s in suffixes], device=self.model_.device)
-        k = len(cands)
-        with torch.no_grad():
-            first = self.model_(torch.tensor([cands[0][:prefix]], device=self.model_.device), use_cache=True)
-            last = torch.log_softmax(first.logits[0, -1].float(), -1)
-            try:
-                past = first.past_key_values
-                past.batch_repeat_interleave(k)
-                rest = self.model_(batch, past_key_values=past, use_cache=True).logits
-            except Exception:  # caches some architectures cannot expand: recompute
-                full = torch.cat([torch.tensor([cands[0][:prefix]] * k, device=batch.device), batch], 1)
-                rest = self.model_(full).logits[:, prefix:]
-            logp = torch.log_softmax(rest.float(), -1)
-        out = np.zeros(k)
-        for i, s in enumerate(suffixes):
-            total = float(last[s[0]])
-            for j in range(1, len(s)):
-                total += float(logp[i, j - 1, s[j]])
-            out[i] = total
-        return out
+        messages = build_messages(essay, self.min_score, self.max_score, self.delimit)
+        answers = [answer(s) for s in range(self.min_score, self.max_score + 1)]
+        return answer_log_likelihoods(self.model_, self.tokenizer_, messages, answers)
 
     def predict_proba(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
         """``(n, max_score - min_score + 1)`` probabilities of the scores, rows summing to 1.

@@ -282,3 +282,79 @@ class RelevanceCheck:
         scores = np.asarray(scores).copy()
         scores[~self.is_relevant(essays)] = off_topic_score
         return scores
+
+
+# --- scores from probabilities, not from generated text -------------------------------------
+class PromptScorer:
+    """A prompt turned into a scorer that always gives a score: answer probabilities.
+
+    Instead of generating a reply and parsing it (:func:`llm.parse_score`, which can
+    fail), the local chat model reads the prompt once and gives the probability of
+    each complete answer ``"**Score**: 0"`` ... ``"**Score**: 12"`` (the format the
+    prompts ask for), as :class:`course_utils.lora.GenerativeScorer` does::
+
+        scorer = PromptScorer(lambda e: with_rubric(e, max_words=300))  # or FewShot(...)
+        scorer.predict_proba(essays)                    # (n, 13), rows sum to 1
+        scorer.expected_score(essays)                   # probability-weighted mean
+        scorer.fit(train_essays, train_scores)          # optional: cutoffs on training essays
+        scorer.predict(essays)                          # integer scores, never None
+
+    ``build(essay)`` returns the messages (any builder of this module, or a lambda that
+    sets its options, as for :func:`llm.score_with_llm`). ``fit`` fits :class:`~course_utils.cutoffs.OptimizedCutoffs`
+    on the expected scores of *training* essays; without it ``predict`` rounds the
+    expected score. ``valid_mass_`` holds, per essay, the probability the model gave
+    to the well-formed answers (a small model spreads much of it elsewhere).
+    """
+
+    def __init__(self, build, model_id: str = "LiquidAI/LFM2-350M", min_score: int = 0,
+                 max_score: int = 12):
+        _check_range(min_score, max_score)
+        if not callable(build):
+            raise ValueError("build must be a prompt builder such as prompts.zero_shot or FewShot(...).")
+        self.build, self.model_id = build, model_id
+        self.min_score, self.max_score = min_score, max_score
+
+    def predict_proba(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
+        """``(n, max_score - min_score + 1)`` probabilities of the scores, rows summing to 1."""
+        from tqdm.auto import tqdm
+
+        from course_utils.llm import load_local_model
+        from course_utils.lora import answer, answer_log_likelihoods
+
+        essays = list(essays)
+        if not essays:
+            raise ValueError("essays is empty.")
+        tokenizer, model = load_local_model(self.model_id)
+        answers = [answer(s) for s in range(self.min_score, self.max_score + 1)]
+        loglik = np.array([answer_log_likelihoods(model, tokenizer, self.build(e), answers)
+                           for e in tqdm(essays, desc="scoring", disable=not progress)])
+        self.valid_mass_ = np.exp(loglik).sum(axis=1)
+        probs = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def expected_score(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
+        """The probability-weighted mean score of each essay (a float)."""
+        return self.predict_proba(essays, progress) @ np.arange(self.min_score, self.max_score + 1)
+
+    def fit(self, essays: Sequence[str], scores: Sequence[int], progress: bool = False) -> PromptScorer:
+        """Fit cutoffs that map expected scores of training essays to their human scores."""
+        return self.fit_expected(self.expected_score(essays, progress), scores)
+
+    def fit_expected(self, expected: Sequence[float], scores: Sequence[int]) -> PromptScorer:
+        """:meth:`fit` from expected scores already computed (saves the model's time)."""
+        from course_utils.cutoffs import OptimizedCutoffs
+
+        self.cutoffs_ = OptimizedCutoffs(self.min_score, self.max_score).fit(
+            np.asarray(expected, dtype=float), np.asarray(scores, dtype=int))
+        return self
+
+    def to_scores(self, expected: Sequence[float]) -> np.ndarray:
+        """Integer scores from expected scores: the cutoffs when fitted, else rounding."""
+        expected = np.asarray(expected, dtype=float)
+        if hasattr(self, "cutoffs_"):
+            return self.cutoffs_.transform(expected)
+        return np.clip(np.rint(expected), self.min_score, self.max_score).astype(int)
+
+    def predict(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
+        """A valid integer score for every essay."""
+        return self.to_scores(self.expected_score(essays, progress))

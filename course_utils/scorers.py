@@ -80,6 +80,18 @@ class TextstatTransformer(BaseEstimator):
         return textstat_features(texts)
 
 
+class RubricTransformer(BaseEstimator):
+    """Texts -> counts a rubric names (:func:`course_utils.features.rubric_features`)."""
+
+    def fit(self, texts, y=None) -> RubricTransformer:
+        return self
+
+    def transform(self, texts) -> np.ndarray:
+        from course_utils.features import rubric_features
+
+        return rubric_features(texts)
+
+
 class EmbeddingTransformer(BaseEstimator):
     """Texts -> cached sentence embeddings (:func:`course_utils.embeddings.encode`)."""
 
@@ -261,8 +273,9 @@ def regression_features(
     embeddings: bool = True,
     model_id: str = "all-MiniLM-L6-v2",
     random_state: int | None = 42,
+    rubric: bool = False,
 ):
-    """Texts -> [SVD of TF-IDF (1-2 grams), textstat features, embeddings] (a FeatureUnion)."""
+    """Texts -> [SVD of TF-IDF (1-2 grams), textstat, (rubric counts), (embeddings)] (a FeatureUnion)."""
     from sklearn.decomposition import TruncatedSVD
 
     tfidf = _tfidf(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
@@ -270,6 +283,8 @@ def regression_features(
         ("svd", make_pipeline(tfidf, TruncatedSVD(n_components=int(svd_dim), random_state=random_state))),
         ("textstat", TextstatTransformer()),
     ]
+    if rubric:
+        parts.append(("rubric", RubricTransformer()))
     if embeddings:
         parts.append(("embeddings", EmbeddingTransformer(model_id)))
     return FeatureUnion(parts)
@@ -299,7 +314,8 @@ class RegressionScorer(BaseScorer):
 
     ``fit(texts, scores, target=None)``: ``target`` is an optional continuous training
     target for the regressor (for example the mean of two raters, a less noisy label);
-    the cutoffs are always fitted against ``scores``.
+    the cutoffs are always fitted against ``scores``. ``rubric=True`` adds the counts a
+    rubric names (spelling, punctuation, vocabulary, organisation markers).
     """
 
     def __init__(
@@ -310,6 +326,7 @@ class RegressionScorer(BaseScorer):
         model_id: str = "all-MiniLM-L6-v2",
         cv: int = 5,
         random_state: int | None = 42,
+        rubric: bool = False,
     ):
         self.regressor = regressor
         self.svd_dim = svd_dim
@@ -317,6 +334,7 @@ class RegressionScorer(BaseScorer):
         self.model_id = model_id
         self.cv = cv
         self.random_state = random_state
+        self.rubric = rubric
 
     def _regressor(self):
         from sklearn.ensemble import HistGradientBoostingRegressor
@@ -335,7 +353,7 @@ class RegressionScorer(BaseScorer):
     def _build(self):
         reg = self._regressor()  # checks the name before any work
         return {"features": regression_features(
-            self.svd_dim, self.embeddings, self.model_id, self.random_state
+            self.svd_dim, self.embeddings, self.model_id, self.random_state, self.rubric
         ), "regressor": reg}
 
     def fit(self, texts, scores, target=None) -> RegressionScorer:

@@ -113,3 +113,33 @@ def test_make_fruit():
 
 def test_hub_id_pattern():
     assert data.ASAP_HUB_ID.format(prompt=7) == "llm-aes/asap-7-original"
+
+
+def test_literature_folds_partition_prompt_7(asap7):
+    """Each fold splits all 1,569 essays into train / dev / test; the test parts tile the set."""
+    from course_utils.data import literature_folds, load_folds
+
+    shipped = pd.read_csv(data.Path(data.__file__).resolve().parent.parent / "data" / data.NEA_FOLDS_FILE)
+    assert len(shipped) == 1569 and set(shipped.essay_id) == set(asap7.essay_id)
+    folds = load_folds(7)
+    assert set(folds.columns) >= {"essay_id", "fold_0", "fold_4"}
+    tests = []
+    for k in range(5):
+        train, dev, test = literature_folds(asap7, k)
+        assert len(train) + len(dev) + len(test) == len(asap7)
+        assert 900 < len(train) < 980 and 300 < len(dev) < 330 and 300 < len(test) < 330
+        assert not set(train.essay_id) & set(test.essay_id) and not set(dev.essay_id) & set(test.essay_id)
+        tests += test.essay_id.tolist()
+    assert sorted(tests) == sorted(asap7.essay_id)  # every essay is tested exactly once
+
+
+def test_literature_folds_bad_input(asap7):
+    from course_utils.data import literature_folds, load_folds
+
+    with pytest.raises(ValueError, match="fold must be"):
+        literature_folds(asap7, 5)
+    with pytest.raises(ValueError, match="prompt 7"):
+        load_folds(3)
+    other = asap7.head(3).assign(essay_id=[-1, -2, -3])
+    with pytest.raises(ValueError, match="not in the fold table"):
+        literature_folds(other, 0)

@@ -57,3 +57,18 @@ def test_syllables_come_from_cmudict():
 def test_bad_input(bad):
     with pytest.raises(ValueError):
         textstat_features(bad)
+
+
+def test_rubric_features_count_what_a_rubric_names():
+    from course_utils.features import RUBRIC_FEATURE_NAMES, rubric_features
+
+    clean = "I waited for my turn. Then my mother said that we could go home!"
+    messy = "i waited for my trun. then my mothr sed we cud go home"
+    X = rubric_features([clean, messy, "@PERSON1 waited."], as_frame=True)
+    assert list(X.columns) == list(RUBRIC_FEATURE_NAMES) and X.shape == (3, len(RUBRIC_FEATURE_NAMES))
+    assert X.misspelled_share[0] == 0 and X.misspelled_share[1] > 0.3  # trun, mothr, sed, cud
+    assert X.lowercase_sentence_start[1] == 1 and X.lowercase_sentence_start[0] == 0
+    assert X.missing_final_punct[1] == 1 and X.missing_final_punct[0] == 0
+    assert X.transitions_per_100[0] > 0  # "then"
+    assert X.misspelled_share[2] == 0 and X.anonymised_per_100[2] > 0  # @PERSON1 is no error
+    assert np.isfinite(X.to_numpy()).all()

@@ -122,3 +122,38 @@ def test_multi_token_scores_use_full_answers(tiny_model_dir):
     ll = scorer._log_likelihoods("A short essay.")
     assert ll.shape == (13,) and np.all(np.isfinite(ll)) and np.all(ll < 0)
     assert len({round(v, 6) for v in ll[[1, 10, 11, 12]]}) == 4
+
+
+@pytest.mark.slow
+def test_answer_log_likelihoods_is_what_the_scorer_reads(tiny_model_dir):
+    """The shared helper gives the GenerativeScorer's numbers for its own prompt."""
+    scorer = lora.GenerativeScorer(tiny_model_dir, max_length=128)
+    scorer._load()
+    messages = lora.build_messages("A short essay.")
+    answers = [lora.answer(s) for s in range(13)]
+    direct = lora.answer_log_likelihoods(scorer.model_, scorer.tokenizer_, messages, answers)
+    np.testing.assert_allclose(direct, scorer._log_likelihoods("A short essay."), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_prompt_scorer_always_gives_a_score(tiny_model_dir):
+    """Zero-shot, rubric and few-shot prompts scored from answer probabilities: no None."""
+    from course_utils import prompts
+
+    essays = ["I waited for the bus.", "My brother was patient when the dog ran away, and we found it."]
+    few = prompts.FewShot(essays * 2, [3, 9, 4, 8], k=1, model_id="all-MiniLM-L6-v2")
+    for build in (lambda e: prompts.zero_shot(e, max_words=50), lambda e: prompts.with_rubric(e, max_words=50),
+                  few):
+        scorer = prompts.PromptScorer(build, tiny_model_dir)
+        probs = scorer.predict_proba(essays)
+        assert probs.shape == (2, 13) and np.allclose(probs.sum(axis=1), 1)
+        assert np.all((scorer.valid_mass_ > 0) & (scorer.valid_mass_ <= 1 + 1e-6))
+        expected = scorer.expected_score(essays)
+        np.testing.assert_allclose(expected, probs @ np.arange(13), atol=1e-9)
+        pred = scorer.predict(essays)
+        assert pred.dtype.kind == "i" and np.all((pred >= 0) & (pred <= 12))
+    # cutoffs fitted on training essays map expected scores onto the human scale
+    scorer.fit_expected([2.0, 4.0, 6.0, 8.0], [1, 3, 9, 11])
+    assert scorer.to_scores([2.0, 8.0]).tolist() == [1, 11]
+    with pytest.raises(ValueError, match="prompt builder"):
+        prompts.PromptScorer("zero_shot")
