@@ -70,6 +70,7 @@ lab: setup
 
 results: setup
 	$(PY) -m course_tools.results
+	$(PY) -m course_tools.literature
 	$(PY) -m course_tools.finetune_results
 	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results

@@ -10,9 +10,10 @@ another protocol, so their figures cannot be compared with that table:
   0-24): a less noisy target than one rater's score;
 * QWK on each fold's test part, averaged over the five folds.
 
-Here every CPU essay scorer is trained on each fold's train part, any choice is made
-on its dev part (the scorers below choose by cross-validation on the train part, or
-use fixed settings, so the dev part is left unused) and the test part is scored once.
+Here every choice (the members of :class:`course_utils.ensembles.RubricEnsembleScorer`)
+was made on the folds' dev parts; each scorer then makes its own remaining choices by
+cross-validation on the essays it is given, is fitted on a fold's train + dev parts
+(about 1,255 essays, as on the reference split) and scores the test part once.
 The result, ``results/asap7_literature.md`` (and ``.csv``), lists mean ± SD over the
 folds next to published prompt-7 figures, each with its source::
 
@@ -43,21 +44,21 @@ COMMAND = "python -m course_tools.literature"
 #: Published prompt-7 results under this protocol (QWK on the test parts, mean of 5 folds).
 #: ``status`` says whether the figure was checked against its source here, and where.
 PUBLISHED = [
-    {"method": "LSTM+CNN (ensemble of 10 runs)", "qwk": 0.808,
-     "citation": "Taghipour & Ng (2016), A Neural Approach to Automated Essay Scoring, EMNLP, Table 2",
+    {"method": "LSTM+CNN (ensemble of 10 runs)", "qwk": "0.808",
+     "citation": "Taghipour & Ng (2016), A Neural Approach to Automated Essay Scoring, EMNLP",
      "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked): the paper's table could not be read from this machine"},
-    {"method": "LSTM-CNN-att (hierarchical, attention)", "qwk": 0.80,
+     "status": "reported (not checked): the paper's results table could not be retrieved here"},
+    {"method": "LSTM-CNN-att (hierarchical, attention)", "qwk": "about 0.80",
      "citation": "Dong, Zhang & Yang (2017), Attention-based Recurrent Convolutional Neural Network "
-                 "for Automatic Essay Scoring, CoNLL, Table 3",
+                 "for Automatic Essay Scoring, CoNLL",
      "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked), rounded: the paper's table could not be read from this machine"},
-    {"method": "R2BERT (BERT, regression + ranking loss)", "qwk": 0.84,
+     "status": "reported (not checked), rounded (\"about\"): the paper's results table could not be retrieved here"},
+    {"method": "R2BERT (BERT, regression + ranking loss)", "qwk": "about 0.84",
      "citation": "Yang, Cao, Wen, Wu & He (2020), Enhancing Automated Essay Scoring Performance via "
                  "Fine-tuning Pre-trained Language Models with Combination of Regression and Ranking, "
-                 "Findings of EMNLP, Table 2",
+                 "Findings of EMNLP",
      "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked), rounded: the paper's table could not be read from this machine"},
+     "status": "reported (not checked), rounded (\"about\"): the paper's results table could not be retrieved here"},
 ]
 
 
@@ -78,8 +79,16 @@ def folds(k: int):
 
 
 def run_scorer(make: Callable[[], object], k: int) -> dict:
-    """Fit ``make()`` on fold ``k``'s train part; predict its test part once."""
-    train, _, test = folds(k)
+    """Fit ``make()`` on fold ``k``'s train + dev parts; predict its test part once.
+
+    The scorers make their own choices by cross-validation on the essays they are
+    given, or were chosen on the dev parts beforehand (notebook 09); either way the
+    dev essays are then training data too, as in the reference split's 1,255.
+    """
+    import pandas as pd
+
+    train, dev, test = folds(k)
+    train = pd.concat([train, dev])
     scorer = make()
     start = time.perf_counter()
     scorer.fit(train.essay.tolist(), train[TARGET].to_numpy())
@@ -120,6 +129,126 @@ row("regression_ridge", "Regression: ridge on SVD + textstat + MiniLM, OOF cutof
     lambda: _s().RegressionScorer("ridge"))
 row("ensemble_cutoffs", "Ensemble: ridge + gradient boosting, OOF cutoffs (EnsembleScorer)",
     lambda: _s().EnsembleScorer())
+
+
+def _rubric_ensemble():
+    from course_utils.ensembles import RubricEnsembleScorer
+
+    return RubricEnsembleScorer()
+
+
+row("ensemble_rubric", "Rubric ensemble: + rubric counts and a character n-gram member, OOF cutoffs "
+    "(RubricEnsembleScorer)", _rubric_ensemble,
+    note="members chosen on the folds' dev parts: results/asap7_literature_dev.md")
+
+
+# --- the dev comparison that chose the rubric ensemble's members -----------------------------
+DEV_MD_PATH = ROOT / "results" / "asap7_literature_dev.md"
+
+
+def dev_members() -> dict[str, Callable[[], object]]:
+    """Candidate members: the course's two regressors, with and without rubric counts, and char n-grams."""
+    from course_utils.ensembles import CharNgramScorer
+    from course_utils.scorers import RegressionScorer
+
+    return {
+        "ridge": lambda: RegressionScorer("ridge"),
+        "ridge+rubric": lambda: RegressionScorer("ridge", rubric=True),
+        "gbm": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False),
+        "gbm+rubric": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True),
+        "char": lambda: CharNgramScorer(),
+    }
+
+
+#: Named candidates (mean of the members' predictions, then cutoffs on their mean OOF prediction).
+DEV_CANDIDATES = {
+    "EnsembleScorer: ridge + gbm": ("ridge", "gbm"),
+    "ridge + gbm + char n-grams": ("ridge", "gbm", "char"),
+    "rubric counts in both: ridge+rubric + gbm+rubric": ("ridge+rubric", "gbm+rubric"),
+    "RubricEnsembleScorer: ridge+rubric + gbm+rubric + char n-grams": ("ridge+rubric", "gbm+rubric", "char"),
+}
+
+
+def dev_comparison() -> tuple[dict, dict]:
+    """Dev QWK of every subset of :func:`dev_members` on each fold (test parts never touched).
+
+    Each member is fitted on the fold's train part (its cutoffs on 5-fold out-of-fold
+    predictions); an ensemble averages the members' continuous predictions and fits
+    cutoffs on their averaged out-of-fold predictions, as :class:`EnsembleScorer` does.
+    Returns ``({subset: [dev QWK per fold]}, {subset: [out-of-fold QWK per fold]})``.
+    """
+    from itertools import combinations
+
+    from course_utils.config import SEED, seed_everything
+    from course_utils.cutoffs import OptimizedCutoffs
+    from course_utils.data import N_FOLDS
+    from course_utils.metrics import qwk
+
+    members = dev_members()
+    dev_qwk: dict[tuple, list] = {}
+    oof_qwk: dict[tuple, list] = {}
+    for k in range(N_FOLDS):
+        train, dev, _ = folds(k)
+        y, y_dev = train[TARGET].to_numpy(), dev[TARGET].to_numpy()
+        oof, pred = {}, {}
+        for name, make in members.items():
+            seed_everything(SEED)
+            start = time.perf_counter()
+            m = make().fit(train.essay.tolist(), y)
+            oof[name], pred[name] = m.oof_, m.predict_continuous(dev.essay.tolist())
+            print(f"  fold {k} {name}: {time.perf_counter() - start:.0f} s", flush=True)
+        for r in range(1, len(members) + 1):
+            for subset in combinations(members, r):
+                cut = OptimizedCutoffs(int(y.min()), int(y.max())).fit(np.mean([oof[n] for n in subset], 0), y)
+                dev_pred = cut.transform(np.mean([pred[n] for n in subset], 0))
+                dev_qwk.setdefault(subset, []).append(qwk(y_dev, dev_pred, MIN_SCORE, MAX_SCORE))
+                oof_qwk.setdefault(subset, []).append(cut.train_qwk_)
+        best = max(dev_qwk, key=lambda c: dev_qwk[c][-1])
+        print(f"fold {k}: best dev subset {' + '.join(best)} {dev_qwk[best][-1]:.3f}", flush=True)
+    return dev_qwk, oof_qwk
+
+
+def write_dev_comparison(path: Path = DEV_MD_PATH) -> str:
+    """Run :func:`dev_comparison` and write it as Markdown (returns the text)."""
+    from course_tools.run_course import machine
+
+    start = time.perf_counter()
+    dev_qwk, oof_qwk = dev_comparison()
+
+    def line(name: str, subset: tuple) -> str:
+        d, o = np.array(dev_qwk[subset]), np.array(oof_qwk[subset])
+        return (f"| {name} | {d.mean():.3f} ± {d.std(ddof=1):.3f} | {' '.join(f'{v:.3f}' for v in d)} "
+                f"| {o.mean():.3f} |")
+
+    header = ["| candidate | dev QWK (mean ± SD over folds) | dev QWK per fold | out-of-fold QWK (train) |",
+              "|---|---|---|---|"]
+    ranked = sorted(dev_qwk, key=lambda c: -np.mean(dev_qwk[c]))
+    text = "\n".join([
+        "# Choosing the rubric ensemble's members on the literature folds' dev parts (ASAP-7)",
+        "",
+        f"Regenerate: `{COMMAND} --dev` (writes this file; do not edit by hand). Machine: {machine()}; "
+        f"{datetime.now(timezone.utc):%Y-%m-%d}; {time.perf_counter() - start:.0f} s.",
+        "",
+        "Each member is fitted on a fold's **train** part (target `domain1_score`, 0-24; cutoffs on "
+        "5-fold out-of-fold predictions of those essays) and scores the fold's **dev** part; no test "
+        "part is read. Members: `ridge` = RegressionScorer('ridge') on SVD(100) + textstat + MiniLM; "
+        "`gbm` = RegressionScorer('gbm') on SVD(20) + textstat; `+rubric` adds the 17 rubric counts "
+        "(course_utils.features.rubric_features); `char` = CharNgramScorer (ridge on character "
+        "2-5-grams). An ensemble averages its members' predictions, then cutoffs.",
+        "",
+        "## Named candidates",
+        "",
+        *header,
+        *[line(name, subset) for name, subset in DEV_CANDIDATES.items()],
+        "",
+        "## Every subset of the members, best first (top 10)",
+        "",
+        *header,
+        *[line(" + ".join(subset), subset) for subset in ranked[:10]],
+        "",
+    ])
+    path.write_text(text)
+    return text
 
 
 # --- the runner ------------------------------------------------------------------------------
@@ -182,9 +311,12 @@ def render_markdown(rows: list[dict]) -> str:
         "* Target: `domain1_score`, the resolved score (for prompt 7 rater 1 + rater 2, 0-24), "
         "not one rater's 0-12 score as in `results/asap7.md`; two raters' sum is less noisy, "
         "so the same model scores higher here than on the reference split.",
-        "* Each scorer is trained on a fold's train part; every choice is made by "
-        "cross-validation on that train part or on its dev part; the test part is scored once. "
-        "QWK on each fold's test part; mean ± SD over the 5 folds (one run per fold, seed 42).",
+        "* Choices: the rubric ensemble's members were chosen on the folds' dev parts (notebook 09); "
+        "every other setting is fixed or chosen by cross-validation on the training essays. Each "
+        "scorer is then fitted on a fold's train + dev parts (about 1,255 essays) and scores the "
+        "test part once. The published neural models trained on the train part only (dev for "
+        "early stopping), so the course's rows had about 30% more training essays.",
+        "* QWK on each fold's test part; mean ± SD over the 5 folds (one run per fold, seed 42).",
         "* Seconds: fit + predict per fold (mean) on a shared CPU (inflated by other jobs).",
         "",
         "## The course's scorers (CPU)",
@@ -193,8 +325,9 @@ def render_markdown(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        per_fold = " ".join(f"{float(v):.3f}" for v in r["qwk_per_fold"].split())
         lines.append(f"| `{r['id']}` | {r['label']} | {float(r['qwk_mean']):.3f} | {float(r['qwk_sd']):.3f} "
-                     f"| {r['qwk_per_fold']} | {float(r['seconds_per_fold']):.1f} | {r['machine']} "
+                     f"| {per_fold} | {float(r['seconds_per_fold']):.1f} | {r['machine']} "
                      f"| {r['note']} |")
     lines += [
         "",
@@ -213,9 +346,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="SUBSTRING", help="run only rows whose id contains one")
     parser.add_argument("--list", action="store_true", help="list the row ids and exit")
+    parser.add_argument("--dev", action="store_true",
+                        help="write the dev comparison of ensemble members (results/asap7_literature_dev.md)")
     parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.dev:
+        print(write_dev_comparison())
+        return 0
     if args.list:
         for rid, spec in ROWS.items():
             print(f"{rid:24s} {spec['label']}")

@@ -199,6 +199,28 @@ register(
 )(lambda s: run_scorer(lambda r: _scorers().EnsembleScorer(random_state=r), s, mean_of_raters=True))
 
 
+_RUBRIC_NOTE = (
+    "members (ridge on SVD + textstat + rubric counts + MiniLM, gradient boosting on SVD(20) + "
+    "textstat + rubric counts, ridge on character n-grams) chosen on the dev parts of the "
+    "literature's folds (results/asap7_literature.md, notebook 09)"
+)
+
+
+def _rubric_ensemble(r: int):
+    from course_utils.ensembles import RubricEnsembleScorer
+
+    return RubricEnsembleScorer(random_state=r)
+
+
+register("ensemble_rubric", SECTIONS[2],
+         "Rubric ensemble: + rubric counts and a character n-gram member, OOF cutoffs",
+         note=_BEYOND_NOTE + "; " + _RUBRIC_NOTE)(lambda s: run_scorer(_rubric_ensemble, s))
+register("ensemble_rubric_2raters", SECTIONS[2],
+         "Rubric ensemble trained on the mean of both raters, OOF cutoffs",
+         note=_BEYOND_NOTE + "; " + _RUBRIC_NOTE + "; regressors learn the mean of rater 1 and "
+         "rater 2, evaluated against rater 1")(lambda s: run_scorer(_rubric_ensemble, s, mean_of_raters=True))
+
+
 # --- the runner ---------------------------------------------------------------------------
 def machine() -> str:
     from course_tools.run_course import machine as where

@@ -116,6 +116,39 @@ for name, out in results.items():
     print(f"--- {name}: first reply ---\n{out.replies[0][:300]}\n")
 
 # %% [markdown]
+# ### Scores from probabilities: every essay gets a score
+#
+# Generating text and parsing it can fail, and a parser that guesses is worse:
+# `parse_score` returns `None` for "Score: 4 or maybe 9", "**Score**: -1" or 13. A
+# local model offers a way round: read the prompt once and ask the model how probable
+# each complete answer `**Score**: 0` ... `**Score**: 12` is (as the LoRA scorer of
+# notebook 16 does). `PromptScorer` turns any prompt into such a scorer; its
+# **expected score** (the probability-weighted mean) is a number for every essay, and
+# cutoffs fitted on a few *training* essays turn it into score points. One forward
+# pass per essay, no generation, no unparseable reply.
+
+# %%
+from course_utils.metrics import aes_metrics
+
+fit_essays = pool.sample(len(subset), random_state=config.SEED)  # training essays, for the cutoffs
+rest = pool.drop(index=fit_essays.index)  # few-shot examples: no essay may be its own example
+prob_builders = {
+    "zero-shot": builders["zero-shot"], "rubric": builders["rubric"],
+    "few-shot (k=2)": prompts.FewShot(rest.essay.tolist(), rest.rater1_domain1.to_numpy(), k=2, max_words=150),
+}
+prob_rows = []
+for name, build in prob_builders.items():
+    scorer = prompts.PromptScorer(build, profile.llm_model)
+    expected = scorer.expected_score(subset.essay)
+    rounded = scorer.to_scores(expected)
+    scorer.fit(fit_essays.essay, fit_essays.rater1_domain1)
+    for how, pred in (("expected, rounded", rounded), ("expected + cutoffs", scorer.to_scores(expected))):
+        m = aes_metrics(human, pred, 0, 12)
+        prob_rows.append({"prompt": name, "decision": how, "QWK": m["QWK"], "Acc": m["Acc"],
+                          "mean score": pred.mean(), "unparseable": 0})
+pd.DataFrame(prob_rows).round(3)
+
+# %% [markdown]
 # A 135M-parameter model (the offline stand-in) barely follows the instructions: it
 # often answers with a constant or with text and no score. The point of this notebook
 # is the *method*: the same code, pointed at a capable model (LFM2 in Colab, or a hosted

@@ -78,7 +78,7 @@ def test_registry_has_the_issue_rows():
 
     fresh = importlib.reload(R)
     for rid in ("human", "tfidf_lr", "svd300_lr", "textstat_rf", "svd10_textstat_rf", "minilm_lr",
-                "ensemble_cutoffs", "ensemble_cutoffs_2raters"):
+                "ensemble_cutoffs", "ensemble_cutoffs_2raters", "ensemble_rubric", "ensemble_rubric_2raters"):
         assert rid in fresh.EXPERIMENTS
     assert fresh.EXPERIMENTS["tfidf_lr"].original == 0.567
 
