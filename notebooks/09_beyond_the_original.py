@@ -112,6 +112,112 @@ williamson_check(test[TARGET], pred, human2=test.rater2_domain1)
 # choose on dev; `results/asap7.md` has the 5-seed figures with all 1,255 training
 # essays (`python -m course_tools.results --only ensemble`). The bootstrap interval is
 # wide: beating 0.737 by a hundredth on 314 essays is not proof of a better model.
+
+# %% [markdown]
+# ## 4. The literature's protocol: five folds and the resolved score
+#
+# Papers on ASAP do not use the workshop's split. Most per-prompt results (Taghipour &
+# Ng 2016 and the many papers that reuse their folds) follow one protocol:
+#
+# * **five folds** of each prompt, fixed by essay id (the course ships prompt 7's in
+#   `data/asap7_nea_folds.csv`): per fold about 942 train, 313 dev and 314 test essays;
+#   every essay is a test essay in exactly one fold;
+# * target **`domain1_score`**, the resolved score: for prompt 7 the *sum* of both
+#   raters (0-24), not rater 1's 0-12;
+# * QWK on each fold's test part, **averaged over the five folds**.
+#
+# The resolved score averages away part of one rater's noise, so the same model
+# agrees better with it than with rater 1: numbers under the two protocols cannot be
+# compared. Below, one model under both targets on the same folds (fitted on train +
+# dev, since it makes no choice on dev; the smoke and fast profiles use fewer folds).
+
+# %%
+import pandas as pd
+from course_utils.data import literature_folds
+
+n_folds = min(5, profile.n_seeds)
+rows = []
+for k in range(n_folds):
+    tr, dv, te = literature_folds(df, k)
+    tr = pd.concat([tr, dv])
+    if profile.max_train_essays:
+        tr = tr.sample(min(profile.max_train_essays, len(tr)), random_state=42)
+    row = {"fold": k, "human (rater 1 vs 2)": qwk(te.rater1_domain1, te.rater2_domain1, 0, 12)}
+    for target, hi in (("rater1_domain1", 12), ("domain1_score", 24)):
+        model = RegressionScorer("ridge", random_state=42).fit(tr.essay, tr[target])
+        row[f"ridge, target {target}"] = qwk(te[target], model.predict(te.essay), 0, hi)
+    rows.append(row)
+folds_table = pd.DataFrame(rows).set_index("fold")
+folds_table.loc["mean"] = folds_table.mean()
+folds_table.round(3)
+
+# %% [markdown]
+# ## 5. Past the ensemble: what a rubric names
+#
+# The rubric scores Ideas, Organization, Style and Conventions. `rubric_features`
+# counts what a reader would mark: words missing from a 134,000-word dictionary
+# (spelling), sentences starting with a small letter, missing final punctuation,
+# commas per sentence, dialogue quotes, vocabulary (types per square root of tokens,
+# long words), sentence length and its spread, transition words -- all per 100 words,
+# so that length (already a feature) does not count twice. Every choice below is made
+# on a fold's **dev** part; its test part is not read.
+
+# %%
+from course_utils.features import rubric_features
+
+tr, dv, _ = literature_folds(df, 0)
+if profile.max_train_essays:
+    tr = tr.sample(min(profile.max_train_essays, len(tr)), random_state=42)
+print(rubric_features(dv.essay, as_frame=True).corrwith(dv.domain1_score).round(2).sort_values().to_string())
+for name, model in {"ridge": RegressionScorer("ridge", random_state=42),
+                    "ridge + rubric counts": RegressionScorer("ridge", rubric=True, random_state=42)}.items():
+    model.fit(tr.essay, tr.domain1_score)
+    print(f"{name:22s} fold-0 dev QWK {qwk(dv.domain1_score, model.predict(dv.essay), 0, 24):.3f}")
+
+# %% [markdown]
+# `RubricEnsembleScorer` (in `course_utils.ensembles`) adds these counts to both
+# members of the ensemble and a third member, `CharNgramScorer` (ridge regression on
+# character 2-5-grams, which see misspellings and word endings). Its members were
+# chosen on the five folds' **dev** parts (`results/asap7_literature_dev.md`,
+# `python -m course_tools.literature --dev`; mean dev QWK over the folds, each model
+# fitted on the train part only):
+#
+# | candidate | dev QWK |
+# |---|---|
+# | `EnsembleScorer` (ridge + gradient boosting) | 0.819 |
+# | + a character n-gram member | 0.824 |
+# | rubric counts in both members | 0.829 |
+# | both: `RubricEnsembleScorer` | 0.832 |
+# | best of all 31 subsets of the five candidate members | 0.833 |
+#
+# The rubric counts helped most (+0.010), the character n-grams a little (+0.005), and
+# together +0.013. The best subset had one more member and 0.001 more dev QWK, well
+# inside the fold-to-fold spread (SD about 0.026), so we kept the simpler named
+# candidate. Then, once, the test parts (`results/asap7_literature.md`): mean QWK
+# 0.825 for `EnsembleScorer` and **0.836** for `RubricEnsembleScorer` (+0.011, about
+# what dev promised). The course's goal of 0.85 is not reached: 0.014 short. The
+# published figures the table lists are 0.808 (LSTM+CNN, Taghipour & Ng 2016) and
+# about 0.84 (R2BERT, a fine-tuned BERT, Yang et al. 2020).
+#
+# On the reference split (`results/asap7.md`, 5 seeds, target rater 1) the same
+# scorer gives 0.764 trained on rater 1, and **0.772** trained on the mean of both
+# raters (the cutoffs still aim at rater 1), against 0.754 and 0.757 for
+# `EnsembleScorer`. Training on both raters was chosen by cross-validation on the
+# training essays: the next cell compares the two targets' out-of-fold QWK against
+# rater 1, with no dev or test essay.
+
+# %%
+from course_utils.ensembles import RubricEnsembleScorer
+
+for name, t in (("rater 1", None), ("mean of both raters", mean_raters)):
+    m = RubricEnsembleScorer(random_state=0).fit(train.essay, train[TARGET], target=t)
+    print(f"RubricEnsembleScorer, regression target {name:20s} out-of-fold QWK vs rater 1 "
+          f"{m.cutoffs_.train_qwk_:.3f}")
+
+# %% [markdown]
+# `python -m course_tools.literature` runs every CPU scorer of the course this way
+# (all five folds, all training essays) and writes `results/asap7_literature.md`, next
+# to the published prompt-7 figures with their sources.
 #
 # ## Exercises
 #
