@@ -386,15 +386,20 @@ def _local_path(model_id: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def load_local_model(model_id: str):
-    """``(tokenizer, model)`` for a causal LM, resolved offline if needed, loaded once."""
+def load_local_model(model_id: str, dtype: str | None = None):
+    """``(tokenizer, model)`` for a causal LM, resolved offline if needed, loaded once.
+
+    ``dtype``: ``None`` gives float16 on a GPU and float32 on a CPU; ``"bfloat16"`` halves
+    the CPU time on processors with bfloat16 instructions (slightly different numbers).
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = _local_path(model_id)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    dtype = torch.float16 if device() == "cuda" else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device()).eval()
+    if dtype is None:
+        dtype = "float16" if device() == "cuda" else "float32"
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype)).to(device()).eval()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer, model

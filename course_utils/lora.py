@@ -188,7 +188,11 @@ def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequen
     batch = torch.tensor([s + [pad] * (width - len(s)) for s in suffixes], device=model.device)
     k = len(cands)
     with torch.no_grad():
-        first = model(torch.tensor([cands[0][:prefix]], device=model.device), use_cache=True)
+        prompt = torch.tensor([cands[0][:prefix]], device=model.device)
+        try:  # only the last position's scores are needed, not a vocabulary's worth per token
+            first = model(prompt, use_cache=True, logits_to_keep=1)
+        except TypeError:  # architectures without that option
+            first = model(prompt, use_cache=True)
         last = torch.log_softmax(first.logits[0, -1].float(), -1)
         try:
             past = first.past_key_values

@@ -304,14 +304,15 @@ class PromptScorer:
     on the expected scores of *training* essays; without it ``predict`` rounds the
     expected score. ``valid_mass_`` holds, per essay, the probability the model gave
     to the well-formed answers (a small model spreads much of it elsewhere).
+    ``dtype`` is passed to :func:`llm.load_local_model` (``"bfloat16"``: faster on a CPU).
     """
 
     def __init__(self, build, model_id: str = "LiquidAI/LFM2-350M", min_score: int = 0,
-                 max_score: int = 12):
+                 max_score: int = 12, dtype: str | None = None):
         _check_range(min_score, max_score)
         if not callable(build):
             raise ValueError("build must be a prompt builder such as prompts.zero_shot or FewShot(...).")
-        self.build, self.model_id = build, model_id
+        self.build, self.model_id, self.dtype = build, model_id, dtype
         self.min_score, self.max_score = min_score, max_score
 
     def predict_proba(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -324,7 +325,7 @@ class PromptScorer:
         essays = list(essays)
         if not essays:
             raise ValueError("essays is empty.")
-        tokenizer, model = load_local_model(self.model_id)
+        tokenizer, model = load_local_model(self.model_id, self.dtype)
         answers = [answer(s) for s in range(self.min_score, self.max_score + 1)]
         loglik = np.array([answer_log_likelihoods(model, tokenizer, self.build(e), answers)
                            for e in tqdm(essays, desc="scoring", disable=not progress)])
