@@ -15,6 +15,11 @@ their dev QWK cannot rank procedures fairly. :func:`nested_dev_qwk` redoes every
 an out-of-sample estimate, still without touching the test set.
 :func:`select_procedure` picks the best of a few candidates by that estimate.
 
+:class:`RubricEnsembleScorer` is the course's strongest CPU essay scorer: the ensemble
+of :class:`~course_utils.scorers.EnsembleScorer` with rubric counts and a character
+n-gram member (:class:`CharNgramScorer`), its members chosen on dev data (notebook 09).
+Taught in notebooks 09 and 13.
+
 >>> import numpy as np
 >>> y = np.array([2, 4, 6, 8, 10] * 8)
 >>> a, b = y + 1.0, y - 1.0                    # each member off by one point

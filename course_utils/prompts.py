@@ -13,6 +13,8 @@ Every builder takes an essay and returns chat messages for :class:`llm.ChatClien
 inside is data, not instructions (a mitigation against prompt injection).
 :class:`RelevanceCheck` flags off-topic or gibberish essays by embedding similarity to
 the training essays, and :func:`looks_like_injection` flags essays that talk to the grader.
+:class:`PromptScorer` turns a prompt into a scorer that reads the local model's
+probability of each answer, so every essay gets a score. Taught in notebook 15.
 """
 
 from __future__ import annotations
