@@ -37,6 +37,9 @@ CUTOFF_N = 64
 #: Weights on a CPU: bfloat16 took half the CPU time of float32 where these rows were measured.
 LLM_DTYPE = "bfloat16"
 PROMPT_KINDS = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (k=2 similar training essays)"}
+#: Test essays per prompt row: all 314, or the fixed LLM_EVAL_N-essay subset for the longer
+#: prompts, whose 314-essay runs did not fit the shared 2-core CPU of the session that measured them.
+PROMPT_TEST_N = {"zero_shot": 314, "rubric": LLM_EVAL_N, "few_shot": LLM_EVAL_N}
 
 
 def _prompt_scorer(kind: str, pool):
@@ -54,7 +57,7 @@ def _prompt_scorer(kind: str, pool):
 
 
 def prompt_expected_scores(kind: str) -> dict:
-    """Expected scores of prompt ``kind`` on the 314 test essays and ``CUTOFF_N`` training essays.
+    """Expected scores of prompt ``kind`` on the test essays (``PROMPT_TEST_N``) and ``CUTOFF_N`` training essays.
 
     The training essays (a seeded subset of the reference training part) are only
     used to fit cutoffs; few-shot examples come from the other training essays, so no
@@ -70,10 +73,13 @@ def prompt_expected_scores(kind: str) -> dict:
     from course_utils.hub import resolve_model
 
     train, test = reference_split(load_asap(7))
+    n_test = PROMPT_TEST_N[kind]
+    if n_test < len(test):
+        test = test.iloc[eval_positions(n_test)]
     fit = train.sample(n=CUTOFF_N, random_state=SEED)
     pool = train.drop(index=fit.index)
     base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
-    key = hashlib.sha1(json.dumps([kind, base, CUTOFF_N, LLM_DTYPE, 1]).encode()).hexdigest()[:16]
+    key = hashlib.sha1(json.dumps([kind, base, CUTOFF_N, LLM_DTYPE, n_test, 1]).encode()).hexdigest()[:16]
     path = cache_dir() / "llm_expected" / f"{kind}_{key}.json"
     if path.is_file():
         return json.loads(path.read_text())
@@ -105,11 +111,15 @@ def _prompt_row(kind: str, cutoffs: bool) -> dict:
         seconds += run["fit_seconds"]
         how = (f"expected score mapped by cutoffs fitted on {CUTOFF_N} training essays "
                "(seconds include scoring them)")
-    note = (f"{_standin_note(314)}; one forward pass per essay, no generation: every essay gets a "
+    n_test = PROMPT_TEST_N[kind]
+    note = (f"{_standin_note(n_test)}; one forward pass per essay, no generation: every essay gets a "
             f"score (0 unparseable); {LLM_DTYPE} weights on CPU; {how}; mean probability of well-formed answers "
             f"{run['test_valid_mass']:.2f}")
-    return {"pred": scorer.to_scores(run["test"]), "seconds": seconds, "note": note,
-            "n_train": CUTOFF_N if cutoffs else 0, "n_test": 314}
+    out = {"pred": scorer.to_scores(run["test"]), "seconds": seconds, "note": note,
+           "n_train": CUTOFF_N if cutoffs else 0, "n_test": n_test}
+    if n_test < 314:
+        out["test_index"] = eval_positions(n_test)
+    return out
 
 
 def results_lora(seed: int = 0, train_n: int = LORA_TRAIN_N) -> GenerativeScorer:
