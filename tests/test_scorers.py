@@ -130,3 +130,19 @@ def test_errors_on_misuse(data):
         S.RegressionScorer("magic").fit(texts, y)
     with pytest.raises(ValueError, match="dim"):
         S.SvdScorer(dim=5000).fit(texts, y)
+
+
+def test_rubric_ensemble_and_char_ngrams(monkeypatch, data):
+    import course_utils.embeddings as emb
+    from course_utils.ensembles import CharNgramScorer, RubricEnsembleScorer
+
+    monkeypatch.setattr(emb, "encode", _fake_encode)
+    (texts, y), (test_texts, test_y) = data
+    char = CharNgramScorer(min_df=1).fit(texts, y)
+    assert char.oof_.shape == y.shape and qwk(test_y, char.predict(test_texts), 5, 30) > 0.5
+    ens = RubricEnsembleScorer(random_state=0)
+    ens.fit(texts, y)
+    assert [type(m).__name__ for m in ens.model_] == ["RegressionScorer", "RegressionScorer", "CharNgramScorer"]
+    assert all(m.rubric for m in ens.model_[:2]) and ens.model_[2].random_state == 0
+    pred = ens.predict(test_texts)
+    assert pred.min() >= 5 and pred.max() <= 30 and qwk(test_y, pred, 5, 30) > 0.6
