@@ -23,3 +23,21 @@ def check_texts(texts: Iterable[str], name: str = "texts") -> list[str]:
         if not isinstance(t, str):
             raise ValueError(f"{name}[{i}] is {type(t).__name__}, not a string; drop or fill it.")
     return texts
+
+
+def check_score_range(values, lo: int, hi: int, name: str = "scores", hint: str = ""):
+    """Return ``values`` as a NumPy array, or raise ``ValueError`` if any lies outside ``lo..hi``.
+
+    The message counts the offending values and shows one, so a wrong scale (0-24 scores
+    against a 0-12 model, say) is named at once instead of giving a wrong number later.
+    """
+    import numpy as np
+
+    arr = np.asarray(values)
+    outside = arr[(arr < lo) | (arr > hi)]
+    if outside.size:
+        raise ValueError(
+            f"{name} has {outside.size} score(s) outside the range {lo}-{hi} "
+            f"(e.g. {outside[0]}){'; ' + hint if hint else ''}."
+        )
+    return arr

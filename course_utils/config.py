@@ -24,6 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.hub import (
+    ELECTRA_SMALL_ID,
+    LFM2_ID,
+    MINILM_ID,
+    MULTILINGUAL_MINILM_ID,
+    ROBERTA_LARGE_ID,
+)
+
 PROFILE_NAMES = ("full", "fast", "smoke")
 SEED = 42
 
@@ -62,7 +70,7 @@ class Profile:
     sa_max_length: int
     sa_questions: int | None  # questions used in the few-shot evaluation
     # --- shared ---------------------------------------------------------------------
-    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embedding_model: str = MINILM_ID
     encode_batch_size: int = 32
     # --- tokenization (notebook 10): essays embedded per truncation strategy --------
     truncation_train_essays: int | None = None
@@ -81,20 +89,20 @@ _FULL = Profile(
     rf_trees=500,
     n_seeds=5,
     n_bootstrap=1000,
-    finetune_model="google/electra-small-discriminator",
+    finetune_model=ELECTRA_SMALL_ID,
     finetune_train_essays=None,
     finetune_epochs=4,
     finetune_max_length=512,
     finetune_batch_size=16,
     finetune_lr=5e-5,
-    llm_model="LiquidAI/LFM2-350M",
+    llm_model=LFM2_ID,
     llm_eval_essays=100,
     llm_max_new_tokens=256,
     lora_train_essays=None,
     lora_epochs=1,
     lora_max_length=768,
-    sa_embedding_model="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
-    sa_cross_encoder_model="roberta-large",
+    sa_embedding_model=MULTILINGUAL_MINILM_ID,
+    sa_cross_encoder_model=ROBERTA_LARGE_ID,
     sa_train_answers=None,
     sa_epochs=3,
     sa_max_length=256,
@@ -118,7 +126,7 @@ _FAST = replace(
     lora_train_essays=200,
     lora_max_length=512,
     sa_embedding_model=_FULL.embedding_model,
-    sa_cross_encoder_model="sentence-transformers/all-MiniLM-L6-v2",
+    sa_cross_encoder_model=MINILM_ID,
     sa_train_answers=1500,
     sa_epochs=1,
     sa_max_length=128,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from course_utils.checks import check_score_range
 from course_utils.metrics import as_scores, qwk_closed_form
 
 
@@ -26,8 +27,7 @@ def mu(n, lo: int, hi: int) -> np.ndarray:
     """Map integer scores ``n`` in ``lo..hi`` to the midpoints of equal slices of [0, 1]."""
     _check_range(lo, hi)
     n = np.asarray(n, dtype=float)
-    if np.any(n < lo) or np.any(n > hi):
-        raise ValueError(f"Scores must lie in {lo}-{hi}; got values from {n.min()} to {n.max()}.")
+    check_score_range(n, lo, hi)
     return (n - lo + 0.5) / (hi - lo + 1)
 
 

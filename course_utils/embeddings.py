@@ -19,7 +19,7 @@ import numpy as np
 
 from course_utils.checks import check_texts
 from course_utils.config import cache_dir, device
-from course_utils.hub import resolve_model
+from course_utils.hub import MINILM_ID, resolve_model
 
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}
 
@@ -70,7 +70,7 @@ def _save(cache_key: str, store: dict[str, np.ndarray]) -> None:
 
 def encode(
     texts: Iterable[str],
-    model_id: str = "sentence-transformers/all-MiniLM-L6-v2",
+    model_id: str = MINILM_ID,
     batch_size: int = 32,
     normalize: bool = True,
     use_disk: bool = True,

@@ -43,11 +43,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from course_utils.checks import check_texts
+from course_utils.checks import check_score_range, check_texts
 from course_utils.config import SEED, seed_everything
 from course_utils.cutoffs import mu
 from course_utils.ensembles import choose_ensemble_weight  # noqa: F401  (notebook 13 uses it)
-from course_utils.metrics import aes_metrics, as_scores
+from course_utils.hub import ELECTRA_SMALL_ID
+from course_utils.metrics import aes_metrics, as_scores, softmax
 
 Mode = Literal["classification", "regression"]
 MODES = ("classification", "regression")
@@ -65,13 +66,7 @@ def _check_scores(scores, n: int, lo: int, hi: int, name: str) -> np.ndarray:
     y = as_scores(scores, name)
     if len(y) != n:
         raise ValueError(f"{name} has {len(y)} scores but there are {n} essays.")
-    outside = y[(y < lo) | (y > hi)]
-    if outside.size:
-        raise ValueError(
-            f"{name} has {outside.size} score(s) outside {lo}-{hi} (e.g. {outside[0]}); "
-            "check min_score/max_score."
-        )
-    return y
+    return check_score_range(y, lo, hi, name, hint="check min_score/max_score")
 
 
 # --------------------------------------------------------------------------------------
@@ -179,10 +174,7 @@ def logits_to_continuous(logits: np.ndarray, mode: Mode, min_score: int, max_sco
     if mode == "regression":
         x = 1.0 / (1.0 + np.exp(-logits.reshape(len(logits), -1)[:, 0]))
         return x * k + min_score - 0.5
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    return p @ np.arange(min_score, max_score + 1)
+    return softmax(logits, axis=1) @ np.arange(min_score, max_score + 1)
 
 
 def logits_to_scores(logits: np.ndarray, mode: Mode, min_score: int, max_score: int) -> np.ndarray:
@@ -301,7 +293,7 @@ class FineTunedScorer:
 
     def __init__(
         self,
-        model_id: str = "google/electra-small-discriminator",
+        model_id: str = ELECTRA_SMALL_ID,
         min_score: int = 0,
         max_score: int = 12,
         mode: Mode = "classification",

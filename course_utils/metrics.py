@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
+from course_utils.checks import check_score_range
+
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
 
@@ -51,6 +53,18 @@ def as_scores(values: ArrayLike, name: str = "scores") -> np.ndarray:
     return arr.astype(int)
 
 
+def softmax(logits, axis: int = -1) -> np.ndarray:
+    """Probabilities from scores: ``exp(z) / sum(exp(z))`` along ``axis``.
+
+    The largest score is subtracted first; the result is the same, and ``exp`` never
+    overflows. The course's one softmax (fine-tuned classifiers, the LoRA scorer's score
+    tokens, the short-answer graders all use it).
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    z = np.exp(z - z.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
+
+
 def _is_number(value: object) -> bool:
     try:
         float(value)  # type: ignore[arg-type]
@@ -70,13 +84,8 @@ def _pair(
     hi = int(max(h.max(), m.max())) if max_score is None else int(max_score)
     if lo > hi:
         raise ValueError(f"min_score ({lo}) is above max_score ({hi}).")
-    for name, arr in (("human", h), ("machine", m)):
-        outside = arr[(arr < lo) | (arr > hi)]
-        if outside.size:
-            raise ValueError(
-                f"{name} has {outside.size} score(s) outside the declared range {lo}-{hi} "
-                f"(e.g. {outside[0]})."
-            )
+    check_score_range(h, lo, hi, "human")
+    check_score_range(m, lo, hi, "machine")
     return h, m, list(range(lo, hi + 1))
 
 

@@ -15,10 +15,22 @@ def test_online_returns_hub_id(monkeypatch):
 
 def test_offline_encoder_maps_to_minilm_and_says_so(monkeypatch, capsys):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    path = hub.resolve_model("google/electra-small-discriminator")
+    monkeypatch.setattr(hub, "_ANNOUNCED", set())
+    path = hub.resolve_model(hub.ELECTRA_SMALL_ID)
     assert (Path(path) / "model.safetensors").is_file()
     out = capsys.readouterr().out
     assert "google/electra-small-discriminator -> sentence-transformers/all-MiniLM-L6-v2" in out
+    assert "site-packages" not in out and str(path) not in out  # no machine paths
+
+
+def test_notice_only_when_substituted_and_once(monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub, "_ANNOUNCED", set())
+    hub.resolve_model(hub.MINILM_ID)  # the stand-in itself: nothing is substituted
+    assert capsys.readouterr().out == ""
+    hub.resolve_model("bert-base-uncased")
+    hub.resolve_model("bert-base-uncased")
+    assert capsys.readouterr().out.count("bert-base-uncased ->") == 1
 
 
 def test_local_folder_is_used_as_is(tmp_path):

@@ -81,7 +81,7 @@ def test_bad_input_raises_clear_error(human, machine, message):
 
 
 def test_scores_outside_declared_range():
-    with pytest.raises(ValueError, match="outside the declared range 0-12"):
+    with pytest.raises(ValueError, match="outside the range 0-12"):
         aes_metrics([0, 5, 13], [0, 5, 12], min_score=0, max_score=12)
 
 
@@ -131,3 +131,11 @@ def test_qwk_closed_form_equals_qwk():
     assert metrics.qwk_closed_form(h, m) == pytest.approx(metrics.qwk(h, m, 0, 4), abs=1e-12)
     assert metrics.qwk_closed_form(h, np.full(5, 2)) == pytest.approx(metrics.qwk(h, np.full(5, 2), 0, 4), abs=1e-12)
     assert np.isnan(metrics.qwk_closed_form(np.full(4, 3), np.full(4, 3)))
+
+
+def test_softmax_is_stable_and_sums_to_one():
+    from course_utils.metrics import softmax
+
+    p = softmax(np.array([[1000.0, 1000.0, 0.0], [0.0, np.log(3.0), -np.inf]]), axis=1)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert np.allclose(p[0], [0.5, 0.5, 0.0]) and np.allclose(p[1], [0.25, 0.75, 0.0])

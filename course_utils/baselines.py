@@ -1,0 +1,150 @@
+"""Baselines every scorer must beat, and a leaderboard that grows from notebook to notebook.
+
+Taught in notebook 03; every notebook from 03 on prints its test figures beside them.
+
+* :class:`LengthLine` -- the essay's word count, mapped to a score by a straight line
+  fitted on the training essays (then rounded and clipped to the score range). Length
+  correlates strongly with the score, so a model that does not beat this line has
+  learned little beyond counting words.
+* :class:`ConstantScorer` -- one score for every essay (the training median). Its QWK is
+  0 by construction: the yardstick for "learned nothing".
+* :func:`compare` -- a model's test metrics printed beside both baselines'.
+* :func:`report` -- both, in one call, as every notebook uses them.
+* :func:`leaderboard` -- adds a row to this session's table (a CSV in the course cache,
+  one file per profile) and prints the table, best first, so a learner sees it grow from
+  notebook to notebook.
+
+    >>> base = baselines.fit_baselines(train.essay, train.rater1_domain1)
+    >>> baselines.report("04", "TF-IDF + LR", test.essay, test.rater1_domain1, pred, base,
+    ...                  n_train=len(train))
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+
+import numpy as np
+
+from course_utils.checks import check_texts
+from course_utils.metrics import aes_metrics, as_scores
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """Words per essay (split on white space)."""
+    return np.array([len(t.split()) for t in check_texts(texts)], dtype=float)
+
+
+class LengthLine:
+    """Score from word count alone: ``round(a * words + b)``, clipped to the score range.
+
+    ``a`` and ``b`` are a least-squares line through the training essays.
+    """
+
+    def __init__(self, min_score: int = 0, max_score: int = 12):
+        self.min_score, self.max_score = min_score, max_score
+
+    def fit(self, texts: Sequence[str], scores) -> LengthLine:
+        words, y = word_counts(texts), as_scores(scores, "scores")
+        if len(words) != len(y):
+            raise ValueError(f"{len(words)} texts but {len(y)} scores.")
+        self.slope_, self.intercept_ = np.polyfit(words, y, 1)
+        return self
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        if not hasattr(self, "slope_"):
+            raise RuntimeError("LengthLine is not fitted yet: call fit() first.")
+        raw = self.slope_ * word_counts(texts) + self.intercept_
+        return np.clip(np.round(raw), self.min_score, self.max_score).astype(int)
+
+
+class ConstantScorer:
+    """The same score for every essay: the median of the training scores."""
+
+    def fit(self, texts: Sequence[str], scores) -> ConstantScorer:
+        self.value_ = int(np.median(as_scores(scores, "scores")))
+        return self
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        if not hasattr(self, "value_"):
+            raise RuntimeError("ConstantScorer is not fitted yet: call fit() first.")
+        return np.full(len(check_texts(texts)), self.value_, dtype=int)
+
+
+def fit_baselines(train_texts: Sequence[str], train_scores, min_score: int = 0,
+                  max_score: int = 12) -> dict[str, object]:
+    """Both baselines fitted on the training essays, by name."""
+    return {
+        "length line": LengthLine(min_score, max_score).fit(train_texts, train_scores),
+        "constant (training median)": ConstantScorer().fit(train_texts, train_scores),
+    }
+
+
+def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str, object],
+            min_score: int = 0, max_score: int = 12, quiet: bool = False) -> dict[str, dict]:
+    """QWK, exact agreement and SMD of ``machine`` and of each baseline on the same essays.
+
+    Prints one line each (unless ``quiet``) and returns ``{name: metrics}``; the model's
+    line says whether it beats the length line.
+    """
+    rows = {name: aes_metrics(human, machine, min_score, max_score)}
+    for label, model in baselines.items():
+        rows[label] = aes_metrics(human, model.predict(texts), min_score, max_score)
+    if not quiet:
+        width = max(len(k) for k in rows)
+        for label, m in rows.items():
+            print(f"  {label:<{width}}  QWK {m['QWK']:.3f}  Acc {m['Acc']:.3f}  SMD {m['SMD']:+.3f}")
+        line = rows["length line"]["QWK"] if "length line" in rows else None
+        if line is not None:
+            verdict = "beats" if rows[name]["QWK"] > line else "does NOT beat"
+            print(f"  -> {name} {verdict} the length line on these {len(texts)} essays.")
+    return rows
+
+
+def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: str,
+                show: bool = True):
+    """Add (or replace) one row of this profile's leaderboard and print the table.
+
+    The table is ``leaderboard-<profile>.csv`` in the course cache, so it grows as a
+    learner runs notebook after notebook on one machine (in Colab: within one session).
+    Returns the table as a pandas DataFrame, best test QWK first.
+    """
+    import pandas as pd
+
+    from course_utils.config import cache_dir
+
+    path = cache_dir() / f"leaderboard-{profile}.csv"
+    rows = []
+    if path.is_file():
+        with path.open(newline="") as f:
+            rows = [r for r in csv.DictReader(f) if (r["notebook"], r["model"]) != (notebook, model)]
+    rows.append({"notebook": notebook, "model": model, "test_QWK": f"{float(qwk):.3f}",
+                 "n_train": str(int(n_train))})
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["notebook", "model", "test_QWK", "n_train"])
+        writer.writeheader()
+        writer.writerows(rows)
+    table = pd.DataFrame(rows).astype({"test_QWK": float, "n_train": int})
+    table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
+    if show:
+        print(f"Leaderboard ({profile} profile, test QWK, {len(table)} entries so far):")
+        print(table.to_string(index=False))
+    return table
+
+
+def report(notebook: str, name: str, texts: Sequence[str], human, machine,
+           baselines: dict[str, object], n_train: int, min_score: int = 0,
+           max_score: int = 12) -> dict[str, dict]:
+    """A test figure as every notebook shows it: beside both baselines, then on the leaderboard.
+
+    The baselines enter the leaderboard too (as notebook "--"), so the table always shows
+    the lines to beat.
+    """
+    from course_utils.config import profile_name
+
+    rows = compare(name, texts, human, machine, baselines, min_score, max_score)
+    profile = profile_name()[0]
+    for label in baselines:
+        leaderboard("--", label, rows[label]["QWK"], n_train, profile, show=False)
+    leaderboard(notebook, name, rows[name]["QWK"], n_train, profile)
+    return rows

@@ -1,0 +1,45 @@
+"""The baselines every scorer is compared with, and the leaderboard."""
+
+import numpy as np
+import pytest
+
+from course_utils import baselines
+
+
+def test_length_line_follows_length_and_stays_in_range():
+    texts = ["word " * n for n in (10, 20, 30, 40, 400)]
+    line = baselines.LengthLine(0, 12).fit(texts[:4], [2, 4, 6, 8])
+    assert np.allclose([line.slope_, line.intercept_], [0.2, 0.0])
+    assert line.predict(texts).tolist() == [2, 4, 6, 8, 12]  # 80 is clipped to 12
+
+
+def test_constant_scorer_predicts_the_training_median():
+    const = baselines.ConstantScorer().fit(["a", "b", "c"], [1, 8, 9])
+    assert const.predict(["x", "y"]).tolist() == [8, 8]
+
+
+def test_compare_says_whether_the_length_line_is_beaten(capsys):
+    train = ["word " * n for n in (10, 20, 30, 40)]
+    base = baselines.fit_baselines(train, [2, 4, 6, 8])
+    test = ["word " * n for n in (15, 25, 35)]
+    rows = baselines.compare("model", test, [7, 5, 3], [7, 5, 3], base)  # length misleads here
+    out = capsys.readouterr().out
+    assert rows["model"]["QWK"] == pytest.approx(1.0)
+    assert rows["constant (training median)"]["QWK"] == pytest.approx(0.0)
+    assert "model beats the length line" in out
+    baselines.compare("model", test, [7, 5, 3], [3, 5, 7], base)
+    assert "does NOT beat" in capsys.readouterr().out
+
+
+def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    baselines.leaderboard("04", "TF-IDF", 0.5, 100, "smoke", show=False)
+    baselines.leaderboard("05", "SVD", 0.6, 100, "smoke", show=False)
+    table = baselines.leaderboard("04", "TF-IDF", 0.55, 100, "smoke", show=False)
+    assert table.model.tolist() == ["SVD", "TF-IDF"] and table.test_QWK.tolist() == [0.6, 0.55]
+    assert not (tmp_path / "leaderboard-fast.csv").exists()
+
+
+def test_unfitted_baselines_say_so():
+    with pytest.raises(RuntimeError, match="fit"):
+        baselines.LengthLine().predict(["a"])
