@@ -25,7 +25,6 @@ ifeq ($(strip $(HF_HUB_OFFLINE)$(COURSE_OFFLINE)),)
     export COURSE_OFFLINE := 1
   endif
 endif
-export MPLBACKEND := Agg
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 42
 

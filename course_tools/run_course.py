@@ -16,6 +16,7 @@ import os
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from course_utils.config import device, profile_name
@@ -43,6 +44,32 @@ def find_notebooks(prefixes: list[str]) -> list[Path]:
     return paths
 
 
+#: Figures: the inline backend, so executed copies hold image/png outputs (a global
+#: ``MPLBACKEND=Agg``, handy for scripts, would leave them without figures).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Progress bars: plain-text tqdm in headless kernels. A widget bar saved in a file shows
+#: only its first frame ("0%"); a text bar shows where it ended. Learners in Colab and
+#: JupyterLab keep the widget bars (this line runs only in kernels started here).
+TEXT_PROGRESS = "import tqdm.auto, tqdm.std; tqdm.auto.tqdm = tqdm.std.tqdm"
+
+
+@contextmanager
+def kernel_environment():
+    """Environment for a headless kernel: inline figures, text progress bars updated
+    every few seconds rather than many times a second."""
+    wanted = {"MPLBACKEND": INLINE_BACKEND, "TQDM_MININTERVAL": "5"}
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, str]:
     """Execute one notebook; return (status, seconds, error summary)."""
     import nbformat
@@ -55,11 +82,13 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, s
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=[f"--IPKernelApp.exec_lines={TEXT_PROGRESS}"],
     )
     start = time.perf_counter()
     status, error = "ok", ""
     try:
-        client.execute()
+        with kernel_environment():
+            client.execute()
     except CellExecutionError as exc:
         status = "FAILED"
         lines = [ln for ln in str(exc).splitlines() if ln.strip()]
@@ -68,9 +97,37 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, s
         status = "FAILED"
         error = f"{type(exc).__name__}: {exc}"[:200]
     seconds = time.perf_counter() - start
+    if status == "ok" and figure_problems(nb):
+        status, error = "FAILED", "; ".join(figure_problems(nb))[:200]
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
     return status, seconds, error
+
+
+PLOT_CALLS = ("plt.", ".plot(", "Display.from_", "plots.")
+
+
+def figure_problems(nb) -> list[str]:
+    """Cells of an executed notebook that plot but hold no image, or print ``<Axes ...>``.
+
+    A cell "plots" when its code calls matplotlib (``plt.``, ``.plot(``, a scikit-learn
+    ``...Display.from_...`` or ``course_utils.plots``). Solution cells skipped on "Run
+    all" (their output says "skipped") are not counted.
+    """
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not any(c in cell.source for c in PLOT_CALLS):
+            continue
+        kinds = {key for out in cell.get("outputs", []) for key in out.get("data", {})}
+        texts = "".join(str(out.get("data", {}).get("text/plain", "")) + str(out.get("text", ""))
+                        for out in cell.get("outputs", []))
+        if "skipped" in texts and "image/png" not in kinds:
+            continue
+        if "image/png" not in kinds:
+            problems.append(f"cell {i}: plots but holds no image")
+        if "<Axes" in texts or "<matplotlib." in texts or "<Legend" in texts:
+            problems.append(f"cell {i}: prints a matplotlib object (end the cell with plt.show())")
+    return problems
 
 
 def record_times(rows: list[dict], profile: str) -> None:
@@ -98,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
 
     name, why = profile_name()
     os.environ["COURSE_PROFILE"] = name  # the kernels inherit it
-    os.environ.setdefault("MPLBACKEND", "Agg")
     where = machine()
     print(f"Profile: {name} ({why}) | device: {where}")
     print(f"Data: {os.environ.get('COURSE_DATA_DIR') or 'Hugging Face Hub'}")
