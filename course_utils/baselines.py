@@ -134,7 +134,7 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: st
 
 def report(notebook: str, name: str, texts: Sequence[str], human, machine,
            baselines: dict[str, object], n_train: int, min_score: int = 0,
-           max_score: int = 12) -> dict[str, dict]:
+           max_score: int = 12, show_leaderboard: bool = True) -> dict[str, dict]:
     """A test figure as every notebook shows it: beside both baselines, then on the leaderboard.
 
     The baselines enter the leaderboard too (as notebook "--"), so the table always shows
@@ -146,5 +146,47 @@ def report(notebook: str, name: str, texts: Sequence[str], human, machine,
     profile = profile_name()[0]
     for label in baselines:
         leaderboard("--", label, rows[label]["QWK"], n_train, profile, show=False)
-    leaderboard(notebook, name, rows[name]["QWK"], n_train, profile)
+    leaderboard(notebook, name, rows[name]["QWK"], n_train, profile, show=show_leaderboard)
     return rows
+
+
+RESULTS_URL = ("https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/"
+               "results/asap7.csv")
+
+
+def published(row_id: str) -> dict | None:
+    """One row of the course's results table (``results/asap7.csv``), or ``None``.
+
+    Read from the checkout when the notebook runs inside one (``make lab``), else from
+    the repository on GitHub (Colab); prints why when neither is reachable. The figures
+    are never typed into a notebook: they come from this file, which
+    ``python -m course_tools.results`` writes.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    here = Path.cwd().resolve()
+    local = next((d / "results" / "asap7.csv" for d in (here, *here.parents)
+                  if (d / "results" / "asap7.csv").is_file()), None)
+    try:
+        rows = pd.read_csv(local if local else RESULTS_URL)
+    except Exception as exc:  # offline and outside a checkout
+        print(f"The results table is not reachable here ({type(exc).__name__}); see "
+              "results/asap7.md in the repository.")
+        return None
+    match = rows[rows["id"] == row_id]
+    if match.empty:
+        print(f"results/asap7.csv has no row {row_id!r}.")
+        return None
+    return match.iloc[0].to_dict()
+
+
+def describe_published(row_id: str) -> str:
+    """``published(row_id)`` as one sentence, e.g. for a notebook's printed comparison."""
+    row = published(row_id)
+    if row is None:
+        return f"results-table row {row_id}: not available here"
+    sd = f" ± {row['qwk_sd']:.3f}" if int(row["n_seeds"]) > 1 else ""
+    return (f"results table, row {row_id} ({row['label']}): test QWK {row['qwk_mean']:.3f}{sd} "
+            f"over {int(row['n_seeds'])} seed(s), {int(row['n_train'])} training essays")

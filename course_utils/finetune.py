@@ -1,34 +1,19 @@
-"""Fine-tuning a transformer to score essays: a manual PyTorch loop done right, and the Trainer.
+"""Fine-tuning a transformer to score essays with a manual PyTorch loop, done right.
+Taught in notebook 11 (the Trainer path, notebooks 12-13, is :mod:`course_utils.trainer`).
 
-The manual loop (:class:`FineTunedScorer`) does what the original workshop meant to do:
+:class:`FineTunedScorer` does what the original workshop meant to do: a **dev set**
+carved from the training data decides everything (``fit`` has no test-set argument);
+gradients are **clipped after** ``backward()``; the best weights are **deep-copied**
+(``model.state_dict()`` is a live view); a linear **learning-rate schedule with
+warm-up**, mini-batches of similar-length essays with dynamic padding, **mixed
+precision** on GPUs (bf16 where supported, else fp16 with a gradient scaler, as on a
+Colab T4) and fp32 on a CPU.
 
-* a **dev set** carved from the training data decides everything (early stopping,
-  the best epoch, cutoffs, ensemble weights); ``fit`` has no test-set argument;
-* **gradient clipping after** ``backward()`` (before it there are no gradients to clip);
-* the best weights are **deep-copied** (``model.state_dict()`` is a live view that
-  keeps changing as training goes on);
-* a linear **learning-rate schedule with warm-up**, mini-batches with dynamic padding,
-  **mixed precision** on GPUs (bf16 where supported, else fp16 with a gradient scaler, as
-  on a Colab T4), fp32 on a CPU, a ``tqdm.auto`` progress bar and dev metrics per epoch.
-
-Two scoring modes share the same backbone:
-
-* ``"classification"``: one logit per score point, cross-entropy, labels ``score - min``;
-* ``"regression"``: one logit, ``sigmoid`` and mean squared error against
-  ``mu(score)`` (:mod:`course_utils.cutoffs`); ``mu_inv`` or :class:`OptimizedCutoffs`
-  turn the output back into scores.
-
-The Hugging Face Trainer path uses the same loss and metrics:
-:func:`make_compute_metrics`, ``ScoringTrainer`` (a ``Trainer`` whose ``compute_loss``
-is :func:`scoring_loss`), ``BestQWKCallback`` (tracks dev QWK and keeps a copy of the
-best weights) and :func:`trainer_arguments` (``eval_strategy`` on the dev set,
-``report_to="none"``). ``ScoringTrainer`` and ``BestQWKCallback`` are built on first
-access so that ``import course_utils.finetune`` stays fast.
-
-:func:`classical_member` is the TF-IDF ridge model notebook 13 mixes with the
-fine-tuned one; ensembles (weights and cutoffs chosen on dev) live in
-:mod:`course_utils.ensembles`. The fine-tuning rows of the results table are measured
-by :mod:`course_tools.finetune_results`.
+Two scoring modes share the backbone: ``"classification"`` (one logit per score point,
+cross-entropy) and ``"regression"`` (one logit, ``sigmoid`` and mean squared error
+against ``mu(score)``, :mod:`course_utils.cutoffs`). :func:`classical_member` is the
+TF-IDF ridge model notebook 13 mixes with the fine-tuned one. The results-table rows
+are measured by ``course_tools.finetune_results``.
 """
 
 from __future__ import annotations
@@ -37,7 +22,6 @@ import inspect
 import json
 import time
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,9 +38,6 @@ Mode = Literal["classification", "regression"]
 MODES = ("classification", "regression")
 
 
-# --------------------------------------------------------------------------------------
-# Validation helpers
-# --------------------------------------------------------------------------------------
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"mode must be 'classification' or 'regression', got {mode!r}.")
@@ -69,9 +50,7 @@ def _check_scores(scores, n: int, lo: int, hi: int, name: str) -> np.ndarray:
     return check_score_range(y, lo, hi, name, hint="check min_score/max_score")
 
 
-# --------------------------------------------------------------------------------------
-# Data
-# --------------------------------------------------------------------------------------
+# --- Data ----------------------------------------------------------------------------
 class EssayDataset:
     """Tokenised essays and their labels, as a map-style PyTorch dataset.
 
@@ -143,24 +122,16 @@ def length_grouped_batches(
     return batches
 
 
-# --------------------------------------------------------------------------------------
-# Loss, predictions and metrics (shared by the manual loop and the Trainer)
-# --------------------------------------------------------------------------------------
+# --- Loss, predictions and metrics (shared by the manual loop and the Trainer) -------
 def scoring_loss(logits, labels, mode: Mode):
     """Cross-entropy for classification; sigmoid + MSE against ``mu(score)`` for regression."""
+    import torch
     import torch.nn.functional as F
 
     _check_mode(mode)
     if mode == "classification":
         return F.cross_entropy(logits.float(), labels.long())
-    return F.mse_loss(torch_sigmoid(logits.float()).squeeze(-1), labels.float())
-
-
-def torch_sigmoid(x):
-    """``torch.sigmoid`` (a named function so the regression output is easy to find)."""
-    import torch
-
-    return torch.sigmoid(x)
+    return F.mse_loss(torch.sigmoid(logits.float()).squeeze(-1), labels.float())
 
 
 def logits_to_continuous(logits: np.ndarray, mode: Mode, min_score: int, max_score: int) -> np.ndarray:
@@ -186,33 +157,7 @@ def logits_to_scores(logits: np.ndarray, mode: Mode, min_score: int, max_score: 
     return np.clip(np.floor(x + 0.5), min_score, max_score).astype(int)
 
 
-def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
-    """A ``compute_metrics`` function for the Trainer: QWK, Acc and SMD on score values.
-
-    Classification labels are ``score - min``; regression labels are ``mu(score)`` and
-    go back through ``mu_inv``, like the predictions.
-    """
-    _check_mode(mode)
-    from course_utils.cutoffs import mu_inv
-
-    def compute_metrics(eval_pred) -> dict[str, float]:
-        logits, labels = eval_pred.predictions, eval_pred.label_ids
-        if isinstance(logits, tuple):
-            logits = logits[0]
-        pred = logits_to_scores(logits, mode, min_score, max_score)
-        if mode == "classification":
-            gold = np.asarray(labels).astype(int) + min_score
-        else:
-            gold = mu_inv(np.asarray(labels).reshape(-1), min_score, max_score)
-        stats = aes_metrics(gold, pred, min_score, max_score)
-        return {"QWK": stats["QWK"], "Acc": stats["Acc"], "SMD": stats["SMD"]}
-
-    return compute_metrics
-
-
-# --------------------------------------------------------------------------------------
-# One training step and a safe copy of the weights
-# --------------------------------------------------------------------------------------
+# --- One training step and a safe copy of the weights --------------------------------
 def mixed_precision(device: str):
     """``(autocast dtype or None, use a GradScaler)`` for this device.
 
@@ -268,9 +213,7 @@ def snapshot_state(model) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
 
 
-# --------------------------------------------------------------------------------------
-# The manual-loop scorer
-# --------------------------------------------------------------------------------------
+# --- The manual-loop scorer ----------------------------------------------------------
 class FineTunedScorer:
     """Fine-tune a transformer to score essays with a manual PyTorch loop.
 
@@ -517,100 +460,17 @@ class FineTunedScorer:
         return scorer
 
 
-# --------------------------------------------------------------------------------------
-# The Hugging Face Trainer path
-# --------------------------------------------------------------------------------------
-def trainer_arguments(output_dir: str | Path, epochs: int = 4, lr: float = 5e-5,
-                      batch_size: int = 16, seed: int = SEED, **overrides):
-    """``TrainingArguments`` for scoring: evaluate on the dev set each epoch, no logins.
-
-    ``eval_strategy="epoch"`` (``evaluation_strategy`` was removed from transformers),
-    ``save_strategy="no"`` (:class:`BestQWKCallback` keeps the best weights in memory),
-    ``report_to="none"`` (no wandb prompt), fp16 on GPUs without bf16, bf16 on the others.
-    """
-    from transformers import TrainingArguments
-
-    from course_utils.config import device
-
-    amp_dtype, use_scaler = mixed_precision(device())
-    kwargs = dict(
-        output_dir=str(output_dir),
-        num_train_epochs=epochs,
-        learning_rate=lr,
-        per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=2 * batch_size,
-        warmup_steps=0.1,
-        weight_decay=0.01,
-        max_grad_norm=1.0,
-        eval_strategy="epoch",
-        save_strategy="no",
-        logging_strategy="epoch",
-        report_to="none",
-        seed=seed,
-        data_seed=seed,
-        fp16=use_scaler,
-        bf16=amp_dtype is not None and not use_scaler,
-        train_sampling_strategy="group_by_length",
-        disable_tqdm=False,
-    )
-    kwargs.update(overrides)
-    return TrainingArguments(**kwargs)
-
-
-@lru_cache(maxsize=1)
-def _trainer_classes() -> dict[str, type]:
-    from transformers import Trainer, TrainerCallback
-
-    class ScoringTrainer(Trainer):
-        """A ``Trainer`` whose loss is :func:`scoring_loss`: cross-entropy, or sigmoid +
-        MSE against ``mu(score)`` for regression (``mode=`` in the constructor)."""
-
-        def __init__(self, *args, mode: Mode = "classification", **kwargs):
-            _check_mode(mode)
-            self.mode = mode
-            super().__init__(*args, **kwargs)
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            labels = inputs.pop("labels")
-            outputs = model(**inputs)
-            loss = scoring_loss(outputs.logits, labels, self.mode)
-            return (loss, outputs) if return_outputs else loss
-
-    class BestQWKCallback(TrainerCallback):
-        """Track dev QWK after each evaluation; keep a copy of the best weights and put
-        them back into the model when training ends."""
-
-        def __init__(self, metric: str = "eval_QWK"):
-            self.metric = metric
-            self.best_qwk = -np.inf
-            self.best_epoch: float | None = None
-            self.best_state: dict | None = None
-            self.history: list[dict[str, float]] = []
-
-        def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
-            if not metrics or self.metric not in metrics:
-                return
-            self.history.append({"epoch": state.epoch, **metrics})
-            if metrics[self.metric] > self.best_qwk:
-                self.best_qwk, self.best_epoch = metrics[self.metric], state.epoch
-                self.best_state = snapshot_state(model)
-
-        def on_train_end(self, args, state, control, model=None, **kwargs):
-            if self.best_state is not None and model is not None:
-                model.load_state_dict(self.best_state)
-
-    return {"ScoringTrainer": ScoringTrainer, "BestQWKCallback": BestQWKCallback}
-
-
 def __getattr__(name: str):
-    if name in ("ScoringTrainer", "BestQWKCallback"):
-        return _trainer_classes()[name]
+    # The Trainer path lives in course_utils.trainer (notebooks 12-13); these names stay
+    # reachable here so that ``finetune.ScoringTrainer`` and friends keep working.
+    if name in ("make_compute_metrics", "trainer_arguments", "ScoringTrainer", "BestQWKCallback"):
+        from course_utils import trainer
+
+        return getattr(trainer, name)
     raise AttributeError(f"module 'course_utils.finetune' has no attribute {name!r}")
 
 
-# --------------------------------------------------------------------------------------
-# The classical ensemble member (notebook 13)
-# --------------------------------------------------------------------------------------
+# --- The classical ensemble member (notebook 13) -------------------------------------
 def classical_member(train_texts: Sequence[str], train_scores, seed: int = SEED):
     """The classical model for the ensemble, returning continuous predictions.
 

@@ -20,7 +20,6 @@ import importlib.util
 from pathlib import Path
 from typing import Literal
 
-
 Kind = Literal["encoder", "causal-lm"]
 
 # The model ids the course uses, one constant each (notebooks and modules import them).

@@ -205,6 +205,44 @@ for metric in ("QWK", "Acc", "SMD"):
 # Differences between models smaller than these intervals' width should be read
 # with care; later notebooks report intervals next to every figure.
 #
+# ## 8. Two baselines every model must beat
+#
+# Human agreement is the ceiling. Two floors matter as much:
+#
+# * the **length line**: count the words of an essay and map the count to a score with
+#   a straight line fitted on the training essays (rounded and clipped to 0–12). Length
+#   correlates strongly with the score (section 2), so a model that does not beat this
+#   line has learned little beyond counting words;
+# * a **constant predictor**: the training median for every essay. Its QWK is 0 by
+#   construction: the mark of a model that learned nothing.
+#
+# `course_utils.baselines` has both. From here on every notebook prints them beside
+# each test figure, and adds its models to a **leaderboard** (a small table kept in the
+# course cache) that grows from notebook to notebook.
+
+# %%
+from course_utils import baselines
+
+base = baselines.fit_baselines(train.essay, train.rater1_domain1)
+line = base["length line"]
+print(f"length line: score = {line.slope_:.4f} x words {line.intercept_:+.2f} (fitted on {len(train)} essays)")
+rows = baselines.report("03", "rater 2 (a second human)", test.essay, test.rater1_domain1,
+                        test.rater2_domain1, base, n_train=len(train))
+
+# %% [markdown]
+# The numbers above are the yardsticks for the rest of the course: the length line's
+# QWK is what "just counting words" achieves on these 314 essays.
+#
+# ## Summary
+#
+# * QWK (on score values: pass the full range to scikit-learn), exact and adjacent
+#   agreement, SMD and r measure a scorer against a human; human–human agreement is
+#   the ceiling, and 314 test essays leave wide bootstrap intervals.
+# * The length line and a constant predictor are the floors every model must clear.
+#
+# Next: [notebook 04](04_bag_of_words.ipynb) builds the first real scorer, a bag of
+# words.
+#
 # ## Exercises
 #
 # ### Exercise 1: the whole data set
@@ -214,20 +252,22 @@ for metric in ("QWK", "Acc", "SMD"):
 # @title Solution (double-click to reveal)
 everyone = aes_metrics(essays.rater1_domain1, essays.rater2_domain1)
 print(f"All essays: QWK {everyone['QWK']:.4f}, exact {everyone['Acc']:.4f} vs test-set QWK {human_human['QWK']:.4f}")
+ci_low_high = bootstrap_ci(test.rater1_domain1, test.rater2_domain1, metric="QWK", n=profile.n_bootstrap, seed=0)
+print(f"The whole-data QWK lies {'inside' if ci_low_high.low <= everyone['QWK'] <= ci_low_high.high else 'outside'} the test set's "
+      f"95% interval [{ci_low_high.low:.3f}, {ci_low_high.high:.3f}],\nso the test set is {'typical' if ci_low_high.low <= everyone['QWK'] <= ci_low_high.high else 'not typical'} of the data as far as 314 essays can tell.")
 
 # %% [markdown]
-# ### Exercise 2: a length-only "machine"
-# Predict rater 1's score from essay length alone: fit `numpy.polyfit(words, score, 1)`
-# on the **training** essays, round and clip the predictions to 0–12 on the test essays,
-# and run `aes_metrics` and `williamson_check`. Does length alone pass any criterion?
+# ### Exercise 2: a length-only "machine" against the Williamson criteria
+# Run `williamson_check` on the length line's test predictions (`base["length line"]`,
+# fitted on the **training** essays). Does length alone pass any criterion?
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-train_words = train.essay.str.split().str.len()
-slope, intercept = np.polyfit(train_words, train.rater1_domain1, 1)
-length_pred = np.clip(np.round(slope * test.essay.str.split().str.len() + intercept), 0, 12).astype(int)
-print({k: round(v, 3) for k, v in aes_metrics(test.rater1_domain1, length_pred).items()})
-williamson_check(test.rater1_domain1, length_pred, human2=test.rater2_domain1)
+length_pred = base["length line"].predict(test.essay)
+check = williamson_check(test.rater1_domain1, length_pred, human2=test.rater2_domain1)
+print(check.to_string(index=False))
+print(f"Length alone passes {int(check['pass'].sum())} of the {len(check)} criteria: counting words is a")
+print("real signal, which is why every model must show it does more than that.")
 
 # %% [markdown]
 # ### Exercise 3: the sign of SMD
@@ -239,4 +279,5 @@ williamson_check(test.rater1_domain1, length_pred, human2=test.rater2_domain1)
 swapped = aes_metrics(test.rater2_domain1, test.rater1_domain1)
 for key in ("QWK", "Acc", "Adj", "SMD", "r"):
     print(f"{key}: {human_human[key]:+.4f} -> {swapped[key]:+.4f}")
-# Only SMD changes: it flips sign. QWK, agreement and r are symmetric.
+# Only SMD changes: it flips sign. QWK, agreement and r are symmetric in the two raters,
+# so they cannot tell which rater scores higher; SMD can.

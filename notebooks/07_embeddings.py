@@ -41,7 +41,7 @@ df = load_asap(7)
 train, dev, test = train_dev_test_split(df)  # test = the original's 314-essay test set
 if profile.max_train_essays:
     train = train.sample(min(profile.max_train_essays, len(train)), random_state=42)
-TARGET = "rater1_domain1"  # one target for the whole notebook (the original switched mid-way)
+TARGET = "rater1_domain1"  # rater 1's score, 0-12: the target of every notebook
 print(f"train {len(train)} | dev {len(dev)} | test {len(test)} essays; target {TARGET}")
 
 # %% [markdown]
@@ -65,11 +65,17 @@ print(E_train.shape)
 from course_utils.metrics import aes_metrics
 from course_utils.scorers import EmbeddingScorer
 
+from course_utils import baselines
+
 emb = EmbeddingScorer(model_id=profile.embedding_model, random_state=42).fit(train.essay, train[TARGET])
-print(f"MiniLM + LR: dev QWK {emb.score(dev.essay, dev[TARGET]):.3f}")
+base = baselines.fit_baselines(train.essay, train[TARGET])
+emb_dev, line_dev = emb.score(dev.essay, dev[TARGET]), aes_metrics(
+    dev[TARGET], base["length line"].predict(dev.essay), 0, 12)["QWK"]
+print(f"MiniLM + LR: dev QWK {emb_dev:.3f}; the length line of notebook 03: {line_dev:.3f} "
+      f"({'below' if emb_dev < line_dev else 'above'} it)")
 
 # %% [markdown]
-# Why it disappoints: the model was trained to tell *what a text is about*. All
+# Why it disappoints (compare it with counting words, above): the model was trained to tell *what a text is about*. All
 # these essays are about the same thing (a time someone was patient), so the vectors
 # differ little, and what the rubric rewards — organisation, development,
 # conventions, length — is mostly what the embedding was trained to ignore. Unit-length
@@ -122,8 +128,21 @@ print(f"cosine {sims[i, nearest[i]]:.3f}; human scores {dev[TARGET].iloc[i]} vs 
 # ## 5. The test set, once
 
 # %%
-s = aes_metrics(test[TARGET], emb.predict(test.essay), 0, 12)
-print(f"MiniLM + LR: test QWK {s['QWK']:.3f} (original: 0.565)")
+rows = baselines.report("07", "MiniLM + LR", test.essay, test[TARGET], emb.predict(test.essay), base,
+                        n_train=len(train))
+print(baselines.describe_published("minilm_lr"))
+
+# %% [markdown]
+# ## Summary
+#
+# * A sentence embedding says what a text is *about*; essays on one prompt are all about
+#   the same thing, so it carries little of what the rubric rewards.
+# * Nearest neighbours by cosine similarity show it: similar essays can get very
+#   different scores.
+# * The lines above say whether the embeddings beat the length line here.
+#
+# Next: [notebook 08](08_tuning.ipynb) tunes these models' settings properly, with
+# cross-validation and Optuna.
 
 # %% [markdown]
 # ## Exercises
@@ -142,7 +161,10 @@ n_dv = dev.essay.str.split().str.len().to_numpy()[:, None]
 sc = StandardScaler().fit(n_tr)
 lr = LogisticRegression(class_weight="balanced", max_iter=2000)
 lr.fit(np.hstack([E_train, sc.transform(n_tr)]), train[TARGET])
-print(f"embeddings + length: dev QWK {aes_metrics(dev[TARGET], lr.predict(np.hstack([E_dev, sc.transform(n_dv)])), 0, 12)['QWK']:.3f}")
+with_length = aes_metrics(dev[TARGET], lr.predict(np.hstack([E_dev, sc.transform(n_dv)])), 0, 12)["QWK"]
+print(f"embeddings + length: dev QWK {with_length:.3f} (embeddings alone {emb_dev:.3f})")
+print(f"Adding one number, the length, changes dev QWK by {with_length - emb_dev:+.3f}: unit-length "
+      "embeddings had thrown that signal away.")
 
 # %% [markdown]
 # ### Exercise 2: k nearest neighbours
@@ -153,4 +175,8 @@ print(f"embeddings + length: dev QWK {aes_metrics(dev[TARGET], lr.predict(np.hst
 # @title Solution (double-click to reveal)
 top10 = np.argsort(-sims, axis=1)[:, :10]
 knn = np.rint(train[TARGET].to_numpy()[top10].mean(axis=1)).astype(int)
-print(f"10-NN: dev QWK {aes_metrics(dev[TARGET], knn, 0, 12)['QWK']:.3f}")
+one_nn = aes_metrics(dev[TARGET], train[TARGET].to_numpy()[nearest], 0, 12)["QWK"]
+ten_nn = aes_metrics(dev[TARGET], knn, 0, 12)["QWK"]
+print(f"10-NN: dev QWK {ten_nn:.3f}; 1-NN: {one_nn:.3f}")
+print(f"Averaging ten neighbours {'smooths out' if ten_nn > one_nn else 'does not fix'} the noise of a single "
+      "neighbour's score; similarity alone is a weak guide to quality.")

@@ -43,7 +43,7 @@ df = load_asap(7)
 train, dev, test = train_dev_test_split(df)  # test = the original's 314-essay test set
 if profile.max_train_essays:
     train = train.sample(min(profile.max_train_essays, len(train)), random_state=42)
-TARGET = "rater1_domain1"  # one target for the whole notebook (the original switched mid-way)
+TARGET = "rater1_domain1"  # rater 1's score, 0-12: the target of every notebook
 print(f"train {len(train)} | dev {len(dev)} | test {len(test)} essays; target {TARGET}")
 
 # %% [markdown]
@@ -98,6 +98,10 @@ pred = best.predict(test.essay)
 stats = aes_metrics(test[TARGET], pred, 0, 12)
 print(f"chosen on dev: {best_name}; test " + ", ".join(f"{k} {v:.3f}" for k, v in stats.items()
                                                          if k in ("QWK", "Acc", "Adj", "SMD", "r")))
+from course_utils import baselines
+
+base = baselines.fit_baselines(train.essay, train[TARGET])
+rows = baselines.report("09", best_name, test.essay, test[TARGET], pred, base, n_train=len(train))
 
 # %%
 from course_utils.metrics import bootstrap_ci, williamson_check
@@ -219,6 +223,17 @@ for name, t in (("rater 1", None), ("mean of both raters", mean_raters)):
 # (all five folds, all training essays) and writes `results/asap7_literature.md`, next
 # to the published prompt-7 figures with their sources.
 #
+# ## Summary
+#
+# * Treat the score as a number: a regression keeps the order of the score points.
+# * Cutoffs fitted on out-of-fold predictions turn numbers into scores without
+#   touching dev or test; averaging two different regressors steadies the result.
+# * Every figure is read beside the length line, the constant predictor and the
+#   human-human agreement.
+#
+# Next: [notebook 10](10_tokenization.ipynb) opens the transformer part of the course
+# with how a transformer reads an essay.
+#
 # ## Exercises
 #
 # ### Exercise 1: Rounding versus cutoffs for the ensemble
@@ -227,8 +242,12 @@ for name, t in (("rater 1", None), ("mean of both raters", mean_raters)):
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 cont = ensemble.predict_continuous(dev.essay)
-print(f"rounded {qwk(dev[TARGET], np.clip(np.rint(cont), 0, 12).astype(int), 0, 12):.3f} | "
-      f"cutoffs {qwk(dev[TARGET], ensemble.predict(dev.essay), 0, 12):.3f}")
+by_rounding = qwk(dev[TARGET], np.clip(np.rint(cont), 0, 12).astype(int), 0, 12)
+by_cutoffs = qwk(dev[TARGET], ensemble.predict(dev.essay), 0, 12)
+print(f"rounded {by_rounding:.3f} | cutoffs {by_cutoffs:.3f}")
+print(f"Cutoffs fitted on out-of-fold predictions {'beat' if by_cutoffs > by_rounding else 'do not beat'} rounding "
+      f"on dev ({by_cutoffs - by_rounding:+.3f}):\nrounding a regression that shrinks towards the mean "
+      "under-uses the top and bottom score points, which the cutoffs can widen.")
 
 # %% [markdown]
 # ### Exercise 2: Drop the embeddings
@@ -238,5 +257,9 @@ print(f"rounded {qwk(dev[TARGET], np.clip(np.rint(cont), 0, 12).astype(int), 0, 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 no_emb = RegressionScorer("ridge", embeddings=False, random_state=42).fit(train.essay, train[TARGET])
-print(f"without embeddings {qwk(dev[TARGET], no_emb.predict(dev.essay), 0, 12):.3f} | "
-      f"with {qwk(dev[TARGET], ridge.predict(dev.essay), 0, 12):.3f}")
+without = qwk(dev[TARGET], no_emb.predict(dev.essay), 0, 12)
+with_emb = qwk(dev[TARGET], ridge.predict(dev.essay), 0, 12)
+print(f"without embeddings {without:.3f} | with {with_emb:.3f}")
+print(f"The embeddings add {with_emb - without:+.3f} dev QWK once length and SVD are present"
+      f"{'' if with_emb > without else ' (nothing: length and SVD already carry their signal here)'};\n"
+      f"a difference under notebook 08's dev-set noise should not decide which features to keep.")

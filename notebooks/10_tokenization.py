@@ -259,19 +259,20 @@ print(f"So course_utils.embeddings.encode reads the first {encoder.max_seq_lengt
 # cutting them removes text from exactly the essays at the top of the scale.
 
 # %%
+TARGET, LO, HI = "rater1_domain1", 0, 12  # the course's one target: rater 1's score, 0-12
 known = known.assign(tokens=stats["tokens"].to_numpy())
-r = np.corrcoef(known["tokens"], known["domain1_score"])[0, 1]
+r = np.corrcoef(known["tokens"], known[TARGET])[0, 1]
 print(f"Correlation of essay length (tokens) with the score: r = {r:.2f}")
 cut_at = [256, 512] if profile.finetune_max_length in (256, 512) else [profile.finetune_max_length, 256, 512]
 fig, axes = plt.subplots(1, len(cut_at), figsize=(4 * len(cut_at), 3), sharey=True)
 for ax, length in zip(axes, cut_at):
     long = known["tokens"] > length
     for mask, label in ((~long, "fits"), (long, "truncated")):
-        ax.hist(known.loc[mask, "domain1_score"], bins=range(0, 26), alpha=0.6, density=True,
+        ax.hist(known.loc[mask, TARGET], bins=range(LO, HI + 2), alpha=0.6, density=True,
                 label=f"{label} (n={mask.sum()})")
-    ax.set(title=f"max_length={length}", xlabel="score (0-24)")
-    print(f"max_length={length}: truncated essays score {known.loc[long, 'domain1_score'].mean():.1f} "
-          f"on average, the others {known.loc[~long, 'domain1_score'].mean():.1f} "
+    ax.set(title=f"max_length={length}", xlabel=f"score ({LO}-{HI})")
+    print(f"max_length={length}: truncated essays score {known.loc[long, TARGET].mean():.1f} "
+          f"on average, the others {known.loc[~long, TARGET].mean():.1f} "
           f"(truncated: {long.mean():.1%})")
 axes[0].set_ylabel("share of essays")
 axes[0].legend()
@@ -315,8 +316,6 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from course_utils.metrics import qwk
 
-LO, HI = 0, 24  # domain1_score range of ASAP-7
-
 def to_score(pred):
     """Round regression output to the nearest score point in LO..HI."""
     return np.clip(np.rint(pred), LO, HI).astype(int)
@@ -331,8 +330,8 @@ def bag_qwk(max_length, head):
     keep = {s: [head_tail_truncate(ids, tok, max_length, head=head) for ids in content_ids[s]]
             for s in content_ids}
     model = make_pipeline(TfidfVectorizer(analyzer=lambda ids: ids, sublinear_tf=True), Ridge())
-    model.fit(keep["train"], train["domain1_score"])
-    return qwk(dev["domain1_score"], to_score(model.predict(keep["dev"])), LO, HI)
+    model.fit(keep["train"], train[TARGET])
+    return qwk(dev[TARGET], to_score(model.predict(keep["dev"])), LO, HI)
 
 strategies = {"head only": 1.0, "tail only": 0.0, "head+tail": 0.25}
 no_limit = 10**6  # longer than any essay: nothing is cut
@@ -386,12 +385,12 @@ for name in ("head only", "head+tail"):
         ids = [head_tail_truncate(e, emb_tok, L, head=strategies[name]) for e in df["essay"]]
         X[split] = mean_pool_embeddings(ids, profile.embedding_model,
                                         batch_size=profile.encode_batch_size)
-    reg = Ridge().fit(X["train"], emb_train["domain1_score"])
+    reg = Ridge().fit(X["train"], emb_train[TARGET])
     emb_results[name] = to_score(reg.predict(X["dev"]))
 seconds = time.perf_counter() - start
 cut_share = (token_stats(emb_dev["essay"], emb_tok)["tokens"] > L).mean()
 for name, pred in emb_results.items():
-    print(f"{name:>9} at max_length={L}: dev QWK {qwk(emb_dev['domain1_score'], pred, LO, HI):.3f}")
+    print(f"{name:>9} at max_length={L}: dev QWK {qwk(emb_dev[TARGET], pred, LO, HI):.3f}")
 print(f"({len(emb_train)} training / {len(emb_dev)} dev essays, {cut_share:.1%} of the dev "
       f"essays truncated; encoding and fitting took {seconds:.0f} s on {config.device()})")
 
@@ -402,7 +401,7 @@ print(f"({len(emb_train)} training / {len(emb_dev)} dev essays, {cut_share:.1%} 
 
 # %%
 rng = np.random.default_rng(config.SEED)
-h = emb_dev["domain1_score"].to_numpy()
+h = emb_dev[TARGET].to_numpy()
 a, b = emb_results["head+tail"], emb_results["head only"]
 diffs = []
 for _ in range(profile.n_bootstrap):
@@ -473,7 +472,7 @@ print(tok.convert_ids_to_tokens(tok(mine, truncation=True, max_length=8)["input_
 # @title Solution (double-click to reveal)
 row = known.loc[known["tokens"].idxmax()]
 ids = tok(row["essay"], add_special_tokens=False)["input_ids"]
-print(f"essay {row['essay_id']}: score {row['domain1_score']}, {row['tokens']} tokens, "
+print(f"essay {row['essay_id']}: score {row[TARGET]}, {row['tokens']} tokens, "
       f"{len(row['essay'].split())} words")
 print("ends with:", tok.decode(ids[-40:]))
 
@@ -484,11 +483,11 @@ print("ends with:", tok.decode(ids[-40:]))
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-for label, idx in (("highest", train["domain1_score"].idxmax()),
-                   ("lowest", train["domain1_score"].idxmin())):
+for label, idx in (("highest", train[TARGET].idxmax()),
+                   ("lowest", train[TARGET].idxmin())):
     t = pieces_per_word([train.loc[idx, "essay"]], tok)
     n = t["count"].sum()
-    print(f"{label} (score {train.loc[idx, 'domain1_score']}): {n} words, "
+    print(f"{label} (score {train.loc[idx, TARGET]}): {n} words, "
           f"{(t['pieces'] * t['count']).sum() / n:.2f} pieces per word, "
           f"{(t['misspelled'] * t['count']).sum() / n:.1%} misspelled")
 
