@@ -59,7 +59,7 @@ COMMAND = "python -m course_tools.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = ["course_tools.finetune_results", "course_tools.llm_results"]
+EXTRA_MODULES: list[str] = ["course_tools.finetune_results", "course_tools.llm_results", "course_tools.baseline_results"]
 
 SECTIONS = (
     "Reference",

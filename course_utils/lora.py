@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from course_utils.config import SEED, device
+from course_utils.metrics import softmax
 
 Messages = list[dict[str, str]]
 
@@ -310,6 +311,10 @@ class GenerativeScorer(BaseEstimator):
                 processing_class=self.tokenizer_,
                 peft_config=lora_config(self.model_, r=self.lora_r, alpha=2 * self.lora_r),
             )
+            if not verbose:  # no log dict per step: the loss curve is in log_history_
+                from transformers import PrinterCallback
+
+                trainer.remove_callback(PrinterCallback)
             trainer.train()
         self.model_ = trainer.model.eval()
         self.log_history_ = [h for h in trainer.state.log_history if "loss" in h]  # per step
@@ -376,8 +381,7 @@ class GenerativeScorer(BaseEstimator):
             for e in tqdm(essays, desc="scoring", disable=not progress)
         ])
         self.valid_mass_ = np.exp(loglik).sum(axis=1)
-        probs = np.exp(loglik - loglik.max(axis=1, keepdims=True))
-        return probs / probs.sum(axis=1, keepdims=True)
+        return softmax(loglik, axis=1)  # renormalised over the valid answers
 
     def expected_score(self, essays: Sequence[str]) -> np.ndarray:
         """The probability-weighted mean score of each essay (a float)."""

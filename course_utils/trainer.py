@@ -91,7 +91,7 @@ def trainer_arguments(output_dir: str | Path, epochs: int = 4, lr: float = 5e-5,
 
 @lru_cache(maxsize=1)
 def _trainer_classes() -> dict[str, type]:
-    from transformers import Trainer, TrainerCallback
+    from transformers import PrinterCallback, Trainer, TrainerCallback
 
     class ScoringTrainer(Trainer):
         """A ``Trainer`` whose loss is :func:`scoring_loss`: cross-entropy, or sigmoid +
@@ -101,6 +101,9 @@ def _trainer_classes() -> dict[str, type]:
             _check_mode(mode)
             self.mode = mode
             super().__init__(*args, **kwargs)
+            # With progress bars off, transformers prints every log as a dict; the
+            # notebooks show BestQWKCallback's per-epoch table instead.
+            self.remove_callback(PrinterCallback)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             labels = inputs.pop("labels")

@@ -59,3 +59,14 @@ def test_setup_prints_profile(monkeypatch, capsys):
 def test_profile_is_frozen():
     with pytest.raises(AttributeError):
         config.get_profile("fast").n_seeds = 10  # type: ignore[misc]
+
+
+def test_costly_solutions_run_in_smoke_or_when_asked(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_RUN_SOLUTIONS", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    assert config.run_solutions("about 2 minutes") is True
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    assert config.run_solutions("about 2 minutes") is False
+    assert "skipped" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_RUN_SOLUTIONS", "1")
+    assert config.run_solutions("about 2 minutes") is True

@@ -112,3 +112,11 @@ def test_readme_notebook_table_is_current():
 
     current = (ROOT / "README.md").read_text()
     assert readme.render(current) == current, "run `python -m course_tools.readme`"
+
+
+def test_notebook_headers_give_the_measured_run_times():
+    from course_tools import readme
+
+    assert readme.stale_headers() == [], "run `python -m course_tools.readme`, then `make sync`"
+    line = readme.runtime_line("04_bag_of_words")
+    assert "results/notebook_times.csv" in line and "`fast`" in line
