@@ -21,6 +21,18 @@ header. ``--hide`` adds them to a source and re-writes its paired ``.ipynb``.
 Learner copies (in the spirit of INRIA's scikit-learn MOOC) replace each solution by an
 empty ``# Your code here`` cell; they are generated, not committed, so they cannot drift.
 CI runs the full notebooks, so a broken solution fails the build.
+
+A solution that takes minutes (another pass of a language model, more fine-tuning) is
+guarded so that "Run all" does not spend them, yet CI still runs it::
+
+    RUN_SOLUTION = False  # True runs it
+    if RUN_SOLUTION or config.run_solutions("about 2 minutes"):
+        ...
+
+:func:`course_utils.config.run_solutions` is true in the ``smoke`` profile (CI, nbval)
+and with ``COURSE_RUN_SOLUTIONS=1``; otherwise it prints how to run the solution.
+Every solution ends with two lines (printed or as comments) saying what its result
+shows.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ def trainer_arguments(output_dir: str | Path, epochs: int = 4, lr: float = 5e-5,
         bf16=amp_dtype is not None and not use_scaler,
         train_sampling_strategy="group_by_length",
         disable_tqdm=False,
+        dataloader_pin_memory=device() == "cuda",  # pinning helps only a GPU (and warns on a CPU)
     )
     kwargs.update(overrides)
     return TrainingArguments(**kwargs)

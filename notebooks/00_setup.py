@@ -21,7 +21,9 @@
 # where you are running and explains the three things every later notebook does
 # at the top.
 #
-# *Time: about 2 minutes in every profile.*
+# *Time to work through: about 10 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 5 s (cpu x86_64, 2 cores); `fast` 4 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 #
 # ## 1. Install the course helpers (Colab only)
 #
@@ -105,11 +107,13 @@ except ImportError:
 
 # %%
 from course_utils.data import load_asap
-from course_utils.hub import resolve_model
+from course_utils.hub import ELECTRA_SMALL_ID, resolve_model
 
 essays = load_asap(7)
 print(f"ASAP prompt 7: {len(essays)} essays, rater-1 scores {essays.rater1_domain1.min()}-{essays.rater1_domain1.max()}")
-print("Encoder used for 'google/electra-small-discriminator':", resolve_model("google/electra-small-discriminator"))
+source = resolve_model(ELECTRA_SMALL_ID)  # offline, this prints which stand-in is used
+print(f"{ELECTRA_SMALL_ID} loads from", "the Hugging Face Hub" if source == ELECTRA_SMALL_ID
+      else "a local folder of real weights (offline)")
 
 # %% [markdown]
 # ## 5. API keys (notebooks 14–15)
@@ -128,4 +132,10 @@ for var in ("GROQ_API_KEY", "CEREBRAS_API_KEY"):
     print(f"{var}: {'set' if os.environ.get(var) else 'not set (fine: a local model is used)'}")
 
 # %% [markdown]
+# ## Summary
+#
+# * One variable, `COURSE_PROFILE`, sets how much every notebook computes (`full` on a
+#   GPU, `fast` on a laptop, `smoke` in CI); `config.setup()` says which one runs.
+# * Offline, data come from `COURSE_DATA_DIR` and models from real-weight stand-ins.
+#
 # You are ready. Next: [01 · Python basics](01_python_basics.ipynb).

@@ -20,7 +20,9 @@
 # types, lists and dictionaries, control flow, functions, classes, and importing and
 # installing packages. Examples use essays and scores, the material of the course.
 #
-# *Time: 30–45 minutes to work through; under a minute to run in every profile.*
+# *Time to work through: 30–45 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 4 s (cpu x86_64, 2 cores); `fast` 4 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -152,6 +154,15 @@ print("numpy", np.__version__, "| course_utils", course_utils.__version__)
 print(aes_metrics([8, 5, 11, 7], [8, 6, 11, 6]))
 
 # %% [markdown]
+# ## Summary
+#
+# * Variables, lists, dictionaries, loops, functions and classes are most of the Python
+#   the course needs; a scorer is a class with `fit` and `predict`.
+# * Packages are imported at the top; Colab installs the course's own with one cell.
+#
+# Next: [notebook 02](02_machine_learning.ipynb) introduces machine learning with
+# scikit-learn.
+#
 # ## Exercises
 #
 # ### Exercise 1: word statistics
@@ -170,6 +181,8 @@ def word_stats(text: str) -> dict[str, float]:
 
 
 print(word_stats("Patience is patience when patience is hard"))
+# 7 words but 4 distinct ones once case is ignored: repetition is something a scorer
+# can count, and "Patience" and "patience" must not count as two words.
 
 # %% [markdown]
 # ### Exercise 2: adjacent agreement
@@ -186,6 +199,8 @@ def adjacent_agreement(rater1: list[int], rater2: list[int]) -> float:
 
 
 print(adjacent_agreement([8, 5, 11, 7], [9, 7, 11, 6]))
+# 0.75: three of the four pairs differ by at most one point (8/9, 11/11, 7/6); 5/7 does not.
+# Adjacent agreement is lenient on a 0-12 scale, which is why QWK is reported beside it.
 
 # %% [markdown]
 # ### Exercise 3: a class of your own
@@ -205,4 +220,5 @@ class MeanScorer:
 
 
 print(MeanScorer().fit(train_essays, train_scores).predict(["any essay", "another"]))
-# A model that cannot beat "always predict the mean" has learnt nothing about the essays.
+# Every essay gets the same score: a model that cannot beat "always predict the mean" has
+# learnt nothing about the essays (notebook 03 makes this a baseline for every model).

@@ -21,7 +21,9 @@
 # train, dev and test sets, fit three classifiers, **choose one on the dev set**, test
 # it **once**, and save it to disk.
 #
-# *Time: about 30 minutes to work through; under a minute to run in every profile.*
+# *Time to work through: about 30 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 7 s (cpu x86_64, 2 cores); `fast` 7 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -158,6 +160,16 @@ same = (loaded.predict(X_test) == best.predict(X_test)).all()
 print(f"Saved to {path.name} ({path.stat().st_size} bytes); same predictions after loading: {same}")
 
 # %% [markdown]
+# ## Summary
+#
+# * A model learns from training data, the dev set chooses between models and
+#   settings, and the test set is used once, at the end.
+# * scikit-learn models share `fit`, `predict` and `score`; the course's essay scorers
+#   follow the same pattern.
+#
+# Next: [notebook 03](03_essay_data_and_metrics.ipynb) meets the essays and the metrics
+# that compare a machine with a human rater.
+#
 # ## Exercises
 #
 # ### Exercise 1: a fourth model
@@ -169,7 +181,10 @@ print(f"Saved to {path.name} ({path.stat().st_size} bytes); same predictions aft
 from sklearn.neighbors import KNeighborsClassifier
 
 knn = KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
-print(f"kNN dev accuracy: {knn.score(X_dev, y_dev):.3f}; best so far: {max(dev_accuracy.values()):.3f}")
+knn_acc = knn.score(X_dev, y_dev)
+print(f"kNN dev accuracy: {knn_acc:.3f}; best so far: {max(dev_accuracy.values()):.3f}")
+print(f"k nearest neighbours {'matches or beats' if knn_acc >= max(dev_accuracy.values()) else 'trails'} the best of the three here;")
+print("on two well-separated features most classifiers do well, so the dev set decides, not taste.")
 
 # %% [markdown]
 # ### Exercise 2: tune on dev
@@ -178,9 +193,13 @@ print(f"kNN dev accuracy: {knn.score(X_dev, y_dev):.3f}; best so far: {max(dev_a
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
+by_depth = {}
 for depth in (1, 2, 3, 5, None):
     rf = RandomForestClassifier(n_estimators=200, max_depth=depth, random_state=42).fit(X_train, y_train)
-    print(f"max_depth={depth}: train {rf.score(X_train, y_train):.3f}, dev {rf.score(X_dev, y_dev):.3f}")
+    by_depth[depth] = rf.score(X_dev, y_dev)
+    print(f"max_depth={depth}: train {rf.score(X_train, y_train):.3f}, dev {by_depth[depth]:.3f}")
+print(f"Best depth on dev: {max(by_depth, key=by_depth.get)}. Deeper trees fit the training data more closely;")
+print("the dev column, not the train column, says whether that carries over to new fruit.")
 
 # %% [markdown]
 # ### Exercise 3: harder fruit
@@ -196,4 +215,6 @@ Xh_train, Xh_dev, yh_train, yh_dev = train_test_split(
     hard[["size", "sweetness"]], hard["label"], test_size=0.25, random_state=42, stratify=hard["label"]
 )
 acc = LogisticRegression().fit(Xh_train, yh_train).score(Xh_dev, yh_dev)
-print(f"Logistic regression dev accuracy on the harder data: {acc:.3f}")
+print(f"Logistic regression dev accuracy on the harder data: {acc:.3f} "
+      f"(on the original data: {dev_accuracy['logistic regression']:.3f})")
+print("Classes that overlap more cannot be separated by any line: accuracy falls, whatever the model.")

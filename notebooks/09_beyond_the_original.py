@@ -23,8 +23,9 @@
 # different regressors. We evaluate with the Williamson criteria and bootstrap
 # intervals.
 #
-# *Time: about 25 minutes to work through; about a minute to run in smoke (once the
-# embeddings are cached), a few minutes in fast.*
+# *Time to work through: about 25 minutes. The first run in a new place encodes the essays once (slower); later runs read the cache.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 20 s (cpu x86_64, 2 cores); `fast` 26 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

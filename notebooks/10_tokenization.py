@@ -29,8 +29,9 @@
 # 4. **measure** what truncation does to scoring, and choose `max_length` for the
 #    fine-tuning notebooks (11-13).
 #
-# *Time: under a minute (smoke), about 2-3 minutes on a 2-core CPU (fast); the `full`
-# profile on a Colab GPU was not measured here.*
+# *Time to work through: about 30 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 22 s (cpu x86_64, 2 cores); `fast` 41 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -446,6 +447,17 @@ print(f"This profile ({profile.name}) fine-tunes with max_length={profile.finetu
 # With 512 positions almost every ASAP-7 essay fits (the `full` profile on a GPU); the
 # CPU profiles use shorter lengths to stay fast and pay for it in truncated essays.
 #
+# ## Summary
+#
+# * A tokenizer cuts text into pieces from a fixed vocabulary; misspellings and
+#   anonymisation tags cost extra pieces, and special tokens, masks and padding frame
+#   every input.
+# * Truncation cuts the longer, higher-scored essays; head+tail truncation keeps the
+#   conclusion. The profile's `max_length` trades essays cut against time.
+#
+# Next: [notebook 11](11_finetune_manual.ipynb) fine-tunes a transformer on these
+# tokens with a training loop written by hand.
+#
 # ## Exercises
 #
 # ### Exercise 1: Tokenize your own sentence
@@ -461,6 +473,8 @@ print(tok.convert_ids_to_tokens(enc["input_ids"]))
 print(enc["input_ids"])
 print(enc["attention_mask"])
 print(tok.convert_ids_to_tokens(tok(mine, truncation=True, max_length=8)["input_ids"]))
+# The misspellings and the tag split into several pieces each, while common words stay whole;
+# truncated to 8 tokens, the special tokens still take two of the eight places.
 
 # %% [markdown]
 # ### Exercise 2: Find the longest essay
@@ -475,6 +489,8 @@ ids = tok(row["essay"], add_special_tokens=False)["input_ids"]
 print(f"essay {row['essay_id']}: score {row[TARGET]}, {row['tokens']} tokens, "
       f"{len(row['essay'].split())} words")
 print("ends with:", tok.decode(ids[-40:]))
+print(f"At max_length={profile.finetune_max_length}, head-only truncation drops "
+      f"{max(0, row['tokens'] - profile.finetune_max_length)} of its {row['tokens']} tokens, including this ending.")
 
 # %% [markdown]
 # ### Exercise 3: Count pieces per word
@@ -490,6 +506,8 @@ for label, idx in (("highest", train[TARGET].idxmax()),
     print(f"{label} (score {train.loc[idx, TARGET]}): {n} words, "
           f"{(t['pieces'] * t['count']).sum() / n:.2f} pieces per word, "
           f"{(t['misspelled'] * t['count']).sum() / n:.1%} misspelled")
+# Two essays are anecdotes, not evidence: section 3 measured the same quantities over all
+# essays. Compare their word counts as well: section 4 showed that length and score go together.
 
 # %% [markdown]
 # ### Exercise 4: Another head share
@@ -498,5 +516,8 @@ for label, idx in (("highest", train[TARGET].idxmax()),
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-for head in (0.25, 0.5):
-    print(f"head={head}: dev QWK {bag_qwk(128, head):.3f}")
+by_head = {head: bag_qwk(128, head) for head in (0.25, 0.5)}
+for head, value in by_head.items():
+    print(f"head={head}: dev QWK {value:.3f}")
+print(f"head=0.5 {'beats' if by_head[0.5] > by_head[0.25] else 'does not beat'} head=0.25 by "
+      f"{by_head[0.5] - by_head[0.25]:+.3f}; compare the gap with the bootstrap interval above before trusting it.")

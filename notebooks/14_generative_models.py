@@ -32,8 +32,9 @@
 # Offline (CI, no Hub access) the local model is SmolLM2-135M-Instruct standing in for the
 # original workshop's LiquidAI/LFM2-350M, and the hosted calls are skipped with a message.
 #
-# *Time: about 30 minutes to work through. Run time: a few minutes on a CPU (measured
-# times per profile are in the README's notebook table).*
+# *Time to work through: about 30 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 17 s (cpu x86_64, 2 cores); `fast` 21 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -211,6 +212,17 @@ pd.DataFrame({"reply": replies, "parse_score": [parse_score(r, 0, 12) for r in r
               "last 3 characters": [r[-3:] for r in replies]})
 
 # %% [markdown]
+# ## Summary
+#
+# * A generative model gives a probability for every next token; temperature and top-k
+#   reshape it, and greedy decoding (temperature 0) makes scoring repeatable.
+# * Hosted APIs run larger models behind keys and rate limits; `ChatClient` talks to
+#   them and to a local model the same way.
+# * A score must be read out of a reply with a parser that says when there is none.
+#
+# Next: [notebook 15](15_llm_prompting.ipynb) scores essays by prompting.
+
+# %% [markdown]
 # ## Exercises
 
 # %% [markdown]
@@ -230,6 +242,8 @@ plt.ylabel(f"P({tokenizer.decode(best)!r})")
 plt.show()
 below = [t for t, p in zip(temperatures, p_best) if p < 0.5]
 print(f"first temperature with P < 0.5: {below[0]:.2f}" if below else "always above 0.5 here")
+print(f"P falls from {p_best[0]:.2f} at T=0.2 to {p_best[-1]:.2f} at T=3: higher temperatures spread the")
+print("probability over more tokens, so sampled text strays further from the most likely reply.")
 
 # %% [markdown]
 # ### Exercise 2: How varied is sampling?
@@ -243,6 +257,8 @@ print(f"first temperature with P < 0.5: {below[0]:.2f}" if below else "always ab
 sampled = {client.chat(question, temperature=1.0, top_k=50, seed=s, max_tokens=12) for s in range(5)}
 greedy = {client.chat(question, temperature=0, max_tokens=12) for _ in range(5)}
 print(f"distinct sampled replies: {len(sampled)}; distinct greedy replies: {len(greedy)}")
+print(f"Greedy decoding gave {len(greedy)} distinct reply(ies) in five tries, sampling {len(sampled)}:")
+print("a scorer must give the same essay the same score, hence temperature 0.")
 
 # %% [markdown]
 # ### Exercise 3: Break the parser
@@ -257,6 +273,6 @@ tricky = ["Score: twelve", "Between 7 and 8.", "**Score**: 7 (or 8 if we are gen
           "I rate the essay 3 out of 4 on each trait, so 12."]
 for r in tricky:
     print(f"{parse_score(r, 0, 12)!s:>5}  <- {r}")
-# "twelve" is a word, "7 and 8" conflict; the third returns 7 (the labelled score wins);
-# the last gives None because "3 out of 4" has another scale than 0-12 -- a model asked for
-# "**Score**: n" should simply answer in that format, which notebook 16 enforces by training.
+# The printed values show which replies parse: a number written as a word, two conflicting
+# numbers or another scale ("3 out of 4") cannot be read safely, and a labelled score wins.
+# Better than a cleverer parser: a model trained to answer "**Score**: n" (notebook 16).

@@ -27,9 +27,9 @@
 # essays** (so its QWK of 0.693 is not a test result), and its parser read the last three
 # characters of the generated text.
 #
-# *Time: about 40 minutes to work through. Run time: a few minutes on a CPU in the smoke
-# profile, more in fast (200 training essays); measured times per profile are in the
-# README's notebook table. Colab T4 (full profile): not measured here.*
+# *Time to work through: about 40 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 51 s (cpu x86_64, 2 cores); `fast` 11 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -56,7 +56,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from course_utils import lora
+from course_utils import baselines, lora
 from course_utils.data import load_asap, reference_split
 from course_utils.metrics import aes_metrics
 
@@ -114,6 +114,8 @@ print(f"untuned: QWK {before['QWK']:.3f}, predictions {np.bincount(pred_before, 
 
 # %% [markdown]
 # ## 4. Fine-tuning with trl's SFTTrainer
+#
+# *This cell is the notebook's long one: most of its run time on a CPU (see the header).*
 
 # %%
 scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
@@ -135,11 +137,17 @@ points = np.arange(0, 13)
 argmax = points[probs.argmax(1)]
 expected = np.rint(probs @ points).astype(int)
 rows = []
-for name, pred in (("untuned, argmax", pred_before), ("LoRA, argmax", argmax), ("LoRA, expected score", expected)):
+base = baselines.fit_baselines(essays, scores)  # the same training essays as the LoRA model
+variants = {"untuned, argmax": pred_before, "LoRA, argmax": argmax, "LoRA, expected score": expected,
+            **{f"baseline: {name}": model.predict(subset.essay) for name, model in base.items()}}
+for name, pred in variants.items():
     m = aes_metrics(human, pred, 0, 12)
     rows.append({"scorer": name, "QWK": m["QWK"], "Acc": m["Acc"], "SMD": m["SMD"], "N": m["N"]})
+lora_table = pd.DataFrame(rows).round(3)
+baselines.leaderboard("16", f"LoRA generative, argmax ({len(subset)} test essays)",
+                      lora_table.loc[1, "QWK"], len(essays), profile.name, show=False)
 print(f"median probability on valid answers after tuning: {np.median(scorer.valid_mass_):.3f}")
-pd.DataFrame(rows).round(3)
+lora_table
 
 # %%
 i = 0
@@ -152,10 +160,18 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# With few training essays and a tiny model (smoke/fast profiles, the offline stand-in)
-# the numbers are noisy; `results/asap7.md` (row `llm_lora`) holds the course's measured
-# figure with its training and test subset sizes. The original's 0.693 came from a model
-# that had seen the test essays.
+# The `N` column says on how many test essays each figure rests; with a few dozen, the
+# numbers are noisy. The last two rows are the length line and a constant score on the
+# same essays. The results table's figure, with its training and test subset sizes:
+
+# %%
+print(baselines.describe_published("llm_lora"))
+tuned, line = lora_table.loc[1, "QWK"], lora_table.loc[3, "QWK"]
+print(f"Here LoRA (argmax) {'beats' if tuned > line else 'does not beat'} the length line "
+      f"({tuned:.3f} vs {line:.3f} on {len(subset)} essays, {len(essays)} training essays).")
+
+# %% [markdown]
+# The original's 0.693 came from a model that had seen the test essays.
 #
 # ## 6. Robustness
 #
@@ -184,6 +200,18 @@ pd.DataFrame({"kind": ["off-topic"] * 3 + ["gibberish"] * 3, "LoRA score": stran
               "score after the check": check.apply(strange, strange_scores)})
 
 # %% [markdown]
+# ## Summary
+#
+# * LoRA trains a few million added weights to make a chat model answer "**Score**: n";
+#   the loss is on the answer only, and the training essays never include test essays.
+# * Reading the probability of every complete answer gives a valid score for every
+#   essay, with nothing to parse; the argmax or the expected score is the prediction.
+# * A generative scorer still scores injected, off-topic and gibberish texts: it needs
+#   the relevance and injection checks in front of it.
+#
+# Next: [notebook 17](17_cross_encoder.ipynb) moves to short answers, scored against a
+# reference answer with a cross-encoder.
+#
 # ## Exercises
 
 # %% [markdown]
@@ -206,7 +234,9 @@ digit_ids = [tok(str(d), add_special_tokens=False)["input_ids"][-1] for d in ran
 first = next_probs[digit_ids].cpu().numpy()
 print("first-token probabilities of 0-9:", (first / first.sum()).round(3))
 print("full-answer probabilities 0-12  :", probs[0].round(3))
-# With digit-by-digit tokenisation, "1" is the first token of 1, 10, 11 and 12.
+one_token = all(len(tok(str(d), add_special_tokens=False)["input_ids"]) == 1 for d in (10, 11, 12))
+print("10, 11 and 12 are single tokens here: the shortcut could still work." if one_token else
+      "10, 11 and 12 start with the token '1': the shortcut adds them to 1 and cannot tell them apart.")
 
 # %% [markdown]
 # ### Exercise 2: Delimiting for the fine-tuned model
@@ -218,14 +248,17 @@ print("full-answer probabilities 0-12  :", probs[0].round(3))
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-scorer.set_params(delimit=True)  # the same adapters, a prompt format they were not trained on
-d_after = scorer.predict(attacked)
-d_before = scorer.predict(originals)
-scorer.set_params(delimit=False)
-print(f"delimited: mean score {d_before.mean():.2f} -> {d_after.mean():.2f} with injection "
-      f"(undelimited {s_before.mean():.2f} -> {s_after.mean():.2f})")
-# The catch: the prompt now differs from the training format, which itself shifts scores;
-# to use delimiting, train with it: GenerativeScorer(..., delimit=True).fit(...).
+RUN_SOLUTION = False  # True runs it: the model scores 16 more prompts
+if RUN_SOLUTION or config.run_solutions("about a minute on a 2-core CPU in fast"):
+    scorer.set_params(delimit=True)  # the same adapters, a prompt format they were not trained on
+    d_after = scorer.predict(attacked)
+    d_before = scorer.predict(originals)
+    scorer.set_params(delimit=False)
+    print(f"delimited: mean score {d_before.mean():.2f} -> {d_after.mean():.2f} with injection "
+          f"(undelimited {s_before.mean():.2f} -> {s_after.mean():.2f})")
+    print(f"Delimiting alone moves the scores of the untouched essays by {d_before.mean() - s_before.mean():+.2f}: "
+          "the prompt differs from the training format.")
+    print("To use delimiting, train with it: GenerativeScorer(..., delimit=True).fit(...).")
 
 # %% [markdown]
 # ### Exercise 3: Argmax or expected score?
@@ -242,6 +275,6 @@ for name, pred in (("argmax", argmax), ("expected", expected)):
     m = aes_metrics(human, pred, 0, 12)
     print(f"{name:8s}: mean {pred.mean():.2f} (human {human.mean():.2f}), sd {pred.std():.2f} "
           f"(human {human.std():.2f}), SMD {m['SMD']:+.2f}, QWK {m['QWK']:.3f}")
-# Any choice between decision rules is model selection: make it on a dev split carved
-# from the training essays (lora.training_data + train_test_split), then score the
-# test essays once.
+print(f"The expected score's spread is {'smaller' if expected.std() < argmax.std() else 'not smaller'} than the "
+      "argmax's here: averaging over all scores pulls predictions towards the middle.")
+print("Choosing between the two is model selection: do it on a dev split of the training essays, not on these.")
