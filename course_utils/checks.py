@@ -1,4 +1,7 @@
-"""Input checks shared by the course's modules, so every one fails the same clear way."""
+"""Input checks shared by the course's modules, so every one fails the same clear way.
+
+Used throughout; the first errors a learner meets come from here (notebook 03).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
 """Profiles: every setting that differs between a Colab GPU, a CPU laptop and CI.
+Taught in notebook 00.
 
 The course runs in three places, chosen with the environment variable
 ``COURSE_PROFILE``:

@@ -1,4 +1,5 @@
 """Scoring as regression: map scores to [0, 1], predict, and map back with cutoffs.
+Taught in notebooks 09 and 13.
 
 ``mu`` puts each score point at the midpoint of its own slice of [0, 1], so that
 a sigmoid output can reach every score; ``mu_inv`` maps a number in [0, 1] back to

@@ -1,4 +1,5 @@
 """Sentence embeddings with a cache, so reruns and tuning loops never re-encode a text.
+Taught in notebook 07.
 
 >>> from course_utils.embeddings import encode
 >>> X = encode(["A short essay.", "Another one."])   # (2, 384) for all-MiniLM-L6-v2

@@ -1,4 +1,5 @@
 """Which model is really used: Hub ids, and real-weight stand-ins when the Hub is off.
+Taught in notebook 00.
 
 In Colab a notebook asks for, say, ``google/electra-small-discriminator`` and gets it
 from the Hugging Face Hub. On machines without Hub access (CI, an air-gapped laptop)

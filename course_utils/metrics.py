@@ -1,4 +1,5 @@
 """Agreement metrics for automated scoring (Williamson, Xi & Breyer, 2012).
+Taught in notebook 03.
 
 * **QWK** -- quadratic weighted kappa on score *values*: we pass the full score range
   as ``labels`` to scikit-learn, which otherwise weights by label *position* and gives

@@ -1,4 +1,5 @@
 """How a transformer's tokenizer sees essays: lengths, word pieces, misspellings, truncation.
+Taught in notebook 10.
 
 >>> from course_utils.tokenization import load_tokenizer, token_stats, head_tail_truncate
 >>> tok = load_tokenizer()                     # the course's encoder (WordPiece, uncased)
