@@ -151,11 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("prefixes", nargs="*", help="only notebooks starting with these")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     parser.add_argument("--no-record", action="store_true", help="do not update notebook_times.csv")
+    parser.add_argument("--note", default="", help="added to the machine column, e.g. "
+                        "'shared with other jobs: times inflated'")
     args = parser.parse_args(argv)
 
     name, why = profile_name()
     os.environ["COURSE_PROFILE"] = name  # the kernels inherit it
-    where = machine()
+    where = machine() + (f" ({args.note})" if args.note else "")
     print(f"Profile: {name} ({why}) | device: {where}")
     print(f"Data: {os.environ.get('COURSE_DATA_DIR') or 'Hugging Face Hub'}")
     paths = find_notebooks(args.prefixes)

@@ -125,6 +125,16 @@ def smollm_path() -> Path:
     return target
 
 
+def _quiet_weight_loading() -> None:
+    """Hide transformers' "Loading weights" bar: it fills saved notebooks and says nothing
+    a learner can act on. Download bars (huggingface_hub) stay."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # transformers is not needed for every notebook
+        return
+    hf_logging.disable_progress_bar()
+
+
 def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True) -> str:
     """The id or local folder to pass to ``from_pretrained`` for ``model_id``.
 
@@ -140,6 +150,7 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
         return str(Path(model_id).expanduser())
     from course_utils import config  # imported here: config imports the ids above
 
+    _quiet_weight_loading()
     if not config.is_offline():
         return model_id
     kind = kind or guess_kind(model_id)

@@ -83,7 +83,8 @@ def token_stats(
     if any(x < 1 for x in lengths):
         raise ValueError(f"lengths must be positive token counts, got {lengths}.")
     n_special = tokenizer.num_special_tokens_to_add()
-    content = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    # verbose=False: measuring essays longer than the model's limit is the point here.
+    content = [len(ids) for ids in tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]]
     words = [len(t.split()) for t in texts]
     out = pd.DataFrame({"tokens": np.array(content) + n_special, "words": words})
     out["tokens_per_word"] = np.array(content) / np.maximum(out["words"].to_numpy(), 1)
@@ -163,7 +164,7 @@ def head_tail_truncate(
     the model as ``input_ids`` (with an all-ones ``attention_mask``).
     """
     if isinstance(text_or_ids, str):
-        ids = tokenizer(text_or_ids, add_special_tokens=False)["input_ids"]
+        ids = tokenizer(text_or_ids, add_special_tokens=False, verbose=False)["input_ids"]  # cut below
     elif isinstance(text_or_ids, Sequence | np.ndarray) and all(
         isinstance(i, int | np.integer) for i in text_or_ids
     ):

@@ -106,6 +106,15 @@ def _trainer_classes() -> dict[str, type]:
             # notebooks show BestQWKCallback's per-epoch table instead.
             self.remove_callback(PrinterCallback)
 
+        def _get_eval_sampler(self, eval_dataset):
+            # Evaluation and predict keep the dataset's order: notebooks line predictions
+            # up with their essays (transformers would otherwise group them by length too).
+            import torch
+
+            if eval_dataset is None or not hasattr(eval_dataset, "__len__"):
+                return None
+            return torch.utils.data.SequentialSampler(eval_dataset)
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             labels = inputs.pop("labels")
             outputs = model(**inputs)

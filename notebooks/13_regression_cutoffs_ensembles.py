@@ -263,8 +263,9 @@ table.round(3)
 tuned = table.loc["fine-tuned regression + cutoffs", "QWK"]
 print(f"fine-tuned regression + cutoffs: test QWK {tuned:.3f}; length line "
       f"{table.loc['length line', 'QWK']:.3f}; weight on the fine-tuned model {weight:.2f}")
-print("The ensemble " + ("leans on the ridge model: the fine-tuned model learned too little here."
-                         if weight < 0.3 else "gives the fine-tuned model a real share of the weight."))
+print("The ensemble " + ("leans on the ridge model (weight below 0.3): on dev, the fine-tuned model adds "
+                         "little to it here." if weight < 0.3 else
+                         "gives the fine-tuned model a real share of the weight (0.3 or more)."))
 print(baselines.describe_published("finetune_reg_cutoffs"))
 
 # %% [markdown]

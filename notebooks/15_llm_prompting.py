@@ -97,7 +97,10 @@ print(builders["rubric"](subset.essay.iloc[0])[1]["content"][:1500], "...")
 #
 # `score_with_llm` sends one request per essay (greedy decoding), parses each reply with
 # `parse_score` and keeps the raw replies. Metrics are computed on the essays with a
-# parsed score; `unparseable` says how many replies had none.
+# parsed score; `scored (N)` says on how many essays each figure rests.
+#
+# *This cell is the notebook's long one, most of its run time on a CPU (see the header):
+# the model answers every prompt for every essay.*
 
 # %%
 results, rows = {}, []

@@ -284,3 +284,12 @@ def test_ensemble_weight_rejects_bad_input():
         finetune.choose_ensemble_weight([np.zeros(5), np.zeros(4)], np.zeros(5, int), 0, 12)
     with pytest.raises(ValueError, match="cv must be"):
         finetune.choose_ensemble_weight([np.zeros(5), np.zeros(5)], np.zeros(5, int), 0, 12, cv=1)
+
+
+def test_trainer_predictions_keep_the_dataset_order():
+    # Grouping by length is for training batches; predict() must return rows in the
+    # essays' order, or predictions are scored against the wrong essays.
+    from course_utils import trainer
+
+    sampler = trainer.ScoringTrainer._get_eval_sampler(None, list(range(7)))
+    assert list(sampler) == list(range(7))
