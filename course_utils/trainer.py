@@ -87,6 +87,10 @@ def trainer_arguments(output_dir: str | Path, epochs: int = 4, lr: float = 5e-5,
         dataloader_pin_memory=device() == "cuda",  # pinning helps only a GPU (and warns on a CPU)
     )
     kwargs.update(overrides)
+    fields = getattr(TrainingArguments, "__dataclass_fields__", {})
+    if "gradient_checkpointing" in kwargs and "activation_checkpointing" in fields:
+        # transformers 5 renamed it; the old name still works but warns on every call.
+        kwargs["activation_checkpointing"] = kwargs.pop("gradient_checkpointing")
     return TrainingArguments(**kwargs)
 
 

@@ -51,8 +51,8 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # Train / dev / test: the reference test set (314 essays, touched once at the end) and
 # a dev set carved from the training part. The profile decides how many training
 # essays, epochs and tokens per essay we use, and the learning rate: on a CPU we
-# train on fewer essays, so the `fast` profile takes more passes at a higher rate to
-# learn something in a few minutes. `max_length` was chosen in
+# train on fewer essays, so the `fast` profile uses small batches, three passes and a
+# higher learning rate to learn something in a few minutes (chosen on the dev set). `max_length` was chosen in
 # [notebook 10](10_tokenization.ipynb), which measured how many ASAP-7 essays each
 # length truncates.
 

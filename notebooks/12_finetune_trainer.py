@@ -211,7 +211,7 @@ print(f"{per_epoch} batches per epoch x {args.num_train_epochs} epoch(s) = "
       f"{trainer.state.max_steps} steps (global_step {trainer.state.global_step}); "
       f"warm-up {warm} steps")
 print(f"warmup_steps=0.1 is read as a share: {warm} of {trainer.state.max_steps} steps ramp the rate up.")
-print("Fewer steps than that would leave the model barely trained, as the smoke profile shows.")
+print(f"{trainer.state.max_steps} updates in all ({profile.name} profile): the test figure above shows what they bought.")
 
 # %% [markdown]
 # ### Exercise 3: the training log
