@@ -36,7 +36,11 @@ def _duration(seconds: float) -> str:
 
 
 def measured_rows() -> dict[tuple[str, str], dict]:
-    """(notebook, profile) -> the CSV row, for notebooks that ran ok."""
+    """(notebook, profile) -> the CSV row, for notebooks that ran ok.
+
+    A row whose status is not ``ok`` (a failed run, or ``outdated`` when a profile's
+    settings changed after the measurement) counts as not measured.
+    """
     if not TIMES.is_file():
         return {}
     with TIMES.open() as f:
@@ -56,10 +60,11 @@ def runtime_line(stem: str) -> str:
     """The header line of one notebook: its measured run times per profile."""
     rows = measured_rows()
     parts = [f"`{p}` {_duration(float(rows[(stem, p)]['seconds']))} ({rows[(stem, p)]['machine']})"
-             for p in ("smoke", "fast") if (stem, p) in rows]
+             if (stem, p) in rows else f"`{p}` not measured with its current settings"
+             for p in ("smoke", "fast")]
     full = (f"`full` {_duration(float(rows[(stem, 'full')]['seconds']))} ({rows[(stem, 'full')]['machine']})"
             if (stem, "full") in rows else "`full` (Colab GPU) not measured here")
-    measured = "; ".join(parts + [full]) if parts else full
+    measured = "; ".join(parts + [full])
     return f"{RUNTIME_START}, measured by `make course` (results/notebook_times.csv): {measured}.*"
 
 

@@ -33,7 +33,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 39 s (cpu x86_64, 2 cores); `fast` 5 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 39 s (cpu x86_64, 2 cores); `fast` not measured with its current settings; `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -115,7 +115,8 @@ def predict(model, texts, batch_size=32):
 # `profile.finetune_demo_essays` essays for one epoch and evaluates on half as many
 # (all of them in `full`).
 #
-# *This cell takes about a minute on a 2-core CPU in `fast`.*
+# *This cell takes a few minutes on a 2-core CPU in `fast` (200 one-essay steps and six
+# evaluations; not timed with these settings).*
 
 # %%
 demo = train.iloc[: profile.finetune_demo_essays]
@@ -313,7 +314,8 @@ del results, m, opt
 # improves, stops after `patience` epochs without improvement, and puts the best
 # weights back at the end. `fit` has no test-set argument.
 #
-# *This cell takes about three minutes on a 2-core CPU in `fast`.*
+# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600; not timed with these settings).*
 
 # %%
 scorer = finetune.FineTunedScorer(

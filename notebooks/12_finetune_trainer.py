@@ -30,7 +30,7 @@
 #
 # *Time to work through: about 30 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 29 s (cpu x86_64, 2 cores); `fast` 90 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 29 s (cpu x86_64, 2 cores); `fast` not measured with its current settings; `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -125,7 +125,8 @@ print({k: getattr(args, k) for k in ("eval_strategy", "save_strategy", "report_t
 #
 # The evaluation set is **dev**. The test set is not given to the Trainer at all.
 #
-# *This cell takes about three minutes on a 2-core CPU in `fast`.*
+# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600; not timed with these settings).*
 
 # %%
 config.seed_everything()

@@ -31,7 +31,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 47 s (cpu x86_64, 2 cores); `fast` 3 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 47 s (cpu x86_64, 2 cores); `fast` not measured with its current settings; `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -102,7 +102,8 @@ plt.show()
 # the best dev QWK. One helper trains a model for a given learning rate; the dev set is
 # the only evaluation set.
 #
-# *This cell takes about three minutes on a 2-core CPU in `fast`.*
+# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600; not timed with these settings).*
 
 # %%
 ds = {name: finetune.EssayDataset(df.essay, df[TARGET], tokenizer, LO, HI,
@@ -171,7 +172,8 @@ plt.show()
 # searches with Optuna; each trial here is a full fine-tuning run, so on a T4 a
 # handful of trials is the practical limit.)
 #
-# *This cell takes about three minutes on a 2-core CPU in `fast`.*
+# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600; not timed with these settings).*
 
 # %%
 candidates = {profile.finetune_lr: (trainer, best)}
