@@ -347,4 +347,5 @@ caught = sum(prompts.looks_like_injection(e) for e in attacked2)
 print("scores with my injection:", s2, "| detector flags:", caught, "of", len(attacked2))
 print(f"Mean score {np.nanmean(s2) if np.isfinite(s2).any() else float('nan'):.2f} against "
       f"{robustness.loc[0, 'mean score, with injection']:.2f} with ours; the detector catches {caught} of {len(attacked2)}.")
-print("A detector built from known phrasings misses new ones, which is why flagged and unusual essays go to a human.")
+print(("It catches this phrasing, but a" if caught == len(attacked2) else "A") + " detector built from known "
+      "phrasings can miss new ones, which is why flagged and unusual essays go to a human.")
