@@ -17,6 +17,7 @@ to answer "**Score**: n" and parses the last characters of the generated text. H
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -376,10 +377,12 @@ class GenerativeScorer(BaseEstimator):
             raise ValueError("essays is empty.")
         budget = essay_budget(self.tokenizer_, self.max_length, self.min_score, self.max_score,
                               self.delimit)
-        loglik = np.array([
-            self._log_likelihoods(truncate_essay(e, self.tokenizer_, budget))
-            for e in tqdm(essays, desc="scoring", disable=not progress)
-        ])
+        with warnings.catch_warnings():  # trl's wrapper passes an argument transformers deprecates
+            warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated", category=FutureWarning)
+            loglik = np.array([
+                self._log_likelihoods(truncate_essay(e, self.tokenizer_, budget))
+                for e in tqdm(essays, desc="scoring", disable=not progress)
+            ])
         self.valid_mass_ = np.exp(loglik).sum(axis=1)
         return softmax(loglik, axis=1)  # renormalised over the valid answers
 
