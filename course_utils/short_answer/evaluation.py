@@ -244,8 +244,7 @@ def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, gua
     for i in range(n_warmup + n_runs):
         new = f"{answers[i % len(answers)]} {i}"  # a text the cache has never seen
         t = time.perf_counter()
-        grader.predict_proba([new])
-        grader.predict([new])
+        grader.predict([new])  # one grade: embed, guard, grade (predict_proba would repeat the guard)
         regrade_times.append(time.perf_counter() - t)
     rows.append(("live regrade (embed + guard + grade)", regrade_times[n_warmup:]))
     return pd.DataFrame(
