@@ -135,7 +135,10 @@ def _newton(Zt, Y, l2, max_iter, tol):
         while True:  # backtracking (Armijo) line search: rarely needed, keeps it safe
             new = theta - t * step
             new_loss = _loss(Zt, Y, new, l2)
-            if new_loss <= loss - 1e-4 * t * slope or t < 1e-8:
+            # Near the optimum the predicted decrease falls below the loss's rounding error,
+            # so comparing losses cannot judge the step: take the full Newton step (else
+            # the search shrinks it to nothing and the solve stalls at a gradient of ~1e-8).
+            if new_loss <= loss - 1e-4 * t * slope or slope <= 1e-12 * abs(float(loss)) or t < 1e-8:
                 break
             t /= 2
         theta, loss = new, new_loss
