@@ -231,7 +231,7 @@ def test_save_load_gives_identical_predictions(tiny_model_dir, tmp_path):
     scorer.save(tmp_path / "scorer")
     loaded = FineTunedScorer.load(tmp_path / "scorer", device="cpu")
     assert loaded.get_params()["mode"] == "classification"
-    assert np.allclose(scorer.predict_logits(dev_texts), loaded.predict_logits(dev_texts), atol=1e-6)
+    assert np.allclose(scorer.predict_logits(dev_texts), loaded.predict_logits(dev_texts), rtol=1e-5, atol=1e-5)  # float32: BLAS/thread order
     assert np.array_equal(scorer.predict(dev_texts), loaded.predict(dev_texts))
     with pytest.raises(ValueError, match="scorer.json"):
         FineTunedScorer.load(tmp_path)

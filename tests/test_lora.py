@@ -109,7 +109,7 @@ def test_lora_save_load_gives_identical_probabilities(tiny_model_dir, tmp_path):
     assert (tmp_path / "lora" / "adapter_config.json").is_file()
     loaded = lora.GenerativeScorer.load(tmp_path / "lora")
     assert loaded.get_params() == scorer.get_params()
-    np.testing.assert_allclose(loaded.predict_proba(essays), scorer.predict_proba(essays), atol=1e-6)
+    np.testing.assert_allclose(loaded.predict_proba(essays), scorer.predict_proba(essays), atol=1e-5)  # float32 sums
     with pytest.raises(ValueError, match="scorer.json"):
         lora.GenerativeScorer.load(tmp_path)
 
@@ -121,7 +121,8 @@ def test_multi_token_scores_use_full_answers(tiny_model_dir):
     scorer._load()
     ll = scorer._log_likelihoods("A short essay.")
     assert ll.shape == (13,) and np.all(np.isfinite(ll)) and np.all(ll < 0)
-    assert len({round(v, 6) for v in ll[[1, 10, 11, 12]]}) == 4
+    gaps = np.abs(np.subtract.outer(ll[[1, 10, 11, 12]], ll[[1, 10, 11, 12]]))[~np.eye(4, dtype=bool)]
+    assert gaps.min() > 1e-4  # four different log-likelihoods (rounding them could split equal values)
 
 
 @pytest.mark.slow

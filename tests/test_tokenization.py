@@ -112,7 +112,7 @@ def test_mean_pool_matches_sentence_transformers(tok):
     mine = tk.mean_pool_embeddings(ids + ids[:1], batch_size=1)
     assert mine.shape == (3, 384)
     assert np.allclose(mine[0], mine[2])
-    assert np.allclose(mine[:2], encode(texts, use_disk=False), atol=1e-5)
+    assert np.allclose(mine[:2], encode(texts, use_disk=False), atol=1e-4)  # other batch shapes: float32 BLAS order
     with pytest.raises(ValueError, match="non-empty"):
         tk.mean_pool_embeddings([[]])
     with pytest.raises(ValueError, match="positions"):
