@@ -99,6 +99,11 @@ test-colab: colab-env
 	$(COLAB_PY) -m pytest tests -q -p no:cacheprovider
 	COURSE_PROFILE=smoke $(COLAB_PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
 
+# Point the Colab badges and the notebooks' first cells at a fork: make colab-links REPO=owner/name
+colab-links: setup
+	@test -n "$(REPO)" || { echo "usage: make colab-links REPO=owner/name"; exit 2; }
+	$(PY) -m course_tools.colab_links $(REPO)
+
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 

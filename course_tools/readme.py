@@ -18,7 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 TIMES = ROOT / "results" / "notebook_times.csv"
-REPO_SLUG = "ai-scoring-course/ai-scoring-in-python"
 START, END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 
 
@@ -86,6 +85,8 @@ def stale_headers() -> list[str]:
 
 def table() -> str:
     """The Markdown table of notebooks."""
+    from course_tools.colab_links import repo_slug  # the one place for the repository's address
+
     times = measured_times()
     rows = [
         "| # | notebook | Colab | smoke (CI, 2 CPU cores) | fast (2 CPU cores) | full (GPU) |",
@@ -93,7 +94,7 @@ def table() -> str:
     ]
     for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
         stem = source.stem
-        url = f"https://colab.research.google.com/github/{REPO_SLUG}/blob/main/notebooks/{stem}.ipynb"
+        url = f"https://colab.research.google.com/github/{repo_slug()}/blob/main/notebooks/{stem}.ipynb"
         badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
         cells = [times.get((stem, p), "not measured") for p in ("smoke", "fast")]
         full = times.get((stem, "full"), "not measured here")

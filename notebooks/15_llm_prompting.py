@@ -35,7 +35,9 @@
 # Colab only: install the course's helper package (does nothing elsewhere).
 import subprocess, sys
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/ai-scoring-course/ai-scoring-in-python"], check=True)
+    url = "git+https://github.com/ai-scoring-course/ai-scoring-in-python"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", url], check=True)
+    print(f"Installed course_utils and its missing dependencies from {url}; Colab's own packages are unchanged: no restart needed.")
 
 # %%
 from course_utils import config
