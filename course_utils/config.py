@@ -182,6 +182,13 @@ def has_cuda() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def in_colab() -> bool:
+    """True inside Google Colab (its kernel has imported ``google.colab``)."""
+    import sys
+
+    return "google.colab" in sys.modules
+
+
 def device() -> str:
     """``"cuda"`` when a CUDA GPU is available, else ``"cpu"``."""
     return "cuda" if has_cuda() else "cpu"
@@ -259,7 +266,8 @@ def setup(seed: int = SEED, verbose: bool = True) -> Profile:
     """Start of every notebook: pick the profile, seed everything, say where we run.
 
     Prints one line such as
-    ``Profile: fast (default: no CUDA GPU) | device: cpu | Hub: offline | data: ../shared/data``.
+    ``Profile: fast (default: no CUDA GPU) | device: cpu | Hub: offline | data: ../shared/data``,
+    ending in ``| running in Colab`` there (plus a hint when the Colab runtime has no GPU).
     """
     name, why = profile_name()
     profile = get_profile(name)
@@ -272,8 +280,12 @@ def setup(seed: int = SEED, verbose: bool = True) -> Profile:
 
             gpu = f" ({torch.cuda.get_device_name(0)})"
         hub = "offline" if is_offline() else "online"
+        where = " | running in Colab" if in_colab() else ""
         print(
             f"Profile: {profile.name} ({why}) | device: {device()}{gpu} | "
-            f"Hub: {hub} | data: {data} | seed: {seed}"
+            f"Hub: {hub} | data: {data} | seed: {seed}{where}"
         )
+        if in_colab() and not gpu:
+            print("You are in Colab without a GPU: Runtime -> Change runtime type -> T4 GPU "
+                  "runs the full profile; this CPU runtime runs the fast one.")
     return profile

@@ -128,10 +128,10 @@ print(f"{ELECTRA_SMALL_ID} loads from", "the Hugging Face Hub" if source == ELEC
 # present, without showing them:
 
 # %%
-import os
+from course_utils import llm
 
-for var in ("GROQ_API_KEY", "CEREBRAS_API_KEY"):
-    print(f"{var}: {'set' if os.environ.get(var) else 'not set (fine: a local model is used)'}")
+for var in ("GROQ_API_KEY", "CEREBRAS_API_KEY"):  # Colab secrets or environment; never shows the key
+    print(f"{var}: {'set' if llm.has_api_key(var) else 'not set (fine: a local model is used)'}")
 
 # %% [markdown]
 # ## Summary
