@@ -85,7 +85,7 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install -q --upgrade pip
 	$(COLAB_PY) -m pip install -q $(TORCH_SPEC)
-	$(COLAB_PY) -m course_tools.colab_env constraints $(COLAB_FREEZE) $(COLAB_BUILD)/constraints.txt
+	$(COLAB_PY) -m course_tools.colab_env constraints $(COLAB_FREEZE) $(COLAB_BUILD)/constraints.txt $(TORCH_SPEC)
 	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env preinstall $(COLAB_FREEZE) requirements.txt requirements-dev.txt)
 	$(COLAB_PY) -m pip freeze --exclude-editable > $(COLAB_BUILD)/freeze-colab.txt
 	@echo "Installing the course as the first cell does: pip install git+file://$(CURDIR)"

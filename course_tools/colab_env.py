@@ -3,7 +3,7 @@
 Used by ``make test-colab`` (see the Makefile); stdlib only, so it runs with the bare
 Python of the Colab-pinned venv::
 
-    python -m course_tools.colab_env constraints FREEZE OUT   # Colab's pins, minus the CUDA stack
+    python -m course_tools.colab_env constraints FREEZE OUT [PIN...]  # Colab's pins, CPU torch for CUDA
     python -m course_tools.colab_env preinstall FREEZE REQ...  # the Colab packages the course needs
     python -m course_tools.colab_env check BEFORE AFTER        # fails if a preinstalled package moved
 
@@ -43,9 +43,13 @@ def parse_freeze(text: str) -> dict[str, str]:
     return pins
 
 
-def constraints(freeze: dict[str, str]) -> list[str]:
-    """Colab's pins as pip constraint lines, without torch and the CUDA stack."""
-    return [f"{name}=={version}" for name, version in sorted(freeze.items()) if not EXCLUDED.match(name)]
+def constraints(freeze: dict[str, str], extra: list[str] = ()) -> list[str]:
+    """Colab's pins as pip constraint lines, without torch and the CUDA stack, plus ``extra``.
+
+    Pass the CPU torch as ``extra`` (``torch==2.13.0``): without it, a pinned package can
+    make pip swap the installed torch for a CUDA build of several GB.
+    """
+    return [f"{name}=={version}" for name, version in sorted(freeze.items()) if not EXCLUDED.match(name)] + list(extra)
 
 
 def requirement_names(text: str) -> list[str]:
@@ -86,7 +90,7 @@ def main(argv: list[str]) -> int:
         return 2
     if command == "constraints":
         args[1].parent.mkdir(parents=True, exist_ok=True)
-        args[1].write_text("\n".join(constraints(parse_freeze(args[0].read_text()))) + "\n")
+        args[1].write_text("\n".join(constraints(parse_freeze(args[0].read_text()), argv[3:])) + "\n")
         return 0
     if command == "preinstall":
         names = [n for req in args[1:] for n in requirement_names(req.read_text())]

@@ -76,7 +76,7 @@ google-colab @ file:///colabtools/dist/google_colab-1.0.0.tar.gz
 def test_constraints_leave_out_the_cuda_stack():
     pins = colab_env.parse_freeze(FREEZE_TEXT)
     assert pins == {"torch": "2.11.0+cu128", "nvidia-cublas-cu12": "12.8.4.1", "scikit-learn": "1.6.1", "numpy": "2.1.3"}
-    assert colab_env.constraints(pins) == ["numpy==2.1.3", "scikit-learn==1.6.1"]
+    assert colab_env.constraints(pins, ["torch==2.13.0"]) == ["numpy==2.1.3", "scikit-learn==1.6.1", "torch==2.13.0"]
     assert colab_env.preinstall(pins, ["scikit-learn", "torch", "trl"]) == ["scikit-learn==1.6.1"]
     assert colab_env.requirement_names("numpy>=1.26  # why\n-r other.txt\ntrl[peft]>=0.2\n") == ["numpy", "trl"]
 
