@@ -17,8 +17,10 @@ import sys
 from pathlib import Path
 
 # Colab's CUDA build of torch and the packages tied to it: the machines here use a CPU
-# torch in their place (torch==2.13.0, installed before anything else).
-EXCLUDED = re.compile(r"^(torch|torchvision|torchaudio|torchao|torchcodec|torchdata|torchtune|triton|nvidia-.*|cuda-.*)$")
+# torch in their place (torch==2.13.0, installed before anything else). Also the
+# packaging tools: that torch needs setuptools>=77, Colab pins 75.2 for its own torch.
+EXCLUDED = re.compile(r"^(torch|torchvision|torchaudio|torchao|torchcodec|torchdata|torchtune|triton|nvidia-.*|cuda-.*"
+                      r"|setuptools|pip|wheel)$")
 # Preinstalled in Colab and used by the notebooks' kernel, though no requirements file names them.
 KERNEL_PACKAGES = ("ipykernel", "ipywidgets", "ipython", "jupyter_client", "huggingface_hub", "tokenizers", "safetensors")
 
