@@ -20,8 +20,8 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from course_utils import config, finetune  # noqa: E402
-from course_utils import generative as gen  # noqa: E402
-from course_utils.models import ModelNotAvailableError, minilm_path, smollm_path  # noqa: E402
+from course_utils import lora as gen  # noqa: E402
+from course_utils.hub import ModelNotAvailableError, minilm_path, smollm_path  # noqa: E402
 
 FULL = config.get_profile("full")
 pytestmark = pytest.mark.slow  # about a minute together on 2 busy cores
