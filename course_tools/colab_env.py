@@ -5,7 +5,8 @@ Python of the Colab-pinned venv::
 
     python -m course_tools.colab_env constraints FREEZE OUT [PIN...]  # Colab's pins, CPU torch for CUDA
     python -m course_tools.colab_env preinstall FREEZE REQ...  # the Colab packages the course needs
-    python -m course_tools.colab_env check BEFORE AFTER        # fails if a preinstalled package moved
+    python -m course_tools.colab_env planned FREEZE REPORT     # ... and those its install would touch
+    python -m course_tools.colab_env check BEFORE AFTER [FREEZE]  # fails if a preinstalled package moved
 
 ``FREEZE`` is Colab's own ``pip freeze`` (googlecolab/backend-info, ``pip-freeze.gpu.txt``).
 """
@@ -71,6 +72,13 @@ def preinstall(freeze: dict[str, str], requirements: list[str]) -> list[str]:
     return [f"{n}=={freeze[n]}" for n in dict.fromkeys(wanted) if n in freeze and not EXCLUDED.match(n)]
 
 
+def planned(freeze: dict[str, str], report: dict) -> list[str]:
+    """``name==version`` (Colab's) of every package in a ``pip install --dry-run --report``
+    that Colab preinstalls: what the course's install would meet already installed there."""
+    names = (canonical(item["metadata"]["name"]) for item in report.get("install", []))
+    return [f"{n}=={freeze[n]}" for n in sorted(set(names)) if n in freeze and not EXCLUDED.match(n)]
+
+
 def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     """One line per package of ``before`` whose version differs (or vanished) in ``after``."""
     out = []
@@ -81,7 +89,7 @@ def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in {"constraints", "preinstall", "check"}:
+    if len(argv) < 2 or argv[0] not in {"constraints", "preinstall", "planned", "check"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, args = argv[0], [Path(a) for a in argv[1:]]
@@ -98,8 +106,17 @@ def main(argv: list[str]) -> int:
         names = [n for req in args[1:] for n in requirement_names(req.read_text())]
         print(" ".join(preinstall(parse_freeze(args[0].read_text()), names)))
         return 0
+    if command == "planned":
+        import json
+
+        print(" ".join(planned(parse_freeze(args[0].read_text()), json.loads(args[1].read_text()))))
+        return 0
     before, after = (parse_freeze(p.read_text()) for p in args[:2])
     moved = changed(before, after)
+    if len(args) > 2:  # a package new here but preinstalled in Colab must come at Colab's version
+        colab = parse_freeze(args[2].read_text())
+        moved += [f"{n}: Colab has {colab[n]}, the install brought {after[n]}" for n in sorted(set(after) - set(before))
+                  if n in colab and colab[n] != after[n] and not EXCLUDED.match(n)]
     if moved:
         print("Installing the course changed packages that Colab preinstalls (a learner would "
               "need to restart the runtime):\n  " + "\n  ".join(moved), file=sys.stderr)

@@ -91,6 +91,10 @@ def test_check_names_every_package_that_moved(tmp_path, capsys):
     after.write_text("numpy==2.1.3\ndatasets==4.0.0\npandas==2.2.3\ntrl==0.29.1\n")
     assert colab_env.main(["check", str(before), str(after)]) == 0
     assert "added 1: trl" in capsys.readouterr().out
+    colab = tmp_path / "colab.txt"
+    colab.write_text("numpy==2.1.3\ndatasets==4.0.0\npandas==2.2.3\ntrl==0.20.0\n")
+    assert colab_env.main(["check", str(before), str(after), str(colab)]) == 1  # new here, older in Colab
+    assert "trl: Colab has 0.20.0, the install brought 0.29.1" in capsys.readouterr().err
     assert colab_env.main(["constraints", str(tmp_path / "missing.txt"), str(after)]) == 2
 
 
@@ -140,3 +144,9 @@ def test_colab_links_rewrites_a_fork(tmp_path):
         tmp_path / "README.md").read_text()
     with pytest.raises(ValueError, match="owner/name"):
         colab_links.rewrite("not a repo", root=tmp_path)
+
+
+def test_planned_lists_what_colab_already_has():
+    pins = colab_env.parse_freeze("pydantic==2.11.9\nnltk==3.9.1\ntorch==2.11.0\n")
+    report = {"install": [{"metadata": {"name": n}} for n in ("Pydantic", "nltk", "trl", "torch")]}
+    assert colab_env.planned(pins, report) == ["nltk==3.9.1", "pydantic==2.11.9"]
