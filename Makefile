@@ -101,9 +101,15 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 	$(COLAB_PY) -m course_tools.colab_env check $(COLAB_BUILD)/freeze-colab.txt $(COLAB_BUILD)/freeze-test.txt $(COLAB_FREEZE)
 	touch $@
 
+# The unit tests of what Colab installs (course_utils); the repository checks and the tests
+# of the machinery (course_tools: results, slides, exercises, layout) ran in `make test`.
+COLAB_NOT_LIBRARY := $(addprefix --ignore=tests/,test_repository.py test_docs.py test_layout.py \
+	test_slides.py test_exercises.py test_results.py test_finetune_results.py test_colab.py)
+
+test-colab: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 test-colab: colab-env
 	@$(COLAB_PY) -c "import sys, numpy, pandas, sklearn, transformers, sentence_transformers, datasets, peft, trl, torch; print('Colab leg: Python', sys.version.split()[0], '| torch', torch.__version__, '| transformers', transformers.__version__, '| sentence-transformers', sentence_transformers.__version__, '| datasets', datasets.__version__, '| peft', peft.__version__, '| trl', trl.__version__, '| scikit-learn', sklearn.__version__, '| pandas', pandas.__version__, '| numpy', numpy.__version__)"
-	$(COLAB_PY) -m pytest tests -q -p no:cacheprovider
+	$(COLAB_PY) -m pytest tests -q -p no:cacheprovider $(COLAB_NOT_LIBRARY)
 	COURSE_PROFILE=smoke $(COLAB_PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
 
 # Point the Colab badges and the notebooks' first cells at a fork: make colab-links REPO=owner/name
