@@ -89,7 +89,8 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env preinstall $(COLAB_FREEZE) requirements.txt requirements-dev.txt)
 	@# Everything else Colab preinstalls that the course's install would touch (pydantic, nltk, ...), at Colab's version.
 	$(COLAB_PIP) --dry-run --report $(COLAB_BUILD)/plan.json "git+file://$(CURDIR)"
-	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env planned $(COLAB_FREEZE) $(COLAB_BUILD)/plan.json)
+	planned="$$($(COLAB_PY) -m course_tools.colab_env planned $(COLAB_FREEZE) $(COLAB_BUILD)/plan.json)"; \
+	  if [ -n "$$planned" ]; then $(COLAB_PIP) $$planned; fi
 	$(COLAB_PY) -m pip freeze --exclude-editable > $(COLAB_BUILD)/freeze-colab.txt
 	@echo "Installing the course as the first cell does: pip install git+file://$(CURDIR)"
 	$(COLAB_PY) -m pip install -q "git+file://$(CURDIR)"
