@@ -78,7 +78,7 @@ print(client)
 # * **zero-shot**: the task the students wrote to, the score range, the answer format;
 # * **rubric**: plus the public four-trait rubric (Ideas, Organization, Style,
 #   Conventions, each 0-3; the holistic score is their sum), shipped in
-#   `data/asap7_rubric.csv`;
+#   `course_utils/asap7_rubric.csv`;
 # * **few-shot**: plus the $k$ most similar *training* essays with their human scores,
 #   retrieved by sentence-embedding similarity (notebook 07);
 # * **chain of thought**: the rubric prompt, but the model first writes one line per

@@ -151,3 +151,12 @@ def test_planned_lists_what_colab_already_has():
     pins = colab_env.parse_freeze("pydantic==2.11.9\nnltk==3.9.1\ntorch==2.11.0\n")
     report = {"install": [{"metadata": {"name": n}} for n in ("Pydantic", "nltk", "trl", "torch")]}
     assert colab_env.planned(pins, report) == ["nltk==3.9.1", "pydantic==2.11.9"]
+
+
+def test_the_installed_package_ships_the_files_it_reads():
+    """Colab installs a wheel without the repository's data/: the rubric must be package data."""
+    from course_utils import prompts
+
+    assert prompts.RUBRIC_PATH.is_file() and prompts.RUBRIC_PATH.parent == Path(prompts.__file__).resolve().parent
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert any(prompts.RUBRIC_PATH.match(p) for p in package_data["course_utils"])
