@@ -5,7 +5,7 @@ split: one 80/20 split, target ``rater1_domain1`` (0-12). Published ASAP results
 another protocol, so their figures cannot be compared with that table:
 
 * the five folds of Taghipour & Ng (2016) (:func:`course_utils.data.literature_folds`;
-  ids in ``data/asap7_nea_folds.csv``), about 942 train, 313 dev and 314 test essays each;
+  ids in ``course_utils/asap7_nea_folds.csv``), about 942 train, 313 dev and 314 test essays each;
 * target ``domain1_score``, the resolved score (for prompt 7 the sum of both raters,
   0-24): a less noisy target than one rater's score;
 * QWK on each fold's test part, averaged over the five folds.
@@ -298,7 +298,7 @@ def write_csv(rows: list[dict], path: Path = CSV_PATH) -> None:
 #: The protocol, as the generated file states it.
 PROTOCOL_NOTES = [
     "* Folds: the essay-id lists of Taghipour & Ng (2016) (public repository nusnlp/nea, "
-    "`data/fold_{0..4}`), shipped as `data/asap7_nea_folds.csv`; per fold about 942 train, "
+    "`data/fold_{0..4}`), shipped as `course_utils/asap7_nea_folds.csv`; per fold about 942 train, "
     "313 dev and 314 test essays of prompt 7.",
     "* Target: `domain1_score`, the resolved score (for prompt 7 rater 1 + rater 2, 0-24), "
     "not one rater's 0-12 score as in `results/asap7.md`; two raters' sum is less noisy, "

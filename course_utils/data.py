@@ -138,7 +138,7 @@ def train_dev_test_split(
 #: The literature's five folds of ASAP (Taghipour & Ng 2016), prompt 7's essay ids only.
 NEA_FOLDS_FILE = "asap7_nea_folds.csv"
 NEA_FOLDS_URL = (
-    "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/data/" + NEA_FOLDS_FILE
+    "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/course_utils/" + NEA_FOLDS_FILE
 )
 N_FOLDS = 5
 
@@ -148,25 +148,26 @@ def load_folds(prompt: int = 7) -> pd.DataFrame:
 
     These are the essay-id lists of Taghipour & Ng (2016), used by most published
     per-prompt ASAP results. The course ships prompt 7's ids (no essay text) in
-    ``data/asap7_nea_folds.csv``; ``COURSE_DATA_DIR/asap_folds/nea_folds.csv`` (all
+    ``course_utils/asap7_nea_folds.csv`` (package data, so Colab has it too);
+    ``COURSE_DATA_DIR/asap_folds/nea_folds.csv`` (all
     prompts) is used when it exists.
     """
     if prompt != 7:
         raise ValueError(f"the course ships the fold table of prompt 7 only, got prompt={prompt!r}.")
     root = data_dir()
-    shipped = Path(__file__).resolve().parent.parent / "data" / NEA_FOLDS_FILE
+    shipped = Path(__file__).resolve().parent / NEA_FOLDS_FILE
     if root is not None and (root / "asap_folds" / "nea_folds.csv").is_file():
         source = root / "asap_folds" / "nea_folds.csv"
     elif shipped.is_file():
         source = shipped
-    else:  # installed with pip (Colab): the data folder is not part of the package
+    else:  # a damaged install: fall back to the repository's copy online
         source = NEA_FOLDS_URL
     try:
         folds = pd.read_csv(source)
     except Exception as exc:
         raise DataNotFoundError(
             f"Cannot read the fold table at {source}: clone the course repository (it ships "
-            f"data/{NEA_FOLDS_FILE}) or allow network access."
+            f"course_utils/{NEA_FOLDS_FILE}) or allow network access."
         ) from exc
     _check_columns(folds, ["essay_id"] + [f"fold_{k}" for k in range(N_FOLDS)], str(source))
     return folds

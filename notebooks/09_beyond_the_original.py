@@ -127,7 +127,7 @@ williamson_check(test[TARGET], pred, human2=test.rater2_domain1)
 # Ng 2016 and the many papers that reuse their folds) follow one protocol:
 #
 # * **five folds** of each prompt, fixed by essay id (the course ships prompt 7's in
-#   `data/asap7_nea_folds.csv`): per fold about 942 train, 313 dev and 314 test essays;
+#   `course_utils/asap7_nea_folds.csv`): per fold about 942 train, 313 dev and 314 test essays;
 #   every essay is a test essay in exactly one fold;
 # * target **`domain1_score`**, the resolved score: for prompt 7 the *sum* of both
 #   raters (0-24), not rater 1's 0-12;

@@ -119,7 +119,7 @@ def test_literature_folds_partition_prompt_7(asap7):
     """Each fold splits all 1,569 essays into train / dev / test; the test parts tile the set."""
     from course_utils.data import literature_folds, load_folds
 
-    shipped = pd.read_csv(data.Path(data.__file__).resolve().parent.parent / "data" / data.NEA_FOLDS_FILE)
+    shipped = pd.read_csv(data.Path(data.__file__).resolve().parent / data.NEA_FOLDS_FILE)
     assert len(shipped) == 1569 and set(shipped.essay_id) == set(asap7.essay_id)
     folds = load_folds(7)
     assert set(folds.columns) >= {"essay_id", "fold_0", "fold_4"}
