@@ -14,7 +14,7 @@ What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
 * the cross-encoder (notebook 17) and the few-shot grader (notebook 18): accuracy and
   macro-F1 on unseen answers (``test_ua``) and unseen questions (``test_uq``);
 * the default guard (``FewShotGrader()``) on junk it never trained on: the hand-written
-  sets of ``data/short_answer_eval/`` (held-out halves) and Beetle's own labelled
+  sets of ``course_utils/short_answer/eval_sets/`` (held-out halves) and Beetle's own labelled
   non-answers (held-out questions), by category and subject; on generated junk
   (:func:`course_utils.short_answer.adversarial_set`); and the share of real answers it
   wrongly rejects;
@@ -335,7 +335,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "",
         "`FewShotGrader()` with no arguments: the layered guard (text rules, the shipped relevance model, "
         "the on-topic-nonsense check). Share of each held-out category graded 0 (target 100%). Subjects: "
-        "the hand-written sets of `data/short_answer_eval/` (each grader fitted on the subject's 24 graded "
+        "the hand-written sets of `course_utils/short_answer/eval_sets/` (each grader fitted on the subject's 24 graded "
         "answers; the held-out half of the junk); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
         "answers of the held-out questions (left out of the relevance model's training; each grader fitted "
         f"on {info['n_support']} of the question's other answers). Settings were chosen on the dev halves only.",

@@ -232,7 +232,7 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
 # ## 5. Junk the guard never saw: three other subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
-# the same generators. `data/short_answer_eval/` holds hand-written sets (its README
+# the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
 # says how they were made): a mathematics, a biology and a history question, each with
 # 24 graded answers and 50 junk answers in five categories, split into a **dev** half
 # (for choosing rules and thresholds) and a **held-out** half (for the figures, never

@@ -160,3 +160,25 @@ def test_the_installed_package_ships_the_files_it_reads():
     assert prompts.RUBRIC_PATH.is_file() and prompts.RUBRIC_PATH.parent == Path(prompts.__file__).resolve().parent
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     assert any(prompts.RUBRIC_PATH.match(p) for p in package_data["course_utils"])
+
+
+def test_the_wheel_holds_every_data_file_the_library_reads(tmp_path):
+    """A pip install (Colab's first cell) has no repository folders: whatever course_utils
+    reads from disk must be inside the package and in the wheel."""
+    import subprocess
+    import sys
+    import zipfile
+
+    for path in (ROOT / "course_utils").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "parents[2]" not in text and 'parent.parent / "data"' not in text, (
+            f"{path.relative_to(ROOT)} reads a file outside the package; make it package data")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    str(ROOT), "-w", str(tmp_path)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data_files = [p for p in (ROOT / "course_utils").rglob("*")
+                  if p.is_file() and p.suffix in {".csv", ".npz"} and "__pycache__" not in p.parts]
+    assert len(data_files) >= 4
+    missing = [str(p.relative_to(ROOT)) for p in data_files if str(p.relative_to(ROOT)) not in names]
+    assert not missing, f"not in the wheel (add to [tool.setuptools.package-data]): {missing}"

@@ -36,7 +36,7 @@ DEFAULT_WEIGHTS = Path(__file__).with_name("relevance_minilm.npz")
 # Everyday and fanciful topics: what absurd content in an answer tends to be about.
 # Broad themes, no evaluation answer copied; but written after the hand-written
 # evaluation sets, by their author, so the held-out nonsense figures are not
-# independent of this list (data/short_answer_eval/README.md).
+# independent of this list (course_utils/short_answer/eval_sets/README.md).
 EVERYDAY_TOPICS = tuple(t.strip() for t in """
     dogs cats pets; horses cows farm animals; birds pigeons ducks; fish aquarium goldfish;
     lions tigers zoo; insects spiders bees; dinosaurs; unicorns dragons; monkeys bananas;

@@ -2,7 +2,7 @@
 
 Taught in notebook 18. Two sources, neither produced by the guard's generators:
 
-* hand-written sets in ``data/short_answer_eval/`` (see its README): per subject, one
+* hand-written sets in ``course_utils/short_answer/eval_sets/`` (see its README): per subject, one
   question, 24 graded answers and 50 junk answers in five categories, each split
   into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on);
 * Beetle's own ``non_domain`` / ``irrelevant`` training answers (left out of the
@@ -24,8 +24,8 @@ from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
 from course_utils.short_answer.grader import FewShotGrader
 from course_utils.short_answer.guard import support_floor
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "short_answer_eval"
-EVAL_URL = "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/data/short_answer_eval"
+EVAL_DIR = Path(__file__).resolve().parent / "eval_sets"  # package data: a pip install has it
+EVAL_URL = "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/course_utils/short_answer/eval_sets"
 JUNK_KINDS = ("structural", "non_answer", "injection", "other_subject", "on_topic_nonsense")
 
 

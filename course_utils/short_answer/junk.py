@@ -1,6 +1,6 @@
 """Generated junk answers: negatives for the relevance model's training.
 
-Taught in notebook 18. The hand-written evaluation sets in ``data/short_answer_eval/``
+Taught in notebook 18. The hand-written evaluation sets in ``course_utils/short_answer/eval_sets/``
 are *not* produced here, so the guard is measured on junk it never trained on.
 """
 
