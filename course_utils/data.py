@@ -119,6 +119,24 @@ def reference_split(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train, test
 
 
+#: The target of every essay notebook: rater 1's score, 0-12 (notebook 03 explains why one rater).
+TARGET = "rater1_domain1"
+
+
+def essay_splits(df: pd.DataFrame, max_train: int | None = None, verbose: bool = True):
+    """Train / dev / test for the essay notebooks (04-09), as :func:`train_dev_test_split`.
+
+    ``max_train`` keeps a seeded random subset of the training essays (a profile's
+    ``max_train_essays``; ``None`` keeps all). Prints the sizes and the target.
+    """
+    train, dev, test = train_dev_test_split(df)  # test = the original's 314-essay test set
+    if max_train:
+        train = train.sample(min(max_train, len(train)), random_state=SEED)
+    if verbose:
+        print(f"train {len(train)} | dev {len(dev)} | test {len(test)} essays; target {TARGET} (0-12)")
+    return train, dev, test
+
+
 def train_dev_test_split(
     df: pd.DataFrame, dev_size: float = 0.15
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

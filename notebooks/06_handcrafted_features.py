@@ -38,14 +38,10 @@ from course_utils import config
 profile = config.setup()  # prints profile, device, Hub mode, data source; seeds everything
 
 # %%
-from course_utils.data import load_asap, train_dev_test_split
+from course_utils.data import TARGET, essay_splits, load_asap
 
-df = load_asap(7)
-train, dev, test = train_dev_test_split(df)  # test = the original's 314-essay test set
-if profile.max_train_essays:
-    train = train.sample(min(profile.max_train_essays, len(train)), random_state=42)
-TARGET = "rater1_domain1"  # rater 1's score, 0-12: the target of every notebook
-print(f"train {len(train)} | dev {len(dev)} | test {len(test)} essays; target {TARGET}")
+df = load_asap(7)  # the reference test set, a dev set carved from the rest (notebook 03)
+train, dev, test = essay_splits(df, max_train=profile.max_train_essays)
 
 # %% [markdown]
 # ## 1. The nine features
