@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.hub import MINILM_ID
+
 Messages = list[dict[str, str]]
 
 # Shipped inside the package, so a pip install (Colab's first cell) has it, offline too.
@@ -163,7 +165,7 @@ class FewShot:
         rubric: bool = False,
         delimit: bool = False,
         max_words: int | None = 200,
-        model_id: str = "sentence-transformers/all-MiniLM-L6-v2",
+        model_id: str = MINILM_ID,
     ) -> None:
         from course_utils.embeddings import encode
 
@@ -244,7 +246,7 @@ class RelevanceCheck:
     flagged too).
     """
 
-    def __init__(self, quantile: float = 0.01, model_id: str = "sentence-transformers/all-MiniLM-L6-v2"):
+    def __init__(self, quantile: float = 0.01, model_id: str = MINILM_ID):
         if not 0 <= quantile < 0.5:
             raise ValueError(f"quantile must be in [0, 0.5), got {quantile}.")
         self.quantile, self.model_id = quantile, model_id
@@ -314,6 +316,7 @@ class PromptScorer:
 
         from course_utils.llm import load_local_model
         from course_utils.lora import answer, answer_log_likelihoods
+        from course_utils.metrics import softmax
 
         essays = list(essays)
         if not essays:
@@ -323,8 +326,7 @@ class PromptScorer:
         loglik = np.array([answer_log_likelihoods(model, tokenizer, self.build(e), answers)
                            for e in tqdm(essays, desc="scoring", disable=not progress)])
         self.valid_mass_ = np.exp(loglik).sum(axis=1)
-        probs = np.exp(loglik - loglik.max(axis=1, keepdims=True))
-        return probs / probs.sum(axis=1, keepdims=True)
+        return softmax(loglik, axis=1)
 
     def expected_score(self, essays: Sequence[str], progress: bool = False) -> np.ndarray:
         """The probability-weighted mean score of each essay (a float)."""

@@ -34,9 +34,10 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from course_utils import checks
+from course_utils.hub import MINILM_ID
 from course_utils.metrics import qwk
 
-DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_EMBEDDING_MODEL = MINILM_ID
 
 
 # --- input checks ---------------------------------------------------------------------
