@@ -322,6 +322,22 @@ def _normalise_short_answers(df: pd.DataFrame, source: str) -> pd.DataFrame:
     return df[SHORT_ANSWER_COLUMNS].reset_index(drop=True)
 
 
+def short_answer_splits(df: pd.DataFrame, max_questions: int | None = None):
+    """The training answers and the unseen answers (``test_ua``) of the questions graded.
+
+    The questions are those of ``df``'s ``test_ua`` split, sorted by id;
+    ``max_questions`` keeps the first ones (a profile's ``sa_questions``; ``None`` keeps
+    all). Returns ``(train, test_ua)``, both restricted to those questions.
+    """
+    if "split" not in df.columns or not (df["split"] == "test_ua").any():
+        raise ValueError("Expected a frame from load_short_answers() with a 'split' column "
+                         "that has 'train' and 'test_ua' rows.")
+    test_ua = df[df["split"] == "test_ua"]
+    questions = sorted(test_ua["question_id"].unique())[:max_questions]
+    graded = df["question_id"].isin(questions)
+    return df[graded & (df["split"] == "train")], test_ua[test_ua["question_id"].isin(questions)]
+
+
 def load_short_answers(name: str = "beetle") -> pd.DataFrame:
     """Load a SemEval-2013 Task 7 short-answer corpus in one normalised schema.
 

@@ -158,6 +158,21 @@ def logits_to_scores(logits: np.ndarray, mode: Mode, min_score: int, max_score: 
 
 
 # --- One training step and a safe copy of the weights --------------------------------
+def quiet_transformers(max_threads: int = 4) -> None:
+    """Silence what a learner cannot act on while fine-tuning, and cap the CPU threads.
+
+    Hides transformers' "some weights are newly initialised" report (expected: the
+    classifier head is new) and its weight-loading bar, and uses at most ``max_threads``
+    torch threads (more threads than cores slow small batches down).
+    """
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(max(1, min(max_threads, torch.get_num_threads())))
+
+
 def mixed_precision(device: str):
     """``(autocast dtype or None, use a GradScaler)`` for this device.
 

@@ -65,24 +65,19 @@ import numpy as np
 import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from transformers.utils import logging as hf_logging
 
 from course_utils import baselines, finetune
-from course_utils.data import load_asap, train_dev_test_split
+from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
 from course_utils.metrics import qwk, williamson_check
 
-hf_logging.set_verbosity_error()  # the "classifier head newly initialised" report is expected
-hf_logging.disable_progress_bar()  # the weight-loading bar says nothing a learner needs
-torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
-train, dev, test = train_dev_test_split(load_asap(7))
-train = train.iloc[: profile.finetune_train_essays]  # None keeps every essay
-TARGET, LO, HI = "rater1_domain1", 0, 12  # rater 1's score, as in every notebook
+train, dev, test = essay_splits(load_asap(7), max_train=profile.finetune_train_essays)
+LO, HI = 0, 12  # the range of TARGET, rater 1's score, as in every notebook
 MAX_LENGTH = profile.finetune_max_length
-print(f"train {len(train)}, dev {len(dev)}, test {len(test)} essays; max_length {MAX_LENGTH}, "
-      f"{profile.finetune_epochs} epoch(s), batch size {profile.finetune_batch_size}, "
-      f"lr {profile.finetune_lr}")
+print(f"fine-tuning on {len(train)} essays: max_length {MAX_LENGTH}, {profile.finetune_epochs} epoch(s), "
+      f"batch size {profile.finetune_batch_size}, lr {profile.finetune_lr}")
 
 model_path = resolve_model(profile.finetune_model)
 tokenizer = AutoTokenizer.from_pretrained(model_path)
@@ -442,7 +437,7 @@ from transformers import get_linear_schedule_with_warmup
 from course_utils import plots
 
 full = config.get_profile("full")
-n_full = len(train_dev_test_split(load_asap(7))[0])
+n_full = len(essay_splits(load_asap(7), verbose=False)[0])
 steps = int(np.ceil(n_full / full.finetune_batch_size)) * full.finetune_epochs
 warmup = int(0.1 * steps)
 dummy = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=full.finetune_lr)

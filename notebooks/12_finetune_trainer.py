@@ -59,20 +59,16 @@ import numpy as np
 import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainingArguments
-from transformers.utils import logging as hf_logging
 
 from course_utils import baselines, finetune
-from course_utils.data import load_asap, train_dev_test_split
+from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
 from course_utils.metrics import aes_metrics, williamson_check
 
-hf_logging.set_verbosity_error()
-hf_logging.disable_progress_bar()  # the weight-loading bar says nothing a learner needs
-torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
-train, dev, test = train_dev_test_split(load_asap(7))
-train = train.iloc[: profile.finetune_train_essays]  # None keeps every essay
-TARGET, LO, HI = "rater1_domain1", 0, 12  # rater 1's score, as in every notebook
+train, dev, test = essay_splits(load_asap(7), max_train=profile.finetune_train_essays)
+LO, HI = 0, 12  # the range of TARGET, rater 1's score, as in every notebook
 MAX_LENGTH = profile.finetune_max_length
 
 model_path = resolve_model(profile.finetune_model)

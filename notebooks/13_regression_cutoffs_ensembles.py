@@ -54,25 +54,22 @@ import numpy as np
 import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
-from transformers.utils import logging as hf_logging
 
 from course_utils import baselines, finetune, plots
 from course_utils.cutoffs import OptimizedCutoffs, mu, mu_inv
-from course_utils.data import load_asap, train_dev_test_split
+from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
 from course_utils.metrics import aes_metrics, qwk
 
-hf_logging.set_verbosity_error()
-hf_logging.disable_progress_bar()  # the weight-loading bar says nothing a learner needs
-torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
-train_all, dev, test = train_dev_test_split(load_asap(7))
-train = train_all.iloc[: profile.finetune_train_essays]  # None keeps every essay
-TARGET, LO, HI = "rater1_domain1", 0, 12  # rater 1's score, as in every notebook
+train_all, dev, test = essay_splits(load_asap(7))  # the ridge member below uses every training essay
+train = train_all.iloc[: profile.finetune_train_essays]  # the fine-tuned model: the profile's share
+LO, HI = 0, 12  # the range of TARGET, rater 1's score, as in every notebook
 MAX_LENGTH = profile.finetune_max_length  # chosen in notebook 10 (10_tokenization.ipynb)
 model_path = resolve_model(profile.finetune_model)
 tokenizer = AutoTokenizer.from_pretrained(model_path)
-print(f"train {len(train)}, dev {len(dev)}, test {len(test)} essays; max_length {MAX_LENGTH}")
+print(f"fine-tuning {len(train)} of the {len(train_all)} training essays; max_length {MAX_LENGTH}")
 
 # %% [markdown]
 # ## 1. Scores as numbers in [0, 1]

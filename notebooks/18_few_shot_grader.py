@@ -67,18 +67,14 @@ import pandas as pd
 import torch
 
 from course_utils import short_answer as sa
-from course_utils.data import load_short_answers
+from course_utils.data import load_short_answers, short_answer_splits
 from course_utils.embeddings import encode
 
 torch.set_num_threads(1)  # tiny matrices: one thread is fastest (and CI machines are shared)
 model_id = profile.sa_embedding_model
 df = load_short_answers("beetle")
-train, test_ua = df[df["split"] == "train"], df[df["split"] == "test_ua"]
-questions = sorted(test_ua["question_id"].unique())
-if profile.sa_questions is not None:
-    questions = questions[: profile.sa_questions]
-train_q = train[train["question_id"].isin(questions)]
-ua_q = test_ua[test_ua["question_id"].isin(questions)]
+train_q, ua_q = short_answer_splits(df, max_questions=profile.sa_questions)  # training / unseen answers
+questions = sorted(ua_q["question_id"].unique())
 start = time.perf_counter()
 _ = encode(pd.concat([train_q, ua_q])["student_answer"].tolist(), model_id=model_id)
 print(f"{len(questions)} questions; embedded {len(train_q) + len(ua_q)} answers "
@@ -130,7 +126,7 @@ def newton_step(Z, Y, theta, l2):
 from sklearn.linear_model import LogisticRegression
 
 qid = questions[0]
-shots = sa.sample_support(train[train["question_id"] == qid], 30)
+shots = sa.sample_support(train_q[train_q["question_id"] == qid], 30)
 X = encode(shots["student_answer"].tolist(), model_id=model_id).astype(np.float64)
 y = sa.grades_of(shots["label_3way"])
 classes = np.unique(y)
@@ -155,7 +151,7 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 # guard off — the explicit opt-out.
 
 # %%
-pred_plain = sa.few_shot_predictions(train, ua_q, None, model_id=model_id, n_support=30)
+pred_plain = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30)
 plain = sa.classification_scores(pred_plain["label_3way"], pred_plain["pred_3way"])
 print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['accuracy']:.3f}, "
       f"macro-F1 {plain['macro_f1']:.3f} (n={plain['n']})")
@@ -325,7 +321,7 @@ print(held[(held["category"] == "real_answer") & held["flagged"]][["subject", "a
 # `correct` and `contradictory` answers are surely on topic).
 
 # %%
-guard_eval = sa.evaluate_guard(df, train, ua_q, "default", model_id, l2=1.0)
+guard_eval = sa.evaluate_guard(df, train_q, ua_q, "default", model_id, l2=1.0)
 adv, real = guard_eval["adversarial"], guard_eval["real"]
 print(adv.groupby("category").agg(inputs=("grade", "size"),
                                   graded_0=("grade", lambda g: (g == 0).mean()),
@@ -335,7 +331,7 @@ print(f"\n{len(adv)} generated junk inputs: {(adv['grade'] == 0).mean():.1%} gra
       f"{on_topic['flagged'].mean():.1%} of {len(on_topic)} real on-topic answers flagged")
 
 # %%
-pred_guard = sa.few_shot_predictions(train, ua_q, "default", model_id=model_id, n_support=30)
+pred_guard = sa.few_shot_predictions(train_q, ua_q, "default", model_id=model_id, n_support=30)
 guarded = sa.classification_scores(pred_guard["label_3way"], pred_guard["pred_3way"])
 print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['macro_f1']:.3f} "
       f"(without: {plain['accuracy']:.3f}, {plain['macro_f1']:.3f})")
@@ -398,7 +394,7 @@ import matplotlib.pyplot as plt
 
 sizes, f1s = [10, 20, 30], []
 for n in sizes:
-    p = sa.few_shot_predictions(train, ua_q, None, model_id=model_id, n_support=n)
+    p = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=n)
     f1s.append(sa.classification_scores(p["label_3way"], p["pred_3way"])["macro_f1"])
 plt.plot(sizes, f1s, marker="o")
 plt.xlabel("graded answers per question")

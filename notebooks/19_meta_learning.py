@@ -68,16 +68,12 @@ import pandas as pd
 import torch
 
 from course_utils import short_answer as sa
-from course_utils.data import load_short_answers
+from course_utils.data import load_short_answers, short_answer_splits
 
 torch.set_num_threads(1)  # tiny matrices: one thread is fastest (and CI machines are shared)
 model_id = profile.sa_embedding_model
-df = load_short_answers("beetle")
-train, test_ua = df[df["split"] == "train"], df[df["split"] == "test_ua"]
-questions = sorted(test_ua["question_id"].unique())
-if profile.sa_questions is not None:
-    questions = questions[: profile.sa_questions]
-tasks = sa.meta_tasks(train[train["question_id"].isin(questions)], model_id, n_support=30)
+train_q, ua_q = short_answer_splits(load_short_answers("beetle"), max_questions=profile.sa_questions)
+tasks = sa.meta_tasks(train_q, model_id, n_support=30)  # one task per question, training answers only
 print(f"{len(tasks)} tasks; support sizes {[len(t[1]) for t in tasks]}, "
       f"query sizes {[len(t[3]) for t in tasks]}")
 
@@ -165,9 +161,8 @@ print(f"learned λ = {np.exp(log_l2):.3f}; grid minimum at λ = {np.exp(grid[int
 # relevance guard, on the same questions' unseen answers.
 
 # %%
-ua_q = test_ua[test_ua["question_id"].isin(questions)]
 for name, l2 in (("default λ = 1", 1.0), (f"meta-learned λ = {np.exp(log_l2):.3f}", float(np.exp(log_l2)))):
-    pred = sa.few_shot_predictions(train, ua_q, None, model_id=model_id, n_support=30, l2=l2)
+    pred = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, l2=l2)
     s = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
     print(f"{name}: accuracy {s['accuracy']:.3f}, macro-F1 {s['macro_f1']:.3f} (n={s['n']})")
 

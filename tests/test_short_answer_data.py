@@ -106,3 +106,20 @@ def test_real_offline_beetle_if_present():
     assert set(df["label_3way"]) == set(LABELS_3WAY)
     assert set(df.loc[df.split == "train", "label"]) <= set(LABELS_5WAY)
     assert df.loc[df.split != "train", "label"].isna().all()
+
+
+def test_short_answer_splits_keeps_the_first_test_questions_in_both_splits():
+    from course_utils.data import short_answer_splits
+
+    df = pd.DataFrame({
+        "question_id": ["q2", "q1", "q3", "q2", "q1", "q3", "q9"],
+        "split": ["test_ua", "test_ua", "test_ua", "train", "train", "train", "train"],
+        "student_answer": list("abcdefg"),
+    })
+    train, test = short_answer_splits(df, max_questions=2)
+    assert sorted(test["question_id"]) == ["q1", "q2"]
+    assert sorted(train["question_id"]) == ["q1", "q2"]  # q3 is beyond the first two; q9 has no test answers
+    train_all, test_all = short_answer_splits(df)
+    assert sorted(train_all["question_id"]) == ["q1", "q2", "q3"] and len(test_all) == 3
+    with pytest.raises(ValueError, match="load_short_answers"):
+        short_answer_splits(df.drop(columns="split"))
