@@ -197,9 +197,11 @@ def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequen
             first = model(prompt, use_cache=True)
         last = torch.log_softmax(first.logits[0, -1].float(), -1)
         try:
-            past = first.past_key_values
+            # transformers >= 5.2x calls the cache `cache`, older versions (Colab's) `past_key_values`
+            name = "cache" if "cache" in first else "past_key_values"
+            past = first[name]
             past.batch_repeat_interleave(k)
-            rest = model(batch, past_key_values=past, use_cache=True).logits
+            rest = model(batch, **{name: past}, use_cache=True).logits
         except Exception:  # caches some architectures cannot expand: recompute
             full = torch.cat([torch.tensor([cands[0][:prefix]] * k, device=batch.device), batch], 1)
             rest = model(full).logits[:, prefix:]
