@@ -19,6 +19,7 @@ modules, in the order the notebooks teach them:
 * :mod:`course_utils.finetune` -- fine-tuning an encoder with a manual loop (11, 13)
 * :mod:`course_utils.trainer` -- the same with the Hugging Face Trainer (12-13)
 * :mod:`course_utils.llm` -- hosted and local chat models, API keys (14-15)
+* :mod:`course_utils.replies` -- reading a score from a generated reply (14-15)
 * :mod:`course_utils.prompts` -- rubric, few-shot and chain-of-thought prompts (15)
 * :mod:`course_utils.lora` -- LoRA generative scoring, "**Score**: n" (16)
 * :mod:`course_utils.short_answer` -- cross-encoder, few-shot grader, relevance guard,

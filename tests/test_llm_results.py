@@ -27,3 +27,8 @@ def test_subset_rows_say_which_essays(monkeypatch):
     out = LR._prompt_row("rubric", cutoffs=True)
     assert len(out["pred"]) == len(out["test_index"]) == 64 == out["n_test"]
     assert "fixed subset of 64" in out["note"]
+
+
+def test_every_llm_row_scores_the_whole_test_set():
+    assert set(LR.PROMPT_TEST_N) == set(LR.PROMPT_KINDS)
+    assert all(n == 314 for n in LR.PROMPT_TEST_N.values()) and LR.LORA_TEST_N == 314
