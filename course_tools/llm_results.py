@@ -37,9 +37,9 @@ CUTOFF_N = 64
 #: Weights on a CPU: bfloat16 took half the CPU time of float32 where these rows were measured.
 LLM_DTYPE = "bfloat16"
 PROMPT_KINDS = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (k=2 similar training essays)"}
-#: Test essays per prompt row: all 314, or the fixed LLM_EVAL_N-essay subset for the longer
-#: prompts, whose 314-essay runs did not fit the shared 2-core CPU of the session that measured them.
-PROMPT_TEST_N = {"zero_shot": 314, "rubric": LLM_EVAL_N, "few_shot": LLM_EVAL_N}
+#: Test essays per prompt row and for the LoRA row: all 314 of the reference test part.
+PROMPT_TEST_N = {"zero_shot": 314, "rubric": 314, "few_shot": 314}
+LORA_TEST_N = 314
 
 
 def _prompt_scorer(kind: str, pool):
@@ -157,17 +157,17 @@ def _lora_row(seed: int) -> dict:
     from course_utils.data import load_asap, reference_split
 
     _, test = reference_split(load_asap(7))
-    idx = eval_positions(LLM_EVAL_N)
+    idx = eval_positions(LORA_TEST_N) if LORA_TEST_N < len(test) else np.arange(len(test))
     scorer = results_lora(seed)
     start = time.perf_counter()
     pred = scorer.predict(test.essay.iloc[idx].tolist())
     seconds = scorer.fit_seconds_ + time.perf_counter() - start
     st = LORA_SETTINGS
-    note = (f"{_standin_note(LLM_EVAL_N)}; LoRA r=8 on {LORA_TRAIN_N} training essays, {st['epochs']} epoch, "
+    note = (f"{_standin_note(len(idx))}; LoRA r=8 on {LORA_TRAIN_N} training essays, {st['epochs']} epoch, "
             f"batch {st['batch_size']}, lr {st['learning_rate']:g}, max_length {st['max_length']}; "
             "argmax of answer probabilities (no unparseable replies); seconds = training + scoring")
     return {"pred": pred, "test_index": idx, "seconds": seconds, "note": note,
-            "n_train": LORA_TRAIN_N, "n_test": LLM_EVAL_N}
+            "n_train": LORA_TRAIN_N, "n_test": len(idx)}
 
 
 def _register_results() -> None:
