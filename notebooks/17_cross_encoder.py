@@ -35,9 +35,9 @@
 #   training questions) and **unseen questions**;
 # * the model is saved, and predictions are exported as CSV and parquet.
 #
-# *Time: about 5–10 minutes on a Colab T4 in the `full` profile with RoBERTa-large (an
-# estimate, not measured here); a few minutes on a CPU laptop (`fast`, MiniLM);
-# about a minute in `smoke`.*
+# *Time to work through: about 30 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 26 s (cpu x86_64, 2 cores); `fast` 81 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

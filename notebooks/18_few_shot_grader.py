@@ -36,8 +36,9 @@
 # non-domain answers under `incorrect`, so the guard's 0 is exactly Beetle's label for a
 # non-answer; 1 and 2 are class codes, not a credit scale. No grade may be below 0.
 #
-# *Time: a few minutes on Colab in the `full` profile (an estimate, not measured here);
-# a few minutes on a CPU laptop (`fast`); a minute or two in `smoke`.*
+# *Time to work through: about 45 minutes.*
+#
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 12 s (cpu x86_64, 2 cores); `fast` 14 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
