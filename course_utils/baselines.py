@@ -12,7 +12,7 @@ Taught in notebook 03; every notebook from 03 on prints its test figures beside 
 * :func:`report` -- both, in one call, as every notebook uses them.
 * :func:`leaderboard` -- adds a row to this session's table (a CSV in the course cache,
   one file per profile) and prints the table, best first, so a learner sees it grow from
-  notebook to notebook.
+  notebook to notebook; :func:`start_leaderboard` empties it (notebook 03).
 
     >>> base = baselines.fit_baselines(train.essay, train.rater1_domain1)
     >>> baselines.report("04", "TF-IDF + LR", test.essay, test.rater1_domain1, pred, base,
@@ -99,6 +99,13 @@ def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str
             verdict = "beats" if rows[name]["QWK"] > line else "does NOT beat"
             print(f"  -> {name} {verdict} the length line on these {len(texts)} essays.")
     return rows
+
+
+def start_leaderboard(profile: str) -> None:
+    """Empty this profile's leaderboard (notebook 03 starts it; later notebooks add rows)."""
+    from course_utils.config import cache_dir
+
+    (cache_dir() / f"leaderboard-{profile}.csv").unlink(missing_ok=True)
 
 
 def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: str,

@@ -38,6 +38,10 @@ def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):
     table = baselines.leaderboard("04", "TF-IDF", 0.55, 100, "smoke", show=False)
     assert table.model.tolist() == ["SVD", "TF-IDF"] and table.test_QWK.tolist() == [0.6, 0.55]
     assert not (tmp_path / "leaderboard-fast.csv").exists()
+    baselines.leaderboard("03", "length line", 0.58, 100, "fast", show=False)
+    baselines.start_leaderboard("smoke")  # a rerun of notebook 03 starts afresh, this profile only
+    assert baselines.leaderboard("03", "rater 2", 0.7, 0, "smoke", show=False).model.tolist() == ["rater 2"]
+    assert (tmp_path / "leaderboard-fast.csv").exists()
 
 
 def test_unfitted_baselines_say_so():
