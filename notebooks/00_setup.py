@@ -49,7 +49,7 @@ if "google.colab" in sys.modules:
 # |---|---|---|
 # | `full` | Colab with a GPU (default when a CUDA GPU is present) | the original workshop's settings |
 # | `fast` | a CPU laptop (default otherwise) | subsets and fewer epochs: most notebooks in under 5 minutes (notebook 16, LoRA, about 11) |
-# | `smoke` | automated tests (CI) | tiny subsets: the whole course in about ten minutes |
+# | `smoke` | automated tests (CI) | tiny subsets: the whole course in under ten minutes |
 #
 # `config.setup()` picks the profile, seeds every random number generator, and prints
 # one line saying where you run. Run it:

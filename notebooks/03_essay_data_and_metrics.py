@@ -207,7 +207,7 @@ for metric in ("QWK", "Acc", "SMD"):
 
 # %% [markdown]
 # Differences between models smaller than these intervals' width should be read
-# with care; later notebooks report intervals next to every figure.
+# with care; notebooks 08 and 09 print such an interval beside their test figures.
 #
 # ## 8. Two baselines every model must beat
 #
@@ -222,7 +222,9 @@ for metric in ("QWK", "Acc", "SMD"):
 #
 # `course_utils.baselines` has both. From here on every notebook prints them beside
 # each test figure, and adds its models to a **leaderboard** (a small table kept in the
-# course cache) that grows from notebook to notebook.
+# course cache) that grows from notebook to notebook. The table keeps every row it has
+# ever received, so after an earlier run of the course it already lists later notebooks'
+# models; a notebook run again replaces its own rows.
 
 # %%
 from course_utils import baselines

@@ -85,8 +85,8 @@ dev_pred = pipeline.predict(dev.essay)
 print("dev:", {k: round(v, 3) for k, v in aes_metrics(dev[TARGET], dev_pred, 0, 12).items()})
 
 # %% [markdown]
-# The course library packs this pipeline as `TfidfScorer` (notebooks 08 and 09 reuse
-# it). It gives the same predictions:
+# The course library packs this pipeline as `TfidfScorer` (exercise 2 below and the
+# results table, `results/asap7.md`, use it). It gives the same predictions:
 
 # %%
 import numpy as np
@@ -194,8 +194,8 @@ bigram.fit(train.essay, train[TARGET])
 uni = aes_metrics(dev[TARGET], dev_pred, 0, 12)["QWK"]
 bi = aes_metrics(dev[TARGET], bigram.predict(dev.essay), 0, 12)["QWK"]
 print(f"dev QWK unigrams {uni:.3f}, with bigrams {bi:.3f}")
-print(f"Word pairs {'help' if bi > uni else 'do not help'} on this dev set ({bi - uni:+.3f}); with "
-      f"{len(train)} essays most pairs are rare, and min_df=2 drops those seen once.")
+print(f"Word pairs {'help' if bi > uni else 'do not help'} on this dev set ({bi - uni:+.3f}): with {len(train)} essays most "
+      f"pairs are rare (min_df=2 drops those seen once), and a {len(dev)}-essay dev set moves by more than a few hundredths by chance (notebook 08).")
 
 # %% [markdown]
 # ### Exercise 2: Regularisation
@@ -210,4 +210,5 @@ for C, value in by_C.items():
     print(f"C={C:>4}: dev QWK {value:.3f}")
 spread = max(by_C.values()) - min(by_C.values())
 print(f"The dev set prefers C={max(by_C, key=by_C.get)}; the spread is {spread:.3f} QWK, {'below' if spread < 0.1 else 'above'} 0.1,")
-print("roughly the width of a 95% bootstrap interval on a few hundred essays (notebook 03); notebook 08 tunes C by cross-validation.")
+print("roughly the width of a 95% bootstrap interval on a few hundred essays (notebook 03): "
+      f"{'too small to trust' if spread < 0.1 else 'larger than that noise'}. Notebook 08 tunes C on dev with Optuna.")

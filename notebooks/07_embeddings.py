@@ -140,8 +140,8 @@ print(baselines.describe_published("minilm_lr"))
 #   different scores.
 # * The lines above say whether the embeddings beat the length line here.
 #
-# Next: [notebook 08](08_tuning.ipynb) tunes these models' settings properly, with
-# cross-validation and Optuna.
+# Next: [notebook 08](08_tuning.ipynb) tunes these models' settings properly, on the
+# dev set, with a grid and with Optuna.
 
 # %% [markdown]
 # ## Exercises
