@@ -222,13 +222,13 @@ for metric in ("QWK", "Acc", "SMD"):
 #
 # `course_utils.baselines` has both. From here on every notebook prints them beside
 # each test figure, and adds its models to a **leaderboard** (a small table kept in the
-# course cache) that grows from notebook to notebook. The table keeps every row it has
-# ever received, so after an earlier run of the course it already lists later notebooks'
-# models; a notebook run again replaces its own rows.
+# course cache) that grows from notebook to notebook. This notebook starts it afresh;
+# a later notebook run again replaces its own rows.
 
 # %%
 from course_utils import baselines
 
+baselines.start_leaderboard(profile.name)  # a new leaderboard for this profile
 base = baselines.fit_baselines(train.essay, train.rater1_domain1)
 line = base["length line"]
 print(f"length line: score = {line.slope_:.4f} x words {line.intercept_:+.2f} (fitted on {len(train)} essays)")
