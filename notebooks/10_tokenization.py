@@ -140,8 +140,8 @@ pd.DataFrame({"token": tok.convert_ids_to_tokens(pair["input_ids"]),
 # A rule of thumb says English text becomes about **1.33 tokens per word**. `token_stats`
 # counts, per essay, the tokens the model sees (with `[CLS]` and `[SEP]`), the
 # whitespace-separated words, and whether the essay is longer than 256 or 512 tokens.
-# (Tokenizing a long essay without truncation makes transformers warn that it is longer
-# than the model's maximum: that is expected here, we are only counting.)
+# (Tokenizing an essay longer than the model's maximum without truncation normally makes
+# transformers warn; `load_tokenizer` turns that warning off, since here we only count.)
 
 # %%
 import numpy as np
@@ -398,7 +398,8 @@ print(f"({len(emb_train)} training / {len(emb_dev)} dev essays, {cut_share:.1%} 
       f"essays truncated; encoding and fitting took {seconds:.0f} s on {config.device()})")
 
 # %% [markdown]
-# A dev set of a couple of hundred essays is small, so is the difference real? A
+# A dev set of at most a couple of hundred essays (the count is printed above) is small,
+# so is the difference real? A
 # **paired bootstrap** resamples the dev essays with replacement and recomputes both
 # QWKs on the same resample; the middle 95% of the differences is a confidence interval.
 
@@ -501,15 +502,22 @@ print(f"At max_length={profile.finetune_max_length}, head-only truncation drops 
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
+two = {}
 for label, idx in (("highest", train[TARGET].idxmax()),
                    ("lowest", train[TARGET].idxmin())):
     t = pieces_per_word([train.loc[idx, "essay"]], tok)
     n = t["count"].sum()
+    two[label] = (n, (t["pieces"] * t["count"]).sum() / n, (t["misspelled"] * t["count"]).sum() / n)
     print(f"{label} (score {train.loc[idx, TARGET]}): {n} words, "
-          f"{(t['pieces'] * t['count']).sum() / n:.2f} pieces per word, "
-          f"{(t['misspelled'] * t['count']).sum() / n:.1%} misspelled")
+          f"{two[label][1]:.2f} pieces per word, {two[label][2]:.1%} misspelled")
+(n_hi, ppw_hi, mis_hi), (n_lo, ppw_lo, mis_lo) = two["highest"], two["lowest"]
+fewer = lambda a, b: "fewer" if a < b else "more" if a > b else "as many"  # noqa: E731
+lower = lambda a, b: "a lower" if a < b else "a higher" if a > b else "the same"  # noqa: E731
+print(f"Compared with the lowest-scored essay, the highest-scored one has {fewer(n_hi, n_lo)} words, "
+      f"{fewer(round(ppw_hi, 2), round(ppw_lo, 2))} pieces per word and "
+      f"{lower(round(mis_hi, 3), round(mis_lo, 3))} share of misspelled words.")
 # Two essays are anecdotes, not evidence: section 3 measured the same quantities over all
-# essays. Compare their word counts as well: section 4 showed that length and score go together.
+# essays, and section 4 showed how strongly length goes with the score.
 
 # %% [markdown]
 # ### Exercise 4: Another head share

@@ -198,7 +198,7 @@ print(f"after one more step, {name}: the view equals the new weights: "
       f"{not torch.equal(copy_now[name], model.state_dict()[name])}")
 best_step = int(log.loc[log.test_QWK.idxmax(), "step"])
 print(f"So the original's 'best' state (kept at step {best_step}) is whatever the model holds "
-      f"now (after step {len(demo)}){'; here the two steps coincide' if best_step == len(demo) else ''}.")
+      f"now: the weights after the loop's {len(demo)} steps and the extra step above.")
 
 # %% [markdown]
 # **Why it matters:** early stopping that restores the last weights is no early
@@ -251,7 +251,7 @@ print(f"8 essays, forward + backward on {config.device()}: one at a time {one_by
 # %% [markdown]
 # **Why it matters:** on a GPU a batch of 16 costs about as much as one essay, so
 # batching is much faster there; on a CPU, which does little in parallel, the gain per
-# essay is small or absent (the line above says which). On every device, averaged
+# essay is smaller and can vanish (the line above says what it is here). On every device, averaged
 # batches with a learning-rate schedule train more stably than single-essay steps at a
 # fixed rate.
 
@@ -339,6 +339,10 @@ pred = scorer.predict(test.essay)
 base = baselines.fit_baselines(train.essay, train[TARGET])
 rows = baselines.report("11", "fine-tuned (manual loop)", test.essay, test[TARGET], pred, base,
                         n_train=len(train))
+margin = rows["fine-tuned (manual loop)"]["QWK"] - rows["constant (training median)"]["QWK"]
+print(f"against the constant predictor: {margin:+.3f} QWK "
+      f"({'beats it' if margin > 0 else 'does NOT beat it'}); "
+      f"{len(np.unique(pred))} different scores among the {len(test)} test predictions")
 model.load_state_dict(original_final)
 original_test = qwk(test[TARGET], predict(model, test.essay), LO, HI)
 print(f"the original loop's final model on all {len(test)} test essays: QWK {original_test:.3f}")
