@@ -14,7 +14,7 @@ The runner repeats each row over seeds, scores it against ``rater1_domain1`` wit
 
 Adding rows from another module (fine-tuning, LLMs, ...)::
 
-    # course_utils/finetune_results.py
+    # course_tools/finetune_results.py
     from course_tools.results import register
 
     @register("electra_trainer", section="Fine-tuning", label="ELECTRA-small (Trainer)",
