@@ -272,9 +272,12 @@ print("a scorer must give the same essay the same score, hence temperature 0.")
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 tricky = ["Score: twelve", "Between 7 and 8.", "**Score**: 7 (or 8 if we are generous)",
-          "I rate the essay 3 out of 4 on each trait, so 12."]
+          "**Score**: 3 (Ideas)"]
 for r in tricky:
     print(f"{parse_score(r, 0, 12)!s:>5}  <- {r}")
-# The printed values show which replies parse: a number written as a word, two conflicting
-# numbers or another scale ("3 out of 4") cannot be read safely, and a labelled score wins.
+refused = sum(parse_score(r, 0, 12) is None for r in tricky[:3])
+print(f"{refused} of the first 3 are refused (None), not guessed: a number as a word, two numbers, a score "
+      "with an alternative.")
+print(f"The last is read as {parse_score(tricky[-1], 0, 12)}, but that is one trait's score (0-3), not the "
+      "holistic 0-12 score: a parser cannot tell which scale a number belongs to.")
 # Better than a cleverer parser: a model trained to answer "**Score**: n" (notebook 16).

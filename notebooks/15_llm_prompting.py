@@ -139,8 +139,11 @@ for name, out in results.items():
 
 # %%
 line_qwk = table.loc[table.prompt == "baseline: length line", "QWK"].iloc[0]
+const_qwk = table.loc[table.prompt.str.startswith("baseline: constant"), "QWK"].iloc[0]
 beat = prompted[prompted.QWK > line_qwk].prompt.tolist()
+beat_const = prompted[prompted.QWK > const_qwk].prompt.tolist()
 print(f"{len(subset)} essays; prompts above the length line (QWK {line_qwk:.3f}): {beat or 'none'}; "
+      f"above the constant score (QWK {const_qwk:.3f}): {beat_const or 'none'}; "
       f"fewest parsed replies: {prompted['scored (N)'].min()} of {len(subset)}")
 
 # %% [markdown]
@@ -231,7 +234,8 @@ for delimit in (False, True):
                 "mean score, original": np.nanmean(before) if np.isfinite(before).any() else np.nan,
                 "mean score, with injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
                 "essays scored 12 after injection": int(np.sum(after == 12)),
-                "scores changed": int(np.sum(before != after)), "of": n_rob})
+                "scores changed": int(np.sum((before != after) & ~(np.isnan(before) & np.isnan(after)))),
+                "of": n_rob})
 robustness = pd.DataFrame(rob).round(2)
 robustness
 
@@ -240,6 +244,8 @@ flags = [prompts.looks_like_injection(e) for e in attacked]
 false_alarms = np.mean([prompts.looks_like_injection(e) for e in pool.essay])
 print(f"injection detector: flags {sum(flags)} of {len(attacked)} attacked essays; "
       f"false alarms on {false_alarms:.1%} of the {len(pool)} training essays in the pool")
+n12 = robustness["essays scored 12 after injection"].tolist()
+print(f"scored 12 after the injection: {n12[0]} of {n_rob} essays without delimiting, {n12[1]} with it")
 
 # %% [markdown]
 # ### Off-topic and gibberish essays
@@ -264,7 +270,8 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 # **Reading the results.** Whether the injected instruction moves the score depends
 # heavily on the model: small models often ignore *all* instructions (so they also
 # ignore the attack), larger ones follow instructions well -- including the attacker's.
-# Delimiting reduces but does not remove the effect; the reliable defence is not to let
+# Delimiting is meant to reduce the effect, not to remove it (compare the injection table's
+# two rows; with a model that parses few replies they say little); the reliable defence is not to let
 # such essays reach an automatic score: flag them (injection detector, relevance check)
 # and route them to a human rater. The course's measured figures for the local model
 # are in `results/asap7_llm_robustness.md` (`python -m course_tools.llm_results`).
@@ -274,7 +281,7 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 # * A prompt is a scorer: zero-shot, rubric, few-shot and chain-of-thought prompts are
 #   compared like any model, on the same essays, beside the same baselines, with the
 #   number of parsed replies.
-# * Essays can attack a prompted grader; delimiting helps a little, flagging (injection
+# * Essays can attack a prompted grader; delimiting can help a little, flagging (injection
 #   detector, relevance check) and a human in the loop help more.
 #
 # Next: [notebook 16](16_lora_generative.ipynb) teaches a small chat model to score
@@ -300,7 +307,9 @@ if RUN_SOLUTION or config.run_solutions("about as long as one prompt row of the 
     print(f"k=4: QWK {m4.get('QWK', float('nan')):.3f}, unparseable {m4['unparseable']}, {out4.seconds:.1f} s")
     print(f"k=2: QWK {k2.QWK:.3f}, scored {k2['scored (N)']} of {k2.of}, {k2.seconds:.1f} s")
     print(f"Two more examples {'raise' if m4.get('QWK', -1) > k2.QWK else 'do not raise'} QWK on these "
-          f"{len(subset)} essays and make every prompt longer (slower);")
+          f"{len(subset)} essays and make every prompt longer"
+          + (" (seconds near 0 mean replies read from the cache, not model time);" if out4.n_cached or k2.cached
+             else " (compare the seconds);"))
     print("with this few essays, a difference is a hint to test on more, not a result.")
 
 # %% [markdown]
@@ -348,6 +357,7 @@ s2 = scores_of(attacked2, delimit=False)
 caught = sum(prompts.looks_like_injection(e) for e in attacked2)
 print("scores with my injection:", s2, "| detector flags:", caught, "of", len(attacked2))
 print(f"Mean score {np.nanmean(s2) if np.isfinite(s2).any() else float('nan'):.2f} against "
-      f"{robustness.loc[0, 'mean score, with injection']:.2f} with ours; the detector catches {caught} of {len(attacked2)}.")
+      f"{robustness.loc[0, 'mean score, with injection']:.2f} with ours; scored 12: {int(np.sum(s2 == 12))} against "
+      f"{robustness.loc[0, 'essays scored 12 after injection']}; the detector catches {caught} of {len(attacked2)}.")
 print(("It catches this phrasing, but a" if caught == len(attacked2) else "A") + " detector built from known "
       "phrasings can miss new ones, which is why flagged and unusual essays go to a human.")

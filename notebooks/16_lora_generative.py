@@ -162,15 +162,16 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# The `N` column says on how many test essays each figure rests; with a few dozen, the
-# numbers are noisy. The last two rows are the length line and a constant score on the
-# same essays. The results table's figure, with its training and test subset sizes:
+# The `N` column says on how many test essays each figure rests; with this few (a few
+# dozen at most), the numbers are noisy. The last two rows are the length line and a
+# constant score on the same essays. The results table's figure, with its training and test subset sizes:
 
 # %%
 print(baselines.describe_published("llm_lora"))
-tuned, line = lora_table.loc[1, "QWK"], lora_table.loc[3, "QWK"]
+tuned, line, const = lora_table.loc[1, "QWK"], lora_table.loc[3, "QWK"], lora_table.loc[4, "QWK"]
 print(f"Here LoRA (argmax) {'beats' if tuned > line else 'does not beat'} the length line "
-      f"({tuned:.3f} vs {line:.3f} on {len(subset)} essays, {len(essays)} training essays).")
+      f"({tuned:.3f} vs {line:.3f} on {len(subset)} essays, {len(essays)} training essays) and "
+      f"{'beats' if tuned > const else 'does not beat'} the constant score (QWK {const:.3f}).")
 
 # %% [markdown]
 # The original's 0.693 came from a model that had seen the test essays.
@@ -239,6 +240,9 @@ print("full-answer probabilities 0-12  :", probs[0].round(3))
 one_token = all(len(tok(str(d), add_special_tokens=False)["input_ids"]) == 1 for d in (10, 11, 12))
 print("10, 11 and 12 are single tokens here: the shortcut could still work." if one_token else
       "10, 11 and 12 start with the token '1': the shortcut adds them to 1 and cannot tell them apart.")
+if not one_token:
+    print(f"Full answers: P(1) {probs[0][1]:.3f}, P(10, 11 or 12) {probs[0][10:].sum():.3f}; the shortcut's "
+          f"single '1' ({first[1] / first.sum():.3f}) lumps all four together.")
 
 # %% [markdown]
 # ### Exercise 2: Delimiting for the fine-tuned model
@@ -258,9 +262,14 @@ if RUN_SOLUTION or config.run_solutions("about a minute on a 2-core CPU in fast"
     scorer.set_params(delimit=False)
     print(f"delimited: mean score {d_before.mean():.2f} -> {d_after.mean():.2f} with injection "
           f"(undelimited {s_before.mean():.2f} -> {s_after.mean():.2f})")
-    print(f"Delimiting alone moves the scores of the untouched essays by {d_before.mean() - s_before.mean():+.2f}: "
-          "the prompt differs from the training format.")
-    print("To use delimiting, train with it: GenerativeScorer(..., delimit=True).fit(...).")
+    shift_d, shift_u = d_after.mean() - d_before.mean(), s_after.mean() - s_before.mean()
+    print(f"The injection shifts the mean by {shift_d:+.2f} delimited against {shift_u:+.2f} undelimited: "
+          f"delimiting {'weakens' if abs(shift_d) < abs(shift_u) else 'does not weaken'} it here.")
+    moved = d_before.mean() - s_before.mean()
+    print(f"The catch: delimiting alone moves the untouched essays' mean by {moved:+.2f}"
+          + (" (the prompt is not the format the adapters were trained on);" if moved else
+             " here, but the prompt is not the format the adapters were trained on;")
+          + " to use it, train with it: GenerativeScorer(..., delimit=True).fit(...).")
 
 # %% [markdown]
 # ### Exercise 3: Argmax or expected score?
@@ -277,6 +286,9 @@ for name, pred in (("argmax", argmax), ("expected", expected)):
     m = aes_metrics(human, pred, 0, 12)
     print(f"{name:8s}: mean {pred.mean():.2f} (human {human.mean():.2f}), sd {pred.std():.2f} "
           f"(human {human.std():.2f}), SMD {m['SMD']:+.2f}, QWK {m['QWK']:.3f}")
-print(f"The expected score's spread is {'smaller' if expected.std() < argmax.std() else 'not smaller'} than the "
-      "argmax's here: averaging over all scores pulls predictions towards the middle.")
+smaller = expected.std() < argmax.std()
+print(f"The expected score's spread is {'smaller' if smaller else 'not smaller'} than the argmax's here"
+      + (": averaging over all scores pulls predictions towards the middle." if smaller else
+         f"; its mean ({expected.mean():.2f}) lies {'nearer' if abs(expected.mean() - 6) < abs(argmax.mean() - 6) else 'no nearer'}"
+         " to the middle of the range (6) than the argmax's."))
 print("Choosing between the two is model selection: do it on a dev split of the training essays, not on these.")

@@ -194,9 +194,17 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 ua_pred = predictions[0]
 print(pd.crosstab(ua_pred["label_3way"], ua_pred["pred_3way"]))
 wrong = ua_pred[ua_pred["label_3way"] != ua_pred["pred_3way"]]
-for _, r in wrong.head(3).iterrows():
+pairs = wrong.groupby(["label_3way", "pred_3way"]).size()
+gold, pred = pairs.idxmax()  # the most frequent confusion
+for _, r in wrong[(wrong["label_3way"] == gold) & (wrong["pred_3way"] == pred)].head(3).iterrows():
     print(f"REF: {r['reference_answer']}\nANS: {r['student_answer']}\n"
           f"gold={r['label_3way']} pred={r['pred_3way']}\n")
+print(f"Most confused: gold '{gold}' predicted as '{pred}', {pairs.max()} of the {len(wrong)} errors "
+      f"({len(ua_pred)} answers).")
+shares = ua_pred["pred_3way"].value_counts(normalize=True)
+print(f"The model puts {shares.iloc[0]:.0%} of all answers in '{shares.index[0]}', and "
+      f"{(wrong['pred_3way'] == shares.index[0]).mean():.0%} of its errors are answers it put there; "
+      "judge from the three answers above whether the gold label or the model is at fault.")
 
 # %% [markdown]
 # ### Exercise 2: is the pair needed?
@@ -211,8 +219,13 @@ no_ref_fit, no_ref_dev = fit.assign(reference_answer=""), dev.assign(reference_a
 t2 = sa.train_cross_encoder(no_ref_fit, no_ref_dev, model_id, str(out_dir / "no_ref"),
                             epochs=profile.sa_epochs, max_length=profile.sa_max_length,
                             lr=learning_rate)
-print(f"dev macro-F1 with the reference: {trainer.state.best_metric:.3f}; "
-      f"without: {t2.state.best_metric:.3f}")
+with_ref, without_ref = trainer.state.best_metric, t2.state.best_metric
+print(f"dev macro-F1 with the reference: {with_ref:.3f}; without: {without_ref:.3f}")
+verdict = "helps" if with_ref > without_ref else "does not help"
+print(f"On the dev questions, which neither model saw, the reference {verdict} here "
+      f"({with_ref - without_ref:+.3f}).")
+print(f"One run of {profile.sa_epochs} epoch(s) on {len(fit)} answers is noisy: train both longer before concluding "
+      "(the results table measures the pair model only; the answer alone is not measured here).")
 
 # %% [markdown]
 # ### Exercise 3: reload and grade
@@ -227,9 +240,12 @@ from transformers import AutoModelForSequenceClassification
 
 reloaded = AutoModelForSequenceClassification.from_pretrained(model_dir)
 q = test_ua.iloc[0]
-inputs = tokenizer(q["reference_answer"], "the bulb is not in a closed path with the battery",
-                   return_tensors="pt")
+mine = "there is a gap between terminal 1 and the positive terminal, so they are in different states"
+inputs = tokenizer(q["reference_answer"], mine, return_tensors="pt")
 with torch.no_grad():
     probs = reloaded(**inputs).logits.softmax(-1)[0]
-print(q["question"])
+print(f"QUESTION: {q['question']}\nREF: {q['reference_answer']}\nMINE: {mine}")
 print({reloaded.config.id2label[i]: round(float(p), 3) for i, p in enumerate(probs)})
+label = reloaded.config.id2label[int(probs.argmax())]
+print(f"We wrote a correct answer; the reloaded model calls it '{label}' (probability {float(probs.max()):.2f})"
+      + (": all three classes are near 1/3, so this model has learned little." if probs.max() < 0.5 else "."))

@@ -370,12 +370,12 @@ latency.round(1)
 # `sa.Guard(relevance_model=...)` to the grader. Nothing in this course measures that.
 
 # %%
-translations = {
-    "English": shots.loc[y == y.max(), "student_answer"].iloc[0] if (y == y.max()).any() else probe[0],
-    "German": "Der Schalter und die Glühbirne sind im selben geschlossenen Stromkreis.",
-    "Spanish": "El interruptor y la bombilla están en el mismo circuito cerrado.",
+translations = {  # one answer to the question above, in three languages
+    "English": "Terminal 1 and the positive terminal are separated by a gap.",
+    "German": "Terminal 1 und der Pluspol sind durch eine Lücke getrennt.",
+    "Spanish": "El terminal 1 y el polo positivo están separados por un hueco.",
 }
-print(f"embedding model: {model_id}")
+print(f"embedding model: {model_id}\nquestion: {shots['question'].iloc[0]}")
 p_attempt, reasons = grader.check(list(translations.values()))
 pd.DataFrame({"language": list(translations), "answer": list(translations.values()),
               "reason": reasons, "grade": grader.predict(list(translations.values()))})
@@ -401,6 +401,9 @@ plt.plot(sizes, f1s, marker="o")
 plt.xlabel("graded answers per question")
 plt.ylabel("macro-F1 (unseen answers)")
 plt.show()
+print("macro-F1:", {n: round(f, 3) for n, f in zip(sizes, f1s)})
+print(f"From 10 to 30 graded answers per question macro-F1 {'rises' if f1s[-1] > f1s[0] else 'does not rise'} "
+      f"here, on {len(questions)} questions; each point is one random draw of graded answers, so small steps are noise.")
 
 # %% [markdown]
 # ### Exercise 2: the nonsense check's threshold
@@ -412,11 +415,16 @@ plt.show()
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
+rates = {}
 for thr in (-0.1, 0.0, 0.1, 0.2):
     r = sa.evaluate_subjects(sets, sa.Guard(nonsense_threshold=thr), split="dev", model_id=model_id)
-    rate = r.groupby("category")["flagged"].mean()
+    rates[thr] = rate = r.groupby("category")["flagged"].mean()
     print(f"threshold {thr:+.1f}: nonsense flagged {rate['on_topic_nonsense']:.0%}, "
           f"real answers flagged {rate['real_answer']:.0%}")
+low, high = rates[-0.1], rates[0.2]
+print(f"From -0.1 to +0.2 the nonsense caught goes {low['on_topic_nonsense']:.0%} -> {high['on_topic_nonsense']:.0%} "
+      f"and the real answers wrongly flagged {low['real_answer']:.0%} -> {high['real_answer']:.0%}: the trade-off.")
+print("Choose on the dev half only: the held-out half must stay untouched so that its figures stay honest.")
 
 # %% [markdown]
 # ### Exercise 3: write your own junk
@@ -435,4 +443,9 @@ mine = ["The number of real solutions is the same as the number of letters in b.
         "a, b and c vote on how many solutions there are.",
         "It has two real solutions when the discriminant smells nice.",
         "you can tell from the colour of the parabola"]
-pd.DataFrame({"answer": mine, "reason": maths_grader.reasons(mine), "grade": maths_grader.predict(mine)})
+mine_reasons, mine_grades = maths_grader.reasons(mine), maths_grader.predict(mine)
+caught = sum(bool(r) for r in mine_reasons)
+print(f"The guard catches {caught} of {len(mine)}; the classifier still gives grade 0 to "
+      f"{sum(not r and g == 0 for r, g in zip(mine_reasons, mine_grades))} of the {len(mine) - caught} it lets through.")
+print("Junk the guard misses is graded like a real answer: here the classifier's grade is the last line of defence.")
+pd.DataFrame({"answer": mine, "reason": mine_reasons, "grade": mine_grades})
