@@ -117,7 +117,8 @@ print(f"untuned: QWK {before['QWK']:.3f}, predictions {np.bincount(pred_before, 
 # %% [markdown]
 # ## 4. Fine-tuning with trl's SFTTrainer
 #
-# *This cell is the notebook's long one: most of its run time on a CPU (see the header).*
+# *This cell is the notebook's long one: about 10 minutes on a 2-core CPU in `fast`
+# (measured: 624 s for 200 essays).*
 
 # %%
 scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
@@ -255,7 +256,7 @@ if not one_token:
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 RUN_SOLUTION = False  # True runs it: the model scores 16 more prompts
-if RUN_SOLUTION or config.run_solutions("about a minute on a 2-core CPU in fast"):
+if RUN_SOLUTION or config.run_solutions("under half a minute on a 2-core CPU in fast"):
     scorer.set_params(delimit=True)  # the same adapters, a prompt format they were not trained on
     d_after = scorer.predict(attacked)
     d_before = scorer.predict(originals)
