@@ -284,7 +284,13 @@ class GenerativeScorer(BaseEstimator):
         self.train_dataset_ = sft_dataset(essays, scores, self.min_score, self.max_score,
                                           self.tokenizer_, self.max_length, exclude, self.delimit)
         cuda = device() == "cuda"
-        with tempfile.TemporaryDirectory() as out:
+        # transformers >= 5.2x renamed gradient_checkpointing (trl defaults it to True) to
+        # activation_checkpointing; the new name where it exists, so no deprecation warning.
+        renamed = "activation_checkpointing" in getattr(SFTConfig, "__dataclass_fields__", {})
+        no_checkpointing = {"activation_checkpointing" if renamed else "gradient_checkpointing": False}
+        with tempfile.TemporaryDirectory() as out, warnings.catch_warnings():
+            # peft and trl still read model.is_gradient_checkpointing, which transformers deprecates
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
             args = SFTConfig(
                 output_dir=out,
                 num_train_epochs=self.epochs,
@@ -295,7 +301,7 @@ class GenerativeScorer(BaseEstimator):
                 warmup_steps=0,
                 max_length=self.max_length,
                 completion_only_loss=True,
-                gradient_checkpointing=False,
+                **no_checkpointing,
                 bf16=False,
                 fp16=cuda,
                 seed=self.random_state,
@@ -352,7 +358,9 @@ class GenerativeScorer(BaseEstimator):
         scorer = cls(**saved["params"])
         scorer._check()
         scorer._load()
-        scorer.model_ = PeftModel.from_pretrained(scorer.model_, str(path)).eval()
+        with warnings.catch_warnings():  # peft reads model.is_gradient_checkpointing (deprecated)
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            scorer.model_ = PeftModel.from_pretrained(scorer.model_, str(path)).eval()
         scorer.fit_seconds_, scorer.log_history_ = saved["fit_seconds"], saved["log_history"]
         return scorer
 

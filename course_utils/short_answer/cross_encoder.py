@@ -98,6 +98,7 @@ def train_cross_encoder(
         report_to="none",
         seed=seed,
         disable_tqdm=True,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning helps only a GPU (and warns on a CPU)
     )
     trainer = Trainer(
         model=model,
@@ -108,6 +109,9 @@ def train_cross_encoder(
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=cross_encoder_metrics,
     )
+    from transformers import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # no log dict per epoch: epoch_history(trainer) has them
     trainer.train()
     return trainer
 
