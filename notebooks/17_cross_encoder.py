@@ -181,6 +181,23 @@ export.to_parquet(out_dir / "predictions.parquet", index=False)
 pd.read_parquet(out_dir / "predictions.parquet").head()
 
 # %% [markdown]
+# ## Summary
+#
+# * A cross-encoder reads the reference answer and the student answer together and
+#   predicts Beetle's 3-way label; it is fine-tuned with the Trainer like the essay models.
+# * The dev set is made of whole training questions, so the checkpoint is chosen for
+#   questions the model has not seen; both test splits are scored once, each beside the
+#   accuracy of always answering the most frequent label.
+# * A small model trained briefly on a CPU may not beat that majority line (the lines
+#   above say whether it does in this profile); the `full` profile's RoBERTa-large is
+#   the intended model (not measured here).
+# * The model is saved in the format `from_pretrained` reads, the predictions as CSV and
+#   parquet: files anyone can open, with nothing that runs when they are read.
+#
+# Next: [notebook 18](18_few_shot_grader.ipynb) grades a new question from a few graded
+# answers in milliseconds, behind a guard that gives junk a 0.
+
+# %% [markdown]
 # ## Exercises
 
 # %% [markdown]
