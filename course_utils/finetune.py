@@ -393,7 +393,7 @@ class FineTunedScorer:
                                  scheduler, scaler, amp_dtype)
                 losses.append(out["loss"])
                 bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}")
+                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", refresh=False)  # drawn with the next update
             dev_pred = self.predict(dev_texts)
             stats = aes_metrics(dev_y, dev_pred, self.min_score, self.max_score)
             row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "dev_QWK": stats["QWK"],

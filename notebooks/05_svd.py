@@ -22,7 +22,7 @@
 #
 # *Time to work through: about 20 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 6 s (cpu x86_64, 2 cores); `fast` 14 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 10 s (cpu x86_64, 2 cores); `fast` 11 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -23,7 +23,7 @@
 #
 # *Time to work through: about 20 minutes. The first run in a new place encodes the essays once (slower); later runs read the cache.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 6 s (cpu x86_64, 2 cores); `fast` 6 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 6 s (cpu x86_64, 2 cores); `fast` 5 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -25,7 +25,7 @@
 #
 # *Time to work through: about 25 minutes. The first run in a new place encodes the essays once (slower); later runs read the cache.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 20 s (cpu x86_64, 2 cores); `fast` 26 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 21 s (cpu x86_64, 2 cores); `fast` 48 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

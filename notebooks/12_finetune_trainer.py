@@ -30,7 +30,7 @@
 #
 # *Time to work through: about 30 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 29 s (cpu x86_64, 2 cores); `fast` not measured with its current settings; `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 22 s (cpu x86_64, 2 cores); `fast` 4 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

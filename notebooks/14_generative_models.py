@@ -34,7 +34,7 @@
 #
 # *Time to work through: about 30 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 17 s (cpu x86_64, 2 cores); `fast` 21 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 19 s (cpu x86_64, 2 cores); `fast` 23 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -29,7 +29,7 @@
 #
 # *Time to work through: about 40 minutes. With a hosted API, the run time depends on the provider's rate limits.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 14 s (cpu x86_64, 2 cores); `fast` 4 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 57 s (cpu x86_64, 2 cores); `fast` 7 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -29,7 +29,7 @@
 #
 # *Time to work through: about 40 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 51 s (cpu x86_64, 2 cores); `fast` 11 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 74 s (cpu x86_64, 2 cores); `fast` 11 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
