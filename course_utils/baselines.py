@@ -157,6 +157,20 @@ def report(notebook: str, name: str, texts: Sequence[str], human, machine,
     return rows
 
 
+def against_constant(rows: dict[str, dict], name: str, machine, min_margin: float = 0.05) -> float:
+    """Print how far ``name`` (a row of :func:`report`) is above the constant predictor.
+
+    A margin of ``min_margin`` QWK or less counts as no better: a model that learned
+    nothing scores about 0, give or take noise. Also prints how many distinct scores the
+    model gives (one score for every essay means it learned nothing). Returns the margin.
+    """
+    margin = rows[name]["QWK"] - rows["constant (training median)"]["QWK"]
+    verdict = "beats it" if margin > min_margin else f"no better than it: a margin under {min_margin} is noise"
+    print(f"against the constant predictor: {margin:+.3f} QWK ({verdict}); "
+          f"it gives {len(np.unique(machine))} distinct score(s) to the {len(machine)} test essays")
+    return margin
+
+
 RESULTS_URL = ("https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/"
                "results/asap7.csv")
 

@@ -348,10 +348,7 @@ pred = scorer.predict(test.essay)
 base = baselines.fit_baselines(train.essay, train[TARGET])
 rows = baselines.report("11", "fine-tuned (manual loop)", test.essay, test[TARGET], pred, base,
                         n_train=len(train))
-margin = rows["fine-tuned (manual loop)"]["QWK"] - rows["constant (training median)"]["QWK"]
-print(f"against the constant predictor: {margin:+.3f} QWK "
-      f"({'beats it' if margin > 0.05 else 'no better than it: a margin under 0.05 is noise'}); "
-      f"it gives {len(np.unique(pred))} distinct score(s) to the {len(test)} test essays")
+baselines.against_constant(rows, "fine-tuned (manual loop)", pred)
 model.load_state_dict(original_final)
 original_test = qwk(test[TARGET], predict(model, test.essay), LO, HI)
 print(f"the original loop's final model on all {len(test)} test essays: QWK {original_test:.3f}")

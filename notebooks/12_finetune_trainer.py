@@ -154,10 +154,7 @@ print(f"test QWK {aes_metrics(test[TARGET], pred, LO, HI)['QWK']:.3f} "
 base = baselines.fit_baselines(train.essay, train[TARGET])
 rows = baselines.report("12", "fine-tuned (Trainer)", test.essay, test[TARGET], pred, base,
                         n_train=len(train))
-margin = rows["fine-tuned (Trainer)"]["QWK"] - rows["constant (training median)"]["QWK"]
-print(f"against the constant predictor: {margin:+.3f} QWK "
-      f"({'beats it' if margin > 0.05 else 'no better than it: a margin under 0.05 is noise'}); "
-      f"it gives {len(np.unique(pred))} distinct score(s) to the {len(test)} test essays")
+baselines.against_constant(rows, "fine-tuned (Trainer)", pred)
 print(baselines.describe_published("finetune_clf"))
 williamson_check(test[TARGET], pred, test.rater2_domain1)
 

@@ -47,3 +47,13 @@ def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):
 def test_unfitted_baselines_say_so():
     with pytest.raises(RuntimeError, match="fit"):
         baselines.LengthLine().predict(["a"])
+
+
+def test_against_constant_calls_a_small_margin_no_better(capsys):
+    rows = {"m": {"QWK": 0.03}, "constant (training median)": {"QWK": 0.0}}
+    assert baselines.against_constant(rows, "m", np.array([5, 6, 6])) == pytest.approx(0.03)
+    out = capsys.readouterr().out
+    assert "no better than it" in out and "2 distinct score(s) to the 3 test essays" in out
+    rows["m"]["QWK"] = 0.6
+    baselines.against_constant(rows, "m", np.array([5, 6, 7]))
+    assert "(beats it)" in capsys.readouterr().out
