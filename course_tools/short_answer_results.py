@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     handwritten = pd.concat([sa.evaluate_subjects(sa.load_eval_sets(), split="heldout", model_id=model_id),
                              sa.evaluate_beetle_non_answers(train, split="heldout", model_id=model_id)],
                             ignore_index=True)
+    by_label = pd.concat([sa.beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
+                          for s in ("dev", "heldout")], ignore_index=True)
     log_l2, history = sa.meta_learn_l2(sa.meta_tasks(train, model_id, args.n_support), n_classes=3, steps=15)
     l2 = float(np.exp(log_l2))
     print(f"meta-learned l2 = {l2:.4f} (query CE {history[0]['loss']:.4f} -> {history[-1]['loss']:.4f})")
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     load_mid = os.getloadavg()
     latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
+                  dict(by_label=by_label, model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
                        command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid), latency_loads=loads, measured=measured,
                        threads=torch.get_num_threads()))
@@ -280,6 +282,30 @@ def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict) -> t
     return table, pd.DataFrame(false)
 
 
+LABEL_ORDER = ("correct", "contradictory", "partially_correct_incomplete", "irrelevant", "non_domain")
+
+
+def by_label_table(by_label: pd.DataFrame) -> pd.DataFrame:
+    """Per 5-way label and question half: answers, share graded 0, share flagged by the guard."""
+    out = (by_label.groupby(["label", "questions"])
+           .agg(answers=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
+                flagged=("flagged", "mean"))
+           .reset_index())
+    out["gold_grade"] = out["label"].map(lambda lab: 2 if lab == "correct" else 1 if lab == "contradictory" else 0)
+    out["label"] = pd.Categorical(out["label"], LABEL_ORDER, ordered=True)
+    return out.sort_values(["questions", "label"])[["questions", "label", "gold_grade", "answers", "graded_0",
+                                                    "flagged"]]
+
+
+def _zero_shares(by_label: pd.DataFrame) -> str:
+    """One sentence: share graded 0 of irrelevant vs partially correct answers, per question half."""
+    share = by_label.groupby(["questions", "label"])["grade"].apply(lambda g: (g == 0).mean())
+    return ("Graded 0: " + "; ".join(
+        f"{half} questions {share[half, 'irrelevant']:.0%} of `irrelevant`, "
+        f"{share[half, 'partially_correct_incomplete']:.0%} of `partially_correct_incomplete` answers"
+        for half in ("dev", "heldout")) + ".")
+
+
 def _table(df: pd.DataFrame) -> str:
     """A GitHub markdown table (floats with 3 decimals), without extra dependencies."""
     def cell(v) -> str:
@@ -346,6 +372,20 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "",
         _table(misses) if len(misses) else "none",
         "",
+        "## What Beetle's `irrelevant` answers are",
+        "",
+        "Every answer of the dev and held-out questions above that is not in a grader's support set, by its "
+        "5-way label (gold grade in the 3-way scheme: correct 2, contradictory 1, the rest 0). Beetle's "
+        "annotators label `irrelevant` an on-topic statement that does not answer *this* question (\"The path has "
+        "to be closed in order for the bulb to be on.\" to \"What role does the path play in determining whether "
+        "a switch affects a bulb?\"); the same training questions hold near-identical answers labelled "
+        "`partially_correct_incomplete` (\"the path must be closed for a bulb to be on.\"). " + _zero_shares(info["by_label"])
+        + " In Beetle they are graded attempts, and telling them apart from partially correct ones is the grading task itself (the best SemEval-2013 system: 3-way accuracy "
+        f"{SEMEVAL_BEST_UA}), not a check for junk. The target of 100% graded 0 is not met for them, and no "
+        "layer of the guard is tuned to reach it: a layer that flags them flags partially correct answers too.",
+        "",
+        _table(by_label_table(info["by_label"])),
+        "",
         "## Real answers wrongly flagged (target <= 5%)",
         "",
         _table(false_all),
@@ -386,6 +426,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         scores.assign(table="scores"),
         by_cat.assign(table="adversarial"),
         held_out.assign(table="guard_held_out"),
+        by_label_table(info["by_label"]).assign(table="beetle_by_label"),
         false_all.assign(table="false_flags", system="few-shot grader, default guard"),
         sweep.assign(table="support_layer_dev"),
         latency.assign(table="latency"),

@@ -167,9 +167,11 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 # 1. **Text rules** (`sa.structural_reason`, `sa.non_answer_reason`,
 #    `sa.injection_reason`): empty answers, punctuation, repeated characters or words,
 #    no real words (the CMU dictionary's 135,000 words plus the question's and graded
-#    answers' own words; a misspelling one letter away counts as a word), emoji and
+#    answers' own words; a misspelling one letter away counts as a word), keyboard
+#    mashing (five consonants in a row in a word no dictionary knows), emoji and
 #    kaomoji, another script or language than the question's; "I don't know", "can you
-#    repeat the question", refusals; instructions aimed at the grader. Rules come
+#    repeat the question", refusals, nothing but function words ("because");
+#    instructions aimed at the grader. Rules come
 #    first because embeddings place "I don't know" close to real answers.
 # 2. **The relevance model** (`sa.RelevanceModel`, shipped with the package, trained on
 #    Beetle's training split): a small network on similarities between the answer, the
@@ -309,10 +311,37 @@ print(held[(held["category"] == "real_answer") & held["flagged"]][["subject", "a
 # Two caveats make these figures optimistic: the same author wrote the sets and the
 # guard, and the list of everyday topics was written after reading all the nonsense
 # answers, held-out ones included. A set written by someone else is the real test.
-# `results/short_answer.md` also reports Beetle's own labelled `non_domain` and
-# `irrelevant` answers (held-out questions); Beetle's "irrelevant" answers are true
-# statements about circuits that do not answer the question, and most of them are not
-# caught (no layer here separates them from real answers: see layer 4 above).
+#
+# **Beetle's own labels.** Beetle's annotators marked some training answers `non_domain`
+# (not about circuits at all) and `irrelevant` (about circuits, but not an answer to
+# *this* question). The questions are split into a dev and a held-out half;
+# `results/short_answer.md` reports the held-out half. On the dev half, every answer
+# that is not in a grader's 30 support answers, by its label — compare `irrelevant` with
+# `partially_correct_incomplete`, which is grade 0 in Beetle's 3-way scheme too:
+
+# %%
+beetle_dev = sa.beetle_grades_by_label(df[df["split"] == "train"], split="dev", model_id=model_id)
+by_label = beetle_dev.groupby("label").agg(answers=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
+                                           flagged=("flagged", "mean"))
+print(by_label.round(2).to_string())
+examples = beetle_dev[beetle_dev["label"].isin(["irrelevant", "partially_correct_incomplete"])]
+print(examples.groupby("label").head(3)[["label", "answer", "grade"]].to_string(index=False))
+irr, part = by_label.loc["irrelevant", "graded_0"], by_label.loc["partially_correct_incomplete", "graded_0"]
+verdict = ("about as often" if abs(irr - part) <= 0.1 else
+           "more often than partially correct ones" if irr > part else "less often than partially correct ones")
+print(f"\ngraded 0: {irr:.0%} of irrelevant answers, {part:.0%} of partially correct ones: {verdict}")
+
+# %% [markdown]
+# Almost every `non_domain` answer is caught. The `irrelevant` ones are another matter:
+# read them beside the partially correct ones. They are attempts, often in the same
+# words ("The path has to be closed in order for the bulb to be on." is `irrelevant` to
+# a question about switches, "the path must be closed for a bulb to be on." partially
+# correct), and the last line compares how often the grader gives each of them 0.
+# Telling them apart is the grading
+# task itself, not a junk check: a guard layer that flagged them would flag partially
+# correct answers too (layer 4 above tried). So in Beetle's sense, "irrelevant" answers
+# are *not* always graded 0, and `results/short_answer.md` says so with the held-out
+# figures.
 
 # %% [markdown]
 # ## 6. Beetle: generated junk, false alarms and accuracy

@@ -22,6 +22,7 @@ BIO_Q = "Why does a plant kept in a dark cupboard stop growing?"
     ("aaaaaaaaaaaa", "repeated characters"),
     ("hmm ok ok ok ok ok ok", "repeated words"),
     ("jfkdls jfkdlsa fjdkl", "no real words"),
+    ("the bulb is in the circuit sdfghjklqw", "keyboard mashing"),  # real words, then a mashed tail
     ("Die Pflanze braucht Licht, weil sie sonst nicht wachsen kann.", "another language"),
 ])
 def test_structural_flags(answer, reason):
@@ -39,6 +40,8 @@ def test_structural_flags(answer, reason):
     ("How far does light travel in one second?", "about 300000 km/s"),  # number and unit
     ("Which gas do plants take in?", "CO2"),
     ("Is the bulb in a closed path?", "yes"),
+    ("What did the athletes train?", "strength and rhythm"),           # long consonant runs, real words
+    ("Which molecule carries the code to the ribosome?", "mRNA"),
 ])
 def test_structural_leaves_real_answers_alone(question, answer):
     assert sa.structural_reason(answer, question) == ""
@@ -61,6 +64,7 @@ def test_language_checks_stay_silent_for_a_question_in_another_language():
 @pytest.mark.parametrize("answer", [
     "I don't know.", "i dont know", "idk", "no idea", "Can you repeat the question?", "What was the question?",
     "I refuse to answer.", "Not sure, sorry.", "pass", "we never learned this", "What cupboard?",
+    "because", "it is", "Because it is so.",
 ])
 def test_non_answers_are_flagged(answer):
     assert sa.non_answer_reason(answer) != ""
@@ -69,7 +73,7 @@ def test_non_answers_are_flagged(answer):
 @pytest.mark.parametrize("answer", [
     "I don't know exactly, but the plant cannot photosynthesise without light.",
     "not enough light for photosynthesis",
-    "yes", "no",
+    "yes", "no", "0", "series", "because of the gap",
     "It cannot make food.",
     "Isn't it because there is no light?",
 ])

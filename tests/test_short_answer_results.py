@@ -64,3 +64,16 @@ def test_skip_cross_encoder_keeps_the_previous_epoch_table_verbatim(report):
     section = sar.previous_section(report.with_suffix(".md"), sar.HISTORY_TITLE)
     assert section == [sar.HISTORY_TITLE, "", "| epoch | loss |", "|---|---|", "| 1.000 | 0.966 |"]
     assert sar.previous_section(report.with_suffix(".md"), "## Missing") is None
+
+
+def test_by_label_table_and_sentence_come_from_the_graded_answers():
+    rows = [("irrelevant", 0), ("irrelevant", 2), ("partially_correct_incomplete", 0),
+            ("partially_correct_incomplete", 0), ("correct", 2)]
+    by_label = pd.concat([pd.DataFrame(rows, columns=["label", "grade"]).assign(questions=half, flagged=False)
+                          for half in ("dev", "heldout")], ignore_index=True)
+    table = sar.by_label_table(by_label)
+    dev = table[table["questions"] == "dev"].set_index("label")
+    assert dev.loc["irrelevant", "graded_0"] == 0.5 and dev.loc["partially_correct_incomplete", "graded_0"] == 1.0
+    assert dev.loc["correct", "gold_grade"] == 2 and dev.loc["irrelevant", "gold_grade"] == 0
+    assert list(dev.index) == ["correct", "partially_correct_incomplete", "irrelevant"]  # Beetle's order
+    assert "dev questions 50% of `irrelevant`, 100% of `partially_correct_incomplete`" in sar._zero_shares(by_label)

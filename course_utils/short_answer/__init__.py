@@ -81,6 +81,7 @@ from course_utils.short_answer.guard import (
 )
 from course_utils.short_answer.guard_eval import (
     JUNK_KINDS,
+    beetle_grades_by_label,
     beetle_non_answer_split,
     evaluate_beetle_non_answers,
     evaluate_subjects,
@@ -149,6 +150,7 @@ __all__ = [
     "english_words",
     "epoch_history",
     "evaluate_beetle_non_answers",
+    "beetle_grades_by_label",
     "evaluate_guard",
     "evaluate_subjects",
     "few_shot_predictions",

@@ -107,6 +107,31 @@ def evaluate_beetle_non_answers(train: pd.DataFrame, guard="default", split: str
     return out
 
 
+def beetle_grades_by_label(train: pd.DataFrame, guard="default", split: str = "heldout", n_support: int = 30,
+                           model_id: str = DEFAULT_EMBEDDING_MODEL, seed: int = SEED) -> pd.DataFrame:
+    """Every answer of ``split``'s questions that is not in the support set, graded, with its 5-way label.
+
+    The same graders as :func:`evaluate_beetle_non_answers`. Shows what Beetle's
+    ``irrelevant`` answers are: compare the share graded 0 with that of
+    ``partially_correct_incomplete`` answers, which are grade 0 in the 3-way scheme too.
+    Columns: ``label, answer, grade, flagged, reason``.
+    """
+    rows = []
+    for qid in beetle_non_answer_split(train)[split]:
+        q = train[train["question_id"] == qid]
+        shots = sample_support(q[~q["label"].isin(BEETLE_NON_ANSWERS)], n_support, seed)
+        grader = FewShotGrader(guard, model_id=model_id).fit(
+            shots["question"].iloc[0], shots["student_answer"].fillna(""), grades_of(shots["label_3way"]))
+        rest = q.drop(shots.index)
+        answers = rest["student_answer"].fillna("").tolist()
+        reasons = grader.reasons(answers)
+        rows.append(pd.DataFrame({"label": rest["label"].to_numpy(), "answer": answers,
+                                  "grade": grader.predict(answers), "reason": reasons}))
+    out = pd.concat(rows, ignore_index=True)
+    out["flagged"] = out["reason"] != ""
+    return out
+
+
 def guard_table(results: pd.DataFrame) -> pd.DataFrame:
     """Per category and subject: answers, share graded 0 (junk) or share flagged (real answers)."""
     def summary(g: pd.DataFrame) -> pd.Series:

