@@ -235,3 +235,13 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
     new = "a brand new answer about the bulb 12345"
     # one forward pass, only for the new answer and what it adds to the question (the nonsense check's input)
     assert len(calls) == 1 and sorted(calls[0]) == sorted([new, sa.content_words(grader.question_, new)])
+
+
+def test_latency_benchmark_embeds_texts_no_earlier_run_has_seen():
+    """A second run in the same process must not time cached embeddings as 'incl. embedding'."""
+    answers = [f"the bulb lights because the path {i} is closed" for i in range(6)]
+    grades = np.array([2, 2, 1, 1, 0, 0])
+    for _ in range(2):
+        t = sa.latency_benchmark("Why does the bulb light?", answers, grades, None, sa.DEFAULT_EMBEDDING_MODEL,
+                                 l2=1.0, n_runs=10, n_warmup=4).set_index("operation")["p50_ms"]
+        assert t["fit incl. embedding the answers"] > 3 * t["fit from cached embeddings"]
