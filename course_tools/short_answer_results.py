@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> None:
         sa.default_guard.cache_clear()
         print(f"relevance model trained in {time.perf_counter() - t:.0f} s, wrote {sa.guard.DEFAULT_WEIGHTS}")
     relevance = "default"  # what FewShotGrader() uses: the layered guard with the shipped relevance model
-    handwritten = pd.concat([sa.evaluate_subjects(sa.load_eval_sets(), split="heldout", model_id=model_id),
+    sets = sa.load_eval_sets()
+    authors = sets.groupby("subject")["author"].first()
+    handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
                              sa.evaluate_beetle_non_answers(train, split="heldout", model_id=model_id)],
                             ignore_index=True)
     by_label = pd.concat([sa.beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     adv = pd.concat([guard_ua["adversarial"].assign(split="unseen answers"),
                      guard_uq["adversarial"].assign(split="unseen questions")], ignore_index=True)
 
-    sweep = sa.support_similarity_sweep(train, sa.load_eval_sets(), model_id=model_id)
+    sweep = sa.support_similarity_sweep(train, sets, model_id=model_id)
     history_ce = None
     if not args.skip_cross_encoder:
         ce_rows, history_ce = cross_encoder_rows(train, ua, uq, args.cross_encoder_model, args.cross_encoder_epochs,
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     load_mid = os.getloadavg()
     latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(by_label=by_label, model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
+                  dict(by_label=by_label, authors=authors, model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
                        command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid), latency_loads=loads, measured=measured,
                        threads=torch.get_num_threads()))
@@ -362,7 +364,10 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "`FewShotGrader()` with no arguments: the layered guard (text rules, the shipped relevance model, "
         "the on-topic-nonsense check). Share of each held-out category graded 0 (target 100%). Subjects: "
         "the hand-written sets of `course_utils/short_answer/eval_sets/` (each grader fitted on the subject's 24 graded "
-        "answers; the held-out half of the junk); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
+        "answers; the held-out half of the junk), written by the guard's author ("
+        + ", ".join(info["authors"][info["authors"] == "guard author"].index)
+        + ") or by someone who never saw the guard and after which nothing was changed ("
+        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
         "answers of the held-out questions (left out of the relevance model's training; each grader fitted "
         f"on {info['n_support']} of the question's other answers). Settings were chosen on the dev halves only.",
         "",

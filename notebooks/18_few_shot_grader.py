@@ -28,7 +28,7 @@
 # 3. a **layered guard** in front of it: text rules, a relevance model, and a check for
 #    on-topic-sounding nonsense. `sa.FewShotGrader()` is guarded by default; an
 #    unguarded grader needs an explicit `sa.FewShotGrader(None)`;
-# 4. an **evaluation on junk the guard never trained on** (hand-written sets for three
+# 4. an **evaluation on junk the guard never trained on** (hand-written sets for five
 #    school subjects, split into dev and held-out halves) and a **latency benchmark**.
 #
 # **Grades on Beetle** (`sa.BEETLE_GRADES`): `incorrect = 0`, `contradictory = 1`,
@@ -228,14 +228,16 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
              index=probe).round(3)
 
 # %% [markdown]
-# ## 5. Junk the guard never saw: three other subjects
+# ## 5. Junk the guard never saw: five other subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
 # the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
-# says how they were made): a mathematics, a biology and a history question, each with
-# 24 graded answers and 50 junk answers in five categories, split into a **dev** half
-# (for choosing rules and thresholds) and a **held-out** half (for the figures, never
-# tuned on). Each subject's grader is fitted on its 24 graded answers; a real answer is
+# says how they were made): a mathematics, a biology, a history, a chemistry and a
+# geography question, each with 24 graded answers and 50 junk answers in five
+# categories, split into a **dev** half (for choosing rules and thresholds) and a
+# **held-out** half (for the figures, never tuned on). The guard's author wrote the
+# first three; chemistry and geography were written by someone who never saw the guard,
+# and nothing was changed after the guard first met them (`sets["author"]`). Each subject's grader is fitted on its 24 graded answers; a real answer is
 # checked by a grader fitted on the *other* 23 (leave-one-out).
 #
 # First, on the dev half, the layers added one at a time: which layer catches what,
@@ -305,12 +307,21 @@ print(f"\njunk not graded 0: {len(misses)} of {(held['category'] != 'real_answer
 print(misses[["subject", "category", "answer"]].to_string(index=False))
 print("\nreal answers flagged:")
 print(held[(held["category"] == "real_answer") & held["flagged"]][["subject", "answer", "reason"]].to_string(index=False))
+author = held["subject"].map(sets.groupby("subject")["author"].first())
+print("\njunk graded 0, by who wrote the set:")
+print(held[held["category"] != "real_answer"].groupby([author, "category"])["grade"]
+      .apply(lambda g: (g == 0).mean()).unstack(0).round(2).to_string())
 
 # %% [markdown]
 # Read the misses and the wrongly flagged answers: they are where the guard fails.
-# Two caveats make these figures optimistic: the same author wrote the sets and the
-# guard, and the list of everyday topics was written after reading all the nonsense
-# answers, held-out ones included. A set written by someone else is the real test.
+# For mathematics, biology and history two caveats make the figures optimistic: the
+# same author wrote the sets and the guard, and the list of everyday topics was written
+# after reading all their nonsense answers, held-out ones included. The last table
+# splits the junk by who wrote it: the `independent` column is the fairer test. Where it
+# falls short, read the misses: nonsense that *sounds* like physics or chemistry ("the
+# tide pulls the cold air out to sea", in the geography set) can be closer, to a sentence embedding, to a real
+# answer than to pets and weather. Catching it takes knowledge of the world — an
+# entailment model or an LLM asked "is this true?" — which this guard does not have.
 #
 # **Beetle's own labels.** Beetle's annotators marked some training answers `non_domain`
 # (not about circuits at all) and `irrelevant` (about circuits, but not an answer to

@@ -4,7 +4,8 @@ Taught in notebook 18. Two sources, neither produced by the guard's generators:
 
 * hand-written sets in ``course_utils/short_answer/eval_sets/`` (see its README): per subject, one
   question, 24 graded answers and 50 junk answers in five categories, each split
-  into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on);
+  into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on); two
+  of the five subjects were written by someone who never saw the guard;
 * Beetle's own ``non_domain`` / ``irrelevant`` training answers (left out of the
   shipped relevance model's training), split by question into dev and held-out.
 
@@ -36,12 +37,17 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def load_eval_sets() -> pd.DataFrame:
-    """The hand-written sets: ``subject, question, kind, category, split, grade, answer``."""
+    """The hand-written sets: ``subject, question, author, kind, category, split, grade, answer``.
+
+    ``author``: ``"guard author"`` (written by the guard's developer) or ``"independent"``
+    (written by someone who never saw the guard; see the folder's README).
+    """
     questions = _read("questions.csv")
-    parts = [_read(f"{s}.csv").assign(subject=s, question=q) for s, q in zip(questions["subject"], questions["question"])]
+    parts = [_read(f"{row.subject}.csv").assign(subject=row.subject, question=row.question, author=row.author)
+             for row in questions.itertuples()]
     out = pd.concat(parts, ignore_index=True)
     out["grade"] = pd.to_numeric(out["grade"], errors="coerce")
-    return out[["subject", "question", "kind", "category", "split", "grade", "answer"]]
+    return out[["subject", "question", "author", "kind", "category", "split", "grade", "answer"]]
 
 
 def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout",
