@@ -192,3 +192,16 @@ def test_support_layer_flags_text_unlike_every_credited_answer_and_keeps_real_on
         BIO_Q, answers, grades).reasons(must_flag) == ["", ""]  # off by default
     with pytest.raises(ValueError, match="grades"):
         guard.prepare(BIO_Q, answers)
+
+
+def test_hand_written_sets_follow_their_readme():
+    """Per subject: 24 graded answers (8 per grade), 10 junk answers per category, halves alternating."""
+    sets = sa.load_eval_sets()
+    assert set(sets["author"]) == {"guard author", "independent"}
+    for subject, s in sets.groupby("subject"):
+        graded, junk = s[s["kind"] == "graded"], s[s["kind"] == "junk"]
+        assert graded["grade"].value_counts().to_dict() == {0: 8, 1: 8, 2: 8}, subject
+        assert junk["category"].value_counts().to_dict() == dict.fromkeys(sa.JUNK_KINDS, 10), subject
+        assert junk["grade"].isna().all() and (graded["category"] == "real_answer").all(), subject
+        for _, part in s.groupby(["category", "grade"], dropna=False):
+            assert part["split"].tolist() == (["dev", "heldout"] * 5)[: len(part)], subject
