@@ -210,7 +210,8 @@ def latency_section(latency: pd.DataFrame, loads: tuple, measured: str) -> list[
             f"Targets: fit <= 50 ms, regrade p95 <= 25 ms. Measured {measured}; load average (1/5/15 min) "
             f"before and after the latency runs: {_loads(loads[0])}, {_loads(loads[1])}; other jobs on the "
             "machine inflate these times (a load near 0 means a quiet machine). "
-            "`--latency-only` re-measures this section alone."]
+            "`--latency-only` re-measures this section alone; `threads` is torch's thread count (`--threads`: "
+            "2 uses both cores of a quiet machine, the default 1 leaves a core to other jobs on a shared one)."]
 
 
 def previous_section(md: Path, title: str) -> list[str] | None:
