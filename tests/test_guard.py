@@ -64,7 +64,7 @@ def test_language_checks_stay_silent_for_a_question_in_another_language():
 @pytest.mark.parametrize("answer", [
     "I don't know.", "i dont know", "idk", "no idea", "Can you repeat the question?", "What was the question?",
     "I refuse to answer.", "Not sure, sorry.", "pass", "we never learned this", "What cupboard?",
-    "because", "it is", "Because it is so.",
+    "because", "the", "Because so.",
 ])
 def test_non_answers_are_flagged(answer):
     assert sa.non_answer_reason(answer) != ""
@@ -73,7 +73,7 @@ def test_non_answers_are_flagged(answer):
 @pytest.mark.parametrize("answer", [
     "I don't know exactly, but the plant cannot photosynthesise without light.",
     "not enough light for photosynthesis",
-    "yes", "no", "0", "series", "because of the gap",
+    "yes", "no", "0", "series", "because of the gap", "it is", "they are not",
     "It cannot make food.",
     "Isn't it because there is no light?",
 ])

@@ -175,10 +175,11 @@ QUESTION_BACK_RE = re.compile(r"^\s*(what|why|how|who|where|when|huh|can|could|w
                               re.IGNORECASE)
 
 
-# Words that say nothing on their own: an answer made only of them ("because", "it is
-# so") has no content. "yes" and "no" are left out: they answer yes/no questions.
-EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not"}) | frozenset(
-    "because since so but or then well um uh hmm er as like just".split())
+# Words that say nothing on their own: an answer made only of them ("because", "so the")
+# has no content. Left out: "yes", "no", "not" and the verbs of a short reply to a yes/no
+# question ("it is", "they are", "it can").
+EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not", "is", "are", "was", "were", "has", "have", "can", "will",
+                                    "would"}) | frozenset("because since so but or then well um uh hmm er as like just".split())
 
 
 def non_answer_reason(answer: str, max_content_words: int = 1) -> str:
