@@ -384,8 +384,11 @@ print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['m
 # the guard when it arrived, so its embedding and that of its added content are
 # cached), and one live regrade (embed a never-seen answer and its added content, run
 # the guard, grade), timed after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms
-# on 2 CPU cores. On a shared machine the numbers include other people's load;
-# `results/short_answer.md` has the full measurement.
+# on 2 CPU cores. This notebook runs torch with one thread (set at the top), while
+# `results/short_answer.md` measures with both cores of a quiet machine: a regrade is one
+# small forward pass of the encoder, and a second thread makes it faster when the
+# machine has nothing else to do. On a shared machine the numbers include other
+# people's load.
 
 # %%
 latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
