@@ -11,11 +11,10 @@ from __future__ import annotations
 import time
 
 from course_tools.results import TARGET, reference_data, register
+from course_utils.baselines import CONSTANT, LENGTH_LINE, fit_baselines
 
 
 def _run(name: str) -> dict:
-    from course_utils.baselines import fit_baselines
-
     train, test = reference_data()
     start = time.perf_counter()
     model = fit_baselines(train.essay.tolist(), train[TARGET].to_numpy())[name]
@@ -27,10 +26,10 @@ def _run(name: str) -> dict:
 @register("baseline_length", "Reference", "Baseline: length line (word count, least squares)",
           seeds=1, note="deterministic; the floor every model must beat (notebook 03)")
 def _length(seed: int) -> dict:
-    return _run("length line")
+    return _run(LENGTH_LINE)
 
 
 @register("baseline_constant", "Reference", "Baseline: constant score (training median)",
           seeds=1, note="deterministic; QWK is 0 by construction")
 def _constant(seed: int) -> dict:
-    return _run("constant (training median)")
+    return _run(CONSTANT)

@@ -123,11 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     relevance = "default"  # what FewShotGrader() uses: the layered guard with the shipped relevance model
     sets = sa.load_eval_sets()
     authors = sets.groupby("subject")["author"].first()
-    handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
-                             sa.evaluate_beetle_non_answers(train, split="heldout", model_id=model_id)],
-                            ignore_index=True)
     by_label = pd.concat([sa.beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
                           for s in ("dev", "heldout")], ignore_index=True)
+    handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
+                             sa.evaluate_beetle_non_answers(train, graded=by_label[by_label["questions"] == "heldout"])],
+                            ignore_index=True)
     log_l2, history = sa.meta_learn_l2(sa.meta_tasks(train, model_id, args.n_support), n_classes=3, steps=15)
     l2 = float(np.exp(log_l2))
     print(f"meta-learned l2 = {l2:.4f} (query CE {history[0]['loss']:.4f} -> {history[-1]['loss']:.4f})")
@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     load_mid = os.getloadavg()
     latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(by_label=by_label, authors=authors, model_id=model_id, used_embedding=used_embedding, l2=l2, n_support=args.n_support,
+                  dict(by_label=by_label, authors=authors, model_id=model_id, used_embedding=used_embedding, l2=l2,
+                       n_support=args.n_support,
                        command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid), latency_loads=loads, measured=measured,
                        threads=torch.get_num_threads()))
@@ -296,15 +297,17 @@ def by_label_table(by_label: pd.DataFrame) -> pd.DataFrame:
            .agg(answers=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
                 flagged=("flagged", "mean"))
            .reset_index())
-    out["gold_grade"] = out["label"].map(lambda lab: 2 if lab == "correct" else 1 if lab == "contradictory" else 0)
+    # 5-way label -> 3-way grade: correct and contradictory keep their names, the rest are incorrect
+    out["gold_grade"] = out["label"].map(lambda lab: sa.BEETLE_GRADES.get(lab, sa.BEETLE_GRADES["incorrect"]))
     out["label"] = pd.Categorical(out["label"], LABEL_ORDER, ordered=True)
     return out.sort_values(["questions", "label"])[["questions", "label", "gold_grade", "answers", "graded_0",
                                                     "flagged"]]
 
 
-def _zero_shares(by_label: pd.DataFrame) -> str:
-    """One sentence: share graded 0 of irrelevant vs partially correct answers, per question half."""
-    share = by_label.groupby(["questions", "label"])["grade"].apply(lambda g: (g == 0).mean())
+def _zero_shares(by_label: pd.DataFrame, table: pd.DataFrame | None = None) -> str:
+    """One sentence from :func:`by_label_table`: irrelevant vs partially correct answers graded 0."""
+    table = by_label_table(by_label) if table is None else table
+    share = table.astype({"label": str}).set_index(["questions", "label"])["graded_0"]
     return ("Graded 0: " + "; ".join(
         f"{half} questions {share[half, 'irrelevant']:.0%} of `irrelevant`, "
         f"{share[half, 'partially_correct_incomplete']:.0%} of `partially_correct_incomplete` answers"
@@ -325,6 +328,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
     """Write the markdown report and the CSV of every figure in it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     held_out, false_all = guard_tables(handwritten, guard_ua, guard_uq)
+    by_label = by_label_table(info["by_label"])
     junk = handwritten[handwritten["category"] != "real_answer"]
     misses = junk[junk["grade"] != 0][["subject", "category", "answer"]]
     scores = pd.DataFrame(rows)
@@ -387,12 +391,12 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "annotators label `irrelevant` an on-topic statement that does not answer *this* question (\"The path has "
         "to be closed in order for the bulb to be on.\" to \"What role does the path play in determining whether "
         "a switch affects a bulb?\"); the same training questions hold near-identical answers labelled "
-        "`partially_correct_incomplete` (\"the path must be closed for a bulb to be on.\"). " + _zero_shares(info["by_label"])
+        "`partially_correct_incomplete` (\"the path must be closed for a bulb to be on.\"). " + _zero_shares(info["by_label"], by_label)
         + " In Beetle they are graded attempts, and telling them apart from partially correct ones is the grading task itself (the best SemEval-2013 system: 3-way accuracy "
         f"{SEMEVAL_BEST_UA}), not a check for junk. The target of 100% graded 0 is not met for them, and no "
         "layer of the guard is tuned to reach it: a layer that flags them flags partially correct answers too.",
         "",
-        _table(by_label_table(info["by_label"])),
+        _table(by_label),
         "",
         "## Real answers wrongly flagged (target <= 5%)",
         "",
@@ -434,7 +438,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         scores.assign(table="scores"),
         by_cat.assign(table="adversarial"),
         held_out.assign(table="guard_held_out"),
-        by_label_table(info["by_label"]).assign(table="beetle_by_label"),
+        by_label.assign(table="beetle_by_label"),
         false_all.assign(table="false_flags", system="few-shot grader, default guard"),
         sweep.assign(table="support_layer_dev"),
         latency.assign(table="latency"),

@@ -71,12 +71,16 @@ class ConstantScorer:
         return np.full(len(check_texts(texts)), self.value_, dtype=int)
 
 
+#: The baselines' names in :func:`fit_baselines` and in every row dict of this module.
+LENGTH_LINE, CONSTANT = "length line", "constant (training median)"
+
+
 def fit_baselines(train_texts: Sequence[str], train_scores, min_score: int = 0,
                   max_score: int = 12) -> dict[str, object]:
     """Both baselines fitted on the training essays, by name."""
     return {
-        "length line": LengthLine(min_score, max_score).fit(train_texts, train_scores),
-        "constant (training median)": ConstantScorer().fit(train_texts, train_scores),
+        LENGTH_LINE: LengthLine(min_score, max_score).fit(train_texts, train_scores),
+        CONSTANT: ConstantScorer().fit(train_texts, train_scores),
     }
 
 
@@ -94,7 +98,7 @@ def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str
         width = max(len(k) for k in rows)
         for label, m in rows.items():
             print(f"  {label:<{width}}  QWK {m['QWK']:.3f}  Acc {m['Acc']:.3f}  SMD {m['SMD']:+.3f}")
-        line = rows["length line"]["QWK"] if "length line" in rows else None
+        line = rows[LENGTH_LINE]["QWK"] if LENGTH_LINE in rows else None
         if line is not None:
             verdict = "beats" if rows[name]["QWK"] > line else "does NOT beat"
             print(f"  -> {name} {verdict} the length line on these {len(texts)} essays.")
@@ -164,7 +168,7 @@ def against_constant(rows: dict[str, dict], name: str, machine, min_margin: floa
     nothing scores about 0, give or take noise. Also prints how many distinct scores the
     model gives (one score for every essay means it learned nothing). Returns the margin.
     """
-    margin = rows[name]["QWK"] - rows["constant (training median)"]["QWK"]
+    margin = rows[name]["QWK"] - rows[CONSTANT]["QWK"]
     verdict = "beats it" if margin > min_margin else f"no better than it: a margin under {min_margin} is noise"
     print(f"against the constant predictor: {margin:+.3f} QWK ({verdict}); "
           f"it gives {len(np.unique(machine))} distinct score(s) to the {len(machine)} test essays")

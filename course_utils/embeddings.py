@@ -5,7 +5,9 @@ Taught in notebook 07.
 >>> X = encode(["A short essay.", "Another one."])   # (2, 384) for all-MiniLM-L6-v2
 
 Vectors are cached per model in memory and on disk (``COURSE_CACHE_DIR/embeddings``),
-keyed by a hash of the text, so a regrade embeds only the texts it has not seen.
+keyed by a hash of the text, so a regrade embeds only the texts it has not seen. Only
+texts encoded with ``use_disk=True`` are written to disk: ``use_disk=False`` (a
+student's answer in the few-shot grader) stays in this process's memory.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +25,16 @@ from course_utils.checks import check_texts
 from course_utils.config import cache_dir, device
 from course_utils.hub import MINILM_ID, resolve_model
 
-_MEMORY: dict[str, dict[str, np.ndarray]] = {}
+
+@dataclass
+class _Store:
+    """One model's cache: every vector this process has, and which keys belong on disk."""
+
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    on_disk: set[str] | None = None  # None: the disk file has not been read yet
+
+
+_MEMORY: dict[str, _Store] = {}
 
 
 @lru_cache(maxsize=4)
@@ -43,15 +55,17 @@ def _cache_file(model_id: str) -> Path:
     return folder / (model_id.replace("/", "__") + ".npz")
 
 
-def _memory(model_id: str, use_disk: bool) -> dict[str, np.ndarray]:
-    if model_id not in _MEMORY:
-        store: dict[str, np.ndarray] = {}
-        path = _cache_file(model_id)
-        if use_disk and path.is_file():
+def _memory(cache_key: str, use_disk: bool) -> _Store:
+    store = _MEMORY.setdefault(cache_key, _Store())
+    if use_disk and store.on_disk is None:
+        store.on_disk = set()
+        path = _cache_file(cache_key)
+        if path.is_file():
             with np.load(path) as data:
-                store = dict(zip(data["keys"].tolist(), data["vectors"]))
-        _MEMORY[model_id] = store
-    return _MEMORY[model_id]
+                for k, v in zip(data["keys"].tolist(), data["vectors"]):
+                    store.vectors.setdefault(k, v)
+                    store.on_disk.add(k)
+    return store
 
 
 def _save(cache_key: str, store: dict[str, np.ndarray]) -> None:
@@ -85,7 +99,7 @@ def encode(
     cache_key = f"{model_id}|norm={normalize}"
     store = _memory(cache_key, use_disk)
     keys = [_key(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store}.items())
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store.vectors}.items())
     if todo:
         model = load_encoder(model_id)
         vectors = model.encode(
@@ -96,7 +110,8 @@ def encode(
             convert_to_numpy=True,
         )
         for (k, _), v in zip(todo, vectors):
-            store[k] = v.astype(np.float32)
-        if use_disk:
-            _save(cache_key, store)
-    return np.stack([store[k] for k in keys])
+            store.vectors[k] = v.astype(np.float32)
+    if use_disk and not store.on_disk.issuperset(keys):
+        store.on_disk.update(keys)
+        _save(cache_key, {k: store.vectors[k] for k in store.on_disk})
+    return np.stack([store.vectors[k] for k in keys])

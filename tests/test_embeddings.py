@@ -30,3 +30,20 @@ def test_encode_is_cached_and_normalised(monkeypatch, tmp_path):
     assert calls == [] and np.allclose(z[0], x[0])
     sim = float(x[0] @ embeddings.encode(["The cat was sitting."])[0])
     assert sim > 0.7  # real MiniLM weights: paraphrases are close
+
+
+@pytest.mark.slow
+def test_only_use_disk_texts_are_written_to_disk(monkeypatch, tmp_path):
+    """A text embedded with use_disk=False (a student's answer) never reaches the disk cache."""
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(embeddings, "_MEMORY", {})
+    embeddings.encode(["a private student answer"], use_disk=False)
+    embeddings.encode(["a public topic list"], use_disk=True)  # saves the disk cache
+    monkeypatch.setattr(embeddings, "_MEMORY", {})  # a fresh process
+    calls = []
+    real = embeddings.load_encoder
+    monkeypatch.setattr(embeddings, "load_encoder", lambda m: calls.append(m) or real(m))
+    embeddings.encode(["a public topic list"], use_disk=True)
+    assert calls == []  # read from disk
+    embeddings.encode(["a private student answer"], use_disk=True)
+    assert len(calls) == 1  # not on disk: encoded again

@@ -225,7 +225,7 @@ def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, gua
     from course_utils.embeddings import encode
 
     encode(answers + [question], model_id=model_id, use_disk=False)  # loads the model, caches the texts
-    # texts no run has embedded before: an earlier run may have saved its own to the disk cache
+    # texts never embedded before: an earlier call in this process holds its own in memory
     nonce = f"{time.time_ns():x}"
     grader = FewShotGrader(guard, model_id=model_id, l2=l2)
     rows = []

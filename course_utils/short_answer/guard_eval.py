@@ -89,38 +89,14 @@ def beetle_non_answer_split(train: pd.DataFrame) -> dict[str, list[str]]:
     return {"dev": qids[::2], "heldout": qids[1::2]}
 
 
-def evaluate_beetle_non_answers(train: pd.DataFrame, guard="default", split: str = "heldout",
-                                n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL,
-                                seed: int = SEED) -> pd.DataFrame:
-    """Beetle's ``non_domain`` / ``irrelevant`` answers of ``split``'s questions, graded.
-
-    Each question's grader is fitted on ``n_support`` of its other training answers.
-    Columns as :func:`evaluate_subjects` (``subject`` = ``"beetle"``, ``category`` =
-    the 5-way label).
-    """
-    rows = []
-    for qid in beetle_non_answer_split(train)[split]:
-        q = train[train["question_id"] == qid]
-        junk = q[q["label"].isin(BEETLE_NON_ANSWERS)]
-        shots = sample_support(q[~q["label"].isin(BEETLE_NON_ANSWERS)], n_support, seed)
-        grader = FewShotGrader(guard, model_id=model_id).fit(
-            shots["question"].iloc[0], shots["student_answer"].fillna(""), grades_of(shots["label_3way"]))
-        answers = junk["student_answer"].fillna("")
-        rows.append(pd.DataFrame({"subject": "beetle", "category": junk["label"], "answer": answers,
-                                  "grade": grader.predict(answers), "reason": grader.reasons(answers)}))
-    out = pd.concat(rows, ignore_index=True)
-    out["flagged"] = out["reason"] != ""
-    return out
-
-
 def beetle_grades_by_label(train: pd.DataFrame, guard="default", split: str = "heldout", n_support: int = 30,
                            model_id: str = DEFAULT_EMBEDDING_MODEL, seed: int = SEED) -> pd.DataFrame:
     """Every answer of ``split``'s questions that is not in the support set, graded, with its 5-way label.
 
-    The same graders as :func:`evaluate_beetle_non_answers`. Shows what Beetle's
-    ``irrelevant`` answers are: compare the share graded 0 with that of
-    ``partially_correct_incomplete`` answers, which are grade 0 in the 3-way scheme too.
-    Columns: ``label, answer, grade, flagged, reason``.
+    Each question's grader is fitted on ``n_support`` of its answers that are not
+    ``non_domain`` / ``irrelevant``. Shows what Beetle's ``irrelevant`` answers are:
+    compare the share graded 0 with that of ``partially_correct_incomplete`` answers,
+    which are grade 0 in the 3-way scheme too. Columns: ``label, answer, grade, reason, flagged``.
     """
     rows = []
     for qid in beetle_non_answer_split(train)[split]:
@@ -130,12 +106,28 @@ def beetle_grades_by_label(train: pd.DataFrame, guard="default", split: str = "h
             shots["question"].iloc[0], shots["student_answer"].fillna(""), grades_of(shots["label_3way"]))
         rest = q.drop(shots.index)
         answers = rest["student_answer"].fillna("").tolist()
-        reasons = grader.reasons(answers)
         rows.append(pd.DataFrame({"label": rest["label"].to_numpy(), "answer": answers,
-                                  "grade": grader.predict(answers), "reason": reasons}))
+                                  "grade": grader.predict(answers), "reason": grader.reasons(answers)}))
     out = pd.concat(rows, ignore_index=True)
     out["flagged"] = out["reason"] != ""
     return out
+
+
+def evaluate_beetle_non_answers(train: pd.DataFrame, guard="default", split: str = "heldout",
+                                n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL,
+                                seed: int = SEED, graded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Beetle's ``non_domain`` / ``irrelevant`` answers of ``split``'s questions, graded.
+
+    The rows of :func:`beetle_grades_by_label` with those labels (pass its result as
+    ``graded`` to reuse it). Columns as :func:`evaluate_subjects` (``subject`` =
+    ``"beetle"``, ``category`` = the 5-way label).
+    """
+    if graded is None:
+        graded = beetle_grades_by_label(train, guard, split, n_support, model_id, seed)
+    junk = graded[graded["label"].isin(BEETLE_NON_ANSWERS)]
+    return pd.DataFrame({"subject": "beetle", "category": junk["label"], "answer": junk["answer"],
+                         "grade": junk["grade"], "reason": junk["reason"],
+                         "flagged": junk["flagged"]}).reset_index(drop=True)
 
 
 def guard_table(results: pd.DataFrame) -> pd.DataFrame:
