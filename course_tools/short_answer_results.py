@@ -21,7 +21,9 @@ What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
 * latency on this machine's CPU: fitting one question's grader from 30 answers, and
   one live regrade that embeds a never-seen answer;
 * the guard's optional layer 4 (an answer unlike every credited support answer) on
-  *dev* questions only, for several margins (:func:`course_utils.short_answer.support_similarity_sweep`).
+  *dev* questions only, for several margins (:func:`course_utils.short_answer.support_similarity_sweep`);
+* a chat model asked whether an answer is a serious attempt, on the hand-written dev
+  halves (:mod:`course_tools.llm_plausibility`; not a guard layer).
 
 Model selection uses the training split only (the L2 strength is meta-learned on
 training questions, the cross-encoder's best epoch is chosen on dev questions carved
@@ -45,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from course_tools.llm_plausibility import plausibility_table
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from course_utils.data import load_short_answers
-    from course_utils.hub import MINILM_ID, resolve_model
+    from course_utils.hub import LFM2_ID, MINILM_ID, resolve_model
 
     seed_everything(SEED)
     measured = stamp()
@@ -147,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                      guard_uq["adversarial"].assign(split="unseen questions")], ignore_index=True)
 
     sweep = sa.support_similarity_sweep(train, sets, model_id=model_id)
+    plausibility = plausibility_table(sets, LFM2_ID)
     history_ce = None
     if not args.skip_cross_encoder:
         ce_rows, history_ce = cross_encoder_rows(train, ua, uq, args.cross_encoder_model, args.cross_encoder_epochs,
@@ -159,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     load_mid = os.getloadavg()
     latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(by_label=by_label, authors=authors, model_id=model_id, used_embedding=used_embedding, l2=l2,
+                  dict(by_label=by_label, authors=authors, plausibility=plausibility, model_id=model_id, used_embedding=used_embedding, l2=l2,
                        n_support=args.n_support,
                        command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid), latency_loads=loads, measured=measured,
@@ -265,10 +269,13 @@ def previous_cross_encoder_rows(csv: Path) -> list[dict]:
     return rows
 
 
-def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Held-out junk by category x subject, and real answers flagged by source."""
+def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
+                 authors: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Held-out junk by category x subject (and pooled by who wrote the set), and real answers flagged by source."""
     junk = handwritten[handwritten["category"] != "real_answer"]
     table = sa.guard_table(junk).pivot(index="category", columns="subject", values="graded_0")
+    graded_0 = junk["grade"].eq(0).groupby([junk["category"], junk["subject"].map(authors)]).mean().unstack()
+    table = table.join(graded_0.rename(columns={"guard author": "by the guard's author", "independent": "by helpers"}))
     counts = junk.groupby("category").size().rename("answers")
     table = table.join(counts).reset_index()
     table["all subjects"] = junk.groupby("category")["grade"].apply(lambda g: (g == 0).mean()).to_numpy()
@@ -314,6 +321,29 @@ def _zero_shares(by_label: pd.DataFrame, table: pd.DataFrame | None = None) -> s
         for half in ("dev", "heldout")) + ".")
 
 
+def plausibility_section(plaus: pd.DataFrame) -> list[str]:
+    """The report's section on asking a chat model whether an answer is a serious attempt."""
+    r = plaus.iloc[0]
+    verdict = ("no better than chance" if r["auc"] < 0.6 else "better than chance" if r["auc"] < 0.9 else "good")
+    return [
+        "## A chat model asked \"is this a serious attempt?\" (dev halves only; not a guard layer)",
+        "",
+        "The route the guard lacks for on-topic nonsense is knowledge of the world. The simplest one a chat "
+        "model offers (`course_tools/llm_plausibility.py`): ask it whether the answer is a serious attempt and read "
+        "log P(Yes) - log P(No) from its next token, on the dev halves of the hand-written sets (real answers "
+        "against on-topic nonsense). `auc`: the chance that a real answer scores above a nonsense one; "
+        "`nonsense caught` at the bar that flags at most 5% of the real answers.",
+        "",
+        _table(plaus),
+        "",
+        f"With these weights the check is {verdict} (AUC {r['auc']:.2f}) and costs {1000 * r['seconds per answer']:.0f} ms "
+        "per answer on this CPU, against a regrade budget of 25 ms, so it is not part of the guard. A larger "
+        "model (the full profile's LFM2-350M on a GPU, or a hosted model in Colab) is the route to try: not measured "
+        "here.",
+        "",
+    ]
+
+
 def _table(df: pd.DataFrame) -> str:
     """A GitHub markdown table (floats with 3 decimals), without extra dependencies."""
     def cell(v) -> str:
@@ -327,7 +357,7 @@ def _table(df: pd.DataFrame) -> str:
 def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce, info) -> None:
     """Write the markdown report and the CSV of every figure in it."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    held_out, false_all = guard_tables(handwritten, guard_ua, guard_uq)
+    held_out, false_all = guard_tables(handwritten, guard_ua, guard_uq, info["authors"])
     by_label = by_label_table(info["by_label"])
     junk = handwritten[handwritten["category"] != "real_answer"]
     misses = junk[junk["grade"] != 0][["subject", "category", "answer"]]
@@ -373,8 +403,10 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "the hand-written sets of `course_utils/short_answer/eval_sets/` (each grader fitted on the subject's 24 graded "
         "answers; the held-out half of the junk), written by the guard's author ("
         + ", ".join(info["authors"][info["authors"] == "guard author"].index)
-        + ") or by someone who never saw the guard and after which nothing was changed ("
-        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
+        + ") or by helpers who never saw the guard ("
+        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "; three batches: the folder's README "
+        "records each batch's first evaluation, as delivered, and what changed after it -- one non-answer rule, after "
+        "the second batch); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
         "answers of the held-out questions (left out of the relevance model's training; each grader fitted "
         f"on {info['n_support']} of the question's other answers). Settings were chosen on the dev halves only.",
         "",
@@ -419,6 +451,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "*neighbouring* question, in the same words) barely move. The held-out tables above are therefore "
         "those of the guard without it.",
         "",
+        *plausibility_section(info["plausibility"]),
         "## The guard on generated junk",
         "",
         "Junk from the guard's own generators (held-out pools: other seeds and sentences than the relevance "
@@ -441,6 +474,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         by_label.assign(table="beetle_by_label"),
         false_all.assign(table="false_flags", system="few-shot grader, default guard"),
         sweep.assign(table="support_layer_dev"),
+        info["plausibility"].assign(table="llm_plausibility_dev"),
         latency.assign(table="latency"),
     ], ignore_index=True)
     csv.to_csv(out.with_suffix(".csv"), index=False)

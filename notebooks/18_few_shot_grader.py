@@ -228,16 +228,19 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
              index=probe).round(3)
 
 # %% [markdown]
-# ## 5. Junk the guard never saw: five other subjects
+# ## 5. Junk the guard never saw: eleven other subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
 # the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
-# says how they were made): a mathematics, a biology, a history, a chemistry and a
-# geography question, each with 24 graded answers and 50 junk answers in five
-# categories, split into a **dev** half (for choosing rules and thresholds) and a
-# **held-out** half (for the figures, never tuned on). The guard's author wrote the
-# first three; chemistry and geography were written by someone who never saw the guard,
-# and nothing was changed after the guard first met them (`sets["author"]`). Each subject's grader is fitted on its 24 graded answers; a real answer is
+# says how they were made): one question each in mathematics, biology, history,
+# chemistry, geography, physics, economics, computer science, English, health and music,
+# each with 24 graded answers and 50 junk answers in five categories, split into a
+# **dev** half (for choosing rules and thresholds) and a **held-out** half (for the
+# figures, never tuned on). The guard's author wrote the first three; the other eight
+# were written, in three batches, by helpers who never saw the guard (`sets["author"]`).
+# The README records what each batch did to the guard the first time it met it, and
+# what was changed after (one rule for non-answers that name their topic, "I have no
+# clue about economics"). Each subject's grader is fitted on its 24 graded answers; a real answer is
 # checked by a grader fitted on the *other* 23 (leave-one-out).
 #
 # First, on the dev half, the layers added one at a time: which layer catches what,
@@ -320,8 +323,12 @@ print(held[held["category"] != "real_answer"].groupby([author, "category"])["gra
 # splits the junk by who wrote it: the `independent` column is the fairer test. Where it
 # falls short, read the misses: nonsense that *sounds* like physics or chemistry ("the
 # tide pulls the cold air out to sea", in the geography set) can be closer, to a sentence embedding, to a real
-# answer than to pets and weather. Catching it takes knowledge of the world — an
-# entailment model or an LLM asked "is this true?" — which this guard does not have.
+# answer than to pets and weather; absurd content the list of everyday topics does not
+# name ("breathing faster stores extra air in your elbows") slips through; and an answer
+# whose own example is everyday imagery (a simile: "as cold as ice") can be flagged.
+# Catching nonsense takes knowledge of the world — an entailment model or an LLM asked
+# "is this true?" — which this guard does not have (`results/short_answer.md` measures
+# the offline stand-in LLM at this job, on the dev halves).
 #
 # **Beetle's own labels.** Beetle's annotators marked some training answers `non_domain`
 # (not about circuits at all) and `irrelevant` (about circuits, but not an answer to
