@@ -285,13 +285,17 @@ pd.DataFrame({"answer": probe4, "reason": floor_grader.reasons(probe4)})
 
 # %%
 with_floor = sa.evaluate_subjects(sets, sa.Guard(support_margin=0.7), split="dev", model_id=model_id)
-pd.DataFrame({"default": ablation["+ nonsense check (default)"].groupby("category")["flagged"].mean(),
+default = ablation["+ nonsense check (default)"]
+added = with_floor["flagged"] & ~default["flagged"]  # same rows, same order
+real = default["category"] == "real_answer"
+print(f"flagged only with the floor: {added[~real].sum()} junk answers, {added[real].sum()} real answers")
+pd.DataFrame({"default": default.groupby("category")["flagged"].mean(),
               "+ floor (margin 0.7)": with_floor.groupby("category")["flagged"].mean()}).round(2)
 
 # %% [markdown]
-# Nothing changes here (measured with the offline all-MiniLM-L6-v2; the `full` profile's
-# multilingual encoder is not measured here): what the floor would catch, the other
-# layers already catch.
+# Read the first line (measured with the offline all-MiniLM-L6-v2; the `full` profile's
+# multilingual encoder is not measured here): what the floor adds on top of the other
+# layers is a handful of answers, real ones among them.
 # On Beetle's dev questions (`results/short_answer.md`, section *Layer 4*) no margin
 # pays for itself either: a margin that catches a few more of Beetle's `irrelevant`
 # answers flags more than 5% of real answers, because those answers are true statements

@@ -1,0 +1,58 @@
+"""Replay the first time a batch of hand-written sets met the guard: the guard of an old commit.
+
+``course_utils/short_answer/eval_sets/README.md`` records, for each batch written by a
+helper who never saw the guard, what the guard of that day did with it (both halves,
+as delivered). This regenerates those figures: it checks the old commit out in a
+temporary git worktree, copies today's evaluation sets into it, and grades the named
+subjects there, dev and held-out halves together (so a later re-split of the halves
+does not matter).
+
+    python -m course_tools.guard_first_look 6040f8a physics economics computer_science
+    python -m course_tools.guard_first_look 129426e english health music
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = Path("course_utils/short_answer/eval_sets")
+REPLAY = """
+import sys, pandas as pd
+from course_utils.short_answer import guard_eval as ge
+sets = ge.load_eval_sets()
+sets = sets[sets["subject"].isin(sys.argv[1:])]
+res = pd.concat([ge.evaluate_subjects(sets, split=half) for half in ("dev", "heldout")])
+table = ge.guard_table(res)
+for value in ("graded_0", "flagged"):
+    print(f"\\nshare {value} (both halves):")
+    print(table.pivot(index="category", columns="subject", values=value).round(3).to_string())
+print("\\njunk not graded 0:")
+print(res[(res["category"] != "real_answer") & (res["grade"] != 0)][["subject", "category", "answer"]].to_string())
+print("\\nreal answers flagged:")
+print(res[(res["category"] == "real_answer") & res["flagged"]][["subject", "gold", "reason", "answer"]].to_string())
+"""
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    commit, subjects = argv[0], argv[1:]
+    tmp = Path(tempfile.mkdtemp())
+    tree = tmp / f"guard-{commit}"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), commit], check=True)
+    try:
+        for f in (ROOT / SETS).iterdir():
+            shutil.copy(f, tree / SETS / f.name)
+        subprocess.run([sys.executable, "-c", REPLAY, *subjects], cwd=tree, check=True)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
