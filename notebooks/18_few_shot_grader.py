@@ -38,7 +38,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 25 s (cpu x86_64, 2 cores); `fast` 28 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 33 s (cpu x86_64, 2 cores); `fast` 35 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
