@@ -180,8 +180,8 @@ show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
 # three of the sets, so their figures are optimistic; the helpers' sets show the open
 # problem: nonsense in the question's words, plausible-sounding ("the tide pulls the
 # cold air out to sea") or absurd in a way no topic list foresaw ("extra air in your
-# elbows"). A small chat model asked "is this a serious attempt?" did no better than
-# chance on the dev halves (results/short_answer.md).
+# elbows"). results/short_answer.md also measures a small chat model asked "is this a
+# serious attempt?" on the dev halves (offline: the SmolLM2-135M stand-in).
 # Ask: what would catch an answer that is wrong about the world, not about the words?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
