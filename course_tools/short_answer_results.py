@@ -286,9 +286,12 @@ def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
                       "flagged_credited": on["flagged"].mean(), "note": "correct + contradictory only (Beetle's incorrect also holds non-answers); "
                               f"all real answers: {g['flagged'].mean():.3f} of {len(g)} flagged"})
     real = handwritten[handwritten["category"] == "real_answer"]
-    for subject, g in real.groupby("subject"):
+    pooled = [(f"all {real['subject'].nunique()} subjects", real),
+              *((f"sets {name}", real[real["subject"].map(authors) == a])
+                for a, name in (("guard author", "by the guard's author"), ("independent", "by helpers")))]
+    for source, g in [*real.groupby("subject"), *pooled]:
         credited = g[g["gold"] > 0]
-        false.append({"source": subject, "real answers": len(g), "flagged": g["flagged"].mean(),
+        false.append({"source": source, "real answers": len(g), "flagged": g["flagged"].mean(),
                       "flagged_credited": credited["flagged"].mean(),
                       "note": f"held-out graded answers, leave-one-out; flagged_credited: the {len(credited)} "
                               "graded above 0 (a flagged grade-0 answer keeps its grade)"})

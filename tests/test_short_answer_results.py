@@ -77,3 +77,21 @@ def test_by_label_table_and_sentence_come_from_the_graded_answers():
     assert dev.loc["correct", "gold_grade"] == 2 and dev.loc["irrelevant", "gold_grade"] == 0
     assert list(dev.index) == ["correct", "partially_correct_incomplete", "irrelevant"]  # Beetle's order
     assert "dev questions 50% of `irrelevant`, 100% of `partially_correct_incomplete`" in sar._zero_shares(by_label)
+
+
+def test_guard_tables_pool_by_author():
+    """Per subject, pooled over all subjects and by who wrote the sets; Beetle rows first."""
+    nan = float("nan")
+    handwritten = pd.DataFrame({
+        "subject": ["a", "a", "b", "b", "a", "b"], "category": ["real_answer"] * 4 + ["structural"] * 2,
+        "answer": list("uvwxyz"), "grade": [0, 2, 1, 0, 0, 2], "gold": [0, 2, 1, 0, nan, nan],
+        "flagged": [True, False, True, False, True, False]})
+    beetle = {"real": pd.DataFrame({"on_topic": [True, False], "flagged": [False, True]})}
+    junk, flags = sar.guard_tables(handwritten, beetle, beetle, pd.Series({"a": "guard author", "b": "independent"}))
+    row = junk.set_index("category").loc["structural"]
+    assert (row["a"], row["b"], row["by the guard's author"], row["by helpers"], row["all subjects"]) == (1, 0, 1, 0, 0.5)
+    flags = flags.set_index("source")
+    assert flags.loc["Beetle unseen answers", "flagged"] == 0  # on-topic answers only
+    assert flags.loc["all 2 subjects", "flagged"] == 0.5 and flags.loc["all 2 subjects", "real answers"] == 4
+    assert flags.loc["sets by helpers", "flagged_credited"] == 1.0  # b's one credited answer is flagged
+    assert flags.loc["sets by the guard's author", "flagged_credited"] == 0.0
