@@ -286,8 +286,8 @@ def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
                       "flagged_credited": on["flagged"].mean(), "note": "correct + contradictory only (Beetle's incorrect also holds non-answers); "
                               f"all real answers: {g['flagged'].mean():.3f} of {len(g)} flagged"})
     real = handwritten[handwritten["category"] == "real_answer"]
-    pooled = [(f"all {real['subject'].nunique()} subjects", real),
-              *((f"sets {name}", real[real["subject"].map(authors) == a])
+    pooled = [("hand-written, all", real),
+              *((f"hand-written, {name}", real[real["subject"].map(authors) == a])
                 for a, name in (("guard author", "by the guard's author"), ("independent", "by helpers")))]
     for source, g in [*real.groupby("subject"), *pooled]:
         credited = g[g["gold"] > 0]

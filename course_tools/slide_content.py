@@ -58,12 +58,13 @@ ASAP_COLUMNS = {
 
 
 def _select(table, sections: list[str] | None, columns: dict[str, str] | list[str] | None,
-            where: dict[str, str] | None = None):
+            where: dict[str, str | list[str]] | None = None):
     for column, value in (where or {}).items():
         if column not in table.columns:
             raise ValueError(f"The results table has no column {column!r}; it has "
                              f"{list(table.columns)}.")
-        table = table[table[column].astype(str) == str(value)]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        table = table[table[column].astype(str).isin([str(v) for v in values])]
     if sections and "section" in table.columns:
         wanted = [s.lower() for s in sections]
         table = table[table["section"].astype(str).str.lower().map(
@@ -78,10 +79,11 @@ def _select(table, sections: list[str] | None, columns: dict[str, str] | list[st
 
 def select_results(name: str, sections: list[str] | None = None,
                    columns: dict[str, str] | list[str] | None = None,
-                   where: dict[str, str] | None = None):
+                   where: dict[str, str | list[str]] | None = None):
     """The rows and columns of ``results/<name>.csv`` a slide shows, or ``None`` if none.
 
-    ``where`` keeps rows whose columns equal these values (``{"table": "scores"}``);
+    ``where`` keeps rows whose columns equal these values (``{"table": "scores"}``; a list
+    keeps rows equal to any of its values);
     ``sections`` keeps rows whose ``section`` contains one of these words
     (case-insensitive); ``columns`` keeps (and, given a dict, renames) those columns that
     exist. For ``asap7`` the default columns are :data:`ASAP_COLUMNS`.
@@ -104,7 +106,7 @@ def select_results(name: str, sections: list[str] | None = None,
 
 def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
                  sections: list[str] | None = None, digits: int = 3,
-                 where: dict[str, str] | None = None) -> None:
+                 where: dict[str, str | list[str]] | None = None) -> None:
     """Display a committed results table on a slide, or say it is "not measured yet".
 
     See :func:`select_results` for ``sections`` and ``columns``. Numbers are rounded to
@@ -134,7 +136,7 @@ def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
 
 
 def plot_results(name: str = "asap7", sections: list[str] | None = None,
-                 where: dict[str, str] | None = None) -> None:
+                 where: dict[str, str | list[str]] | None = None) -> None:
     """Bar chart of QWK with its bootstrap CI from ``results/<name>.csv`` (or a note).
 
     Drawn by :func:`course_utils.plots.qwk_bars`, the course's one QWK chart.

@@ -190,16 +190,20 @@ show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
 # Target: at most 5% of real answers flagged as not an attempt
 
 # %% tags=["hide-input"]
-show_results("short_answer", where={"table": "false_flags"}, digits=3,
+show_results("short_answer", digits=3,
+             where={"table": "false_flags", "source": ["Beetle unseen answers", "Beetle unseen questions",
+                                                      "hand-written, all", "hand-written, by the guard's author",
+                                                      "hand-written, by helpers"]},
              columns={"source": "real answers of", "real answers": "answers", "flagged": "flagged",
                       "flagged_credited": "flagged, graded above 0"})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# From results/short_answer.csv. Beetle counts only correct and contradictory answers
-# (its "incorrect" label also holds non-answers); the hand-written subjects count every
-# held-out graded answer, leave-one-out, and the last column only those graded above 0:
-# a flagged wrong attempt keeps its grade of 0 but gets the wrong reason. With 12
-# answers per subject, one flag is 8 points. Ask: which is worse, junk that gets credit
+# From results/short_answer.csv (results/short_answer.md has a row per subject). Beetle
+# counts only correct and contradictory answers (its "incorrect" label also holds
+# non-answers); the hand-written subjects count every held-out graded answer,
+# leave-one-out, and the last column only those graded above 0: a flagged wrong attempt
+# keeps its grade of 0 but gets the wrong reason. With 12 answers per subject, one flag
+# is 8 points, hence the pooled rows. Ask: which is worse, junk that gets credit
 # or a real answer flagged as junk?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]

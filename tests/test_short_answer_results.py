@@ -92,6 +92,6 @@ def test_guard_tables_pool_by_author():
     assert (row["a"], row["b"], row["by the guard's author"], row["by helpers"], row["all subjects"]) == (1, 0, 1, 0, 0.5)
     flags = flags.set_index("source")
     assert flags.loc["Beetle unseen answers", "flagged"] == 0  # on-topic answers only
-    assert flags.loc["all 2 subjects", "flagged"] == 0.5 and flags.loc["all 2 subjects", "real answers"] == 4
-    assert flags.loc["sets by helpers", "flagged_credited"] == 1.0  # b's one credited answer is flagged
-    assert flags.loc["sets by the guard's author", "flagged_credited"] == 0.0
+    assert flags.loc["hand-written, all", "flagged"] == 0.5 and flags.loc["hand-written, all", "real answers"] == 4
+    assert flags.loc["hand-written, by helpers", "flagged_credited"] == 1.0  # b's one credited answer is flagged
+    assert flags.loc["hand-written, by the guard's author", "flagged_credited"] == 0.0
