@@ -3,7 +3,7 @@
 The guard's open problem is nonsense in the question's own words ("the tide pulls the
 cold air out to sea"): telling it from a real answer takes knowledge of the world. This
 measures the simplest check a chat model offers -- ask it whether the answer is a
-serious attempt and read ``log P(Yes) - log P(No)`` from its next-token distribution --
+serious attempt and compare the likelihoods of the replies "Yes" and "No" --
 on the dev halves of the hand-written sets (``on_topic_nonsense`` against
 ``real_answer``). It is a measurement for ``results/short_answer.md``, not a layer of
 the guard. Offline the model is the stand-in SmolLM2-135M-Instruct; the full profile's
@@ -25,22 +25,17 @@ USER = ("Question: {question}\nStudent answer: {answer}\nCould a serious student
 
 
 def yes_no_scores(questions, answers, model_id: str) -> np.ndarray:
-    """``log P(Yes) - log P(No)`` (either case) for each (question, answer), greedy next token."""
-    import torch
-
+    """``log P("Yes") - log P("No")`` as the model's whole reply, for each (question, answer)."""
     from course_utils.llm import load_local_model
+    from course_utils.lora import answer_log_likelihoods
 
     tokenizer, model = load_local_model(model_id)
-    first = [tokenizer.encode(w, add_special_tokens=False)[0] for w in ("Yes", "yes", "No", "no")]
     out = []
     for q, a in zip(questions, answers):
         messages = [{"role": "system", "content": SYSTEM},
                     {"role": "user", "content": USER.format(question=q, answer=a)}]
-        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                            return_dict=True).to(model.device)
-        with torch.no_grad():
-            logp = torch.log_softmax(model(**ids).logits[0, -1].float(), -1)
-        out.append(float(torch.logsumexp(logp[first[:2]], 0) - torch.logsumexp(logp[first[2:]], 0)))
+        yes, no = answer_log_likelihoods(model, tokenizer, messages, ["Yes", "No"])
+        out.append(yes - no)
     return np.array(out)
 
 

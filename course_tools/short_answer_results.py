@@ -269,13 +269,17 @@ def previous_cross_encoder_rows(csv: Path) -> list[dict]:
     return rows
 
 
+# The eval sets' ``author`` values as the report names them.
+AUTHOR_COLUMNS = {"guard author": "by the guard's author", "independent": "by helpers"}
+
+
 def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
                  authors: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Held-out junk by category x subject (and pooled by who wrote the set), and real answers flagged by source."""
     junk = handwritten[handwritten["category"] != "real_answer"]
     table = sa.guard_table(junk).pivot(index="category", columns="subject", values="graded_0")
     graded_0 = junk["grade"].eq(0).groupby([junk["category"], junk["subject"].map(authors)]).mean().unstack()
-    table = table.join(graded_0.rename(columns={"guard author": "by the guard's author", "independent": "by helpers"}))
+    table = table.join(graded_0.rename(columns=AUTHOR_COLUMNS))
     counts = junk.groupby("category").size().rename("answers")
     table = table.join(counts).reset_index()
     table["all subjects"] = junk.groupby("category")["grade"].apply(lambda g: (g == 0).mean()).to_numpy()
@@ -287,8 +291,7 @@ def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
                               f"all real answers: {g['flagged'].mean():.3f} of {len(g)} flagged"})
     real = handwritten[handwritten["category"] == "real_answer"]
     pooled = [("hand-written, all", real),
-              *((f"hand-written, {name}", real[real["subject"].map(authors) == a])
-                for a, name in (("guard author", "by the guard's author"), ("independent", "by helpers")))]
+              *((f"hand-written, {name}", real[real["subject"].map(authors) == a]) for a, name in AUTHOR_COLUMNS.items())]
     for source, g in [*real.groupby("subject"), *pooled]:
         credited = g[g["gold"] > 0]
         false.append({"source": source, "real answers": len(g), "flagged": g["flagged"].mean(),

@@ -156,15 +156,17 @@ def structural_reason(answer: str, question: str = "", vocabulary: Iterable[str]
     return ""
 
 
+# "we never learned", "I haven't covered": the speaker was not taught the topic.
+NOT_LEARNED = (r"(?:never|(?:we|i|u)\s+(?:have\s+|had\s+)?(?:not|haven'?t|hadn'?t|didn'?t|did\s+not|havent|didnt))"
+               r"\s+(?:yet\s+)?(?:learned|learnt|learn|studied|study|covered|cover|done|did|been\s+taught|heard)")
+
 NON_ANSWER_RE = re.compile(
     r"\b(i\s+)?(really\s+)?(do\s*n[o']?t|dont|don\"t|didn'?t|do not)\s+(know|understand|remember)\b"
     r"|\b(idk|dunno|no\s+(idea|clue|comment)|not\s+sure|i\s+forgot|forgot\s+how|i\s+give\s+up|pass|skip)\b"
     r"|\b(repeat|rephrase|say)\b.{0,20}\b(question|again)\b|\bwhat\s+was\s+the\s+question\b"
     r"|\bexplain\s+the\s+question\b|\btoo\s+(hard|difficult)\b"
     r"|\b(refuse|won'?t|will\s+not|rather\s+not|not\s+going\s+to|don'?t\s+want\s+to|not)\s+(to\s+)?answer"
-    r"|\bnever\s+(learned|learnt|did|studied|covered|done|heard)\b|\bdidn'?t\s+(study|learn)\b"
-    r"|\b(we|i|u)\s+(have\s+|had\s+)?(not|haven'?t|hadn'?t|didn'?t|did\s+not|havent|didnt)\s+(yet\s+)?"
-    r"(learned|learnt|learn|studied|study|covered|cover|done|been\s+taught|heard)\b"
+    r"|\b" + NOT_LEARNED + r"\b|\bdidn'?t\s+(study|learn)\b"
     r"|\b(fuck|shit|wtf|stfu|stupid)\b|^\s*(nothing|none|whatever|sorry|lol|ok|okay|answer|i\s+did|you)\s*[.!]*\s*$"
     r"|\b(it\s+was\s+a|my)\s+mistake\b|\blooked\s+at\s+it\s+wrong\b",
     re.IGNORECASE,
@@ -192,8 +194,7 @@ TOPIC_RE = re.compile(
     r"\b(?:(?:(?:do\s*n[o']?t|dont|didn'?t|do\s+not|have\s+no|no|not|never)\s+)?"
     r"(?:know|understand|remember|idea|clue|sure|heard|learned|learnt|studied|covered|taught|done|did)"
     r"(?:\s+(?:anything|much|a\s+lot|enough|a\s+thing|this|that))?\s+(?:about|of|on|regarding)"
-    r"|(?:never|(?:we|i|u)\s+(?:have\s+|had\s+)?(?:not|haven'?t|hadn'?t|didn'?t|did\s+not|havent|didnt))"
-    r"\s+(?:yet\s+)?(?:learned|learnt|learn|studied|study|covered|cover|done|did|been\s+taught|heard(?:\s+of)?)"
+    r"|" + NOT_LEARNED + r"(?:\s+of)?"
     r"|(?:don'?t|do\s+not|dont|didn'?t)\s+(?:understand|get))\b"
     r"(?P<topic>(?:\s+(?!(?:but|so|because|maybe|probably|perhaps|although|though|however|i|think|guess)\b)"
     r"[^\W_]+){1,4})",
