@@ -166,15 +166,51 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, targe
                       bias="none", task_type="CAUSAL_LM")
 
 
-def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequence[str]) -> np.ndarray:
-    """log P(answer | messages) of each complete assistant answer, summed over its tokens.
+def continuation_log_probs(model, prompt: Sequence[int], continuations: Sequence[Sequence[int]],
+                           pad_id: int) -> list[np.ndarray]:
+    """log P(token | prompt, tokens before it) for every token of each continuation.
 
-    One forward pass reads the shared prompt; the answers (up to and including the
-    end-of-turn token) are then scored together from its key-value cache. Used by
-    :class:`GenerativeScorer` and by the prompt scorers of :mod:`course_utils.prompts`.
+    One forward pass reads the shared ``prompt`` (token ids); the continuations are then
+    scored together, right-padded with ``pad_id``, from its key-value cache. Returns one
+    array per continuation, as long as it. Used by :func:`answer_log_likelihoods` and by
+    the guard's surprise check (:mod:`course_utils.short_answer.surprise`).
     """
     import torch
 
+    width = max(len(c) for c in continuations)
+    batch = torch.tensor([list(c) + [pad_id] * (width - len(c)) for c in continuations], device=model.device)
+    k = len(continuations)
+    with torch.no_grad():
+        start = torch.tensor([list(prompt)], device=model.device)
+        try:  # only the last position's scores are needed, not a vocabulary's worth per token
+            first = model(start, use_cache=True, logits_to_keep=1)
+        except TypeError:  # architectures without that option
+            first = model(start, use_cache=True)
+        last = torch.log_softmax(first.logits[0, -1].float(), -1)
+        try:
+            # transformers >= 5.2x calls the cache `cache`, older versions (Colab's) `past_key_values`
+            name = "cache" if "cache" in first else "past_key_values"
+            past = first[name]
+            past.batch_repeat_interleave(k)
+            rest = model(batch, **{name: past}, use_cache=True).logits
+        except Exception:  # caches some architectures cannot expand: recompute
+            full = torch.cat([start.repeat(k, 1), batch], 1)
+            rest = model(full).logits[:, len(prompt):]
+        logp = torch.log_softmax(rest.float(), -1)
+    out = []
+    for i, c in enumerate(continuations):
+        steps = [float(last[c[0]])] + [float(logp[i, j - 1, c[j]]) for j in range(1, len(c))]
+        out.append(np.array(steps))
+    return out
+
+
+def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequence[str]) -> np.ndarray:
+    """log P(answer | messages) of each complete assistant answer, summed over its tokens.
+
+    The answers (up to and including the end-of-turn token) are scored together after
+    the chat prompt they share (:func:`continuation_log_probs`). Used by
+    :class:`GenerativeScorer` and by the prompt scorers of :mod:`course_utils.prompts`.
+    """
     cands = [tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": a}],
                                            tokenize=True, return_dict=True)["input_ids"] for a in answers]
     prefix = 0
@@ -185,34 +221,8 @@ def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequen
     for c in cands:  # the answer's own tokens, up to and including the end of turn
         tail = list(c[prefix:])
         suffixes.append(tail[: tail.index(eos) + 1] if eos in tail else tail)
-    width = max(len(s) for s in suffixes)
-    pad = tokenizer.pad_token_id
-    batch = torch.tensor([s + [pad] * (width - len(s)) for s in suffixes], device=model.device)
-    k = len(cands)
-    with torch.no_grad():
-        prompt = torch.tensor([cands[0][:prefix]], device=model.device)
-        try:  # only the last position's scores are needed, not a vocabulary's worth per token
-            first = model(prompt, use_cache=True, logits_to_keep=1)
-        except TypeError:  # architectures without that option
-            first = model(prompt, use_cache=True)
-        last = torch.log_softmax(first.logits[0, -1].float(), -1)
-        try:
-            # transformers >= 5.2x calls the cache `cache`, older versions (Colab's) `past_key_values`
-            name = "cache" if "cache" in first else "past_key_values"
-            past = first[name]
-            past.batch_repeat_interleave(k)
-            rest = model(batch, **{name: past}, use_cache=True).logits
-        except Exception:  # caches some architectures cannot expand: recompute
-            full = torch.cat([torch.tensor([cands[0][:prefix]] * k, device=batch.device), batch], 1)
-            rest = model(full).logits[:, prefix:]
-        logp = torch.log_softmax(rest.float(), -1)
-    out = np.zeros(k)
-    for i, s in enumerate(suffixes):
-        total = float(last[s[0]])
-        for j in range(1, len(s)):
-            total += float(logp[i, j - 1, s[j]])
-        out[i] = total
-    return out
+    steps = continuation_log_probs(model, cands[0][:prefix], suffixes, tokenizer.pad_token_id)
+    return np.array([s.sum() for s in steps])
 
 
 # --- the scorer ---------------------------------------------------------------------------

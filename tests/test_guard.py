@@ -210,3 +210,78 @@ def test_hand_written_sets_follow_their_readme():
         assert junk["grade"].isna().all() and (graded["category"] == "real_answer").all(), subject
         for _, part in s.groupby(["category", "grade"], dropna=False):
             assert part["split"].tolist() == (["dev", "heldout"] * 5)[: len(part)], subject
+
+
+# --- layer 5: words a language model did not expect (off by default) ------------------------------
+class _FixedWords(sa.SurpriseCheck):
+    """A surprise check whose 'model' returns given (word, log-probability) pairs."""
+
+    def __init__(self, words, **kw):
+        super().__init__(**kw)
+        self.words = words
+
+    def word_log_probs(self, prompt, answers):
+        return [self.words[a] for a in answers]
+
+
+def test_surprise_counts_only_lower_case_dictionary_content_words():
+    q = "Why does a torch stop working when its batteries are flat?"
+    words = {
+        "first": [("Magnets", -30.0), ("make", -1.0), ("light", -2.0)],   # the first word never counts
+        "question": [("the", -1.0), ("batteries", -25.0), ("flat", -20.0)],  # the question's own words
+        "misspelt": [("the", -1.0), ("baterys", -28.0), ("dosnt", -22.0)],  # not dictionary words
+        "names": [("like", -1.0), ("Volta", -26.0), ("UK", -24.0), ("of", -19.0)],  # capitalised; function word
+        "absurd": [("the", -1.0), ("bulb", -3.0), ("is", -1.0), ("homesick", -16.0)],
+        "none": [("ok", -2.0)],
+    }
+    check = _FixedWords(words)
+    s = check.surprise(q, "", list(words))
+    assert s.tolist() == [-2.0, 0.0, 0.0, 0.0, -16.0, 0.0]
+    assert check.flags(q, "", list(words)).tolist() == [False, False, False, False, True, False]
+
+
+def test_surprise_prompt_shows_the_question_and_a_few_credited_answers():
+    check = sa.SurpriseCheck(n_examples=2)
+    p = check.prompt("Why?\n", ["because  of\nlight", "", "sun", "third"])
+    assert p == "Question: Why?\nAnswer: because of light\nAnswer: sun\nAnswer:"
+
+
+@pytest.mark.parametrize("kw", [{"bar": 0.0}, {"bar": 3}, {"n_examples": 0}])
+def test_surprise_check_refuses_settings_that_make_no_sense(kw):
+    with pytest.raises(ValueError):
+        sa.SurpriseCheck(**kw)
+
+
+def test_layer_5_is_off_by_default_and_decides_last_when_on():
+    assert sa.default_guard().surprise is None
+    with pytest.raises(ValueError, match="SurpriseCheck"):
+        sa.Guard(surprise="yes")
+    answers = ["The bulb goes out because the battery has no energy left.",
+               "The bulb goes out because the battery is homesick for the shop."]
+    words = {answers[0]: [("The", -1.0), ("energy", -4.0)], answers[1]: [("The", -1.0), ("homesick", -17.0)]}
+    guard = sa.Guard(surprise=_FixedWords(words))
+    q = "Why does a torch stop working when its batteries are flat?"
+    ctx = guard.prepare(q, ["the battery is used up", "no energy left in the cells", "it is dark"], [2, 2, 0])
+    assert ctx.surprise_prompt.count("Answer:") == 3  # the two credited answers, then the new one
+    p, reasons = guard.check(ctx, answers)
+    assert reasons == ["", "unexpected words (language model)"] and p[1] == 0.0
+
+
+@pytest.mark.slow
+def test_surprise_with_the_stand_in_model_flags_an_absurd_word_and_spares_real_answers():
+    q = "Why does a torch stop working when its batteries are flat?"
+    credited = ["the batteries have no energy left so no current flows through the bulb",
+                "flat batteries cant push electricity round the circuit any more",
+                "the chemicals in the battery are used up, so there is no voltage to light the bulb"]
+    check = sa.SurpriseCheck()
+    prompt = check.prompt(q, credited)
+    real = ["the battery is dead so the bulb gets no electricity",
+            "the baterys are used up so no curent goes round",   # misspelt
+            "no energy",                                          # short
+            "because the stored chemical energy has all been changed into electrical energy already"]
+    absurd = ["the bulb refuses to work because the batteries are jealous of the phone charger"]
+    # not every absurdity is caught: "... too thin for the electrons to climb over, like a
+    # slippery pancake" scores about -9.6 with the stand-in, above the bar
+    flags = check.flags(q, prompt, real + absurd)
+    assert not flags[:4].any(), check.surprise(q, prompt, real)
+    assert flags[4:].all(), check.surprise(q, prompt, absurd)

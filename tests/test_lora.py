@@ -158,3 +158,17 @@ def test_prompt_scorer_always_gives_a_score(tiny_model_dir):
     assert scorer.to_scores([2.0, 8.0]).tolist() == [1, 11]
     with pytest.raises(ValueError, match="prompt builder"):
         prompts.PromptScorer("zero_shot")
+
+
+def test_continuation_log_probs_match_a_full_forward_pass(tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    prompt, conts = [5, 6, 7, 8], [[9, 10, 11], [12], [13, 14]]
+    got = lora.continuation_log_probs(model, prompt, conts, pad_id=0)
+    for c, g in zip(conts, got):
+        with torch.no_grad():
+            logp = torch.log_softmax(model(torch.tensor([prompt + c])).logits[0].float(), -1)
+        want = [float(logp[len(prompt) + j - 1, t]) for j, t in enumerate(c)]
+        assert len(g) == len(c) and np.allclose(g, want, atol=1e-4)

@@ -13,6 +13,8 @@ Taught in notebooks 17-19. One module per idea:
   an attempt at this question?
 * :mod:`~course_utils.short_answer.layers` and :mod:`~course_utils.short_answer.guard`
   -- the guard's text rules and the layered :class:`Guard`;
+* :mod:`~course_utils.short_answer.surprise` -- the opt-in language-model layer
+  (:class:`SurpriseCheck`);
 * :mod:`~course_utils.short_answer.grader` -- :class:`FewShotGrader`, guarded by default;
 * :mod:`~course_utils.short_answer.evaluation` and
   :mod:`~course_utils.short_answer.guard_eval` -- evaluation on Beetle and on the
@@ -117,6 +119,7 @@ from course_utils.short_answer.newton import (
     softmax_proba,
 )
 from course_utils.short_answer.relevance import RelevanceModel
+from course_utils.short_answer.surprise import SurpriseCheck
 
 __all__ = [
     "BEETLE_GRADES",
@@ -137,6 +140,7 @@ __all__ = [
     "OFF_DOMAIN_EXPERT",
     "OTHER_LANGUAGE",
     "RelevanceModel",
+    "SurpriseCheck",
     "adaptive_features",
     "adversarial_set",
     "bank_features",

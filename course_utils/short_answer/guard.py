@@ -12,6 +12,10 @@ Taught in notebook 18. Layers, cheapest first; the first one that objects decide
    teacher gave credit: a per-question bar set by the credited answers' own spread.
    Measured on dev questions it does not pay for itself (``support_similarity_sweep``):
    an answer to the *neighbouring* question uses the same words as the credited ones.
+5. :class:`~course_utils.short_answer.surprise.SurpriseCheck` (off by default,
+   ``surprise``) -- a word a language model did not expect after the question and the
+   credited answers ("binary search uses a *magnet*"). It catches on-topic nonsense the
+   embeddings miss, but costs a language model's forward pass per answer.
 
 The default guard's relevance model ships with the package (``relevance_minilm.npz``,
 trained on Beetle's training split, all-MiniLM-L6-v2 embeddings); rebuild it with
@@ -123,6 +127,7 @@ class GuardContext(NamedTuple):
     support_content_emb: np.ndarray
     credited_emb: np.ndarray = np.zeros((0, 0))
     floor: float = -1.0
+    surprise_prompt: str = ""
 
 
 class Guard:
@@ -134,12 +139,15 @@ class Guard:
     (0.0) was chosen on the development junk and Beetle training answers only.
     ``support_margin``: a number switches layer 4 on (:func:`support_floor`); ``None``
     (the default, chosen on dev: no margin caught more junk without flagging over 5%
-    of real answers) leaves it off.
+    of real answers) leaves it off. ``surprise``: a
+    :class:`~course_utils.short_answer.surprise.SurpriseCheck` switches layer 5 on
+    (``None``, the default, leaves it off: a language model per answer is over the
+    regrade budget).
     """
 
     def __init__(self, relevance_model="default", rules: bool = True, nonsense: bool = True,
                  threshold: float = 0.5, nonsense_threshold: float = 0.0, use_disk: bool = False,
-                 support_margin: float | None = None):
+                 support_margin: float | None = None, surprise=None):
         if isinstance(relevance_model, str) and relevance_model != "default":
             raise ValueError(f"relevance_model must be 'default', a RelevanceModel or None, got {relevance_model!r}.")
         self.relevance_model = default_relevance_model() if relevance_model == "default" else relevance_model
@@ -150,6 +158,9 @@ class Guard:
         if support_margin is not None and not 0 < support_margin <= 2:
             raise ValueError(f"support_margin must be None or in (0, 2], got {support_margin!r}.")
         self.support_margin = support_margin
+        if surprise is not None and not hasattr(surprise, "flags"):
+            raise ValueError(f"surprise must be None or a SurpriseCheck, got {type(surprise).__name__}.")
+        self.surprise = surprise
         self.model_id = getattr(self.relevance_model, "model_id", None) or RelevanceModel().model_id
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -159,13 +170,17 @@ class Guard:
                 zero_grade: int = 0) -> GuardContext:
         """Per question: its vocabulary, the embeddings of the graded answers and their content.
 
-        ``grades`` (needed by layer 4 only): the teacher's grades of ``support_answers``.
+        ``grades`` (needed by layer 4): the teacher's grades of ``support_answers``;
+        layer 5 shows the model the credited ones (all of them when ``grades`` is ``None``).
         """
         support = list(support_answers)
         vocab = frozenset(w for a in [question, *support] for w in tokens(a))
         content = self._embed([content_words(question, a) for a in support]) if self.nonsense else None
         support_emb = self._embed(support)
         ctx = GuardContext(question, vocab, self._embed([question]), support_emb, content)
+        if self.surprise is not None:
+            shown = support if grades is None else [a for a, g in zip(support, grades) if g > zero_grade]
+            ctx = ctx._replace(surprise_prompt=self.surprise.prompt(question, shown))
         if self.support_margin is None:
             return ctx
         if grades is None or len(grades) != len(support):
@@ -204,6 +219,11 @@ class Guard:
             for i, b in zip(todo, best):
                 if b < ctx.floor:
                     p[i], reasons[i] = 0.0, "unlike every credited answer"
+        todo = [i for i in todo if not reasons[i]]
+        if todo and self.surprise is not None:
+            flags = self.surprise.flags(ctx.question, ctx.surprise_prompt, [answers[i] for i in todo])
+            for i in np.asarray(todo)[flags]:
+                p[i], reasons[i] = 0.0, "unexpected words (language model)"
         return p, reasons
 
 
