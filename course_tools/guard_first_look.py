@@ -9,6 +9,9 @@ does not matter).
 
     python -m course_tools.guard_first_look 6040f8a physics economics computer_science
     python -m course_tools.guard_first_look 129426e english health music
+
+``--surprise`` (commits from ``9887fec`` on) grades with the guard's opt-in layer 5 switched on
+(:class:`~course_utils.short_answer.surprise.SurpriseCheck` with its defaults).
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ SETS = Path("course_utils/short_answer/eval_sets")
 REPLAY = """
 import sys, pandas as pd
 from course_utils.short_answer import guard_eval as ge
+surprise = sys.argv[1] == "--surprise"
+if surprise:
+    from course_utils.short_answer import Guard, SurpriseCheck
+guard = Guard(surprise=SurpriseCheck()) if surprise else "default"
 sets = ge.load_eval_sets()
-sets = sets[sets["subject"].isin(sys.argv[1:])]
-res = pd.concat([ge.evaluate_subjects(sets, split=half) for half in ("dev", "heldout")])
+sets = sets[sets["subject"].isin(sys.argv[2:])]
+res = pd.concat([ge.evaluate_subjects(sets, guard=guard, split=half) for half in ("dev", "heldout")])
 table = ge.guard_table(res)
 for value in ("graded_0", "flagged"):
     print(f"\\nshare {value} (both halves):")
@@ -39,6 +46,8 @@ print(res[(res["category"] == "real_answer") & res["flagged"]][["subject", "gold
 
 
 def main(argv: list[str]) -> None:
+    surprise = "--surprise" in argv
+    argv = [a for a in argv if a != "--surprise"]
     if len(argv) < 2:
         sys.exit(__doc__)
     commit, subjects = argv[0], argv[1:]
@@ -48,7 +57,8 @@ def main(argv: list[str]) -> None:
     try:
         for f in (ROOT / SETS).iterdir():
             shutil.copy(f, tree / SETS / f.name)
-        subprocess.run([sys.executable, "-c", REPLAY, *subjects], cwd=tree, check=True)
+        subprocess.run([sys.executable, "-c", REPLAY, "--surprise" if surprise else "--default", *subjects],
+                       cwd=tree, check=True)
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -68,6 +68,7 @@ def test_language_checks_stay_silent_for_a_question_in_another_language():
     # a non-answer that names the topic (TOPIC_RE): the topic's words are not content
     "I have no idea about photosynthesis", "we haven't learned rusting yet", "Never heard of the Berlin Wall.",
     "I don't understand quadratic equations", "honestly i dont know much about coastal climates",
+    "i forgot everything about the water cycle stuff", "I have no opinion on photosynthesis.",
 ])
 def test_non_answers_are_flagged(answer):
     assert sa.non_answer_reason(answer) != ""
@@ -81,6 +82,7 @@ def test_non_answers_are_flagged(answer):
     "Isn't it because there is no light?",
     "no idea about rust but oxygen and water make iron oxide", "the leaves are not covered by light",
     "the nail was not covered in paint so water and oxygen reach it",
+    "I forgot to say that the sea stores heat from the summer",
 ])
 def test_attempts_are_not_non_answers(answer):
     assert sa.non_answer_reason(answer) == ""

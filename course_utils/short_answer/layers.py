@@ -162,7 +162,7 @@ NOT_LEARNED = (r"(?:never|(?:we|i|u)\s+(?:have\s+|had\s+)?(?:not|haven'?t|hadn'?
 
 NON_ANSWER_RE = re.compile(
     r"\b(i\s+)?(really\s+)?(do\s*n[o']?t|dont|don\"t|didn'?t|do not)\s+(know|understand|remember)\b"
-    r"|\b(idk|dunno|no\s+(idea|clue|comment)|not\s+sure|i\s+forgot|forgot\s+how|i\s+give\s+up|pass|skip)\b"
+    r"|\b(idk|dunno|no\s+(idea|clue|comment|opinion)|not\s+sure|i\s+forgot|forgot\s+how|i\s+give\s+up|pass|skip)\b"
     r"|\b(repeat|rephrase|say)\b.{0,20}\b(question|again)\b|\bwhat\s+was\s+the\s+question\b"
     r"|\bexplain\s+the\s+question\b|\btoo\s+(hard|difficult)\b"
     r"|\b(refuse|won'?t|will\s+not|rather\s+not|not\s+going\s+to|don'?t\s+want\s+to|not)\s+(to\s+)?answer"
@@ -188,12 +188,14 @@ EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not", "is", "are", "was", "were", "ha
 
 
 # What a non-answer is *about*: the topic after "no idea about", "never learned", "don't
-# understand" ("I have no clue about economics", "we never learned searching algorithms").
+# understand", "forgot everything about", "no opinion on" ("I have no clue about
+# economics", "we never learned searching algorithms").
 # It names the subject instead of answering, so its words are not content.
 TOPIC_RE = re.compile(
     r"\b(?:(?:(?:do\s*n[o']?t|dont|didn'?t|do\s+not|have\s+no|no|not|never)\s+)?"
-    r"(?:know|understand|remember|idea|clue|sure|heard|learned|learnt|studied|covered|taught|done|did)"
-    r"(?:\s+(?:anything|much|a\s+lot|enough|a\s+thing|this|that))?\s+(?:about|of|on|regarding)"
+    r"(?:know|understand|remember|forgot|forgotten|idea|clue|opinion|sure|heard|learned|learnt|studied|covered"
+    r"|taught|done|did)(?:\s+(?:anything|everything|all|much|a\s+lot|enough|a\s+thing|this|that))?"
+    r"\s+(?:about|of|on|regarding)"
     r"|" + NOT_LEARNED + r"(?:\s+of)?"
     r"|(?:don'?t|do\s+not|dont|didn'?t)\s+(?:understand|get))\b"
     r"(?P<topic>(?:\s+(?!(?:but|so|because|maybe|probably|perhaps|although|though|however|i|think|guess)\b)"
