@@ -60,6 +60,48 @@ def plausibility_table(sets: pd.DataFrame, model_id: str, max_flagged: float = 0
         "seconds per answer": seconds}])
 
 
+def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd.DataFrame,
+                        by_label: pd.DataFrame, model_id: str) -> pd.DataFrame:
+    """The default guard against the same guard with layer 5 (:class:`SurpriseCheck`), held-out data only.
+
+    ``handwritten`` and ``by_label``: the default guard's held-out results
+    (:func:`evaluate_subjects`, :func:`beetle_grades_by_label`), computed by the caller.
+    One row per measure: junk graded 0 by category (hand-written held-out halves; Beetle's
+    held-out questions' ``irrelevant``), and real answers flagged (hand-written held-out
+    graded answers, leave-one-out; Beetle's held-out questions' correct + contradictory).
+    """
+    from course_utils import short_answer as sa
+    from course_utils.hub import SMOLLM_ID, resolve_model
+
+    check = sa.SurpriseCheck()
+    guard = sa.Guard(surprise=check)
+    t = time.perf_counter()
+    hw = sa.evaluate_subjects(sets, guard=guard, split="heldout", model_id=model_id)
+    bl = sa.beetle_grades_by_label(train, guard=guard, split="heldout", model_id=model_id)
+    seconds = time.perf_counter() - t
+    base_bl = by_label[by_label["questions"] == "heldout"]
+    rows = []
+    for cat in sa.JUNK_KINDS:
+        before, after = handwritten[handwritten["category"] == cat], hw[hw["category"] == cat]
+        rows.append({"measure": f"{cat}: graded 0", "data": "hand-written, held-out", "answers": len(after),
+                     "default guard": (before["grade"] == 0).mean(), "with layer 5": (after["grade"] == 0).mean()})
+    before, after = (d[d["category"] == "real_answer"] for d in (handwritten, hw))
+    rows.append({"measure": "real answers flagged", "data": "hand-written, held-out", "answers": len(after),
+                 "default guard": before["flagged"].mean(), "with layer 5": after["flagged"].mean()})
+    for labels, name, col in ((["correct", "contradictory"], "real answers flagged", "flagged"),
+                              (["irrelevant"], "irrelevant: graded 0", "grade")):
+        before, after = (d[d["label"].isin(labels)] for d in (base_bl, bl))
+        value = (lambda d: d["flagged"].mean()) if col == "flagged" else (lambda d: (d["grade"] == 0).mean())
+        rows.append({"measure": name, "data": "Beetle held-out questions" + (" (correct + contradictory)"
+                     if col == "flagged" else ""), "answers": len(after),
+                     "default guard": value(before), "with layer 5": value(after)})
+    used = resolve_model(check.model_id, kind="causal-lm", verbose=False)
+    out = pd.DataFrame(rows)
+    out.attrs.update(model=check.model_id if used == check.model_id else f"{SMOLLM_ID} (offline stand-in)",
+                     bar=check.bar, seconds=seconds, misses=hw[(hw["category"] == "on_topic_nonsense") & (hw["grade"] != 0)])
+    return out
+
+
 if __name__ == "__main__":
     from course_utils import short_answer as sa
     from course_utils.hub import LFM2_ID

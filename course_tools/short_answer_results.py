@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from course_tools.llm_plausibility import plausibility_table
+from course_tools.llm_plausibility import plausibility_table, surprise_comparison
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
 
     sweep = sa.support_similarity_sweep(train, sets, model_id=model_id)
     plausibility = plausibility_table(sets, LFM2_ID)
+    surprise = surprise_comparison(sets, train, handwritten, by_label, model_id)
     history_ce = None
     if not args.skip_cross_encoder:
         ce_rows, history_ce = cross_encoder_rows(train, ua, uq, args.cross_encoder_model, args.cross_encoder_epochs,
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     load_mid = os.getloadavg()
     latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
     write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(by_label=by_label, authors=authors, plausibility=plausibility, model_id=model_id, used_embedding=used_embedding, l2=l2,
+                  dict(by_label=by_label, authors=authors, plausibility=plausibility, surprise=surprise, model_id=model_id, used_embedding=used_embedding, l2=l2,
                        n_support=args.n_support,
                        command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
                        loads=(load_before, load_mid), latency_loads=loads, measured=measured,
@@ -327,6 +328,29 @@ def _zero_shares(by_label: pd.DataFrame, table: pd.DataFrame | None = None) -> s
         for half in ("dev", "heldout")) + ".")
 
 
+def surprise_section(surprise: pd.DataFrame) -> list[str]:
+    """The report's section on the guard's opt-in layer 5 (a language model's surprise), held-out data."""
+    a = surprise.attrs
+    misses = a["misses"]
+    return [
+        "## Layer 5 (opt-in): words the language model did not expect (held-out data)",
+        "",
+        "`Guard(surprise=SurpriseCheck())` adds a fifth layer (`course_utils/short_answer/surprise.py`): the model "
+        "reads the question and up to 8 credited answers, then each new answer; the answer is flagged when one "
+        f"of its content words (lower-case dictionary words, not the question's, not the first) has a log-probability "
+        f"below {a['bar']}. The bar was chosen on dev data only (dev halves, Beetle's dev questions). "
+        f"Model: {a['model']}. The same held-out data as above, default guard against the guard with layer 5:",
+        "",
+        _table(surprise),
+        "",
+        f"Grading all of it with layer 5 took {a['seconds']:.0f} s on this CPU (one language-model pass per "
+        "answer and per support set; see the latency section for the default guard's budget): layer 5 is off by "
+        f"default. On-topic nonsense still graded above 0 with it ({len(misses)}): "
+        + "; ".join(f"{r.subject}: \"{r.answer}\"" for r in misses.itertuples()) + ".",
+        "",
+    ]
+
+
 def plausibility_section(plaus: pd.DataFrame) -> list[str]:
     """The report's section on asking a chat model whether an answer is a serious attempt."""
     r = plaus.iloc[0]
@@ -458,6 +482,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "those of the guard without it.",
         "",
         *plausibility_section(info["plausibility"]),
+        *surprise_section(info["surprise"]),
         "## The guard on generated junk",
         "",
         "Junk from the guard's own generators (held-out pools: other seeds and sentences than the relevance "
@@ -481,6 +506,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         false_all.assign(table="false_flags", system="few-shot grader, default guard"),
         sweep.assign(table="support_layer_dev"),
         info["plausibility"].assign(table="llm_plausibility_dev"),
+        info["surprise"].assign(table="guard_layer5_heldout"),
         latency.assign(table="latency"),
     ], ignore_index=True)
     csv.to_csv(out.with_suffix(".csv"), index=False)

@@ -38,7 +38,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 33 s (cpu x86_64, 2 cores); `fast` 35 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 38 s (cpu x86_64, 2 cores); `fast` 41 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -187,6 +187,12 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 #    answers the teacher graded above 0 is below the weakest nearest-neighbour
 #    similarity among those answers themselves. No extra embedding. Section 5 shows
 #    why it stays off.
+# 5. **A word the language model did not expect** (`sa.SurpriseCheck`, off by default:
+#    `sa.Guard(surprise=sa.SurpriseCheck())`): a small language model reads the question
+#    and the credited answers, then the new answer; an answer with a content word it
+#    finds very unlikely there ("binary search uses a *magnet*") is flagged. One
+#    language-model pass per answer: over the regrade budget, hence opt-in. Section 5
+#    measures it.
 #
 # Each rule layer is a plain function:
 
@@ -228,19 +234,20 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
              index=probe).round(3)
 
 # %% [markdown]
-# ## 5. Junk the guard never saw: eleven other subjects
+# ## 5. Junk the guard never saw: fourteen subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
 # the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
 # says how they were made): one question each in mathematics, biology, history,
-# chemistry, geography, physics, economics, computer science, English, health and music,
+# chemistry, geography, physics, economics, computer science, English, health, music,
+# earth science, art and citizenship,
 # each with 24 graded answers and 50 junk answers in five categories, split into a
 # **dev** half (for choosing rules and thresholds) and a **held-out** half (for the
-# figures, never tuned on). The guard's author wrote the first three; the other eight
-# were written, in three batches, by helpers who never saw the guard (`sets["author"]`).
+# figures, never tuned on). The guard's author wrote the first three; the other eleven
+# were written, in four batches, by helpers who never saw the guard (`sets["author"]`).
 # The README records what each batch did to the guard the first time it met it, and
-# what was changed after (one rule for non-answers that name their topic, "I have no
-# clue about economics"). Each subject's grader is fitted on its 24 graded answers; a real answer is
+# what was changed after (non-answers that name their topic, "I have no clue about
+# economics", "I forgot everything about the sun and earth stuff"). Each subject's grader is fitted on its 24 graded answers; a real answer is
 # checked by a grader fitted on the *other* 23 (leave-one-out).
 #
 # First, on the dev half, the layers added one at a time: which layer catches what,
@@ -331,8 +338,40 @@ print(held[held["category"] != "real_answer"].groupby([author, "category"])["gra
 # name ("breathing faster stores extra air in your elbows") slips through; and an answer
 # whose own example is everyday imagery (a simile: "as cold as ice") can be flagged.
 # Catching nonsense takes knowledge of the world — an entailment model or an LLM asked
-# "is this true?" — which this guard does not have (`results/short_answer.md` measures
-# the offline stand-in LLM at this job, on the dev halves).
+# "is this true?" — which the default guard does not have (`results/short_answer.md`
+# measures the offline stand-in LLM asked that question, on the dev halves: at chance).
+#
+# **Layer 5, a language model's surprise.** A language model carries some of that
+# knowledge in what it *expects*. Show it the question and the credited answers, then
+# a new answer, and read the log-probability of each word's first token: an absurd
+# word ("magnet" in an answer about searching a list) is one it did not expect. Only
+# lower-case dictionary words that are not the question's own count, so a misspelling
+# or a name is not "surprising". Offline the model is the stand-in
+# SmolLM2-135M-Instruct; its bar, −12.5, was chosen on the dev data:
+
+# %%
+cs = sets[sets["subject"] == "computer_science"]
+credited = cs.loc[(cs["kind"] == "graded") & (cs["grade"] > 0), "answer"].tolist()
+check = sa.SurpriseCheck()
+prompt = check.prompt(cs["question"].iloc[0], credited)
+probe5 = ["binary search uses a magnet to pull the item out of the sorted list",
+          "binary search halves the list each time so it needs far fewer checks",
+          "binary serch is faster becuase it skips half the list"]
+for answer, words in zip(probe5, check.word_log_probs(prompt, probe5)):
+    print(f"{check.surprise(cs['question'].iloc[0], prompt, [answer])[0]:7.1f}  {answer}")
+    print("         " + " ".join(f"{w}({lp:.0f})" for w, lp in words))
+
+# %% [markdown]
+# The first number is the answer's surprise, the lowest log-probability among its
+# content words; below −12.5 the answer is flagged. Misspelled words are improbable too
+# ("serch"), but they are not dictionary words, so they do not count. On the held-out
+# halves and Beetle's held-out questions, `results/short_answer.md` (section *Layer 5*)
+# compares the default guard with the guard plus layer 5: it catches more on-topic
+# nonsense and flags a few more real answers, and it misses nonsense whose every word is
+# expected ("the Earth spins faster in summer, so the equator stretches outwards") —
+# a wrong mechanism in the subject's own words, which only knowledge of the world can
+# tell from a misconception. A larger model (the full profile's LFM2-350M on a GPU, or a
+# hosted one) should do better: not measured here.
 #
 # **Beetle's own labels.** Beetle's annotators marked some training answers `non_domain`
 # (not about circuits at all) and `irrelevant` (about circuits, but not an answer to
@@ -441,7 +480,8 @@ pd.DataFrame({"language": list(translations), "answer": list(translations.values
 #   fitted by Newton's method in milliseconds from a few graded answers.
 # * The guard stands in front of it in layers: text rules (empty, gibberish,
 #   non-answers, instructions to the grader, another language), a relevance model and
-#   an on-topic-nonsense check; `grader.reasons()` says which layer fired.
+#   an on-topic-nonsense check; `grader.reasons()` says which layer fired. Two more are
+#   opt-in: a similarity floor, and a language model's surprise at an absurd word.
 # * Measured on junk it never trained on, some layers miss some categories and a few
 #   real answers are flagged (the tables above and `results/short_answer.md` give the
 #   figures): a guard lowers the risk, and what it lets through still needs review.

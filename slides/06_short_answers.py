@@ -162,14 +162,14 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## Junk it never saw: held-out sets
 #
-# Share graded 0 (target 100%): hand-written sets for eleven subjects (held-out halves;
-# eight written by helpers who never saw the guard)
+# Share graded 0 (target 100%): hand-written sets for fourteen subjects (held-out halves;
+# eleven written by helpers who never saw the guard)
 # and Beetle's own `non_domain` / `irrelevant` answers (held-out questions)
 
 # %% tags=["hide-input"]
 show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
              columns={"category": "junk", "beetle": "Beetle", "by the guard's author": "3 sets by the guard's author",
-                      "by helpers": "8 sets by helpers", "answers": "answers", "all subjects": "all"})
+                      "by helpers": "11 sets by helpers", "answers": "answers", "all subjects": "all"})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # From results/short_answer.csv; settings were chosen on the dev halves and Beetle's
@@ -180,9 +180,30 @@ show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
 # three of the sets, so their figures are optimistic; the helpers' sets show the open
 # problem: nonsense in the question's words, plausible-sounding ("the tide pulls the
 # cold air out to sea") or absurd in a way no topic list foresaw ("extra air in your
-# elbows"). results/short_answer.md also measures a small chat model asked "is this a
-# serious attempt?" on the dev halves (offline: the SmolLM2-135M stand-in).
+# elbows"), and, in the fourth batch, a wrong mechanism in the subject's own words ("the
+# Earth spins faster in summer, so the equator stretches outwards"). results/short_answer.md
+# also measures a small chat model asked "is this a serious attempt?" on the dev halves
+# (offline: the SmolLM2-135M stand-in).
 # Ask: what would catch an answer that is wrong about the world, not about the words?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## Layer 5 (opt-in): a word the language model did not expect
+#
+# `Guard(surprise=SurpriseCheck())`: the model reads the question and the credited
+# answers; an answer with a content word below log-probability −12.5 is flagged
+
+# %% tags=["hide-input"]
+show_results("short_answer", where={"table": "guard_layer5_heldout"}, digits=3,
+             columns={"measure": "measure", "data": "held-out data", "answers": "answers",
+                      "default guard": "default guard", "with layer 5": "+ layer 5"})
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# From results/short_answer.csv (offline: the SmolLM2-135M stand-in; the bar was chosen
+# on dev data). "binary search uses a magnet" is caught: "magnet" is a word the model did
+# not expect after the credited answers. Its cost: a language-model pass per answer,
+# hundreds of milliseconds on a laptop CPU, and a few more real answers flagged; so it is
+# off by default. Ask: which of the misses could any model catch without knowing the
+# subject?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## Real answers wrongly flagged
