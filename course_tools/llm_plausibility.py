@@ -10,6 +10,11 @@ the guard. Offline the model is the stand-in SmolLM2-135M-Instruct; the full pro
 LFM2-350M and hosted models are not measured here.
 
     python -m course_tools.llm_plausibility          # prints the figures (~1 min on 2 CPU cores)
+    python -m course_tools.llm_plausibility --surprise-sweep [MODEL]   # dev figures behind layer 5's bar
+
+It also measures the guard's opt-in layer 5 (:class:`SurpriseCheck`): the dev-data sweep
+that its bar was chosen from (:func:`surprise_sweep`), and the held-out comparison with
+the default guard (:func:`surprise_comparison`) that ``course_tools.short_answer_results`` reports.
 """
 
 from __future__ import annotations
@@ -60,6 +65,43 @@ def plausibility_table(sets: pd.DataFrame, model_id: str, max_flagged: float = 0
         "seconds per answer": seconds}])
 
 
+def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
+                   bars=(-15.0, -14.0, -13.5, -13.0, -12.5, -12.0, -11.5, -11.0)) -> pd.DataFrame:
+    """Dev data only: the share that layer 5 *alone* flags, per bar.
+
+    Hand-written dev halves: on-topic nonsense (the model is shown the subject's credited
+    dev answers) and real answers (leave-one-out: the credited dev answers but this one).
+    Beetle's dev questions: answers labelled correct, contradictory or partially correct,
+    the model shown the credited ones among 30 sampled support answers. The bar -12.5 was
+    taken where about 2% of these Beetle answers are flagged.
+    """
+    from course_utils import short_answer as sa
+    from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
+
+    check = sa.SurpriseCheck(model_id)
+    scores = {"dev nonsense": [], "dev real answers": [], "Beetle dev questions' real answers": []}
+    for _, s in sets[sets["split"] == "dev"].groupby("subject"):
+        q = s["question"].iloc[0]
+        graded = s[s["kind"] == "graded"]
+        credited = graded.loc[graded["grade"] > 0, "answer"].tolist()
+        junk = s.loc[s["category"] == "on_topic_nonsense", "answer"].tolist()
+        scores["dev nonsense"] += list(check.surprise(q, check.prompt(q, credited), junk))
+        for a in graded["answer"]:
+            shown = [c for c in credited if c != a]
+            scores["dev real answers"] += list(check.surprise(q, check.prompt(q, shown), [a]))
+    for qid in sa.beetle_non_answer_split(train)["dev"]:
+        g = train[train["question_id"] == qid]
+        shots = sample_support(g[~g["label"].isin(BEETLE_NON_ANSWERS)], 30)
+        rest = g.drop(shots.index)
+        rest = rest[rest["label"].isin(["correct", "contradictory", "partially_correct_incomplete"])]
+        q = shots["question"].iloc[0]
+        shown = shots.loc[grades_of(shots["label_3way"]) > 0, "student_answer"].fillna("").tolist()
+        scores["Beetle dev questions' real answers"] += list(
+            check.surprise(q, check.prompt(q, shown), rest["student_answer"].fillna("").tolist()))
+    return pd.DataFrame([{"bar": bar, **{f"{k}: flagged": float((np.array(v) < bar).mean()) for k, v in scores.items()}}
+                         for bar in bars] + [{"bar": "answers", **{f"{k}: flagged": len(v) for k, v in scores.items()}}])
+
+
 def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd.DataFrame,
                         by_label: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """The default guard against the same guard with layer 5 (:class:`SurpriseCheck`), held-out data only.
@@ -79,6 +121,22 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     hw = sa.evaluate_subjects(sets, guard=guard, split="heldout", model_id=model_id)
     bl = sa.beetle_grades_by_label(train, guard=guard, split="heldout", model_id=model_id)
     seconds = time.perf_counter() - t
+    # one live regrade with layer 5 (the question's prompt already read), as in the latency section:
+    # a never-seen variant of a credited answer, which the first four layers let through to layer 5
+    s = sets[sets["subject"] == sorted(sets["subject"].unique())[0]]
+    graded = s[s["kind"] == "graded"]
+    grader = sa.FewShotGrader(guard, model_id=model_id).fit(s["question"].iloc[0], graded["answer"],
+                                                            graded["grade"].astype(int))
+    variants = [f"{a} (attempt {i}, {time.time_ns()})" for i, a in enumerate(graded.loc[graded["grade"] > 0, "answer"])]
+    reached = [v for v, r in zip(variants, sa.FewShotGrader(model_id=model_id).fit(
+        s["question"].iloc[0], graded["answer"], graded["grade"].astype(int)).reasons(variants)) if not r]
+    ms = []
+    for i in range(25):
+        v = f"{reached[i % len(reached)]} {i}"
+        t = time.perf_counter()
+        grader.predict([v])
+        ms.append(1000 * (time.perf_counter() - t))
+    ms = ms[5:]  # after warm-up
     base_bl = by_label[by_label["questions"] == "heldout"]
     rows = []
     for cat in sa.JUNK_KINDS:
@@ -98,12 +156,23 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     used = resolve_model(check.model_id, kind="causal-lm", verbose=False)
     out = pd.DataFrame(rows)
     out.attrs.update(model=check.model_id if used == check.model_id else f"{SMOLLM_ID} (offline stand-in)",
-                     bar=check.bar, seconds=seconds, misses=hw[(hw["category"] == "on_topic_nonsense") & (hw["grade"] != 0)])
+                     bar=check.bar, seconds=seconds, regrade_ms=(np.percentile(ms, 50), np.percentile(ms, 95)),
+                     misses=hw[(hw["category"] == "on_topic_nonsense") & (hw["grade"] != 0)])
     return out
 
 
 if __name__ == "__main__":
-    from course_utils import short_answer as sa
-    from course_utils.hub import LFM2_ID
+    import sys
 
-    print(plausibility_table(sa.load_eval_sets(), LFM2_ID).T.to_string())
+    from course_utils import short_answer as sa
+    from course_utils.hub import LFM2_ID, SMOLLM_ID
+
+    if "--surprise-sweep" in sys.argv:
+        from course_utils.data import load_short_answers
+
+        beetle = load_short_answers("beetle")
+        rest = [a for a in sys.argv[1:] if a != "--surprise-sweep"]
+        print(surprise_sweep(sa.load_eval_sets(), beetle[beetle["split"] == "train"],
+                             rest[0] if rest else SMOLLM_ID).round(3).to_string(index=False))
+    else:
+        print(plausibility_table(sa.load_eval_sets(), LFM2_ID).T.to_string())

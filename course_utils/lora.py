@@ -166,36 +166,52 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, targe
                       bias="none", task_type="CAUSAL_LM")
 
 
-def continuation_log_probs(model, prompt: Sequence[int], continuations: Sequence[Sequence[int]],
-                           pad_id: int) -> list[np.ndarray]:
-    """log P(token | prompt, tokens before it) for every token of each continuation.
+def read_prompt(model, prompt: Sequence[int]):
+    """One forward pass over ``prompt`` (token ids): ``(log-probabilities of the next token, output)``.
 
-    One forward pass reads the shared ``prompt`` (token ids); the continuations are then
-    scored together, right-padded with ``pad_id``, from its key-value cache. Returns one
-    array per continuation, as long as it. Used by :func:`answer_log_likelihoods` and by
-    the guard's surprise check (:mod:`course_utils.short_answer.surprise`).
+    The output holds the key-value cache; pass the pair to :func:`continuation_log_probs`
+    as ``state`` to score continuations of the same prompt many times without reading it again.
     """
     import torch
 
-    width = max(len(c) for c in continuations)
-    batch = torch.tensor([list(c) + [pad_id] * (width - len(c)) for c in continuations], device=model.device)
-    k = len(continuations)
     with torch.no_grad():
         start = torch.tensor([list(prompt)], device=model.device)
         try:  # only the last position's scores are needed, not a vocabulary's worth per token
             first = model(start, use_cache=True, logits_to_keep=1)
         except TypeError:  # architectures without that option
             first = model(start, use_cache=True)
-        last = torch.log_softmax(first.logits[0, -1].float(), -1)
+    return torch.log_softmax(first.logits[0, -1].float(), -1), first
+
+
+def continuation_log_probs(model, prompt: Sequence[int], continuations: Sequence[Sequence[int]],
+                           pad_id: int, state=None) -> list[np.ndarray]:
+    """log P(token | prompt, tokens before it) for every token of each continuation.
+
+    One forward pass reads the shared ``prompt`` (token ids), or ``state`` from
+    :func:`read_prompt` is reused (its cache is copied, not changed); the continuations
+    are then scored together, right-padded with ``pad_id``, from the key-value cache.
+    Returns one array per continuation, as long as it. Used by
+    :func:`answer_log_likelihoods` and by the guard's surprise check
+    (:mod:`course_utils.short_answer.surprise`).
+    """
+    import copy
+
+    import torch
+
+    last, first = read_prompt(model, prompt) if state is None else state
+    width = max(len(c) for c in continuations)
+    batch = torch.tensor([list(c) + [pad_id] * (width - len(c)) for c in continuations], device=model.device)
+    k = len(continuations)
+    with torch.no_grad():
         try:
             # transformers >= 5.2x calls the cache `cache`, older versions (Colab's) `past_key_values`
             name = "cache" if "cache" in first else "past_key_values"
-            past = first[name]
+            past = first[name] if state is None else copy.deepcopy(first[name])
             past.batch_repeat_interleave(k)
             rest = model(batch, **{name: past}, use_cache=True).logits
         except Exception:  # caches some architectures cannot expand: recompute
-            full = torch.cat([start.repeat(k, 1), batch], 1)
-            rest = model(full).logits[:, len(prompt):]
+            start = torch.tensor([list(prompt)] * k, device=model.device)
+            rest = model(torch.cat([start, batch], 1)).logits[:, len(prompt):]
         logp = torch.log_softmax(rest.float(), -1)
     out = []
     for i, c in enumerate(continuations):

@@ -95,3 +95,14 @@ def test_guard_tables_pool_by_author():
     assert flags.loc["hand-written, all", "flagged"] == 0.5 and flags.loc["hand-written, all", "real answers"] == 4
     assert flags.loc["hand-written, by helpers", "flagged_credited"] == 1.0  # b's one credited answer is flagged
     assert flags.loc["hand-written, by the guard's author", "flagged_credited"] == 0.0
+
+
+def test_surprise_section_reports_both_guards_the_cost_and_every_miss():
+    table = pd.DataFrame([{"measure": "on_topic_nonsense: graded 0", "data": "hand-written, held-out", "answers": 10,
+                           "default guard": 0.6, "with layer 5": 0.8}])
+    misses = pd.DataFrame({"subject": ["art", "law"], "answer": ["blue counts double", "judges wear wigs"]})
+    table.attrs.update(model="m (offline stand-in)", bar=-12.5, seconds=30.0, regrade_ms=(150.0, 180.0), misses=misses)
+    text = "\n".join(sar.surprise_section(table))
+    assert "| 10 | 0.600 | 0.800 |" in text and "below -12.5" in text and "m (offline stand-in)" in text
+    assert "p50 150 ms, p95 180 ms" in text and "(2):" in text
+    assert 'art: "blue counts double"; law: "judges wear wigs".' in text
