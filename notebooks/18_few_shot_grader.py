@@ -38,7 +38,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 38 s (cpu x86_64, 2 cores); `fast` 41 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 44 s (cpu x86_64, 2 cores); `fast` 44 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -234,17 +234,17 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
              index=probe).round(3)
 
 # %% [markdown]
-# ## 5. Junk the guard never saw: fourteen subjects
+# ## 5. Junk the guard never saw: seventeen subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
 # the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
 # says how they were made): one question each in mathematics, biology, history,
 # chemistry, geography, physics, economics, computer science, English, health, music,
-# earth science, art and citizenship,
+# earth science, art, citizenship, psychology, design and technology and law,
 # each with 24 graded answers and 50 junk answers in five categories, split into a
 # **dev** half (for choosing rules and thresholds) and a **held-out** half (for the
-# figures, never tuned on). The guard's author wrote the first three; the other eleven
-# were written, in four batches, by helpers who never saw the guard (`sets["author"]`).
+# figures, never tuned on). The guard's author wrote the first three; the other fourteen
+# were written, in five batches, by helpers who never saw the guard (`sets["author"]`).
 # The README records what each batch did to the guard the first time it met it, and
 # what was changed after (non-answers that name their topic, "I have no clue about
 # economics", "I forgot everything about the sun and earth stuff"). Each subject's grader is fitted on its 24 graded answers; a real answer is
@@ -367,7 +367,9 @@ for answer, words in zip(probe5, check.word_log_probs(prompt, probe5)):
 # ("serch"), but they are not dictionary words, so they do not count. On the held-out
 # halves and Beetle's held-out questions, `results/short_answer.md` (section *Layer 5*)
 # compares the default guard with the guard plus layer 5: it catches more on-topic
-# nonsense and flags a few more real answers, and it misses nonsense whose every word is
+# nonsense and flags more real answers — complete answers in a subject's own jargon
+# ("urea formaldehyde", "cross-linked") are words a small model does not expect either
+# (the eval-sets README has the fifth batch's first look) — and it misses nonsense whose every word is
 # expected ("the Earth spins faster in summer, so the equator stretches outwards") —
 # a wrong mechanism in the subject's own words, which only knowledge of the world can
 # tell from a misconception. A larger model (the full profile's LFM2-350M on a GPU, or a
