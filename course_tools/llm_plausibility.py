@@ -66,17 +66,19 @@ def plausibility_table(sets: pd.DataFrame, model_id: str, max_flagged: float = 0
 
 
 def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
-                   bars=(-15.0, -14.0, -13.5, -13.0, -12.5, -12.0, -11.5, -11.0)) -> pd.DataFrame:
+                   bars=(-14.0, -13.0, -12.5, -12.0, -11.5, -11.0, -10.5)) -> pd.DataFrame:
     """Dev data only: the share that layer 5 *alone* flags, per bar.
 
     Hand-written dev halves: on-topic nonsense (the model is shown the subject's credited
     dev answers) and real answers (leave-one-out: the credited dev answers but this one).
     Beetle's dev questions: answers labelled correct, contradictory or partially correct,
-    the model shown the credited ones among 30 sampled support answers. The bar -12.5 was
-    taken where about 2% of these Beetle answers are flagged.
+    the model shown the credited ones among 30 sampled support answers. The words of the
+    graded answers (all but the one scored) are not content words, as in the guard. The
+    bar -12 was taken where about 2% of these Beetle answers are flagged, without going over.
     """
     from course_utils import short_answer as sa
     from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
+    from course_utils.short_answer.layers import tokens
 
     check = sa.SurpriseCheck(model_id)
     scores = {"dev nonsense": [], "dev real answers": [], "Beetle dev questions' real answers": []}
@@ -85,10 +87,12 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
         graded = s[s["kind"] == "graded"]
         credited = graded.loc[graded["grade"] > 0, "answer"].tolist()
         junk = s.loc[s["category"] == "on_topic_nonsense", "answer"].tolist()
-        scores["dev nonsense"] += list(check.surprise(q, check.prompt(q, credited), junk))
+        vocab = {w for a in graded["answer"] for w in tokens(a)}
+        scores["dev nonsense"] += list(check.surprise(q, check.prompt(q, credited), junk, vocab))
         for a in graded["answer"]:
             shown = [c for c in credited if c != a]
-            scores["dev real answers"] += list(check.surprise(q, check.prompt(q, shown), [a]))
+            others = {w for b in graded["answer"] if b != a for w in tokens(b)}
+            scores["dev real answers"] += list(check.surprise(q, check.prompt(q, shown), [a], others))
     for qid in sa.beetle_non_answer_split(train)["dev"]:
         g = train[train["question_id"] == qid]
         shots = sample_support(g[~g["label"].isin(BEETLE_NON_ANSWERS)], 30)
@@ -96,8 +100,9 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
         rest = rest[rest["label"].isin(["correct", "contradictory", "partially_correct_incomplete"])]
         q = shots["question"].iloc[0]
         shown = shots.loc[grades_of(shots["label_3way"]) > 0, "student_answer"].fillna("").tolist()
+        vocab = {w for a in shots["student_answer"].fillna("") for w in tokens(a)}
         scores["Beetle dev questions' real answers"] += list(
-            check.surprise(q, check.prompt(q, shown), rest["student_answer"].fillna("").tolist()))
+            check.surprise(q, check.prompt(q, shown), rest["student_answer"].fillna("").tolist(), vocab))
     return pd.DataFrame([{"bar": bar, **{f"{k}: flagged": float((np.array(v) < bar).mean()) for k, v in scores.items()}}
                          for bar in bars] + [{"bar": "answers", **{f"{k}: flagged": len(v) for k, v in scores.items()}}])
 

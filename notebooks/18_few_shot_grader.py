@@ -345,25 +345,27 @@ print(held[held["category"] != "real_answer"].groupby([author, "category"])["gra
 # knowledge in what it *expects*. Show it the question and the credited answers, then
 # a new answer, and read the log-probability of each word's first token: an absurd
 # word ("magnet" in an answer about searching a list) is one it did not expect. Only
-# lower-case dictionary words that are not the question's own count, so a misspelling
-# or a name is not "surprising". Offline the model is the stand-in
-# SmolLM2-135M-Instruct; its bar, −12.5, was chosen on the dev data:
+# lower-case dictionary words that are not the question's or the graded answers' own
+# count, so a misspelling, a name or the class's own jargon is not "surprising".
+# Offline the model is the stand-in
+# SmolLM2-135M-Instruct; its bar, −12, was chosen on the dev data:
 
 # %%
 cs = sets[sets["subject"] == "computer_science"]
 credited = cs.loc[(cs["kind"] == "graded") & (cs["grade"] > 0), "answer"].tolist()
+vocabulary = {w for a in cs.loc[cs["kind"] == "graded", "answer"] for w in sa.tokens(a)}
 check = sa.SurpriseCheck()
 prompt = check.prompt(cs["question"].iloc[0], credited)
 probe5 = ["binary search uses a magnet to pull the item out of the sorted list",
           "binary search halves the list each time so it needs far fewer checks",
           "binary serch is faster becuase it skips half the list"]
 for answer, words in zip(probe5, check.word_log_probs(prompt, probe5)):
-    print(f"{check.surprise(cs['question'].iloc[0], prompt, [answer])[0]:7.1f}  {answer}")
+    print(f"{check.surprise(cs['question'].iloc[0], prompt, [answer], vocabulary)[0]:7.1f}  {answer}")
     print("         " + " ".join(f"{w}({lp:.0f})" for w, lp in words))
 
 # %% [markdown]
 # The first number is the answer's surprise, the lowest log-probability among its
-# content words; below −12.5 the answer is flagged. Misspelled words are improbable too
+# content words; below −12 the answer is flagged. Misspelled words are improbable too
 # ("serch"), but they are not dictionary words, so they do not count. On the held-out
 # halves and Beetle's held-out questions, `results/short_answer.md` (section *Layer 5*)
 # compares the default guard with the guard plus layer 5: it catches more on-topic

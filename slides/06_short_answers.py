@@ -190,7 +190,7 @@ show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
 # ## Layer 5 (opt-in): a word the language model did not expect
 #
 # `Guard(surprise=SurpriseCheck())`: the model reads the question and the credited
-# answers; an answer with a content word below log-probability −12.5 is flagged
+# answers; an answer with a content word below log-probability −12 is flagged
 
 # %% tags=["hide-input"]
 show_results("short_answer", where={"table": "guard_layer5_heldout"}, digits=3,

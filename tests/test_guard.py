@@ -240,6 +240,8 @@ def test_surprise_counts_only_lower_case_dictionary_content_words():
     s = check.surprise(q, "", list(words))
     assert s.tolist() == [-2.0, 0.0, 0.0, 0.0, -16.0, 0.0]
     assert check.flags(q, "", list(words)).tolist() == [False, False, False, False, True, False]
+    # a word of the teacher's graded answers is the class's own, not absurd
+    assert check.surprise(q, "", ["absurd"], vocabulary={"homesick"}).tolist() == [-3.0]
 
 
 def test_surprise_prompt_shows_the_question_and_a_few_credited_answers():

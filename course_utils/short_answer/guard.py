@@ -221,7 +221,7 @@ class Guard:
                     p[i], reasons[i] = 0.0, "unlike every credited answer"
         todo = [i for i in todo if not reasons[i]]
         if todo and self.surprise is not None:
-            flags = self.surprise.flags(ctx.question, ctx.surprise_prompt, [answers[i] for i in todo])
+            flags = self.surprise.flags(ctx.question, ctx.surprise_prompt, [answers[i] for i in todo], ctx.vocabulary)
             for i in np.asarray(todo)[flags]:
                 p[i], reasons[i] = 0.0, "unexpected words (language model)"
         return p, reasons

@@ -16,7 +16,8 @@ The check: show the model
 and read, for each word of a new answer, the log-probability of its first token. The
 answer's *surprise* is the lowest of these over its **content words**: dictionary words
 (:func:`~course_utils.short_answer.layers.english_words`) written in lower case, that
-are not function words, not words of the question and not the answer's first word.
+are not function words, not words of the question or of the teacher's graded answers
+(a word the class itself used is not absurd here) and not the answer's first word.
 Misspellings and formulas are not dictionary words and names are capitalised, so they
 do not count: a student's "dosnt" or "Schabowski" is surprising, but it is not
 nonsense. Below ``bar`` the answer is flagged.
@@ -24,7 +25,7 @@ nonsense. Below ``bar`` the answer is flagged.
 Cost: one forward pass of the model per answer (batched; the prompt is read once per
 question), about 0.2 s per regrade on a 2-core CPU with the 135M-parameter SmolLM2 --
 over the regrade budget, hence off by default. The
-bar is the model's: -12.5 was chosen for SmolLM2-135M-Instruct on dev data only (the dev
+bar is the model's: -12 was chosen for SmolLM2-135M-Instruct on dev data only (the dev
 halves of the hand-written sets and Beetle's dev questions); another model needs its own
 (``python -m course_tools.llm_plausibility --surprise-sweep MODEL``).
 """
@@ -51,7 +52,7 @@ class SurpriseCheck:
     scored per forward pass.
     """
 
-    def __init__(self, model_id: str = SMOLLM_ID, bar: float = -12.5, n_examples: int = 8, batch_size: int = 16):
+    def __init__(self, model_id: str = SMOLLM_ID, bar: float = -12.0, n_examples: int = 8, batch_size: int = 16):
         if bar >= 0:
             raise ValueError(f"bar is a log-probability and must be negative, got {bar!r}.")
         if n_examples < 1:
@@ -96,13 +97,14 @@ class SurpriseCheck:
                 out.append(words)
         return out
 
-    def surprise(self, question: str, prompt: str, answers: Sequence[str]) -> np.ndarray:
+    def surprise(self, question: str, prompt: str, answers: Sequence[str], vocabulary=()) -> np.ndarray:
         """The lowest log-probability over each answer's content words (0 when it has none).
 
         Content words: lower-case dictionary words other than function words, the
-        question's words and the answer's first word.
+        question's words, the words in ``vocabulary`` (those of the graded answers) and
+        the answer's first word.
         """
-        skip = set(tokens(question)) | ENGLISH_STOPWORDS | FILLER
+        skip = set(tokens(question)) | set(vocabulary) | ENGLISH_STOPWORDS | FILLER
         known = english_words()
         out = []
         for words in self.word_log_probs(prompt, answers):
@@ -111,6 +113,6 @@ class SurpriseCheck:
             out.append(min(lps, default=0.0))
         return np.array(out)
 
-    def flags(self, question: str, prompt: str, answers: Sequence[str]) -> np.ndarray:
+    def flags(self, question: str, prompt: str, answers: Sequence[str], vocabulary=()) -> np.ndarray:
         """True where an answer's surprise is below the bar."""
-        return self.surprise(question, prompt, answers) < self.bar
+        return self.surprise(question, prompt, answers, vocabulary) < self.bar
