@@ -343,7 +343,7 @@ def surprise_section(surprise: pd.DataFrame) -> list[str]:
         "",
         "`Guard(surprise=SurpriseCheck())` adds a fifth layer (`course_utils/short_answer/surprise.py`): the model "
         "reads the question and up to 8 credited answers, then each new answer; the answer is flagged when one "
-        f"of its content words (lower-case dictionary words, not the question's, not the first) has a log-probability "
+        f"of its content words (lower-case dictionary words, not the question's or the graded answers', not the first) has a log-probability "
         f"below {a['bar']}. The bar was chosen on dev data only (dev halves, Beetle's dev questions). "
         f"Model: {a['model']}. The same held-out data as above, default guard against the guard with layer 5:",
         "",

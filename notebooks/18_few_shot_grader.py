@@ -38,7 +38,7 @@
 #
 # *Time to work through: about 45 minutes.*
 #
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 44 s (cpu x86_64, 2 cores); `fast` 44 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
+# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 43 s (cpu x86_64, 2 cores); `fast` 44 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
