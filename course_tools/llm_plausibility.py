@@ -117,6 +117,8 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     held-out questions' ``irrelevant``), and real answers flagged (hand-written held-out
     graded answers, leave-one-out; Beetle's held-out questions' correct + contradictory).
     """
+    import torch
+
     from course_utils import short_answer as sa
     from course_utils.hub import SMOLLM_ID, resolve_model
 
@@ -162,6 +164,7 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     out = pd.DataFrame(rows)
     out.attrs.update(model=check.model_id if used == check.model_id else f"{SMOLLM_ID} (offline stand-in)",
                      bar=check.bar, seconds=seconds, regrade_ms=(np.percentile(ms, 50), np.percentile(ms, 95)),
+                     threads=torch.get_num_threads(),
                      misses=hw[(hw["category"] == "on_topic_nonsense") & (hw["grade"] != 0)])
     return out
 

@@ -328,12 +328,6 @@ def _zero_shares(by_label: pd.DataFrame, table: pd.DataFrame | None = None) -> s
         for half in ("dev", "heldout")) + ".")
 
 
-def torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
-
-
 def surprise_section(surprise: pd.DataFrame) -> list[str]:
     """The report's section on the guard's opt-in layer 5 (a language model's surprise), held-out data."""
     a = surprise.attrs
@@ -351,7 +345,7 @@ def surprise_section(surprise: pd.DataFrame) -> list[str]:
         "",
         f"Grading all of it with layer 5 took {a['seconds']:.0f} s on this CPU; one live regrade with layer 5 "
         f"(the question's prompt already read) took p50 {a['regrade_ms'][0]:.0f} ms, p95 {a['regrade_ms'][1]:.0f} ms "
-        f"({torch_threads()} threads), against the 25 ms budget of the default guard (latency section): layer 5 is "
+        f"({a['threads']} threads), against the 25 ms budget of the default guard (latency section): layer 5 is "
         f"off by default. The bar's dev figures: `python -m course_tools.llm_plausibility --surprise-sweep`. "
         f"On-topic nonsense still graded above 0 with it ({len(misses)}): "
         + "; ".join(f"{r.subject}: \"{r.answer}\"" for r in misses.itertuples()) + ".",

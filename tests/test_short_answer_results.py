@@ -101,7 +101,8 @@ def test_surprise_section_reports_both_guards_the_cost_and_every_miss():
     table = pd.DataFrame([{"measure": "on_topic_nonsense: graded 0", "data": "hand-written, held-out", "answers": 10,
                            "default guard": 0.6, "with layer 5": 0.8}])
     misses = pd.DataFrame({"subject": ["art", "law"], "answer": ["blue counts double", "judges wear wigs"]})
-    table.attrs.update(model="m (offline stand-in)", bar=-12.5, seconds=30.0, regrade_ms=(150.0, 180.0), misses=misses)
+    table.attrs.update(model="m (offline stand-in)", bar=-12.5, seconds=30.0, regrade_ms=(150.0, 180.0), threads=2,
+                       misses=misses)
     text = "\n".join(sar.surprise_section(table))
     assert "| 10 | 0.600 | 0.800 |" in text and "below -12.5" in text and "m (offline stand-in)" in text
     assert "p50 150 ms, p95 180 ms" in text and "(2):" in text
