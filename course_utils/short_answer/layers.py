@@ -231,7 +231,7 @@ GRADE_REQUEST_RE = re.compile(
     r"\b(full|maximum|max|top|highest|perfect|best)\s+(marks?|credit|score|grade|points?)\b"
     r"|\b(award|assign|give|output|return|set)\b.{0,40}\b(\d\s*points?|grade|score|marks?|credit|correct)\b"
     r"|\b(mark|grade|score|count)\s+(this|it|me|my)\b.{0,40}\b(correct|right|perfect)\b"
-    r"|\b(grade|score)\s*[:=]\s*\d|\bdeserves?\s+(a\s+)?\d|\b\d\s*(/|out\s+of)\s*\d\b.{0,3}$"
+    r"|\b(grade|score|marks?|points?)[\"']?\s*[:=]\s*[\"']?\d|\bdeserves?\s+(a\s+)?\d|\b\d\s*(/|out\s+of)\s*\d\b.{0,3}$"
     r"|\b(system|override|instructions?)\s*[:\]]|\bsystem\s+override\b"
     r"|\b(grader|grading|marker|teacher|ai|assistant)\b.{0,60}\b(give|assign|award|mark|score|output)\b"
     r"|\b(disregard|ignore|forget|pretend)\b.{0,40}\b(previous|above|rubric|instructions?|answer)\b",
