@@ -11,6 +11,12 @@ LFM2-350M and hosted models are not measured here.
 
     python -m course_tools.llm_plausibility          # prints the figures (~1 min on 2 CPU cores)
     python -m course_tools.llm_plausibility --surprise-sweep [MODEL]   # dev figures behind layer 5's bar
+    python -m course_tools.llm_plausibility --judge local|groq|cerebras [MODEL]   # layer 6, held-out data
+
+``--judge`` measures the guard's opt-in layer 6 (:class:`ChatJudge`, a chat model's one-word
+verdict) on the held-out halves and writes ``results/short_answer_judge_<provider>.md``. A
+hosted provider needs its key (Colab secrets or the environment); offline only ``local``
+(the stand-in SmolLM2-135M-Instruct) can run, and hosted models are not measured here.
 
 It also measures the guard's opt-in layer 5 (:class:`SurpriseCheck`): the dev-data sweep
 that its bar was chosen from (:func:`surprise_sweep`), and the held-out comparison with
@@ -169,6 +175,75 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     return out
 
 
+def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None) -> pd.DataFrame:
+    """The default guard against the same guard with layer 6 (:class:`ChatJudge`), held-out halves only.
+
+    Junk graded 0 by category and real answers flagged (leave-one-out, as in
+    :func:`evaluate_subjects`); the judge is asked only about the answers the other layers
+    let through. Beetle is left out (about 1,200 more requests).
+    """
+    from course_utils import short_answer as sa
+
+    model_id = model_id or sa.DEFAULT_EMBEDDING_MODEL
+    before = sa.evaluate_subjects(sets, split="heldout", model_id=model_id)
+    judge = sa.ChatJudge(client)
+    t = time.perf_counter()
+    after = sa.evaluate_subjects(sets, guard=sa.Guard(judge=judge), split="heldout", model_id=model_id)
+    seconds = time.perf_counter() - t
+    rows = []
+    for cat in sa.JUNK_KINDS:
+        b, a = before[before["category"] == cat], after[after["category"] == cat]
+        rows.append({"measure": f"{cat}: graded 0", "answers": len(a),
+                     "default guard": (b["grade"] == 0).mean(), "with layer 6": (a["grade"] == 0).mean()})
+    b, a = (d[d["category"] == "real_answer"] for d in (before, after))
+    rows.append({"measure": "real answers flagged", "answers": len(a),
+                 "default guard": b["flagged"].mean(), "with layer 6": a["flagged"].mean()})
+    b, a = (d[(d["category"] == "real_answer") & (d["gold"] > 0)] for d in (before, after))
+    rows.append({"measure": "credited real answers flagged", "answers": len(a),
+                 "default guard": b["flagged"].mean(), "with layer 6": a["flagged"].mean()})
+    judged = int(((after["reason"] == "") | (after["reason"] == "nonsense (chat model)")).sum())
+    out = pd.DataFrame(rows)
+    out.attrs.update(client=repr(client), judged=judged, unreadable=judge.n_unreadable, seconds=seconds,
+                     misses=after[(after["category"] == "on_topic_nonsense") & (after["grade"] != 0)],
+                     flagged_real=after[(after["category"] == "real_answer") & (after["reason"] == "nonsense (chat model)")])
+    return out
+
+
+def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
+    """``results/short_answer_judge_<provider>.md``: the comparison, what was asked of whom, the misses."""
+    import datetime
+    import platform
+    from pathlib import Path
+
+    import torch
+
+    from course_utils.config import device
+    from course_utils.short_answer.judge import SYSTEM, USER
+
+    a = table.attrs
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    where = (f"{platform.machine()}, {torch.get_num_threads()} torch threads, device {device()}"
+             if provider == "local" else "a hosted API")
+    lines = [
+        f"# Layer 6 of the short-answer guard: a chat model's verdict ({provider})", "",
+        f"Written by `python -m course_tools.llm_plausibility --judge {provider}`, {now}. Client: `{a['client']}` "
+        f"({where}). Held-out halves of the hand-written sets (`course_utils/short_answer/eval_sets/`); "
+        "the judge was asked only about the answers the default guard's layers let through "
+        f"({a['judged']} requests, {a['seconds']:.0f} s with grading; replies cached on disk). "
+        f"Replies that were neither ATTEMPT nor NONSENSE (they flag nothing): {a['unreadable']}.", "",
+        "The request (system, then user):", "", "```", SYSTEM, "", USER, "```", "",
+        table.to_markdown(index=False, floatfmt=".3f"), "",
+        f"On-topic nonsense still graded above 0 ({len(a['misses'])}):", "",
+    ]
+    lines += [f"- {r.subject}: {r.answer}" for r in a["misses"].itertuples()] or ["- none"]
+    lines += ["", f"Real answers the judge called nonsense ({len(a['flagged_real'])}):", ""]
+    lines += [f"- {r.subject} (teacher's grade {r.gold:.0f}): {r.answer}" for r in a["flagged_real"].itertuples()] or ["- none"]
+    text = "\n".join(lines) + "\n"
+    path = Path(path or Path(__file__).resolve().parents[1] / "results" / f"short_answer_judge_{provider}.md")
+    path.write_text(text)
+    return text
+
+
 if __name__ == "__main__":
     import sys
 
@@ -182,5 +257,13 @@ if __name__ == "__main__":
         rest = [a for a in sys.argv[1:] if a != "--surprise-sweep"]
         print(surprise_sweep(sa.load_eval_sets(), beetle[beetle["split"] == "train"],
                              rest[0] if rest else SMOLLM_ID).round(3).to_string(index=False))
+    elif "--judge" in sys.argv:
+        from course_utils.llm import PROVIDERS, ChatClient
+
+        rest = sys.argv[sys.argv.index("--judge") + 1:]
+        if not rest or rest[0] not in PROVIDERS:
+            sys.exit(f"--judge needs a provider: one of {', '.join(PROVIDERS)} (and optionally a model name).")
+        client = ChatClient(rest[0], rest[1] if len(rest) > 1 else sa.JUDGE_MODELS[rest[0]])
+        print(write_judge_report(judge_comparison(sa.load_eval_sets(), client), rest[0]))
     else:
         print(plausibility_table(sa.load_eval_sets(), LFM2_ID).T.to_string())

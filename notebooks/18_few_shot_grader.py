@@ -377,6 +377,47 @@ for answer, words in zip(probe5, check.word_log_probs(prompt, probe5)):
 # tell from a misconception. A larger model (the full profile's LFM2-350M on a GPU, or a
 # hosted one) should do better: not measured here.
 #
+# **Layer 6, a chat model's verdict (opt-in).** The direct route to knowledge of the
+# world: show a chat model the question, a few credited answers and the new answer, and
+# ask for one word, `ATTEMPT` or `NONSENSE` (`sa.ChatJudge`). It runs last, only on the
+# answers every other layer let through, and a reply that is neither word flags nothing.
+# It needs a model that knows the world: in Colab, a hosted one (put `GROQ_API_KEY` or
+# `CEREBRAS_API_KEY` in the Secrets panel; the key is never printed). Without a key the
+# cell below asks the local stand-in, SmolLM2-135M-Instruct, which cannot do the task —
+# read its replies. A request takes hundreds of milliseconds, far over the 25 ms regrade
+# budget, so the layer is off by default.
+
+# %%
+from course_utils.llm import PROVIDERS, ChatClient, has_api_key
+
+provider = next((p for p in ("groq", "cerebras") if has_api_key(PROVIDERS[p]["key"])), "local")
+judge = sa.ChatJudge(ChatClient(provider, sa.JUDGE_MODELS[provider]))  # models that answer at once
+question = cs["question"].iloc[0]
+print(judge.messages(question, credited, probe5[0])[1]["content"], "\n")
+for answer in probe5:
+    reply = judge.reply(judge.messages(question, credited, answer))
+    print(f"{reply!r:40} -> {sa.read_verdict(reply)}  {answer}")
+
+# %% [markdown]
+# `True` means the model called the answer nonsense, `None` that its reply said neither
+# word. With a hosted key, the next cell measures the layer on the held-out halves of
+# three subjects (about a hundred requests, cached on disk so a rerun spends no quota);
+# `python -m course_tools.llm_plausibility --judge groq` measures all subjects and writes
+# `results/short_answer_judge_groq.md`. In this repository only the stand-in's figures
+# exist (`results/short_answer_judge_local.md`): hosted models are not measured here.
+
+# %%
+if provider == "local":
+    print("No hosted key: skipped (the stand-in's figures are in results/short_answer_judge_local.md).")
+else:
+    three = sets[sets["subject"].isin(["geography", "law", "psychology"])]
+    judged = sa.evaluate_subjects(three, sa.Guard(judge=judge), split="heldout", model_id=model_id)
+    default3 = held[held["subject"].isin(["geography", "law", "psychology"])]
+    print(pd.DataFrame({"default guard": default3.groupby("category")["flagged"].mean(),
+                        f"+ layer 6 ({provider})": judged.groupby("category")["flagged"].mean()}).round(2))
+    print(judged[judged["reason"] == "nonsense (chat model)"][["category", "answer"]].to_string(index=False))
+
+# %% [markdown]
 # **Beetle's own labels.** Beetle's annotators marked some training answers `non_domain`
 # (not about circuits at all) and `irrelevant` (about circuits, but not an answer to
 # *this* question). The questions are split into a dev and a held-out half;

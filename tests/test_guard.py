@@ -291,3 +291,76 @@ def test_surprise_with_the_stand_in_model_flags_an_absurd_word_and_spares_real_a
     flags = check.flags(q, prompt, real + absurd)
     assert not flags[:4].any(), check.surprise(q, prompt, real)
     assert flags[4:].all(), check.surprise(q, prompt, absurd)
+
+
+# --- layer 6: a chat model's verdict (off by default) ------------------------------------------
+class _ScriptedClient:
+    """A chat client that calls an answer nonsense when it mentions one of ``absurd`` words."""
+
+    cache_id = "scripted"
+
+    def __init__(self, absurd=("homesick",), reply=None):
+        self.absurd, self.fixed, self.calls = absurd, reply, []
+
+    def chat(self, messages, **options):
+        self.calls.append(messages)
+        answer = messages[-1]["content"].split("New answer: ")[1].split("\n")[0]
+        if self.fixed is not None:
+            return self.fixed
+        return "NONSENSE" if any(w in answer for w in self.absurd) else "Attempt."
+
+
+@pytest.mark.parametrize("reply,verdict", [("NONSENSE", True), ("nonsense.", True), ("ATTEMPT", False),
+                                           ("Attempt - a misconception", False), ("", None),
+                                           ("ATTEMPT or NONSENSE?", None), ("I cannot tell.", None)])
+def test_judge_reads_one_word_verdicts(reply, verdict):
+    assert sa.read_verdict(reply) is verdict
+
+
+def test_judge_request_shows_the_question_a_few_credited_answers_and_the_answer():
+    judge = sa.ChatJudge(_ScriptedClient(), n_examples=2, cache=False)
+    messages = judge.messages("Why?\n", ["because  of\nlight", "", "sun", "third"], "it is  dark")
+    user = messages[-1]["content"]
+    assert messages[0]["role"] == "system" and "ATTEMPT or NONSENSE" in messages[0]["content"]
+    assert "Question: Why?" in user and "- because of light\n- sun\n" in user and "third" not in user
+    assert "New answer: it is dark" in user
+
+
+def test_judge_caches_replies_and_an_unreadable_reply_flags_nothing(tmp_path):
+    client = _ScriptedClient()
+    judge = sa.ChatJudge(client, cache=tmp_path)
+    answers = ["the battery is flat", "the battery is homesick"]
+    assert judge.flags("Why?", ["no energy"], answers).tolist() == [False, True]
+    assert judge.flags("Why?", ["no energy"], answers).tolist() == [False, True]
+    assert len(client.calls) == 2  # the second time, both replies came from the cache
+    shrug = sa.ChatJudge(_ScriptedClient(reply="Hard to say."), cache=False)
+    assert shrug.flags("Why?", [], answers).tolist() == [False, False] and shrug.n_unreadable == 2
+
+
+def test_layer_6_is_off_by_default_and_sees_only_what_the_other_layers_let_through():
+    assert sa.default_guard().judge is None
+    with pytest.raises(ValueError, match="ChatJudge"):
+        sa.Guard(judge="groq")
+    with pytest.raises(ValueError, match="ChatClient"):
+        sa.ChatJudge("groq")
+    client = _ScriptedClient()
+    guard = sa.Guard(relevance_model=None, nonsense=False, judge=sa.ChatJudge(client, cache=False))
+    q = "Why does a torch stop working when its batteries are flat?"
+    ctx = guard.prepare(q, ["the battery is used up", "no energy left in the cells", "it is dark"], [2, 2, 0])
+    assert ctx.credited == ("the battery is used up", "no energy left in the cells")
+    answers = ["The bulb goes out because the battery has no energy left.",
+               "The bulb goes out because the battery is homesick for the shop.", "I have no idea"]
+    p, reasons = guard.check(ctx, answers)
+    assert reasons == ["", "nonsense (chat model)", "non-answer"] and p[1] == 0.0
+    assert len(client.calls) == 2  # "I have no idea" was rejected by the rules before any request
+    assert sa.FewShotGrader(guard).fit(q, ["the battery is used up", "it is dark"], [2, 0]).predict(
+        [answers[1]]).tolist() == [0]
+
+
+def test_judge_models_are_models_the_course_knows():
+    from course_utils.llm import PROVIDERS
+
+    for provider, model in sa.JUDGE_MODELS.items():
+        assert model is None or model in PROVIDERS[provider]["models"], (provider, model)
+    with pytest.raises(ValueError, match="max_tokens"):
+        sa.ChatJudge(_ScriptedClient(), max_tokens=0)

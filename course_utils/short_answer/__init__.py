@@ -13,8 +13,8 @@ Taught in notebooks 17-19. One module per idea:
   an attempt at this question?
 * :mod:`~course_utils.short_answer.layers` and :mod:`~course_utils.short_answer.guard`
   -- the guard's text rules and the layered :class:`Guard`;
-* :mod:`~course_utils.short_answer.surprise` -- the opt-in language-model layer
-  (:class:`SurpriseCheck`);
+* :mod:`~course_utils.short_answer.surprise` and :mod:`~course_utils.short_answer.judge`
+  -- the opt-in language-model layers (:class:`SurpriseCheck`, :class:`ChatJudge`);
 * :mod:`~course_utils.short_answer.grader` -- :class:`FewShotGrader`, guarded by default;
 * :mod:`~course_utils.short_answer.evaluation` and
   :mod:`~course_utils.short_answer.guard_eval` -- evaluation on Beetle and on the
@@ -92,6 +92,7 @@ from course_utils.short_answer.guard_eval import (
     support_similarity_sweep,
 )
 from course_utils.short_answer.implicit import Hypergradient, hypergradient, meta_learn_l2
+from course_utils.short_answer.judge import JUDGE_MODELS, ChatJudge, read_verdict
 from course_utils.short_answer.junk import (
     JUNK_CATEGORIES,
     OFF_DOMAIN_EXPERT,
@@ -126,6 +127,7 @@ __all__ = [
     "BEETLE_GRADES_5WAY",
     "BEETLE_NON_ANSWERS",
     "CE_LABELS",
+    "ChatJudge",
     "COPY_FILLER",
     "DEFAULT_EMBEDDING_MODEL",
     "EVERYDAY_TOPICS",
@@ -134,6 +136,7 @@ __all__ = [
     "Guard",
     "GuardContext",
     "Hypergradient",
+    "JUDGE_MODELS",
     "JUNK_CATEGORIES",
     "JUNK_KINDS",
     "NewtonResult",
@@ -182,6 +185,7 @@ __all__ = [
     "question_copy",
     "question_dev_split",
     "question_overlap",
+    "read_verdict",
     "relevance_features",
     "sample_support",
     "single_thread",

@@ -16,6 +16,9 @@ Taught in notebook 18. Layers, cheapest first; the first one that objects decide
    ``surprise``) -- a word a language model did not expect after the question and the
    credited answers ("binary search uses a *magnet*"). It catches on-topic nonsense the
    embeddings miss, but costs a language model's forward pass per answer.
+6. :class:`~course_utils.short_answer.judge.ChatJudge` (off by default, ``judge``) -- a
+   chat model asked whether the answer is a serious attempt: the route to knowledge of
+   the world, with a hosted model in Colab; a request per answer.
 
 The default guard's relevance model ships with the package (``relevance_minilm.npz``,
 trained on Beetle's training split, all-MiniLM-L6-v2 embeddings); rebuild it with
@@ -128,6 +131,7 @@ class GuardContext(NamedTuple):
     credited_emb: np.ndarray = np.zeros((0, 0))
     floor: float = -1.0
     surprise_prompt: str = ""
+    credited: tuple = ()
 
 
 class Guard:
@@ -142,12 +146,13 @@ class Guard:
     of real answers) leaves it off. ``surprise``: a
     :class:`~course_utils.short_answer.surprise.SurpriseCheck` switches layer 5 on
     (``None``, the default, leaves it off: a language model per answer is over the
-    regrade budget).
+    regrade budget). ``judge``: a :class:`~course_utils.short_answer.judge.ChatJudge`
+    switches layer 6 on (``None``, the default, leaves it off: a request per answer).
     """
 
     def __init__(self, relevance_model="default", rules: bool = True, nonsense: bool = True,
                  threshold: float = 0.5, nonsense_threshold: float = 0.0, use_disk: bool = False,
-                 support_margin: float | None = None, surprise=None):
+                 support_margin: float | None = None, surprise=None, judge=None):
         if isinstance(relevance_model, str) and relevance_model != "default":
             raise ValueError(f"relevance_model must be 'default', a RelevanceModel or None, got {relevance_model!r}.")
         self.relevance_model = default_relevance_model() if relevance_model == "default" else relevance_model
@@ -161,6 +166,9 @@ class Guard:
         if surprise is not None and not hasattr(surprise, "flags"):
             raise ValueError(f"surprise must be None or a SurpriseCheck, got {type(surprise).__name__}.")
         self.surprise = surprise
+        if judge is not None and not hasattr(judge, "verdicts"):
+            raise ValueError(f"judge must be None or a ChatJudge, got {type(judge).__name__}.")
+        self.judge = judge
         self.model_id = getattr(self.relevance_model, "model_id", None) or RelevanceModel().model_id
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -171,16 +179,18 @@ class Guard:
         """Per question: its vocabulary, the embeddings of the graded answers and their content.
 
         ``grades`` (needed by layer 4): the teacher's grades of ``support_answers``;
-        layer 5 shows the model the credited ones (all of them when ``grades`` is ``None``).
+        layers 5 and 6 show the model the credited ones (all of them when ``grades`` is ``None``).
         """
         support = list(support_answers)
+        shown = support if grades is None else [a for a, g in zip(support, grades) if g > zero_grade]
         vocab = frozenset(w for a in [question, *support] for w in tokens(a))
         content = self._embed([content_words(question, a) for a in support]) if self.nonsense else None
         support_emb = self._embed(support)
         ctx = GuardContext(question, vocab, self._embed([question]), support_emb, content)
         if self.surprise is not None:
-            shown = support if grades is None else [a for a, g in zip(support, grades) if g > zero_grade]
             ctx = ctx._replace(surprise_prompt=self.surprise.prompt(question, shown))
+        if self.judge is not None:
+            ctx = ctx._replace(credited=tuple(shown))
         if self.support_margin is None:
             return ctx
         if grades is None or len(grades) != len(support):
@@ -224,6 +234,11 @@ class Guard:
             flags = self.surprise.flags(ctx.question, ctx.surprise_prompt, [answers[i] for i in todo], ctx.vocabulary)
             for i in np.asarray(todo)[flags]:
                 p[i], reasons[i] = 0.0, "unexpected words (language model)"
+        todo = [i for i in todo if not reasons[i]]
+        if todo and self.judge is not None:
+            flags = self.judge.flags(ctx.question, ctx.credited, [answers[i] for i in todo])
+            for i in np.asarray(todo)[flags]:
+                p[i], reasons[i] = 0.0, "nonsense (chat model)"
         return p, reasons
 
 
