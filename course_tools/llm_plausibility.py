@@ -217,6 +217,7 @@ def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
 
     import torch
 
+    from course_tools.short_answer_results import _table
     from course_utils.config import device
     from course_utils.short_answer.judge import SYSTEM, USER
 
@@ -232,7 +233,7 @@ def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
         f"({a['judged']} requests, {a['seconds']:.0f} s with grading; replies cached on disk). "
         f"Replies that were neither ATTEMPT nor NONSENSE (they flag nothing): {a['unreadable']}.", "",
         "The request (system, then user):", "", "```", SYSTEM, "", USER, "```", "",
-        table.to_markdown(index=False, floatfmt=".3f"), "",
+        _table(table), "",
         f"On-topic nonsense still graded above 0 ({len(a['misses'])}):", "",
     ]
     lines += [f"- {r.subject}: {r.answer}" for r in a["misses"].itertuples()] or ["- none"]

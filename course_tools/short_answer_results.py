@@ -350,6 +350,15 @@ def surprise_section(surprise: pd.DataFrame) -> list[str]:
         f"On-topic nonsense still graded above 0 with it ({len(misses)}): "
         + "; ".join(f"{r.subject}: \"{r.answer}\"" for r in misses.itertuples()) + ".",
         "",
+        "",
+        "## Layer 6 (opt-in): a chat model's verdict",
+        "",
+        "`Guard(judge=ChatJudge(client))` (`course_utils/short_answer/judge.py`) asks a chat model for one word, "
+        "ATTEMPT or NONSENSE, about each answer the other layers let through. It is measured by a separate command, "
+        "one file per provider: `python -m course_tools.llm_plausibility --judge local` "
+        "(`results/short_answer_judge_local.md`: the offline stand-in SmolLM2-135M-Instruct) and, with a key, "
+        "`--judge groq` or `--judge cerebras`. Hosted models: not measured here (no network).",
+        "",
     ]
 
 
@@ -436,9 +445,8 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "answers; the held-out half of the junk), written by the guard's author ("
         + ", ".join(info["authors"][info["authors"] == "guard author"].index)
         + ") or by helpers who never saw the guard ("
-        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "; three batches: the folder's README "
-        "records each batch's first evaluation, as delivered, and what changed after it -- one non-answer rule, after "
-        "the second batch); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
+        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "; in batches: the folder's README "
+        "records each batch's first evaluation, as delivered, and what changed after it); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
         "answers of the held-out questions (left out of the relevance model's training; each grader fitted "
         f"on {info['n_support']} of the question's other answers). Settings were chosen on the dev halves only.",
         "",

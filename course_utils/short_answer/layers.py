@@ -188,8 +188,8 @@ EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not", "is", "are", "was", "were", "ha
 
 
 # What a non-answer is *about*: the topic after "no idea about", "never learned", "don't
-# understand", "forgot everything about", "no opinion on" ("I have no clue about
-# economics", "we never learned searching algorithms").
+# understand", "forgot everything about", "no opinion on", "no idea what" ("I have no clue
+# about economics", "we never learned searching algorithms", "no idea what osmosis means").
 # It names the subject instead of answering, so its words are not content.
 TOPIC_RE = re.compile(
     r"\b(?:(?:(?:do\s*n[o']?t|dont|didn'?t|do\s+not|have\s+no|no|not|never)\s+)?"
@@ -197,6 +197,7 @@ TOPIC_RE = re.compile(
     r"|taught|done|did)(?:\s+(?:anything|everything|all|much|a\s+lot|enough|a\s+thing|this|that))?"
     r"\s+(?:about|of|on|regarding)"
     r"|" + NOT_LEARNED + r"(?:\s+of)?"
+    r"|(?:no\s+idea|no\s+clue|not\s+sure|(?:do\s*n[o']?t|dont|didn'?t|do\s+not)\s+(?:know|understand))\s+what"
     r"|(?:don'?t|do\s+not|dont|didn'?t)\s+(?:understand|get))\b"
     r"(?P<topic>(?:\s+(?!(?:but|so|because|maybe|probably|perhaps|although|though|however|i|think|guess)\b)"
     r"[^\W_]+){1,4})",
@@ -234,6 +235,7 @@ GRADE_REQUEST_RE = re.compile(
     r"|\b(grade|score|marks?|points?)[\"']?\s*[:=]\s*[\"']?\d|\bdeserves?\s+(a\s+)?\d|\b\d\s*(/|out\s+of)\s*\d\b.{0,3}$"
     r"|\b(system|override|instructions?)\s*[:\]]|\bsystem\s+override\b"
     r"|\b(grader|grading|marker|teacher|ai|assistant)\b.{0,60}\b(give|assign|award|mark|score|output)\b"
+    r"|\b(grader|marker|examiner|assessor)\s*:|\b(deduct|dock)\b.{0,20}\bmarks?\b"
     r"|\b(disregard|ignore|forget|pretend)\b.{0,40}\b(previous|above|rubric|instructions?|answer)\b",
     re.IGNORECASE,
 )
