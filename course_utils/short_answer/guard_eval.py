@@ -23,7 +23,7 @@ from course_utils.config import SEED
 from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
 from course_utils.short_answer.grader import FewShotGrader
-from course_utils.short_answer.guard import Guard, support_floor
+from course_utils.short_answer.guard import support_floor
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval_sets"  # package data: a pip install has it
 EVAL_URL = "https://raw.githubusercontent.com/ai-scoring-course/ai-scoring-in-python/main/course_utils/short_answer/eval_sets"
@@ -188,63 +188,3 @@ def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0
                         "answers": len(g)})
     return pd.DataFrame(out)
 
-
-def odd_word_sweep(train: pd.DataFrame, sets: pd.DataFrame, bars=(0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1),
-                   n_support: int = 30, model_id: str = DEFAULT_EMBEDDING_MODEL, seed: int = SEED) -> pd.DataFrame:
-    """The word half of layer 3 (:func:`~course_utils.short_answer.guard.odd_word_margin`) on *dev* data only.
-
-    For each ``bar`` (NaN = that half off): the share flagged by the guard when an answer
-    whose odd word scores above ``bar`` is flagged too. Beetle's dev questions (their
-    non-answers; their other ``correct`` / ``contradictory`` answers as real ones) and the
-    dev halves of the hand-written sets (real answers leave-one-out). Columns: ``bar,
-    source, category, flagged, answers``. The default bar is the lowest at which the word
-    check *alone* flags at most 1% of the hand-written dev real answers and at most 0.5%
-    of Beetle's.
-    """
-    probe = Guard(odd_word_threshold=np.inf)  # computes the word scores, never flags on them
-    rows = []  # (source, category, flagged by the rest of the guard, odd-word score)
-
-    def add(source, question, answers, grades, texts, categories):
-        grader = FewShotGrader(probe, model_id=model_id).fit(question, answers, grades)
-        ctx = grader.guard_context_
-        scores, _ = probe.odd_word_scores(ctx, [probe.odd_words(ctx, t) for t in texts])
-        rows.extend((source, c, r != "", sc) for c, r, sc in zip(categories, grader.reasons(texts), scores))
-
-    for qid in beetle_non_answer_split(train)["dev"]:
-        q = train[train["question_id"] == qid]
-        real = q[~q["label"].isin(BEETLE_NON_ANSWERS)]
-        shots = sample_support(real, n_support, seed)
-        rest = real.drop(shots.index)
-        rest = rest[rest["label_3way"].isin(["correct", "contradictory"])]
-        junk = q[q["label"].isin(BEETLE_NON_ANSWERS)]
-        texts = junk["student_answer"].fillna("").tolist() + rest["student_answer"].fillna("").tolist()
-        add("beetle", shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
-            grades_of(shots["label_3way"]), texts, junk["label"].tolist() + ["real_answer"] * len(rest))
-    for _, s in sets.groupby("subject", sort=True):
-        graded = s[s["kind"] == "graded"].reset_index(drop=True)
-        answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
-        junk = s[(s["kind"] == "junk") & (s["split"] == "dev")]
-        add("hand-written", s["question"].iloc[0], answers, grades, junk["answer"].tolist(), junk["category"].tolist())
-        for i in np.flatnonzero(graded["split"] == "dev"):
-            keep = np.arange(len(graded)) != i
-            add("hand-written", s["question"].iloc[0], [answers[j] for j in np.flatnonzero(keep)], grades[keep],
-                [answers[i]], ["real_answer"])
-    d = pd.DataFrame(rows, columns=["source", "category", "flagged", "score"])
-    out = []
-    for bar in (np.nan, *bars):
-        flag = d["flagged"] if np.isnan(bar) else d["flagged"] | (d["score"] > bar)
-        alone = pd.Series(False, index=d.index) if np.isnan(bar) else d["score"] > bar
-        for (source, category), g in d.assign(f=flag, a=alone).groupby(["source", "category"]):
-            out.append({"bar": bar, "source": source, "category": category, "flagged": g["f"].mean(),
-                        "flagged_by_words_alone": g["a"].mean(), "answers": len(g)})
-    return pd.DataFrame(out)
-
-
-def chosen_odd_word_bar(sweep: pd.DataFrame, max_hand_written: float = 0.01, max_beetle: float = 0.005) -> float:
-    """The rule behind ``ODD_WORD_THRESHOLD``: the lowest bar whose word check alone stays within both limits."""
-    real = sweep[(sweep["category"] == "real_answer") & sweep["bar"].notna()]
-    alone = real.pivot(index="bar", columns="source", values="flagged_by_words_alone")
-    ok = alone[(alone["hand-written"] <= max_hand_written) & (alone["beetle"] <= max_beetle)]
-    if ok.empty:
-        raise ValueError("no bar in the sweep keeps the word check within the limits: sweep higher bars.")
-    return float(ok.index.min())
