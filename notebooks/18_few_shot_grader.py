@@ -234,18 +234,19 @@ pd.DataFrame(grader.predict_proba(probe), columns=[f"grade {g}" for g in grader.
              index=probe).round(3)
 
 # %% [markdown]
-# ## 5. Junk the guard never saw: twenty-three subjects
+# ## 5. Junk the guard never saw: twenty-six subjects
 #
 # Junk made by the guard's own generators says little: the relevance model trained on
 # the same generators. `course_utils/short_answer/eval_sets/` holds hand-written sets (its README
 # says how they were made): one question each in mathematics, biology, history,
 # chemistry, geography, physics, economics, computer science, English, health, music,
 # earth science, art, citizenship, psychology, design and technology, law, sociology,
-# astronomy, business studies, religious studies, physical education and media studies,
+# astronomy, business studies, religious studies, physical education, media studies,
+# philosophy, food technology and statistics,
 # each with 24 graded answers and 50 junk answers in five categories, split into a
 # **dev** half (for choosing rules and thresholds) and a **held-out** half (for the
-# figures, never tuned on). The guard's author wrote the first three; the other twenty
-# were written, in seven batches, by helpers who never saw the guard (`sets["author"]`).
+# figures, never tuned on). The guard's author wrote the first three; the other
+# twenty-three were written, in eight batches, by helpers who never saw the guard (`sets["author"]`).
 # The README records what each batch did to the guard the first time it met it, and
 # what was changed after (non-answers that name their topic, "I have no clue about
 # economics", "no idea what target audience means"; a grade written as data, `{"grade": 2}`). Each subject's grader is fitted on its 24 graded answers; a real answer is

@@ -69,7 +69,7 @@ def test_language_checks_stay_silent_for_a_question_in_another_language():
     "I have no idea about photosynthesis", "we haven't learned rusting yet", "Never heard of the Berlin Wall.",
     "I don't understand quadratic equations", "honestly i dont know much about coastal climates",
     "i forgot everything about the water cycle stuff", "I have no opinion on photosynthesis.",
-    "no idea what osmosis means", "I don't know what a pilgrimage is",
+    "no idea what osmosis means", "I don't know what a pilgrimage is", "I forgot all the ethics theories, sorry",
 ])
 def test_non_answers_are_flagged(answer):
     assert sa.non_answer_reason(answer) != ""
@@ -86,6 +86,7 @@ def test_non_answers_are_flagged(answer):
     "I forgot to say that the sea stores heat from the summer",
     "not sure what causes it but maybe the heat escapes through the metal",
     "I don't know what the answer is, maybe the sea keeps heat from the summer",
+    "I forgot the name but it is the discriminant",
 ])
 def test_attempts_are_not_non_answers(answer):
     assert sa.non_answer_reason(answer) == ""

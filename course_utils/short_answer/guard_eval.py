@@ -4,8 +4,8 @@ Taught in notebook 18. Two sources, neither produced by the guard's generators:
 
 * hand-written sets in ``course_utils/short_answer/eval_sets/`` (see its README): per subject, one
   question, 24 graded answers and 50 junk answers in five categories, each split
-  into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on); twenty
-  of the twenty-three subjects were written by helpers who never saw the guard;
+  into ``dev`` (for choosing settings) and ``heldout`` (reported, never tuned on);
+  twenty-three of the twenty-six subjects were written by helpers who never saw the guard;
 * Beetle's own ``non_domain`` / ``irrelevant`` training answers (left out of the
   shipped relevance model's training), split by question into dev and held-out.
 

@@ -188,8 +188,9 @@ EMPTY_WORDS = (ENGLISH_STOPWORDS - {"no", "not", "is", "are", "was", "were", "ha
 
 
 # What a non-answer is *about*: the topic after "no idea about", "never learned", "don't
-# understand", "forgot everything about", "no opinion on", "no idea what" ("I have no clue
-# about economics", "we never learned searching algorithms", "no idea what osmosis means").
+# understand", "forgot everything about", "forgot all the", "no opinion on", "no idea what"
+# ("I have no clue about economics", "we never learned searching algorithms", "no idea
+# what osmosis means", "I forgot all the ethics theories").
 # It names the subject instead of answering, so its words are not content.
 TOPIC_RE = re.compile(
     r"\b(?:(?:(?:do\s*n[o']?t|dont|didn'?t|do\s+not|have\s+no|no|not|never)\s+)?"
@@ -198,6 +199,7 @@ TOPIC_RE = re.compile(
     r"\s+(?:about|of|on|regarding)"
     r"|" + NOT_LEARNED + r"(?:\s+of)?"
     r"|(?:no\s+idea|no\s+clue|not\s+sure|(?:do\s*n[o']?t|dont|didn'?t|do\s+not)\s+(?:know|understand))\s+what"
+    r"|(?:forgot|forgotten)\s+(?:all\s+|most\s+of\s+)?(?:the|my|these|those|this|that)"
     r"|(?:don'?t|do\s+not|dont|didn'?t)\s+(?:understand|get))\b"
     r"(?P<topic>(?:\s+(?!(?:but|so|because|maybe|probably|perhaps|although|though|however|i|think|guess)\b)"
     r"[^\W_]+){1,4})",
