@@ -385,9 +385,10 @@ for answer, words in zip(probe5, check.word_log_probs(prompt, probe5)):
 # answers every other layer let through, and a reply that is neither word flags nothing.
 # It needs a model that knows the world: in Colab, a hosted one (put `GROQ_API_KEY` or
 # `CEREBRAS_API_KEY` in the Secrets panel; the key is never printed). Without a key the
-# cell below asks the local stand-in, SmolLM2-135M-Instruct, which cannot do the task —
-# read its replies. A request takes hundreds of milliseconds, far over the 25 ms regrade
-# budget, so the layer is off by default.
+# cell below asks the local chat model (offline: the stand-in SmolLM2-135M-Instruct) —
+# read its replies. A request is a network round trip (hosted) or a generation (local,
+# about a second on a 2-core CPU), against a regrade budget of 25 ms, so the layer is off
+# by default.
 
 # %%
 from course_utils.llm import PROVIDERS, ChatClient, has_api_key

@@ -2,22 +2,23 @@
 
 Taught in notebook 18. On-topic nonsense ("secret ballots stop the pencils copying each
 other's votes") is made of the question's own words; what gives it away is knowledge of
-the world, which sentence embeddings and a 135M-parameter model lack. A large chat
-model has it: this layer shows it the question, a few answers the teacher gave credit
-to, and the new answer, and asks for one word, ``ATTEMPT`` or ``NONSENSE``.
+the world, which sentence embeddings and a 135M-parameter model lack and a large chat
+model may have. This layer shows a chat model the question, a few answers the teacher
+gave credit to, and the new answer, and asks for one word, ``ATTEMPT`` or ``NONSENSE``.
 
 It runs after every other layer, on the answers they let through, one request per
 answer (replies are cached on disk, so a rerun spends no quota). A reply that is
 neither word flags nothing and is counted (``n_unreadable``): the layer can only add
 zeros for the answers it was sure about.
 
-What it costs and what it is worth depend on the model: a hosted one
+What it costs and what it is worth depend on the model. A hosted one
 (``ChatClient("groq")``, ``ChatClient("cerebras")``; a key in Colab secrets or the
-environment) answers in a few hundred milliseconds, far over the 25 ms regrade budget,
-so the layer is off by default. Offline, the only chat model here is the stand-in
-SmolLM2-135M-Instruct, which cannot do this task (``python -m
-course_tools.llm_plausibility --judge local`` measures it); hosted models are **not
-measured here** (no network): ``--judge groq`` measures one where a key is set.
+environment) costs a network round trip per answer, and the local stand-in about a second
+on a 2-core CPU, against a regrade budget of 25 ms: the layer is off by default. Offline,
+the only chat model here is the stand-in SmolLM2-135M-Instruct (``python -m
+course_tools.llm_plausibility --judge local`` measures it,
+``results/short_answer_judge_local.md``); hosted models are **not measured here** (no
+network): ``--judge groq`` measures one where a key is set.
 """
 
 from __future__ import annotations
@@ -97,8 +98,10 @@ class ChatJudge:
         if path is not None and path.is_file():
             return json.loads(path.read_text())["reply"]
         text = self.client.chat(messages, **options)
-        if path is not None:
-            path.write_text(json.dumps({"reply": text}))
+        if path is not None:  # written whole, then renamed: an interrupted run leaves no half file
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"reply": text}))
+            tmp.replace(path)
         return text
 
     def verdicts(self, question: str, credited: Sequence[str], answers: Sequence[str]) -> list[bool | None]:
