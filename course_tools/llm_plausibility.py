@@ -175,12 +175,13 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     return out
 
 
-def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None) -> pd.DataFrame:
+def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None, n_timed: int = 10) -> pd.DataFrame:
     """The default guard against the same guard with layer 6 (:class:`ChatJudge`), held-out halves only.
 
     Junk graded 0 by category and real answers flagged (leave-one-out, as in
     :func:`evaluate_subjects`); the judge is asked only about the answers the other layers
-    let through. Beetle is left out (about 1,200 more requests).
+    let through. Beetle is left out (about 1,200 more requests). ``n_timed`` requests are
+    then repeated without the cache to time one request.
     """
     from course_utils import short_answer as sa
 
@@ -201,9 +202,20 @@ def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None) ->
     b, a = (d[(d["category"] == "real_answer") & (d["gold"] > 0)] for d in (before, after))
     rows.append({"measure": "credited real answers flagged", "answers": len(a),
                  "default guard": b["flagged"].mean(), "with layer 6": a["flagged"].mean()})
-    judged = int(((after["reason"] == "") | (after["reason"] == "nonsense (chat model)")).sum())
+    # the time of a request, measured without the cache (the run above may have read replies from it)
+    sample = after[after["reason"].isin(["", "nonsense (chat model)"])].head(n_timed)
+    fresh, ms = sa.ChatJudge(client, cache=False), []
+    for r in sample.itertuples():
+        s = sets[sets["subject"] == r.subject]
+        credited = s.loc[(s["kind"] == "graded") & (s["grade"] > 0), "answer"].tolist()
+        t = time.perf_counter()
+        fresh.reply(fresh.messages(s["question"].iloc[0], credited, r.answer))
+        ms.append(1000 * (time.perf_counter() - t))
+    common = pd.Series(list(judge.replies.values())).value_counts().head(3)
     out = pd.DataFrame(rows)
-    out.attrs.update(client=repr(client), judged=judged, unreadable=judge.n_unreadable, seconds=seconds,
+    out.attrs.update(client=repr(client), judged=len(judge.replies), unreadable=judge.n_unreadable, seconds=seconds,
+                     request_ms=(np.percentile(ms, 50), np.percentile(ms, 95), len(ms)) if ms else None,
+                     common=common,
                      misses=after[(after["category"] == "on_topic_nonsense") & (after["grade"] != 0)],
                      flagged_real=after[(after["category"] == "real_answer") & (after["reason"] == "nonsense (chat model)")])
     return out
@@ -230,8 +242,11 @@ def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
         f"Written by `python -m course_tools.llm_plausibility --judge {provider}`, {now}. Client: `{a['client']}` "
         f"({where}). Held-out halves of the hand-written sets (`course_utils/short_answer/eval_sets/`); "
         "the judge was asked only about the answers the default guard's layers let through "
-        f"({a['judged']} requests, {a['seconds']:.0f} s with grading; replies cached on disk). "
-        f"Replies that were neither ATTEMPT nor NONSENSE (they flag nothing): {a['unreadable']}.", "",
+        f"({a['judged']} distinct requests; replies cached on disk, so a rerun reads them back). "
+        f"Replies that were neither ATTEMPT nor NONSENSE (they flag nothing): {a['unreadable']} of {a['judged']}. "
+        + (f"One request without the cache: p50 {a['request_ms'][0]:.0f} ms, p95 {a['request_ms'][1]:.0f} ms "
+           f"({a['request_ms'][2]} requests)." if a.get("request_ms") else "")
+        + " Most common replies: " + "; ".join(f"{r!r} ({n})" for r, n in a["common"].items()) + ".", "",
         "The request (system, then user):", "", "```", SYSTEM, "", USER, "```", "",
         _table(table), "",
         f"On-topic nonsense still graded above 0 ({len(a['misses'])}):", "",

@@ -340,6 +340,8 @@ def test_judge_caches_replies_and_an_unreadable_reply_flags_nothing(tmp_path):
     assert len(client.calls) == 2  # the second time, both replies came from the cache
     shrug = sa.ChatJudge(_ScriptedClient(reply="Hard to say."), cache=False)
     assert shrug.flags("Why?", [], answers).tolist() == [False, False] and shrug.n_unreadable == 2
+    shrug.flags("Why?", [], answers)  # the guard asks again when a grader predicts after check()
+    assert shrug.n_unreadable == 2  # distinct requests, not calls
 
 
 def test_layer_6_is_off_by_default_and_sees_only_what_the_other_layers_let_through():

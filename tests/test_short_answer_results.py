@@ -115,11 +115,13 @@ def test_judge_report_names_the_client_the_request_and_every_miss(tmp_path):
     table = pd.DataFrame([{"measure": "on_topic_nonsense: graded 0", "answers": 10,
                            "default guard": 0.6, "with layer 6": 0.9}])
     table.attrs.update(client="ChatClient(provider='local', model='m')", judged=40, unreadable=3, seconds=12.0,
+                       request_ms=(900.0, 1200.0, 10), common=pd.Series({"ATTEMPT": 30, "The answer is": 3}),
                        misses=pd.DataFrame({"subject": ["art"], "answer": ["blue counts double"]}),
                        flagged_real=pd.DataFrame({"subject": ["law"], "gold": [2.0], "answer": ["civil: damages"]}))
     text = write_judge_report(table, "local", tmp_path / "judge.md")
     assert (tmp_path / "judge.md").read_text() == text
-    assert "--judge local" in text and "ChatClient(provider='local', model='m')" in text and "40 requests" in text
-    assert "neither ATTEMPT nor NONSENSE (they flag nothing): 3" in text and "Reply ATTEMPT or NONSENSE." in text
+    assert "--judge local" in text and "ChatClient(provider='local', model='m')" in text and "40 distinct requests" in text
+    assert "neither ATTEMPT nor NONSENSE (they flag nothing): 3 of 40" in text and "Reply ATTEMPT or NONSENSE." in text
+    assert "p50 900 ms, p95 1200 ms (10 requests)" in text and "'ATTEMPT' (30); 'The answer is' (3)" in text
     assert "| 10 | 0.600 | 0.900 |" in text and "- art: blue counts double" in text
     assert "- law (teacher's grade 2): civil: damages" in text

@@ -72,7 +72,7 @@ class ChatJudge:
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be >= 1, got {max_tokens!r}.")
         self.client, self.n_examples, self.max_tokens, self.cache = client, n_examples, max_tokens, cache
-        self.n_unreadable = 0  # replies that were neither ATTEMPT nor NONSENSE
+        self.replies: dict[str, str] = {}  # every distinct request this judge made -> the reply
 
     def messages(self, question: str, credited: Sequence[str], answer: str) -> list[dict[str, str]]:
         """The request for one answer: the question, up to ``n_examples`` credited answers, the answer."""
@@ -80,6 +80,11 @@ class ChatJudge:
         examples = "\n".join(f"- {a}" for a in shown) or "- (none given)"
         user = USER.format(question=" ".join(question.split()), examples=examples, answer=" ".join(answer.split()))
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+
+    @property
+    def n_unreadable(self) -> int:
+        """Distinct requests whose reply was neither ATTEMPT nor NONSENSE."""
+        return sum(read_verdict(r) is None for r in self.replies.values())
 
     def _folder(self) -> Path | None:
         if not self.cache:
@@ -94,10 +99,12 @@ class ChatJudge:
         """The model's reply (read from the cache when this exact request was made before)."""
         folder, options = self._folder(), {"temperature": 0.0, "max_tokens": self.max_tokens}
         key = json.dumps([getattr(self.client, "cache_id", repr(self.client)), messages, options], sort_keys=True)
-        path = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.json" if folder else None
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        path = folder / f"{digest}.json" if folder else None
         if path is not None and path.is_file():
-            return json.loads(path.read_text())["reply"]
-        text = self.client.chat(messages, **options)
+            self.replies[digest] = json.loads(path.read_text())["reply"]
+            return self.replies[digest]
+        text = self.replies[digest] = self.client.chat(messages, **options)
         if path is not None:  # written whole, then renamed: an interrupted run leaves no half file
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"reply": text}))
@@ -106,9 +113,7 @@ class ChatJudge:
 
     def verdicts(self, question: str, credited: Sequence[str], answers: Sequence[str]) -> list[bool | None]:
         """For each answer: ``True`` (nonsense), ``False`` (attempt) or ``None`` (unreadable reply)."""
-        out = [read_verdict(self.reply(self.messages(question, credited, a))) for a in answers]
-        self.n_unreadable += sum(v is None for v in out)
-        return out
+        return [read_verdict(self.reply(self.messages(question, credited, a))) for a in answers]
 
     def flags(self, question: str, credited: Sequence[str], answers: Sequence[str]) -> np.ndarray:
         """True where the model called the answer nonsense (an unreadable reply flags nothing)."""
