@@ -193,6 +193,10 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 #    finds very unlikely there ("binary search uses a *magnet*") is flagged. One
 #    language-model pass per answer: over the regrade budget, hence opt-in. Section 5
 #    measures it.
+# 6. **A chat model's verdict** (`sa.ChatJudge`, off by default:
+#    `sa.Guard(judge=sa.ChatJudge(client))`): the question, a few credited answers and the
+#    new answer go to a chat model, which must answer `ATTEMPT` or `NONSENSE`. The route to
+#    knowledge of the world, with a hosted model in Colab; one request per answer.
 #
 # Each rule layer is a plain function:
 

@@ -156,6 +156,8 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 # 3. **on-topic nonsense**: what the answer adds to the question's words, compared with
 #    everyday topics ("... because it is Tuesday")
 # 4. *(off by default)* **similarity floor**: unlike every answer that earned credit
+# 5. *(off by default)* **a word a language model did not expect**
+# 6. *(off by default)* **a chat model's verdict**: ATTEMPT or NONSENSE (hosted, with a key)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # FewShotGrader() is guarded out of the box; FewShotGrader(None) is the explicit
@@ -208,7 +210,8 @@ show_results("short_answer", where={"table": "guard_layer5_heldout"}, digits=3,
 # not expect after the credited answers. Its cost: a language-model pass per answer,
 # hundreds of milliseconds on a laptop CPU, and a few more real answers flagged; so it is
 # off by default. Ask: which of the misses could any model catch without knowing the
-# subject?
+# subject? Layer 6 asks a chat model directly (results/short_answer_judge_local.md: the
+# offline stand-in never answers with either word; hosted models are not measured here).
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## Real answers wrongly flagged
