@@ -113,6 +113,21 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
                          for bar in bars] + [{"bar": "answers", **{f"{k}: flagged": len(v) for k, v in scores.items()}}])
 
 
+def _junk_and_real_rows(before: pd.DataFrame, after: pd.DataFrame, column: str, **extra) -> list[dict]:
+    """Hand-written results of two guards: junk graded 0 per category, then real answers flagged."""
+    from course_utils import short_answer as sa
+
+    rows = []
+    for cat in sa.JUNK_KINDS:
+        b, a = before[before["category"] == cat], after[after["category"] == cat]
+        rows.append({"measure": f"{cat}: graded 0", **extra, "answers": len(a),
+                     "default guard": (b["grade"] == 0).mean(), column: (a["grade"] == 0).mean()})
+    b, a = (d[d["category"] == "real_answer"] for d in (before, after))
+    rows.append({"measure": "real answers flagged", **extra, "answers": len(a),
+                 "default guard": b["flagged"].mean(), column: a["flagged"].mean()})
+    return rows
+
+
 def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd.DataFrame,
                         by_label: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """The default guard against the same guard with layer 5 (:class:`SurpriseCheck`), held-out data only.
@@ -151,14 +166,7 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
         ms.append(1000 * (time.perf_counter() - t))
     ms = ms[5:]  # after warm-up
     base_bl = by_label[by_label["questions"] == "heldout"]
-    rows = []
-    for cat in sa.JUNK_KINDS:
-        before, after = handwritten[handwritten["category"] == cat], hw[hw["category"] == cat]
-        rows.append({"measure": f"{cat}: graded 0", "data": "hand-written, held-out", "answers": len(after),
-                     "default guard": (before["grade"] == 0).mean(), "with layer 5": (after["grade"] == 0).mean()})
-    before, after = (d[d["category"] == "real_answer"] for d in (handwritten, hw))
-    rows.append({"measure": "real answers flagged", "data": "hand-written, held-out", "answers": len(after),
-                 "default guard": before["flagged"].mean(), "with layer 5": after["flagged"].mean()})
+    rows = _junk_and_real_rows(handwritten, hw, "with layer 5", data="hand-written, held-out")
     for labels, name, col in ((["correct", "contradictory"], "real answers flagged", "flagged"),
                               (["irrelevant"], "irrelevant: graded 0", "grade")):
         before, after = (d[d["label"].isin(labels)] for d in (base_bl, bl))
@@ -188,17 +196,8 @@ def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None, n_
     model_id = model_id or sa.DEFAULT_EMBEDDING_MODEL
     before = sa.evaluate_subjects(sets, split="heldout", model_id=model_id)
     judge = sa.ChatJudge(client)
-    t = time.perf_counter()
     after = sa.evaluate_subjects(sets, guard=sa.Guard(judge=judge), split="heldout", model_id=model_id)
-    seconds = time.perf_counter() - t
-    rows = []
-    for cat in sa.JUNK_KINDS:
-        b, a = before[before["category"] == cat], after[after["category"] == cat]
-        rows.append({"measure": f"{cat}: graded 0", "answers": len(a),
-                     "default guard": (b["grade"] == 0).mean(), "with layer 6": (a["grade"] == 0).mean()})
-    b, a = (d[d["category"] == "real_answer"] for d in (before, after))
-    rows.append({"measure": "real answers flagged", "answers": len(a),
-                 "default guard": b["flagged"].mean(), "with layer 6": a["flagged"].mean()})
+    rows = _junk_and_real_rows(before, after, "with layer 6")
     b, a = (d[(d["category"] == "real_answer") & (d["gold"] > 0)] for d in (before, after))
     rows.append({"measure": "credited real answers flagged", "answers": len(a),
                  "default guard": b["flagged"].mean(), "with layer 6": a["flagged"].mean()})
@@ -213,7 +212,7 @@ def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None, n_
         ms.append(1000 * (time.perf_counter() - t))
     common = pd.Series(list(judge.replies.values())).value_counts().head(3)
     out = pd.DataFrame(rows)
-    out.attrs.update(client=repr(client), judged=len(judge.replies), unreadable=judge.n_unreadable, seconds=seconds,
+    out.attrs.update(client=repr(client), judged=len(judge.replies), unreadable=judge.n_unreadable,
                      request_ms=(np.percentile(ms, 50), np.percentile(ms, 95), len(ms)) if ms else None,
                      common=common,
                      misses=after[(after["category"] == "on_topic_nonsense") & (after["grade"] != 0)],

@@ -350,6 +350,12 @@ def surprise_section(surprise: pd.DataFrame) -> list[str]:
         f"On-topic nonsense still graded above 0 with it ({len(misses)}): "
         + "; ".join(f"{r.subject}: \"{r.answer}\"" for r in misses.itertuples()) + ".",
         "",
+    ]
+
+
+def judge_section() -> list[str]:
+    """The report's pointer to the guard's opt-in layer 6, which has its own command and file per provider."""
+    return [
         "",
         "## Layer 6 (opt-in): a chat model's verdict",
         "",
@@ -493,6 +499,7 @@ def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, 
         "",
         *plausibility_section(info["plausibility"]),
         *surprise_section(info["surprise"]),
+        *judge_section(),
         "## The guard on generated junk",
         "",
         "Junk from the guard's own generators (held-out pools: other seeds and sentences than the relevance "

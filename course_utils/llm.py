@@ -478,6 +478,29 @@ def _cache_key(client_id: str, messages: Messages, options: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def reply_folder(cache: bool | str | Path, name: str) -> Path | None:
+    """Where replies are cached: ``None`` for ``cache=False``, the given folder, or ``COURSE_CACHE_DIR/name``."""
+    if not cache:
+        return None
+    folder = Path(cache) if isinstance(cache, (str, Path)) else cache_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def cached_chat(client: ChatClient, messages: Messages, options: dict, folder: Path | None) -> tuple[str, bool]:
+    """``(reply, read_from_cache)``: the reply saved in ``folder`` for this model, messages and options,
+    or a new one from ``client.chat`` (then saved whole: written to a temporary file, then renamed)."""
+    path = folder / f"{_cache_key(client.cache_id, messages, options)}.json" if folder else None
+    if path is not None and path.is_file():
+        return json.loads(path.read_text())["reply"], True
+    reply = client.chat(messages, **options)
+    if path is not None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"reply": reply}))
+        tmp.replace(path)
+    return reply, False
+
+
 def score_with_llm(
     essays: Sequence[str],
     prompt_builder: Callable[[str], Messages],
@@ -501,31 +524,19 @@ def score_with_llm(
     essays = list(essays)
     if not essays:
         raise ValueError("essays is empty.")
-    folder = None
-    if cache:
-        folder = Path(cache) if isinstance(cache, (str, Path)) else cache_dir() / "llm_responses"
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = reply_folder(cache, "llm_responses")
     options.setdefault("temperature", 0.0)
     scores, replies, errors, n_cached = [], [], [], 0
     start = time.perf_counter()
     for essay in tqdm(essays, desc=desc, disable=not progress):
-        messages = prompt_builder(essay)
-        path = folder / f"{_cache_key(client.cache_id, messages, options)}.json" if folder else None
-        if path is not None and path.is_file():
-            reply = json.loads(path.read_text())["reply"]
-            n_cached += 1
-        else:
-            try:
-                reply = client.chat(messages, **options)
-            except LLMResponseError as exc:
-                errors.append(str(exc))
-                replies.append("")
-                scores.append(None)
-                continue
-            if path is not None:
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps({"reply": reply}))
-                tmp.replace(path)
+        try:
+            reply, cached = cached_chat(client, prompt_builder(essay), options, folder)
+        except LLMResponseError as exc:
+            errors.append(str(exc))
+            replies.append("")
+            scores.append(None)
+            continue
+        n_cached += cached
         replies.append(reply)
         scores.append(parse_score(reply, min_score, max_score))
     return LLMScores(scores, replies, time.perf_counter() - start, n_cached, len(errors), errors)

@@ -23,7 +23,6 @@ network): ``--judge groq`` measures one where a key is set.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -86,30 +85,14 @@ class ChatJudge:
         """Distinct requests whose reply was neither ATTEMPT nor NONSENSE."""
         return sum(read_verdict(r) is None for r in self.replies.values())
 
-    def _folder(self) -> Path | None:
-        if not self.cache:
-            return None
-        from course_utils.config import cache_dir
-
-        folder = Path(self.cache) if isinstance(self.cache, (str, Path)) else cache_dir() / "judge_replies"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
     def reply(self, messages: list[dict[str, str]]) -> str:
         """The model's reply (read from the cache when this exact request was made before)."""
-        folder, options = self._folder(), {"temperature": 0.0, "max_tokens": self.max_tokens}
-        key = json.dumps([getattr(self.client, "cache_id", repr(self.client)), messages, options], sort_keys=True)
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        path = folder / f"{digest}.json" if folder else None
-        if path is not None and path.is_file():
-            self.replies[digest] = json.loads(path.read_text())["reply"]
-            return self.replies[digest]
-        text = self.replies[digest] = self.client.chat(messages, **options)
-        if path is not None:  # written whole, then renamed: an interrupted run leaves no half file
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"reply": text}))
-            tmp.replace(path)
-        return text
+        from course_utils.llm import cached_chat, reply_folder
+
+        options = {"temperature": 0.0, "max_tokens": self.max_tokens}
+        reply, _ = cached_chat(self.client, messages, options, reply_folder(self.cache, "judge_replies"))
+        self.replies[json.dumps(messages, sort_keys=True)] = reply
+        return reply
 
     def verdicts(self, question: str, credited: Sequence[str], answers: Sequence[str]) -> list[bool | None]:
         """For each answer: ``True`` (nonsense), ``False`` (attempt) or ``None`` (unreadable reply)."""
