@@ -1,11 +1,10 @@
-"""Regenerate the README's table of notebooks and each notebook's run-time line
-(``python -m course_tools.readme``).
+"""Regenerate the README's table of notebooks (``python -m course_tools.readme``).
 
 Titles come from each notebook's first heading, times from ``results/notebook_times.csv``
-(written by ``make course``), so neither the table nor a notebook's header drifts from
-what was measured. A notebook's header holds one line starting with ``*Run time`` (or
-the placeholder ``RUNTIME``) that this module rewrites; after it, re-pair the
-``.ipynb`` files with ``make sync``. Tests check that both are current.
+(written by ``make course``), so the table never drifts from what was measured. Run times
+live in that CSV and this table only: notebooks carry no run-time line, so a re-measure
+changes two files, not forty. ``--check`` exits 1 when the table is out of date
+(``tests/test_repository.py`` checks the same).
 """
 
 from __future__ import annotations
@@ -30,10 +29,6 @@ def notebook_title(source: Path) -> str:
     return source.stem
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-
-
 def measured_rows() -> dict[tuple[str, str], dict]:
     """(notebook, profile) -> the CSV row, for notebooks that ran ok.
 
@@ -49,38 +44,6 @@ def measured_rows() -> dict[tuple[str, str], dict]:
 def measured_times() -> dict[tuple[str, str], str]:
     """(notebook, profile) -> '12 s' for notebooks that ran ok."""
     return {key: f"{float(r['seconds']):.0f} s" for key, r in measured_rows().items()}
-
-
-RUNTIME_PLACEHOLDER = "# RUNTIME"
-RUNTIME_START = "# *Run time"
-
-
-def runtime_line(stem: str) -> str:
-    """The header line of one notebook: its measured run times per profile."""
-    rows = measured_rows()
-    parts = [f"`{p}` {_duration(float(rows[(stem, p)]['seconds']))} ({rows[(stem, p)]['machine']})"
-             if (stem, p) in rows else f"`{p}` not measured with its current settings"
-             for p in ("smoke", "fast")]
-    full = (f"`full` {_duration(float(rows[(stem, 'full')]['seconds']))} ({rows[(stem, 'full')]['machine']})"
-            if (stem, "full") in rows else "`full` (Colab GPU) not measured here")
-    measured = "; ".join(parts + [full])
-    return f"{RUNTIME_START}, measured by `make course` (results/notebook_times.csv): {measured}.*"
-
-
-def render_header(source_text: str, stem: str) -> str:
-    """``source_text`` (a py:percent notebook) with its run-time line brought up to date."""
-    lines = source_text.split("\n")
-    for i, line in enumerate(lines):
-        if line.strip() == RUNTIME_PLACEHOLDER or line.startswith(RUNTIME_START):
-            lines[i] = runtime_line(stem)
-            return "\n".join(lines)
-    return source_text
-
-
-def stale_headers() -> list[str]:
-    """Notebook sources whose run-time line differs from the measured table."""
-    return [p.name for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
-            if render_header(p.read_text(), p.stem) != p.read_text()]
 
 
 def table() -> str:
@@ -117,20 +80,12 @@ def render(text: str) -> str:
 def main() -> int:
     new = render(README.read_text())
     if "--check" in sys.argv:
-        stale = stale_headers()
-        if new != README.read_text() or stale:
-            print("README.md's notebook table or the run-time lines of "
-                  f"{', '.join(stale) or 'no notebook'} are out of date: run "
-                  "`python -m course_tools.readme`, then `make sync`.")
+        if new != README.read_text():
+            print("README.md's notebook table is out of date: run `python -m course_tools.readme`.")
             return 1
         return 0
     README.write_text(new)
     print(f"Updated the notebook table in {README.relative_to(ROOT)}.")
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
-        text = path.read_text()
-        if render_header(text, path.stem) != text:
-            path.write_text(render_header(text, path.stem))
-            print(f"Updated the run-time line of {path.relative_to(ROOT)} (run `make sync`).")
     return 0
 
 

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,8 +23,6 @@
 # machine score is compared with: **how well two humans agree**.
 #
 # *Time to work through: about 30 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 5 s (cpu x86_64, 2 cores); `fast` 7 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -21,8 +21,6 @@
 # look at the idea, the explained variance, and choose the dimension on the dev set.
 #
 # *Time to work through: about 20 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 10 s (cpu x86_64, 2 cores); `fast` 11 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

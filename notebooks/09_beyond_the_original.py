@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,8 +24,6 @@
 # intervals.
 #
 # *Time to work through: about 25 minutes. The first run in a new place encodes the essays once (slower); later runs read the cache.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 21 s (cpu x86_64, 2 cores); `fast` 48 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -32,8 +32,6 @@
 # with warm-up and mixed precision on GPUs.
 #
 # *Time to work through: about 45 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 45 s (cpu x86_64, 2 cores); `fast` 6 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -30,8 +30,6 @@
 # 5. **scaling** to larger models on a 15 GB T4.
 #
 # *Time to work through: about 45 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 60 s (cpu x86_64, 2 cores); `fast` 9 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -28,8 +28,6 @@
 # rerunning this notebook spends no quota.
 #
 # *Time to work through: about 40 minutes. With a hosted API, the run time depends on the provider's rate limits.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 57 s (cpu x86_64, 2 cores); `fast` 7 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

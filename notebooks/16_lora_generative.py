@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -28,8 +28,6 @@
 # characters of the generated text.
 #
 # *Time to work through: about 40 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 74 s (cpu x86_64, 2 cores); `fast` 11 min (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -36,8 +36,6 @@
 # * the model is saved, and predictions are exported as CSV and parquet.
 #
 # *Time to work through: about 30 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 34 s (cpu x86_64, 2 cores); `fast` 85 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

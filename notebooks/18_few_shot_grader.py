@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -37,8 +37,6 @@
 # non-answer; 1 and 2 are class codes, not a credit scale. No grade may be below 0.
 #
 # *Time to work through: about 45 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 43 s (cpu x86_64, 2 cores); `fast` 44 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -40,8 +40,6 @@
 # on unseen answers.
 #
 # *Time to work through: about 30 minutes.*
-#
-# *Run time, measured by `make course` (results/notebook_times.csv): `smoke` 7 s (cpu x86_64, 2 cores); `fast` 9 s (cpu x86_64, 2 cores); `full` (Colab GPU) not measured here.*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
