@@ -9,8 +9,9 @@ or by cross-validation), predicts the 314 test essays once, and returns::
      # optional: "note", "n_train", "n_test"}
 
 The runner repeats each row over seeds, scores it against ``rater1_domain1`` with
-:func:`course_utils.metrics.aes_metrics`, stores per-row aggregates in
-``results/asap7.csv`` and renders ``results/asap7.md``.
+:func:`course_utils.metrics.aes_metrics` and stores per-row aggregates in
+``results/asap7.csv``. A separate step, :func:`render` (``--render``), writes
+``results/asap7.md`` from that CSV alone; measuring ends by calling it.
 
 Adding rows from another module (fine-tuning, LLMs, ...)::
 
@@ -30,6 +31,7 @@ are merged into the existing CSV (other rows are kept) and the table is re-rende
     python -m course_tools.results                      # every row, 5 seeds
     python -m course_tools.results --only electra       # rows whose id contains "electra"
     python -m course_tools.results --only tfidf --seeds 2
+    python -m course_tools.results --render             # asap7.md from asap7.csv, nothing run
 """
 
 from __future__ import annotations
@@ -246,20 +248,18 @@ def load_extra_modules() -> list[str]:
     return notes
 
 
-def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
-    """Run one experiment over seeds and aggregate its metrics into one CSV row."""
-    from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci
+def _row_head(row_id: str, exp: Experiment) -> dict:
+    """The columns every CSV row has, measured or not."""
+    return {"id": row_id, "section": exp.section, "label": exp.label,
+            "original": "" if exp.original is None else f"{exp.original:.3f}",
+            "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "note": exp.note}
 
-    if exp.run is None:
-        return {"id": row_id, "section": exp.section, "label": exp.label,
-                "original": "" if exp.original is None else f"{exp.original:.3f}",
-                "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-                "note": exp.note}
-    _, test = reference_data()
-    human = test[TARGET].to_numpy()
-    seeds = list(range(n_seeds if exp.seeds is None else min(exp.seeds, n_seeds)))
-    per_seed, seconds, notes, first_pred = [], [], [], None
-    extra: dict = {}
+
+def _run_seeds(row_id: str, exp: Experiment, seeds: list[int], human: np.ndarray) -> dict:
+    """Run ``exp`` once per seed: per-seed metrics, seconds, notes, sizes, seed 0's predictions."""
+    from course_utils.metrics import aes_metrics, as_scores
+
+    out_all: dict = {"metrics": [], "seconds": [], "notes": [], "extra": {}, "first": None}
     for seed in seeds:
         out = exp.run(seed)
         if "pred" not in out or "seconds" not in out:
@@ -271,48 +271,40 @@ def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BO
             raise ValueError(
                 f"row {row_id!r} returned {len(pred)} predictions for {len(h)} test essays."
             )
-        per_seed.append(aes_metrics(h, pred, MIN_SCORE, MAX_SCORE))
-        seconds.append(float(out["seconds"]))
+        out_all["metrics"].append(aes_metrics(h, pred, MIN_SCORE, MAX_SCORE))
+        out_all["seconds"].append(float(out["seconds"]))
         if out.get("note"):
-            notes.append(str(out["note"]))
-        for key in ("n_train", "n_test"):
-            if key in out:
-                extra[key] = out[key]
-        if first_pred is None:
-            first_pred, first_human = pred, h
-        print(f"  {row_id} seed {seed}: QWK {per_seed[-1]['QWK']:.3f} ({seconds[-1]:.1f} s)", flush=True)
-    ci = bootstrap_ci(first_human, first_pred, "QWK", n=n_bootstrap, seed=0)
+            out_all["notes"].append(str(out["note"]))
+        out_all["extra"].update({k: out[k] for k in ("n_train", "n_test") if k in out})
+        if out_all["first"] is None:
+            out_all["first"] = (h, pred)
+        print(f"  {row_id} seed {seed}: QWK {out_all['metrics'][-1]['QWK']:.3f} ({out_all['seconds'][-1]:.1f} s)",
+              flush=True)
+    return out_all
 
-    def stat(key: str) -> tuple[float, float]:
-        values = np.array([m[key] for m in per_seed], dtype=float)
-        return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
-    qwk_mean, qwk_sd = stat("QWK")
-    acc_mean, acc_sd = stat("Acc")
-    smd_mean, smd_sd = stat("SMD")
-    note = "; ".join(dict.fromkeys([n for n in [exp.note, *notes] if n]))
-    return {
-        "id": row_id,
-        "section": exp.section,
-        "label": exp.label,
-        "original": "" if exp.original is None else f"{exp.original:.3f}",
-        "n_seeds": len(seeds),
-        "qwk_mean": f"{qwk_mean:.4f}",
-        "qwk_sd": f"{qwk_sd:.4f}",
-        "qwk_ci_low": f"{ci.low:.4f}",
-        "qwk_ci_high": f"{ci.high:.4f}",
-        "acc_mean": f"{acc_mean:.4f}",
-        "acc_sd": f"{acc_sd:.4f}",
-        "smd_mean": f"{smd_mean:.4f}",
-        "smd_sd": f"{smd_sd:.4f}",
-        "seconds_mean": f"{np.mean(seconds):.1f}",
-        "qwk_per_seed": " ".join(f"{m['QWK']:.4f}" for m in per_seed),
-        "n_train": extra.get("n_train", ""),
-        "n_test": extra.get("n_test", len(human)),
-        "machine": machine(),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        "note": note,
-    }
+def evaluate(row_id: str, exp: Experiment, n_seeds: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
+    """Run one experiment over seeds and aggregate its metrics into one CSV row."""
+    from course_utils.metrics import bootstrap_ci
+
+    if exp.run is None:
+        return _row_head(row_id, exp)
+    _, test = reference_data()
+    human = test[TARGET].to_numpy()
+    seeds = list(range(n_seeds if exp.seeds is None else min(exp.seeds, n_seeds)))
+    runs = _run_seeds(row_id, exp, seeds, human)
+    ci = bootstrap_ci(*runs["first"], "QWK", n=n_bootstrap, seed=0)
+    row = {**_row_head(row_id, exp), "n_seeds": len(seeds),
+           "qwk_ci_low": f"{ci.low:.4f}", "qwk_ci_high": f"{ci.high:.4f}",
+           "seconds_mean": f"{np.mean(runs['seconds']):.1f}",
+           "qwk_per_seed": " ".join(f"{m['QWK']:.4f}" for m in runs["metrics"]),
+           "n_train": runs["extra"].get("n_train", ""), "n_test": runs["extra"].get("n_test", len(human)),
+           "note": "; ".join(dict.fromkeys([n for n in [exp.note, *runs["notes"]] if n]))}
+    for key, name in (("QWK", "qwk"), ("Acc", "acc"), ("SMD", "smd")):
+        values = np.array([m[key] for m in runs["metrics"]], dtype=float)
+        row[f"{name}_mean"] = f"{values.mean():.4f}"
+        row[f"{name}_sd"] = f"{values.std(ddof=1) if len(values) > 1 else 0.0:.4f}"
+    return row
 
 
 FIELDS = [
@@ -365,8 +357,29 @@ def header_lines(title: str, command: str, csv_name: str) -> list[str]:
             f"This file and `{csv_name}` are written by that command; do not edit them by hand.", ""]
 
 
+TABLE_COLUMNS = ["row", "method", "QWK", "QWK 95% CI", "original", "Δ vs original", "Acc", "SMD", "seconds",
+                 "seeds", "machine", "note"]
+
+
+def table_row(r: dict) -> list[str]:
+    """The 12 cells of one stored row (a row not measured here says so, with its reason)."""
+    orig = r.get("original", "")
+    if r.get("qwk_mean", "") in ("", None):
+        return [f"`{r['id']}`", r["label"], "not measured here", "", orig, "", "", "", "", "",
+                r["machine"], r.get("note", "")]
+    delta = f"{float(r['qwk_mean']) - float(orig):+.3f}" if orig not in ("", None) and r["id"] != "human" else ""
+    return [f"`{r['id']}`", r["label"], _pm(r["qwk_mean"], r["qwk_sd"], r["n_seeds"]),
+            f"{float(r['qwk_ci_low']):.3f}–{float(r['qwk_ci_high']):.3f}", orig, delta,
+            _pm(r["acc_mean"], r["acc_sd"], r["n_seeds"]), _pm(r["smd_mean"], r["smd_sd"], r["n_seeds"]),
+            f"{float(r['seconds_mean']):.1f}", str(r["n_seeds"]), r["machine"], r.get("note", "")]
+
+
 def render_markdown(rows: list[dict]) -> str:
-    """The table as Markdown, one section per ``section``."""
+    """The table as Markdown, one section per ``section`` (needs only the stored rows)."""
+    import pandas as pd
+
+    from course_tools.tables import markdown_table
+
     lines = [
         *header_lines("ASAP-7 results (reference split, 314 test essays, target `rater1_domain1`)",
                       COMMAND, "asap7.csv"),
@@ -382,34 +395,22 @@ def render_markdown(rows: list[dict]) -> str:
         "* Original: the figure published by the original workshop (a single unseeded run).",
         "",
     ]
-    header = (
-        "| row | method | QWK | QWK 95% CI | original | Δ vs original | Acc | SMD | seconds "
-        "| seeds | machine | note |"
-    )
-    sections = list(dict.fromkeys([*SECTIONS, *[r["section"] for r in rows]]))
-    for section in sections:
-        part = [r for r in rows if r["section"] == section]
-        if not part:
-            continue
-        lines += [f"## {section}", "", header, "|" + "---|" * 12]
-        for r in part:
-            orig = r.get("original", "")
-            if r.get("qwk_mean", "") in ("", None):
-                lines.append(f"| `{r['id']}` | {r['label']} | not measured here |  | {orig} |  |  |  |  |  "
-                             f"| {r['machine']} | {r.get('note', '')} |")
-                continue
-            delta = ""
-            if orig not in ("", None) and r["id"] != "human":
-                delta = f"{float(r['qwk_mean']) - float(orig):+.3f}"
-            ci = f"{float(r['qwk_ci_low']):.3f}–{float(r['qwk_ci_high']):.3f}"
-            lines.append(
-                f"| `{r['id']}` | {r['label']} | {_pm(r['qwk_mean'], r['qwk_sd'], r['n_seeds'])} "
-                f"| {ci} | {orig} | {delta} | {_pm(r['acc_mean'], r['acc_sd'], r['n_seeds'])} "
-                f"| {_pm(r['smd_mean'], r['smd_sd'], r['n_seeds'])} | {float(r['seconds_mean']):.1f} "
-                f"| {r['n_seeds']} | {r['machine']} | {r.get('note', '')} |"
-            )
-        lines.append("")
+    for section in dict.fromkeys([*SECTIONS, *[r["section"] for r in rows]]):
+        part = [table_row(r) for r in rows if r["section"] == section]
+        if part:
+            table = markdown_table(pd.DataFrame(part, columns=TABLE_COLUMNS), numparse=False)
+            lines += [f"## {section}", "", table, ""]
     return "\n".join(lines)
+
+
+def render(csv_path: Path = CSV_PATH, md_path: Path = MD_PATH) -> Path:
+    """Write ``md_path`` from the rows stored in ``csv_path``; nothing is measured."""
+    rows = read_csv(csv_path)
+    if not rows:
+        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`{COMMAND}`).")
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    md_path.write_text(render_markdown(rows) + "\n")
+    return md_path
 
 
 def select(only: list[str] | None) -> dict[str, Experiment]:
@@ -427,11 +428,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="SUBSTRING", help="run only rows whose id contains one")
     parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help="seeds per row (default 5)")
     parser.add_argument("--list", action="store_true", help="list the row ids and exit")
+    parser.add_argument("--render", action="store_true", help="rewrite the Markdown from the CSV, run nothing")
     parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
+    if args.render:
+        print(f"Wrote {render(args.csv, args.md)} from {args.csv}")
+        return 0
     for note in load_extra_modules():
         print(f"note: {note}")
     if args.list:
@@ -449,8 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         new_rows.append(evaluate(rid, exp, args.seeds))
     rows = merge_rows(read_csv(args.csv) if args.only else [], new_rows)
     write_csv(rows, args.csv)
-    args.md.parent.mkdir(parents=True, exist_ok=True)
-    args.md.write_text(render_markdown(rows) + "\n")
+    render(args.csv, args.md)
     print(f"Wrote {args.csv} and {args.md} ({time.perf_counter() - total:.0f} s)")
     return 0
 

@@ -92,3 +92,39 @@ def test_not_measured_rows_show_the_gap_not_a_number(fake, tmp_path):
     line = next(x for x in md.read_text().splitlines() if "`gpu_only`" in x)
     assert "not measured here" in line and "0.700" in line and "no GPU here" in line
     assert line.count("|") == 13  # the same 12 columns as measured rows
+
+
+def test_render_needs_only_the_csv(fake, tmp_path, monkeypatch):
+    csv, md = tmp_path / "t.csv", tmp_path / "t.md"
+    assert R.main(["--seeds", "2", "--csv", str(csv), "--md", str(md)]) == 0
+    measured = md.read_text()
+    md.unlink()
+
+    def no_measuring(*args, **kwargs):
+        raise AssertionError("--render measured something")
+
+    monkeypatch.setattr(R, "evaluate", no_measuring)
+    monkeypatch.setattr(R, "EXPERIMENTS", {})  # not even the registry is needed
+    assert R.main(["--render", "--csv", str(csv), "--md", str(md)]) == 0
+    assert md.read_text() == measured
+    with pytest.raises(FileNotFoundError, match="measure first"):
+        R.render(tmp_path / "missing.csv", md)
+
+
+def test_the_committed_table_is_rendered_from_the_committed_csv():
+    """results/asap7.md is exactly what --render makes of results/asap7.csv (no hand edits)."""
+    committed = R.MD_PATH.read_text()
+    assert R.render_markdown(R.read_csv(R.CSV_PATH)) + "\n" == committed, (
+        "results/asap7.md differs from its CSV: run `python -m course_tools.results --render`")
+
+
+def test_markdown_table_prints_text_cells_as_they_are():
+    from course_tools.tables import markdown_table
+
+    df = pd.DataFrame({"seconds": ["16.6", "0.0"], "QWK": [0.5, np.nan]})
+    parsed = markdown_table(df).splitlines()
+    kept = markdown_table(df, numparse=False).splitlines()
+    assert parsed[2].split("|")[1].strip() == "16.600" and kept[2].split("|")[1].strip() == "16.6"
+    assert kept[3].split("|")[2].strip() == ""  # missing cells are empty, not "nan"
+    with pytest.raises(TypeError, match="DataFrame"):
+        markdown_table([[1, 2]])
