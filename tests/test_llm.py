@@ -144,11 +144,11 @@ def test_rejected_key_is_reported_without_the_key(server):
 
 
 def test_retry_after_parsing():
-    assert llm._retry_after({"retry-after": "3"}) == 3.0
-    assert llm._retry_after({"retry-after-ms": "250"}) == 0.25
-    assert llm._retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
-    assert llm._retry_after({"retry-after": "soon"}) is None
-    assert llm._retry_after({}) is None
+    assert llm.client._retry_after({"retry-after": "3"}) == 3.0
+    assert llm.client._retry_after({"retry-after-ms": "250"}) == 0.25
+    assert llm.client._retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert llm.client._retry_after({"retry-after": "soon"}) is None
+    assert llm.client._retry_after({}) is None
 
 
 # --- score_with_llm ----------------------------------------------------------------------------
