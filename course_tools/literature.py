@@ -14,11 +14,15 @@ Here every choice (the members of :class:`course_utils.ensembles.RubricEnsembleS
 was made on the folds' dev parts; each scorer then makes its own remaining choices by
 cross-validation on the essays it is given, is fitted on a fold's train + dev parts
 (about 1,255 essays, as on the reference split) and scores the test part once.
-The result, ``results/asap7_literature.md`` (and ``.csv``), lists mean ± SD over the
-folds next to published prompt-7 figures, each with its source::
+Measuring writes ``results/asap7_literature.csv``; a separate step renders
+``results/asap7_literature.md`` from it alone (mean ± SD over the folds next to published
+prompt-7 figures, each with its source). The dev comparison that chose the rubric
+ensemble's members is stored the same way (``asap7_literature_dev.csv`` -> ``.md``)::
 
     python -m course_tools.literature                 # every row
     python -m course_tools.literature --only ensemble # rows whose id contains "ensemble"
+    python -m course_tools.literature --dev           # the dev comparison (about 20 min)
+    python -m course_tools.literature --render        # both .md files from their CSVs, nothing run
 """
 
 from __future__ import annotations
@@ -144,6 +148,7 @@ row("ensemble_rubric", "Rubric ensemble: + rubric counts and a character n-gram 
 
 # --- the dev comparison that chose the rubric ensemble's members -----------------------------
 DEV_MD_PATH = ROOT / "results" / "asap7_literature_dev.md"
+DEV_CSV_PATH = ROOT / "results" / "asap7_literature_dev.csv"
 
 
 def dev_members() -> dict[str, Callable[[], object]]:
@@ -208,26 +213,48 @@ def dev_comparison() -> tuple[dict, dict]:
     return dev_qwk, oof_qwk
 
 
-def write_dev_comparison(path: Path = DEV_MD_PATH) -> str:
-    """Run :func:`dev_comparison` and write it as Markdown (returns the text)."""
-    from course_tools.run_course import machine
+DEV_FIELDS = ["subset", "candidate", "dev_qwk_mean", "dev_qwk_sd", "dev_qwk_per_fold", "oof_qwk_mean",
+              "seconds", "machine", "date"]
 
-    start = time.perf_counter()
-    dev_qwk, oof_qwk = dev_comparison()
 
-    def line(name: str, subset: tuple) -> str:
-        d, o = np.array(dev_qwk[subset]), np.array(oof_qwk[subset])
-        return (f"| {name} | {d.mean():.3f} ± {d.std(ddof=1):.3f} | {' '.join(f'{v:.3f}' for v in d)} "
-                f"| {o.mean():.3f} |")
+def dev_rows(dev_qwk: dict, oof_qwk: dict, seconds: float, where: str) -> list[dict]:
+    """One CSV row per subset, best mean dev QWK first; ``candidate`` names the named ones."""
+    names = {subset: name for name, subset in DEV_CANDIDATES.items()}
+    date = f"{datetime.now(timezone.utc):%Y-%m-%d}"
+    rows = []
+    for subset in sorted(dev_qwk, key=lambda c: -np.mean(dev_qwk[c])):
+        d = np.array(dev_qwk[subset])
+        rows.append({"subset": " + ".join(subset), "candidate": names.get(subset, ""),
+                     "dev_qwk_mean": f"{d.mean():.4f}", "dev_qwk_sd": f"{d.std(ddof=1):.4f}",
+                     "dev_qwk_per_fold": " ".join(f"{v:.4f}" for v in d),
+                     "oof_qwk_mean": f"{np.mean(oof_qwk[subset]):.4f}", "seconds": f"{seconds:.0f}",
+                     "machine": where, "date": date})
+    return rows
 
-    header = ["| candidate | dev QWK (mean ± SD over folds) | dev QWK per fold | out-of-fold QWK (train) |",
-              "|---|---|---|---|"]
-    ranked = sorted(dev_qwk, key=lambda c: -np.mean(dev_qwk[c]))
-    text = "\n".join([
+
+def render_dev(rows: list[dict]) -> str:
+    """``results/asap7_literature_dev.md`` from the rows of ``asap7_literature_dev.csv`` (nothing is run)."""
+    import pandas as pd
+
+    from course_tools.tables import markdown_table
+
+    def table(part: list[dict], name: str) -> str:
+        cells = [[r[name] or r["subset"], f"{float(r['dev_qwk_mean']):.3f} ± {float(r['dev_qwk_sd']):.3f}",
+                  " ".join(f"{float(v):.3f}" for v in r["dev_qwk_per_fold"].split()),
+                  f"{float(r['oof_qwk_mean']):.3f}"] for r in part]
+        columns = ["candidate", "dev QWK (mean ± SD over folds)", "dev QWK per fold", "out-of-fold QWK (train)"]
+        return markdown_table(pd.DataFrame(cells, columns=columns), numparse=False)
+
+    order = list(DEV_CANDIDATES)
+    named = sorted((r for r in rows if r["candidate"]),
+                   key=lambda r: order.index(r["candidate"]) if r["candidate"] in order else len(order))
+    ranked = sorted(rows, key=lambda r: -float(r["dev_qwk_mean"]))[:10]
+    first = rows[0]
+    return "\n".join([
         "# Choosing the rubric ensemble's members on the literature folds' dev parts (ASAP-7)",
         "",
-        f"Regenerate: `{COMMAND} --dev` (writes this file; do not edit by hand). Machine: {machine()}; "
-        f"{datetime.now(timezone.utc):%Y-%m-%d}; {time.perf_counter() - start:.0f} s.",
+        f"Regenerate: `{COMMAND} --dev` (writes this file and `asap7_literature_dev.csv`; do not edit by "
+        f"hand). Machine: {first['machine']}; {first['date']}; {first['seconds']} s.",
         "",
         "Each member is fitted on a fold's **train** part (target `domain1_score`, 0-24; cutoffs on "
         "5-fold out-of-fold predictions of those essays) and scores the fold's **dev** part; no test "
@@ -238,16 +265,35 @@ def write_dev_comparison(path: Path = DEV_MD_PATH) -> str:
         "",
         "## Named candidates",
         "",
-        *header,
-        *[line(name, subset) for name, subset in DEV_CANDIDATES.items()],
+        table(named, "candidate"),
         "",
         "## Every subset of the members, best first (top 10)",
         "",
-        *header,
-        *[line(" + ".join(subset), subset) for subset in ranked[:10]],
+        table(ranked, "subset"),
         "",
     ])
-    path.write_text(text)
+
+
+def write_dev_comparison(csv_path: Path = DEV_CSV_PATH, md_path: Path = DEV_MD_PATH) -> str:
+    """Run :func:`dev_comparison`, store it in ``csv_path``, render ``md_path`` from it (returns the text)."""
+    from course_tools.results import write_csv as write
+    from course_tools.run_course import machine
+
+    start = time.perf_counter()
+    dev_qwk, oof_qwk = dev_comparison()
+    write(dev_rows(dev_qwk, oof_qwk, time.perf_counter() - start, machine()), csv_path, DEV_FIELDS)
+    return render_dev_file(csv_path, md_path)
+
+
+def render_dev_file(csv_path: Path = DEV_CSV_PATH, md_path: Path = DEV_MD_PATH) -> str:
+    """Write ``md_path`` from ``csv_path`` alone (returns the text)."""
+    from course_tools.results import read_csv as read
+
+    rows = read(csv_path)
+    if not rows:
+        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`{COMMAND} --dev`).")
+    text = render_dev(rows)
+    md_path.write_text(text)
     return text
 
 
@@ -314,59 +360,64 @@ PROTOCOL_NOTES = [
 ]
 
 
+def _goal_and_gap(rows: list[dict]) -> list[str]:
+    """The paragraph on the best CPU row and the course's goal (empty without model rows)."""
+    models = [r for r in rows if r["id"] != "human"]
+    if not models:
+        return []
+    best = max(models, key=lambda r: float(r["qwk_mean"]))
+    gap = GOAL - float(best["qwk_mean"])
+    verdict = (f"reaches the goal of {GOAL:.2f}" if gap <= 0 else
+               f"is {gap:.3f} below the goal of {GOAL:.2f}")
+    return [
+        "",
+        f"**Goal and gap.** The best CPU row, `{best['id']}` ({float(best['qwk_mean']):.3f}), {verdict}. "
+        "Tried, each judged on the dev parts (gains in `results/asap7_literature_dev.md`): counts "
+        "a rubric names (spelling, capitalisation, punctuation, vocabulary, sentence variety, "
+        "transition words), a character n-gram member, both, and every subset of five candidate "
+        "members. Training on both raters is built into this target (their sum). Not tried here: "
+        "a fine-tuned encoder as a member (no GPU on this machine).",
+    ]
+
+
 def render_markdown(rows: list[dict]) -> str:
     """The table: the course's scorers (mean ± SD over folds), then the published figures."""
-    from course_tools.results import header_lines
+    import pandas as pd
 
-    lines = [
+    from course_tools.results import header_lines
+    from course_tools.tables import markdown_table
+
+    scorers = pd.DataFrame(
+        [[f"`{r['id']}`", r["label"], f"{float(r['qwk_mean']):.3f}", f"{float(r['qwk_sd']):.3f}",
+          " ".join(f"{float(v):.3f}" for v in r["qwk_per_fold"].split()), f"{float(r['seconds_per_fold']):.1f}",
+          r["machine"], r["note"]] for r in rows],
+        columns=["row", "method", "mean QWK", "SD", "QWK per fold (0-4)", "seconds/fold", "machine", "note"])
+    published = pd.DataFrame([[p["method"], p["qwk"], p["citation"], p["protocol"], p["status"]] for p in PUBLISHED],
+                             columns=["method", "QWK (prompt 7)", "source", "protocol", "checked?"])
+    return "\n".join([
         *header_lines("ASAP-7 under the literature's protocol (5 folds, target `domain1_score`, 0-24)",
                       COMMAND, "asap7_literature.csv"),
         *PROTOCOL_NOTES,
         "## The course's scorers (CPU)",
         "",
-        "| row | method | mean QWK | SD | QWK per fold (0-4) | seconds/fold | machine | note |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        per_fold = " ".join(f"{float(v):.3f}" for v in r["qwk_per_fold"].split())
-        lines.append(f"| `{r['id']}` | {r['label']} | {float(r['qwk_mean']):.3f} | {float(r['qwk_sd']):.3f} "
-                     f"| {per_fold} | {float(r['seconds_per_fold']):.1f} | {r['machine']} "
-                     f"| {r['note']} |")
-    models = [r for r in rows if r["id"] != "human"]
-    if models:
-        best = max(models, key=lambda r: float(r["qwk_mean"]))
-        gap = GOAL - float(best["qwk_mean"])
-        verdict = (f"reaches the goal of {GOAL:.2f}" if gap <= 0 else
-                   f"is {gap:.3f} below the goal of {GOAL:.2f}")
-        lines += [
-            "",
-            f"**Goal and gap.** The best CPU row, `{best['id']}` ({float(best['qwk_mean']):.3f}), {verdict}. "
-            "Tried, each judged on the dev parts (gains in `results/asap7_literature_dev.md`): counts "
-            "a rubric names (spelling, capitalisation, punctuation, vocabulary, sentence variety, "
-            "transition words), a character n-gram member, both, and every subset of five candidate "
-            "members. Training on both raters is built into this target (their sum). Not tried here: "
-            "a fine-tuned encoder as a member (no GPU on this machine).",
-        ]
-    lines += [
+        markdown_table(scorers, numparse=False),
+        *_goal_and_gap(rows),
         "",
         "## Published prompt-7 figures (same folds and target)",
         "",
-        "| method | QWK (prompt 7) | source | protocol | checked? |",
-        "|---|---|---|---|---|",
-    ]
-    for p in PUBLISHED:
-        lines.append(f"| {p['method']} | {p['qwk']} | {p['citation']} | {p['protocol']} | {p['status']} |")
-    lines.append("")
-    return "\n".join(lines)
+        markdown_table(published, numparse=False),
+        "",
+    ])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="SUBSTRING", help="run only rows whose id contains one")
     parser.add_argument("--list", action="store_true", help="list the row ids and exit")
-    parser.add_argument("--render", action="store_true", help="rewrite the Markdown from the CSV, run nothing")
+    parser.add_argument("--render", action="store_true",
+                        help="rewrite both Markdown files from their CSVs, run nothing")
     parser.add_argument("--dev", action="store_true",
-                        help="write the dev comparison of ensemble members (results/asap7_literature_dev.md)")
+                        help="measure the dev comparison of ensemble members (results/asap7_literature_dev.csv and .md)")
     parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -375,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.render:
         args.md.write_text(render_markdown(read_csv(args.csv)))
+        if args.csv == CSV_PATH and DEV_CSV_PATH.is_file():
+            render_dev_file()
         return 0
     if args.list:
         for rid, spec in ROWS.items():
@@ -392,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     merged = {**old, **new}
     rows = [merged[r] for r in ROWS if r in merged]
     write_csv(rows, args.csv)
-    args.md.write_text(render_markdown(rows))
+    args.md.write_text(render_markdown(read_csv(args.csv)))  # the Markdown comes from the CSV alone
     print(f"Wrote {args.csv} and {args.md} ({time.perf_counter() - start:.0f} s)")
     return 0
 

@@ -54,3 +54,44 @@ def test_the_rows_cover_every_cpu_essay_scorer():
     for rid in ("human", "tfidf_lr", "svd300_lr", "textstat_rf", "svd10_textstat_rf", "minilm_lr",
                 "regression_ridge", "ensemble_cutoffs", "ensemble_rubric"):
         assert rid in fresh.ROWS
+
+
+def test_render_needs_only_the_csv(fake, tmp_path, monkeypatch):
+    csv, md = tmp_path / "t.csv", tmp_path / "t.md"
+    assert L.main(["--csv", str(csv), "--md", str(md)]) == 0
+    measured = md.read_text()
+    md.unlink()
+    monkeypatch.setattr(L, "evaluate", lambda *a: pytest.fail("--render measured something"))
+    assert L.main(["--render", "--csv", str(csv), "--md", str(md)]) == 0
+    assert md.read_text() == measured
+
+
+def test_dev_comparison_is_stored_then_rendered(tmp_path, monkeypatch):
+    subsets = [("ridge", "gbm"), ("ridge",), ("ridge+rubric", "gbm+rubric", "char")]
+    dev = {s: [0.80 + 0.01 * i + 0.001 * k for k in range(5)] for i, s in enumerate(subsets)}
+    oof = {s: [0.85] * 5 for s in subsets}
+    monkeypatch.setattr(L, "dev_comparison", lambda: (dev, oof))
+    import course_tools.run_course as rc
+
+    monkeypatch.setattr(rc, "machine", lambda: "test machine")
+    csv, md = tmp_path / "dev.csv", tmp_path / "dev.md"
+    text = L.write_dev_comparison(csv, md)
+    from course_tools.results import read_csv
+
+    rows = read_csv(csv)
+    assert [r["subset"] for r in rows] == ["ridge+rubric + gbm+rubric + char", "ridge", "ridge + gbm"]  # best first
+    assert rows[0]["candidate"].startswith("RubricEnsembleScorer") and rows[1]["candidate"] == ""
+    assert md.read_text() == text == L.render_dev(rows) and "test machine" in text
+    named = text.split("## Named candidates")[1].split("## Every subset")[0]
+    assert named.index("EnsembleScorer: ridge + gbm") < named.index("RubricEnsembleScorer")  # DEV_CANDIDATES order
+    assert "0.822 ± 0.002" in text and "0.820 0.821 0.822 0.823 0.824" in text
+
+
+@pytest.mark.parametrize("name", ["asap7_literature", "asap7_literature_dev"])
+def test_the_committed_files_are_rendered_from_the_committed_csvs(name):
+    from course_tools.results import read_csv
+
+    rows = read_csv(L.ROOT / "results" / f"{name}.csv")
+    rendered = L.render_dev(rows) if name.endswith("_dev") else L.render_markdown(rows)
+    assert (L.ROOT / "results" / f"{name}.md").read_text() == rendered, (
+        f"results/{name}.md differs from its CSV: run `python -m course_tools.literature --render`")
