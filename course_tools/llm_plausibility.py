@@ -82,9 +82,10 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
     graded answers (all but the one scored) are not content words, as in the guard. The
     bar -12 was taken where about 2% of these Beetle answers are flagged, without going over.
     """
+    from course_tools.short_answer_eval import beetle_non_answer_split
     from course_utils import short_answer as sa
-    from course_utils.short_answer.evaluation import BEETLE_NON_ANSWERS, grades_of, sample_support
-    from course_utils.short_answer.layers import tokens
+    from course_utils.short_answer.beetle import BEETLE_NON_ANSWERS, grades_of, sample_support
+    from course_utils.short_answer.rules import tokens
 
     check = sa.SurpriseCheck(model_id)
     scores = {"dev nonsense": [], "dev real answers": [], "Beetle dev questions' real answers": []}
@@ -99,7 +100,7 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
             shown = [c for c in credited if c != a]
             others = {w for b in graded["answer"] if b != a for w in tokens(b)}
             scores["dev real answers"] += list(check.surprise(q, check.prompt(q, shown), [a], others))
-    for qid in sa.beetle_non_answer_split(train)["dev"]:
+    for qid in beetle_non_answer_split(train)["dev"]:
         g = train[train["question_id"] == qid]
         shots = sample_support(g[~g["label"].isin(BEETLE_NON_ANSWERS)], 30)
         rest = g.drop(shots.index)
@@ -115,10 +116,10 @@ def surprise_sweep(sets: pd.DataFrame, train: pd.DataFrame, model_id: str,
 
 def _junk_and_real_rows(before: pd.DataFrame, after: pd.DataFrame, column: str, **extra) -> list[dict]:
     """Hand-written results of two guards: junk graded 0 per category, then real answers flagged."""
-    from course_utils import short_answer as sa
+    from course_utils.short_answer.guard_eval import JUNK_KINDS
 
     rows = []
-    for cat in sa.JUNK_KINDS:
+    for cat in JUNK_KINDS:
         b, a = before[before["category"] == cat], after[after["category"] == cat]
         rows.append({"measure": f"{cat}: graded 0", **extra, "answers": len(a),
                      "default guard": (b["grade"] == 0).mean(), column: (a["grade"] == 0).mean()})
@@ -140,6 +141,7 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     """
     import torch
 
+    from course_tools.short_answer_eval import beetle_grades_by_label
     from course_utils import short_answer as sa
     from course_utils.hub import SMOLLM_ID, resolve_model
 
@@ -147,7 +149,7 @@ def surprise_comparison(sets: pd.DataFrame, train: pd.DataFrame, handwritten: pd
     guard = sa.Guard(surprise=check)
     t = time.perf_counter()
     hw = sa.evaluate_subjects(sets, guard=guard, split="heldout", model_id=model_id)
-    bl = sa.beetle_grades_by_label(train, guard=guard, split="heldout", model_id=model_id)
+    bl = beetle_grades_by_label(train, guard=guard, split="heldout", model_id=model_id)
     seconds = time.perf_counter() - t
     # one live regrade with layer 5 (the question's prompt already read), as in the latency section:
     # a never-seen variant of a credited answer, which the first four layers let through to layer 5
@@ -192,8 +194,9 @@ def judge_comparison(sets: pd.DataFrame, client, model_id: str | None = None, n_
     then repeated without the cache to time one request.
     """
     from course_utils import short_answer as sa
+    from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
 
-    model_id = model_id or sa.DEFAULT_EMBEDDING_MODEL
+    model_id = model_id or DEFAULT_EMBEDDING_MODEL
     before = sa.evaluate_subjects(sets, split="heldout", model_id=model_id)
     judge = sa.ChatJudge(client)
     after = sa.evaluate_subjects(sets, guard=sa.Guard(judge=judge), split="heldout", model_id=model_id)

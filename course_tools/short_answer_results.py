@@ -21,7 +21,7 @@ What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
 * latency on this machine's CPU: fitting one question's grader from 30 answers, and
   one live regrade that embeds a never-seen answer;
 * the guard's optional layer 4 (an answer unlike every credited support answer) on
-  *dev* questions only, for several margins (:func:`course_utils.short_answer.support_similarity_sweep`);
+  *dev* questions only, for several margins (:func:`course_tools.short_answer_eval.support_similarity_sweep`);
 * a chat model asked whether an answer is a serious attempt, on the hand-written dev
   halves (:mod:`course_tools.llm_plausibility`; not a guard layer).
 
@@ -30,7 +30,7 @@ training questions, the cross-encoder's best epoch is chosen on dev questions ca
 from train). The test splits are used once, for the table.
 
 The evaluation functions it calls are taught in notebooks 18-19 and live in
-:mod:`course_utils.short_answer` (``evaluation`` and ``guard_eval``). ``--rebuild-guard``
+:mod:`course_utils.short_answer` and :mod:`course_tools.short_answer_eval`. ``--rebuild-guard``
 writes ``course_utils/short_answer/relevance_minilm.npz``, the relevance model that
 ``FewShotGrader()`` uses by default (Beetle training split only).
 """
@@ -48,8 +48,19 @@ import numpy as np
 import pandas as pd
 
 from course_tools.llm_plausibility import plausibility_table, surprise_comparison
+from course_tools.short_answer_eval import (
+    beetle_grades_by_label,
+    beetle_non_answer_split,
+    evaluate_beetle_non_answers,
+    support_similarity_sweep,
+    support_split,
+    unseen_question_predictions,
+)
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
+from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
+from course_utils.short_answer.guard import default_guard
+from course_utils.short_answer.relevance import DEFAULT_WEIGHTS, default_relevance_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMEVAL_BEST_UA = 0.731  # best SemEval-2013 Task 7 system, Beetle unseen answers, 3-way accuracy
@@ -76,7 +87,7 @@ def cross_encoder_rows(train: pd.DataFrame, ua: pd.DataFrame, uq: pd.DataFrame, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "results" / "short_answer"))
-    parser.add_argument("--embedding-model", default=sa.DEFAULT_EMBEDDING_MODEL)
+    parser.add_argument("--embedding-model", default=DEFAULT_EMBEDDING_MODEL)
     parser.add_argument("--cross-encoder-model", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--cross-encoder-epochs", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=128)
@@ -117,26 +128,26 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.rebuild_guard:
         t = time.perf_counter()
-        held_out = sa.beetle_non_answer_split(train)["heldout"]
-        sa.train_relevance(train, sa.DEFAULT_EMBEDDING_MODEL, held_out_questions=held_out).save(
-            sa.guard.DEFAULT_WEIGHTS)
-        sa.default_relevance_model.cache_clear()
-        sa.default_guard.cache_clear()
-        print(f"relevance model trained in {time.perf_counter() - t:.0f} s, wrote {sa.guard.DEFAULT_WEIGHTS}")
+        held_out = beetle_non_answer_split(train)["heldout"]
+        sa.train_relevance(train, DEFAULT_EMBEDDING_MODEL, held_out_questions=held_out).save(
+            DEFAULT_WEIGHTS)
+        default_relevance_model.cache_clear()
+        default_guard.cache_clear()
+        print(f"relevance model trained in {time.perf_counter() - t:.0f} s, wrote {DEFAULT_WEIGHTS}")
     relevance = "default"  # what FewShotGrader() uses: the layered guard with the shipped relevance model
     sets = sa.load_eval_sets()
     authors = sets.groupby("subject")["author"].first()
-    by_label = pd.concat([sa.beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
+    by_label = pd.concat([beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
                           for s in ("dev", "heldout")], ignore_index=True)
     handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
-                             sa.evaluate_beetle_non_answers(train, graded=by_label[by_label["questions"] == "heldout"])],
+                             evaluate_beetle_non_answers(train, graded=by_label[by_label["questions"] == "heldout"])],
                             ignore_index=True)
     log_l2, history = sa.meta_learn_l2(sa.meta_tasks(train, model_id, args.n_support), n_classes=3, steps=15)
     l2 = float(np.exp(log_l2))
     print(f"meta-learned l2 = {l2:.4f} (query CE {history[0]['loss']:.4f} -> {history[-1]['loss']:.4f})")
 
     pred_ua = sa.few_shot_predictions(train, ua, relevance, model_id=model_id, n_support=args.n_support, l2=l2)
-    pred_uq = sa.unseen_question_predictions(uq, relevance, model_id, args.n_support, l2)
+    pred_uq = unseen_question_predictions(uq, relevance, model_id, args.n_support, l2)
     note_ua = f"{args.n_support} graded train answers per question; l2={l2:.3g} meta-learned on train"
     note_uq = f"{args.n_support} graded answers of each new question (teacher-graded), scored on the rest"
     for split, pred, note in (("unseen answers", pred_ua, note_ua), ("unseen questions", pred_uq, note_uq)):
@@ -144,12 +155,12 @@ def main(argv: list[str] | None = None) -> None:
         rows.append({"system": f"few-shot grader ({model_id})", "split": split, **s, "note": note})
 
     guard_ua = sa.evaluate_guard(df, train, ua, relevance, model_id, l2, args.n_support)
-    uq_support, uq_query = sa.support_split(uq, args.n_support)
+    uq_support, uq_query = support_split(uq, args.n_support)
     guard_uq = sa.evaluate_guard(df, uq_support, uq_query, relevance, model_id, l2, args.n_support)
     adv = pd.concat([guard_ua["adversarial"].assign(split="unseen answers"),
                      guard_uq["adversarial"].assign(split="unseen questions")], ignore_index=True)
 
-    sweep = sa.support_similarity_sweep(train, sets, model_id=model_id)
+    sweep = support_similarity_sweep(train, sets, model_id=model_id)
     plausibility = plausibility_table(sets, LFM2_ID)
     surprise = surprise_comparison(sets, train, handwritten, by_label, model_id)
     history_ce = None

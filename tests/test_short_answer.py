@@ -8,6 +8,16 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from course_utils import short_answer as sa
+from course_utils.short_answer.features import (
+    DEFAULT_EMBEDDING_MODEL,
+    adaptive_features,
+    bank_features,
+    has_content,
+    is_question_copy,
+    surface_features,
+)
+from course_utils.short_answer.guard_eval import adversarial_set
+from course_utils.short_answer.junk import JUNK_CATEGORIES, make_junk
 
 
 def _data(n=60, d=8, k=3, seed=0):
@@ -59,16 +69,16 @@ def test_meta_learning_lowers_the_query_loss():
 
 def test_junk_generators_cover_every_category():
     rng = np.random.default_rng(0)
-    junk = sa.make_junk("Why does the bulb light?", ["other answer"], ["other reference"], rng, per_category=2)
-    assert set(junk["category"]) == set(sa.JUNK_CATEGORIES)
-    assert len(junk) == 2 * len(sa.JUNK_CATEGORIES)
-    evaluation = sa.make_junk("q", [], [], rng, per_category=20, pool=1)
-    training = sa.make_junk("q", [], [], rng, per_category=20, pool=0)
+    junk = make_junk("Why does the bulb light?", ["other answer"], ["other reference"], rng, per_category=2)
+    assert set(junk["category"]) == set(JUNK_CATEGORIES)
+    assert len(junk) == 2 * len(JUNK_CATEGORIES)
+    evaluation = make_junk("q", [], [], rng, per_category=20, pool=1)
+    training = make_junk("q", [], [], rng, per_category=20, pool=0)
     for cat in ("other_language", "off_domain_expert"):
         a = set(evaluation.loc[evaluation.category == cat, "answer"])
         b = set(training.loc[training.category == cat, "answer"])
         assert not a & b  # the evaluation pool never reuses a training sentence
-    assert not sa.has_content(" ...? ") and sa.has_content("a")
+    assert not has_content(" ...? ") and has_content("a")
 
 
 QUESTION = "Why does a damaged bulb impact a circuit?"
@@ -89,7 +99,7 @@ QUESTION = "Why does a damaged bulb impact a circuit?"
     ],
 )
 def test_question_copy_rule(question, answer, expected):
-    assert sa.is_question_copy(question, answer) is expected
+    assert is_question_copy(question, answer) is expected
 
 
 def _unit(X):
@@ -102,14 +112,14 @@ def test_adaptive_features_set_a_tighter_bar_for_tightly_clustered_answers():
     tight = _unit(centre + 0.05 * rng.normal(size=(30, 32)))
     loose = _unit(centre + 0.4 * rng.normal(size=(30, 32)))
     answer = _unit(centre + 0.2 * rng.normal(size=32))
-    z_tight = sa.adaptive_features(answer, tight, centre)[0]
-    z_loose = sa.adaptive_features(answer, loose, centre)[0]
+    z_tight = adaptive_features(answer, tight, centre)[0]
+    z_loose = adaptive_features(answer, loose, centre)[0]
     assert z_tight[0] < -3 < z_loose[0]  # the same answer: an outlier only for the tight question
     assert z_tight[2] < z_loose[2]
     member = _unit(centre + 0.05 * rng.normal(size=32))  # one more answer like the tight ones
-    assert sa.adaptive_features(member, tight, centre)[0, 0] > -2
+    assert adaptive_features(member, tight, centre)[0, 0] > -2
     with pytest.raises(ValueError, match="at least 2"):
-        sa.adaptive_features(answer, tight[:1], centre)
+        adaptive_features(answer, tight[:1], centre)
 
 
 def test_bank_features_spot_answers_to_other_known_questions():
@@ -118,14 +128,14 @@ def test_bank_features_spot_answers_to_other_known_questions():
     bank_q = np.array([e[1], e[0]])  # an unrelated question, and this very question
     bank_c = np.array([e[3], e[2]])  # their answer centroids
     other_answer, my_answer = _unit(e[3] + 0.2 * e[2]), _unit(e[2] + 0.2 * e[3])
-    f = sa.bank_features(np.vstack([other_answer, my_answer]), own, question, bank_q, bank_c)
+    f = bank_features(np.vstack([other_answer, my_answer]), own, question, bank_q, bank_c)
     assert f[0, 0] > 0.9 and f[0, 1] < 0  # closer to the other question's answers
     assert f[1, 0] < 0.3 and f[1, 1] > 0.5  # this question's own bank entry is skipped
-    assert np.allclose(sa.bank_features(my_answer, own, question, bank_q[1:], bank_c[1:])[0, 0], 0)
+    assert np.allclose(bank_features(my_answer, own, question, bank_q[1:], bank_c[1:])[0, 0], 0)
 
 
 def test_surface_features_expose_repeated_patterns():
-    rep = sa.surface_features(["eoeoeoeoeo", "asdfasdfasdf", "the bulb is in a closed path"])[:, -1]
+    rep = surface_features(["eoeoeoeoeo", "asdfasdfasdf", "the bulb is in a closed path"])[:, -1]
     assert rep[0] < 0.3 and rep[1] < 0.5 and rep[2] > 0.9
 
 
@@ -174,7 +184,7 @@ def guard_setup():
 @pytest.mark.slow
 def test_relevance_guard_rejects_each_junk_category(guard_setup):
     df, train, rel, held_q = guard_setup  # held_q: questions the guard never saw
-    adv = sa.adversarial_set(df, held_q, per_category=4)
+    adv = adversarial_set(df, held_q, per_category=4)
     parts = []
     for qid in held_q:
         shots = sa.sample_support(train[train["question_id"] == qid], 30)
@@ -242,6 +252,22 @@ def test_latency_benchmark_embeds_texts_no_earlier_run_has_seen():
     answers = [f"the bulb lights because the path {i} is closed" for i in range(6)]
     grades = np.array([2, 2, 1, 1, 0, 0])
     for _ in range(2):
-        t = sa.latency_benchmark("Why does the bulb light?", answers, grades, None, sa.DEFAULT_EMBEDDING_MODEL,
+        t = sa.latency_benchmark("Why does the bulb light?", answers, grades, None, DEFAULT_EMBEDDING_MODEL,
                                  l2=1.0, n_runs=10, n_warmup=4).set_index("operation")["p50_ms"]
         assert t["fit incl. embedding the answers"] > 3 * t["fit from cached embeddings"]
+
+
+def test_exports_are_what_notebooks_and_slides_use():
+    """`short_answer` re-exports only names a notebook or deck uses as `sa.NAME`, and at most 45 of them."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in
+                     sorted(root.glob("notebooks/*.py")) + sorted(root.glob("slides/*.py")))
+    used = set(re.findall(r"\bsa\.([A-Za-z_]\w*)", text))
+    assert len(sa.__all__) <= 45, f"{len(sa.__all__)} names exported; keep at most 45."
+    unused = sorted(set(sa.__all__) - used)
+    assert not unused, f"exported but used by no notebook or deck (import them from their module instead): {unused}"
+    missing = sorted(n for n in used if n not in sa.__all__)
+    assert not missing, f"notebooks or decks use sa.{missing} but short_answer does not export them"

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL, _embed, has_content
-from course_utils.short_answer.guard import Guard, content_words, default_guard
+from course_utils.short_answer.guard import Guard, default_guard
 from course_utils.short_answer.newton import newton_logreg, softmax_proba
+from course_utils.short_answer.nonsense import content_words
 from course_utils.short_answer.relevance import RelevanceModel
 
 

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
+from course_utils.config import SEED
+from course_utils.short_answer.beetle import grades_of, sample_support
 from course_utils.short_answer.newton import (
     _augment,
     _check_xy,
@@ -98,3 +101,22 @@ def meta_learn_l2(
             print(f"step {step:2d}  l2={np.exp(log_l2):8.4f}  query CE={loss:.4f}  d/dlog(l2)={grad:+.4f}")
         log_l2 -= float(np.clip(lr * grad, -1.0, 1.0))
     return log_l2, history
+
+
+def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: int = SEED,
+               max_questions: int | None = None) -> list[tuple]:
+    """(support, query) tasks from training questions for :func:`short_answer.meta_learn_l2`."""
+    from course_utils.embeddings import encode
+
+    tasks = []
+    for i, (_, g) in enumerate(train.groupby("question_id", sort=True)):
+        if max_questions is not None and i >= max_questions:
+            break
+        if len(g) < n_support + 5:
+            continue
+        shots = sample_support(g, n_support, seed)
+        rest = g.drop(shots.index)
+        X = encode(shots["student_answer"].fillna("").tolist(), model_id=model_id)
+        Xq = encode(rest["student_answer"].fillna("").tolist(), model_id=model_id)
+        tasks.append((X, grades_of(shots["label_3way"]), Xq, grades_of(rest["label_3way"])))
+    return tasks

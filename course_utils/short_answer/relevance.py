@@ -1,16 +1,21 @@
-"""The relevance model: is this answer an attempt at this question?
+"""Layer 2 of the guard, the relevance model: is this answer an attempt at this question?
 
-Taught in notebook 18.
+Taught in notebook 18. :func:`default_relevance_model` is the one shipped with the
+package (``relevance_minilm.npz``, trained by :func:`train_relevance` on Beetle's
+training split with all-MiniLM-L6-v2 embeddings).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from course_utils.config import SEED
+from course_utils.short_answer.beetle import BEETLE_NON_ANSWERS
 from course_utils.short_answer.features import (
     DEFAULT_EMBEDDING_MODEL,
     _embed,
@@ -22,6 +27,8 @@ from course_utils.short_answer.features import (
     relevance_features,
 )
 from course_utils.short_answer.junk import make_junk, other_question_pools
+
+DEFAULT_WEIGHTS = Path(__file__).with_name("relevance_minilm.npz")  # package data
 
 
 class RelevanceModel:
@@ -259,3 +266,28 @@ class RelevanceModel:
     def predict(self, question: str, answers: Sequence[str], context: Sequence[str]) -> np.ndarray:
         """1 = relevant, 0 = irrelevant (probability below ``threshold``)."""
         return (self.predict_proba(question, answers, context) >= self.threshold).astype(int)
+
+
+@lru_cache(maxsize=1)
+def default_relevance_model() -> RelevanceModel:
+    """The relevance model shipped with the package (read once)."""
+    if not DEFAULT_WEIGHTS.is_file():
+        raise FileNotFoundError(
+            f"{DEFAULT_WEIGHTS} is missing: rebuild it with "
+            "`python -m course_tools.short_answer_results --rebuild-guard`.")
+    return RelevanceModel.load(DEFAULT_WEIGHTS)
+
+
+def train_relevance(train: pd.DataFrame, model_id: str = DEFAULT_EMBEDDING_MODEL, negatives_per_question: int = 6,
+                    max_iter: int = 200, held_out_questions=()) -> RelevanceModel:
+    """The relevance model trained on the training split only.
+
+    Beetle's own ``non_domain`` / ``irrelevant`` answers become negatives, except those
+    of ``held_out_questions``: they are left out entirely, to evaluate the guard on
+    labelled junk it never saw.
+    """
+    if "label" in train.columns:
+        train = train[~(train["label"].isin(BEETLE_NON_ANSWERS) & train["question_id"].isin(list(held_out_questions)))]
+    ts = RelevanceModel.training_set(train, negatives_per_question=negatives_per_question, model_id=model_id,
+                                     exclude_labels=BEETLE_NON_ANSWERS)
+    return RelevanceModel(model_id=model_id, max_iter=max_iter).fit(ts["question"], ts["answer"], ts["relevant"])

@@ -15,7 +15,7 @@ The check: show the model
 
 and read, for each word of a new answer, the log-probability of its first token. The
 answer's *surprise* is the lowest of these over its **content words**: dictionary words
-(:func:`~course_utils.short_answer.layers.english_words`) written in lower case, that
+(:func:`~course_utils.short_answer.rules.english_words`) written in lower case, that
 are not function words, not words of the question or of the teacher's graded answers
 (a word the class itself used is not absurd here) and not the answer's first word.
 Misspellings and formulas are not dictionary words and names are capitalised, so they
@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.hub import SMOLLM_ID
-from course_utils.short_answer.layers import ENGLISH_STOPWORDS, FILLER, english_words, tokens
+from course_utils.short_answer.rules import ENGLISH_STOPWORDS, FILLER, english_words, tokens
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 

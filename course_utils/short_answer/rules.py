@@ -1,4 +1,4 @@
-"""The guard's text layers: short rules, each readable and testable on its own.
+"""Layer 1 of the guard: text rules, each readable and testable on its own.
 
 Taught in notebook 18. Each check takes the answer (and, where it needs them, the
 question and the words the teacher's graded answers use) and returns a *reason* --
