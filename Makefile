@@ -132,8 +132,10 @@ sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py
 
 # Slides: reveal.js and MathJax come from npm into build/npm/ (git-ignored), copied next
-# to the decks; headless Chromium (`make chromium`, Debian's) prints each deck to
-# build/slides/pdf/ and drives tests/test_slides.py.
+# to the decks; Debian's Chromium (`make chromium`), driven headless by Playwright (the
+# `playwright` package of requirements-dev.txt, through executable_path: no browser
+# download, never `playwright install`), prints each deck to build/slides/pdf/ and runs
+# the deck checks of tests/test_slides.py.
 slides: setup chromium
 	$(PY) -m course_tools.slides
 

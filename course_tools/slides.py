@@ -13,8 +13,9 @@ figures are drawn by :mod:`course_utils.plots`, numbers are read from
 ``results/*.csv`` by :mod:`course_tools.slide_content`. nbconvert's slides exporter and
 a small template (``slides/templates/offline_reveal``) then write HTML that loads
 reveal.js and MathJax from files copied next to the decks, so it opens from disk with no
-internet. Headless Chromium (:mod:`course_tools.chromium`) prints each deck with
-reveal.js's print layout to ``build/slides/pdf/NN_name.pdf``.
+internet. Debian's Chromium, driven headless by Playwright (:func:`open_browser`), prints
+each deck with reveal.js's print layout to ``build/slides/pdf/NN_name.pdf`` and checks it
+(:func:`check_deck`: console errors, failed loads, and each slide's size, notes and text).
 
 reveal.js and MathJax come from the npm registry, installed once under
 ``build/npm/`` (git-ignored). Cells tagged ``hide-input`` show only their output;
@@ -30,9 +31,9 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from course_tools import chromium
 from course_tools.slide_content import first_heading
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,17 +295,195 @@ def write_index(out_dir: Path = BUILD_DIR) -> Path:
     return target
 
 
+# --------------------------------------------------------------------------------------
+# Printing and checking in headless Chromium (Playwright drives Debian's Chromium)
+# --------------------------------------------------------------------------------------
+#: Chromium's flags on a machine without a display or a network (Playwright adds its own).
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--mute-audio",
+)
+WINDOW = {"width": 1280, "height": 800}
+
+
+def find_chromium() -> str | None:
+    """Path of the system's Chromium or Chrome (``make chromium`` installs Debian's), or ``None``."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@contextmanager
+def open_browser(executable: str | None = None):
+    """A page of a headless Chromium (1280x800), driven by Playwright; closed on exit.
+
+    The system's Chromium is used (``executable_path``): Playwright's own browser download
+    (``playwright install``) is never needed.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    executable = executable or find_chromium()
+    if executable is None:
+        raise SlidesError("The PDFs and the deck checks need Chromium: `make chromium` "
+                          "(Debian: `apt-get install -y chromium`), or build the HTML only "
+                          "with `python -m course_tools.slides --no-pdf`.")
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable,
+                                                 args=list(CHROMIUM_ARGS))
+        except PlaywrightError as exc:
+            raise SlidesError(f"Chromium ({executable}) did not start: {exc.message.splitlines()[0]}"
+                              ) from exc
+        try:
+            yield browser.new_page(viewport=WINDOW, device_scale_factor=1)
+        finally:
+            browser.close()
+
+
+@contextmanager
+def recorded_errors(page):
+    """A list that fills with the page's failed loads, HTTP errors, exceptions and console
+    errors while the ``with`` block runs."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text} {message.location.get('url', '')}".strip())
+
+    def response(reply) -> None:
+        if reply.status >= 400:
+            errors.append(f"HTTP {reply.status}: {reply.url}")
+
+    handlers = {
+        "console": console,
+        "pageerror": lambda exc: errors.append(f"exception: {exc}"),
+        "requestfailed": lambda request: errors.append(
+            f"failed load: {request.failure} ({request.resource_type}) {request.url}"),
+        "response": response,
+    }
+    for event, handler in handlers.items():
+        page.on(event, handler)
+    try:
+        yield errors
+    finally:
+        for event, handler in handlers.items():
+            page.remove_listener(event, handler)
+
+
+def open_deck(page, url: str, timeout: float = 20) -> bool:
+    """Go to a deck and wait until reveal.js and MathJax are ready; ``False`` if not."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(url, wait_until="load")
+    try:
+        page.wait_for_function("document.body.getAttribute('data-deck-ready') === 'true'",
+                               timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        return False
+    page.evaluate("(window.MathJax && MathJax.startup && MathJax.startup.promise) ? "
+                  "MathJax.startup.promise.then(() => true) : true")
+    return True
+
+
+_DECK_REPORT_JS = r"""() => {
+  const imgs = Array.from(document.querySelectorAll('.reveal .slides img'));
+  const text = Array.from(document.querySelectorAll('.reveal .jp-RenderedMarkdown')).map(el => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('pre, code').forEach(c => c.remove());
+    return copy.textContent;
+  }).join('\n');
+  return {
+    ready: document.body.getAttribute('data-deck-ready') === 'true',
+    total: (window.Reveal && Reveal.getTotalSlides) ? Reveal.getTotalSlides() : 0,
+    headings: Array.from(document.querySelectorAll('.reveal h1, .reveal h2')).map(h => h.innerText),
+    images: imgs.length,
+    broken_images: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).length,
+    math: document.querySelectorAll('mjx-container').length,
+    raw_markdown: text.split('\n').filter(l => /^\s*(#{1,6} |```|\$\$)|\*\*\w/.test(l)).slice(0, 5),
+  };
+}"""
+
+# What one slide shows, measured in the slide's own (unscaled) pixels: reveal.js scales
+# the whole deck to the window, so bounding boxes are divided by Reveal.getScale().
+# Content inside a <pre> scrolls there and does not count towards the slide's height.
+_SLIDE_REPORT_JS = r"""(i) => {
+  const slide = Reveal.getSlides()[i];
+  const at = Reveal.getIndices(slide);
+  Reveal.slide(at.h, at.v);
+  const scale = Reveal.getScale();
+  const box = document.querySelector('.reveal .slides').getBoundingClientRect();
+  let bottom = box.top, right = box.left;
+  slide.querySelectorAll('*').forEach(el => {
+    if (el.closest('aside.notes') || (el.parentElement && el.parentElement.closest('pre'))) return;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) {
+      bottom = Math.max(bottom, r.bottom);
+      right = Math.max(right, r.right);
+    }
+  });
+  const shown = slide.cloneNode(true);
+  shown.querySelectorAll('aside.notes').forEach(n => n.remove());
+  return {
+    index: i,
+    heading: ((slide.querySelector('h1, h2') || {}).textContent || '').replace(/¶/g, '').trim(),
+    notes: Array.from(slide.querySelectorAll('aside.notes')).map(n => n.textContent.trim()).join(' ').trim(),
+    height: Math.round((bottom - box.top) / scale),
+    limit: Reveal.getConfig().height,
+    width: Math.round((right - box.left) / scale),
+    width_limit: Reveal.getConfig().width,
+    notebooks: Array.from(slide.querySelectorAll('.course-nb')).map(e => e.dataset.notebooks || '')
+      .join(',').split(',').filter(Boolean).map(Number),
+    text: shown.textContent,
+  };
+}"""
+
+
+def check_deck(page, html: Path, screenshot_dir: Path | None = None,
+               n_screenshots: int | None = 3) -> dict:
+    """Open a built deck from disk and report what rendered, what failed, and each slide.
+
+    Returns a dict with ``total`` (slides reveal.js counts), ``headings``, ``images``,
+    ``broken_images``, ``math`` (rendered formulas), ``raw_markdown`` (lines that look
+    like unrendered Markdown), ``errors`` (failed loads, exceptions, console errors),
+    ``slides`` (per slide: ``heading``, ``notes`` text, content ``height`` and ``width``
+    against the deck's ``limit`` and ``width_limit``, the ``notebooks`` it is tagged
+    with, its visible ``text``) and ``screenshots`` (PNGs of the first ``n_screenshots``
+    slides; ``None``: all).
+    """
+    with recorded_errors(page) as errors:
+        ready = open_deck(page, html.resolve().as_uri())
+        report = page.evaluate(_DECK_REPORT_JS)
+        report["ready"] = ready and report["ready"]
+        report["slides"], report["screenshots"] = [], []
+        for i in range(report["total"] if report["ready"] else 0):
+            report["slides"].append(page.evaluate(_SLIDE_REPORT_JS, i))
+            if screenshot_dir is not None and (n_screenshots is None or i < n_screenshots):
+                path = screenshot_dir / f"{html.stem}-{i + 1:02d}.png"
+                page.screenshot(path=path)
+                report["screenshots"].append(path)
+    report["errors"] = errors
+    return report
+
+
+def print_pdf(page, html: Path, pdf: Path) -> Path:
+    """Print a deck to PDF with reveal.js's print layout (``?print-pdf``), one slide a page."""
+    if not open_deck(page, html.resolve().as_uri() + "?print-pdf"):
+        raise SlidesError(f"{html.name} did not finish loading in print mode.")
+    page.wait_for_timeout(300)  # reveal.js lays the print pages out after it reports ready
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=pdf, print_background=True, prefer_css_page_size=True)
+    return pdf
+
+
 def write_pdfs(built: list[Path], out_dir: Path = BUILD_DIR) -> list[Path]:
     """Print every built deck to ``out_dir/pdf/<name>.pdf`` with headless Chromium."""
-    if chromium.find_chromium() is None:
-        raise SlidesError("The PDFs need Chromium: `make chromium` (Debian: `apt-get install -y "
-                          "chromium`), or build the HTML only with "
-                          "`python -m course_tools.slides --no-pdf`.")
-    pdfs = []
-    with chromium.Chromium() as browser:
-        for html in built:
-            pdfs.append(chromium.print_pdf(browser, html, out_dir / PDF_DIR_NAME / f"{html.stem}.pdf"))
-    return pdfs
+    with open_browser() as page:
+        return [print_pdf(page, html, out_dir / PDF_DIR_NAME / f"{html.stem}.pdf")
+                for html in built]
 
 
 def build_all(prefixes: list[str] | None = None, out_dir: Path = BUILD_DIR,
@@ -325,7 +504,7 @@ def build_all(prefixes: list[str] | None = None, out_dir: Path = BUILD_DIR,
 
 
 def report_problems(report: dict) -> list[str]:
-    """What is wrong with one checked deck (see :func:`course_tools.chromium.check_deck`)."""
+    """What is wrong with one checked deck (see :func:`check_deck`)."""
     problems = list(report["errors"])
     if not report["ready"]:
         problems.append("reveal.js did not initialise")
@@ -365,16 +544,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         built = build_all(args.prefixes, args.out, execute=not args.no_execute,
                           pdf=not args.no_pdf)
-    except (SlidesError, chromium.BrowserError, ValueError) as exc:
+    except (SlidesError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{len(built)} deck(s) in {args.out}; open {args.out / 'index.html'} in a browser.")
     if not args.check:
         return 0
     failed = 0
-    with chromium.Chromium() as browser:
+    with open_browser() as page:
         for html in built:
-            report = chromium.check_deck(browser, html, args.out / "screenshots")
+            report = check_deck(page, html, args.out / "screenshots")
             problems = report_problems(report)
             failed += bool(problems)
             print(f"  {html.name}: {report['total']} slides, {report['images']} figures, "

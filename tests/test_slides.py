@@ -1,8 +1,8 @@
 """The slide decks: sources, the helpers they call, and every deck opened in headless Chromium.
 
 The browser tests build every deck in ``slides/`` into ``build/slides/`` (HTML and PDF, as
-``make slides`` does), open each from disk (file://) in Debian's Chromium over the
-DevTools protocol, and check that reveal.js counted its slides, that nothing failed to
+``make slides`` does), open each from disk (file://) in Debian's Chromium driven by
+Playwright, and check that reveal.js counted its slides, that nothing failed to
 load (no CDN, no missing file), no console error, no Markdown left unrendered, and, slide
 by slide: speaker notes present, content no taller or wider than the slide, no local path,
 warning or progress bar. Every notebook 01-19 must be taught by at least one slide.
@@ -20,7 +20,7 @@ import re
 import nbformat
 import pytest
 
-from course_tools import chromium, slide_content, slides
+from course_tools import slide_content, slides
 
 SECTIONS = ("workshop", "python", "machine_learning", "essay_scoring", "fine_tuning",
             "generative", "short_answers")
@@ -197,6 +197,12 @@ def test_missing_npm_assets_give_a_clear_error(tmp_path):
         slides.npm_assets(tmp_path, install=False)
 
 
+def test_a_chromium_that_does_not_start_gives_a_clear_error(tmp_path):
+    with pytest.raises(slides.SlidesError, match="did not start"):
+        with slides.open_browser(str(tmp_path / "no-such-chromium")):
+            pass
+
+
 def test_noise_pattern():
     for noisy in ("/usr/lib/python3/site-packages/x", "UserWarning: careful", "50%|#####",
                   "Traceback (most recent call last)", "12it/s"):
@@ -208,7 +214,7 @@ def test_noise_pattern():
 # Build every deck and open it in headless Chromium
 # --------------------------------------------------------------------------------------
 def _need_chromium():
-    if chromium.find_chromium() is None:
+    if slides.find_chromium() is None:
         message = "Chromium is not installed: run `make chromium` (apt-get install chromium)."
         if os.environ.get("CI"):
             pytest.fail(message)
@@ -222,8 +228,8 @@ def reports():
     shots = slides.BUILD_DIR / "screenshots"
     for old in shots.glob("*.png"):
         old.unlink()
-    with chromium.Chromium() as browser:
-        return {html.stem: chromium.check_deck(browser, html, shots) for html in built}
+    with slides.open_browser() as page:
+        return {html.stem: slides.check_deck(page, html, shots) for html in built}
 
 
 def _deck_ids():
@@ -261,20 +267,27 @@ def test_every_deck_has_a_pdf_with_one_page_per_slide(reports):
 
 
 @pytest.mark.slow
-def test_checker_catches_missing_files_and_raw_markdown(reports, tmp_path):
-    page = tmp_path / "broken.html"
-    page.write_text(
+def test_checker_catches_missing_files_errors_and_raw_markdown(reports, tmp_path):
+    broken = tmp_path / "broken.html"
+    broken.write_text(
         '<html><head><link rel="stylesheet" href="missing.css"></head><body>'
         '<div class="reveal"><div class="slides"><section>'
         '<div class="jp-RenderedMarkdown"><p>## Not rendered</p></div></section></div></div>'
-        '<script src="reveal.js/dist/reveal.js"></script></body></html>'
+        '<script src="reveal.js/dist/reveal.js"></script>'
+        '<script>console.error("a console error"); throw new Error("an exception");</script>'
+        '</body></html>'
     )
-    with chromium.Chromium() as browser:
-        report = chromium.check_deck(browser, page, tmp_path, n_screenshots=1)
+    with slides.open_browser() as page:
+        report = slides.check_deck(page, broken, tmp_path, n_screenshots=1)
+        fine = slides.check_deck(page, slides.BUILD_DIR / "00_workshop.html", None)
     assert not report["ready"]
-    assert len(report["errors"]) >= 2  # the stylesheet and the script
+    failed = [e for e in report["errors"] if "missing.css" in e or "reveal.js" in e]
+    assert len(failed) >= 2, report["errors"]  # the stylesheet and the script
+    assert any("a console error" in e for e in report["errors"]), report["errors"]
+    assert any(e.startswith("exception:") and "an exception" in e for e in report["errors"])
     assert report["raw_markdown"] == ["## Not rendered"]
     assert slides.report_problems(report)
+    assert fine["errors"] == [] and fine["ready"]  # the broken page's errors stay its own
 
 
 @pytest.mark.slow
@@ -294,8 +307,8 @@ def test_checker_catches_overflow_noise_and_missing_notes(reports, tmp_path):
     )
     slides.copy_assets(tmp_path, slides.npm_assets())
     html = slides.build_decks([source], tmp_path, execute=False)[0]
-    with chromium.Chromium() as browser:
-        report = chromium.check_deck(browser, html, None)
+    with slides.open_browser() as page:
+        report = slides.check_deck(page, html, None)
     problems = slides.report_problems(report)
     assert any("Too tall" in p and "px tall" in p for p in problems), problems
     assert any("Noisy" in p and "noisy text" in p for p in problems), problems
