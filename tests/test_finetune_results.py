@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 
@@ -46,3 +47,28 @@ def test_dev_selected_ensemble_never_reads_the_test_set(monkeypatch):
     assert best_a == "three"
     assert row_a["pred"].tolist() != row_b["pred"].tolist() and len(row_a["pred"]) == 50
     assert set(table_a) >= set(candidates) and row_a["note"].startswith("seed 0: three (0.33 + 0.33 + 0.33)")
+
+
+def test_dev_choice_is_stored_then_rendered(tmp_path, monkeypatch):
+    table = {"fine-tuned regression alone": [0.61, 0.62], "pair": [0.7, 0.72], "three": [0.71, 0.74]}
+    monkeypatch.setattr(finetune_results, "dev_ensemble_selection", lambda n_seeds: ("three", table))
+    monkeypatch.setattr(finetune_results, "ENSEMBLE_CANDIDATES", {"pair": None, "three": None})
+    csv, md = tmp_path / "dev.csv", tmp_path / "dev.md"
+    text = finetune_results.write_dev_ensemble(csv, md, n_seeds=2)
+    from course_tools.results import read_csv
+
+    rows = read_csv(csv)
+    assert [(r["role"], r["chosen"]) for r in rows] == [("member", ""), ("candidate", ""), ("candidate", "yes")]
+    assert rows[2]["qwk_per_seed"] == "0.7100 0.7400" and rows[2]["qwk_mean"] == "0.7250"
+    assert "seeds 0-1" in text and re.search(r"\| three \*\*\(chosen\)\*\* +\| 0\.710 +\| 0\.740 +\| 0\.725 +\|", text)
+    md.unlink()
+    monkeypatch.setattr(finetune_results, "dev_ensemble_selection", lambda n_seeds: 1 / 0)  # nothing is run
+    assert finetune_results.render_dev_ensemble(csv, md) == text
+
+
+def test_the_committed_dev_choice_is_rendered_from_its_csv():
+    from course_tools.results import read_csv
+
+    rows = read_csv(finetune_results.DEV_CSV)
+    assert finetune_results.DEV_MD.read_text() == finetune_results.dev_ensemble_report(rows), (
+        "results/asap7_ensemble_dev.md differs from its CSV: run `python -m course_tools.finetune_results --render`")
