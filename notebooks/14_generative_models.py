@@ -144,8 +144,9 @@ print("Reply:", out[0]["generated_text"][-1]["content"])
 #
 # Hosted providers run much larger models on their own hardware; you send messages over
 # HTTPS with an API key. Both offer free tiers with **rate limits** (requests and tokens
-# per minute), so `ChatClient` waits and retries when the server answers 429 (it honours
-# the `Retry-After` header) or 5xx, and gives up with a clear message after a few tries.
+# per minute), so `ChatClient` builds each provider's SDK with `max_retries=4`: the SDK
+# waits and retries when the server answers 429 (it honours the `Retry-After` header) or
+# 5xx, and after the last try `ChatClient` gives up with a clear message.
 #
 # **Keys.** Never paste a key into a notebook. In Colab: the key icon in the left
 # sidebar → *Add new secret* → name `GROQ_API_KEY` (or `CEREBRAS_API_KEY`), paste the

@@ -53,9 +53,10 @@ class LoopbackServer:
                 pass
 
             def _answer(self, body_in: dict | None) -> None:
-                outer.requests.append(
-                    {"path": self.path, "json": body_in, "auth": self.headers.get("Authorization")}
-                )
+                outer.requests.append({
+                    "path": self.path, "json": body_in, "auth": self.headers.get("Authorization"),
+                    "retry_count": self.headers.get("x-stainless-retry-count"),  # the SDK's retries
+                })
                 if "/models" in self.path and not outer.script:
                     reply = Reply(body={"object": "list", "data": [
                         {"id": "model-a", "object": "model", "created": 0, "owned_by": "test"},

@@ -21,7 +21,6 @@ def server():
 
 
 def client(provider: str, server: LoopbackServer, **kw) -> ChatClient:
-    kw.setdefault("backoff", 0.01)
     return ChatClient(provider, "test-model", api_key="sk-test-secret", base_url=server.url, **kw)
 
 
@@ -70,13 +69,32 @@ def test_chat_roundtrip(provider, server):
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_429_waits_for_retry_after(provider, server):
-    server.script.append(Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "0.6"}))
-    c = client(provider, server)
+@pytest.mark.parametrize("header", [{"Retry-After": "0.6"}, {"retry-after-ms": "600"}])
+def test_the_sdk_retries_a_429_after_retry_after(provider, header, server):
+    server.script.append(Reply(429, {"error": {"message": "slow down"}}, header))
+    c = client(provider, server, max_retries=1)
     start = time.perf_counter()
-    assert c.chat(USER) == "**Score**: 7"
-    assert time.perf_counter() - start >= 0.6
-    assert c.retries_made == 1 and len(server.chat_requests) == 2
+    assert c.chat(USER) == "**Score**: 7"  # the reply arrives after one retry
+    assert time.perf_counter() - start >= 0.6  # the SDK waited what the server asked
+    assert [r["retry_count"] for r in server.chat_requests] == ["0", "1"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_429_after_all_retries_says_what_to_do(provider, server):
+    server.script.extend(
+        Reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "0.05"}) for _ in range(2))
+    c = client(provider, server, max_retries=1)
+    with pytest.raises(llm.LLMUnavailableError, match="failed 2 time.*429 rate limit.*Wait a minute"):
+        c.chat(USER)
+    assert len(server.chat_requests) == 2  # max_retries reached the SDK: one retry, not its default two
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_no_retries_when_max_retries_is_0(provider, server):
+    server.script.append(Reply(503, {"error": {"message": "busy"}}))
+    with pytest.raises(llm.LLMUnavailableError, match="server error 503"):
+        client(provider, server, max_retries=0).chat(USER)
+    assert len(server.chat_requests) == 1
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -141,14 +159,6 @@ def test_rejected_key_is_reported_without_the_key(server):
     with pytest.raises(llm.MissingAPIKeyError) as err:
         client("groq", server).chat(USER)
     assert "sk-test-secret" not in str(err.value) and "GROQ_API_KEY" in str(err.value)
-
-
-def test_retry_after_parsing():
-    assert llm.client._retry_after({"retry-after": "3"}) == 3.0
-    assert llm.client._retry_after({"retry-after-ms": "250"}) == 0.25
-    assert llm.client._retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
-    assert llm.client._retry_after({"retry-after": "soon"}) is None
-    assert llm.client._retry_after({}) is None
 
 
 # --- score_with_llm ----------------------------------------------------------------------------

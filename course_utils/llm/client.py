@@ -9,16 +9,18 @@ chat-completions API); ``"local"`` runs a transformers model on this machine
 course's errors (:mod:`course_utils.llm.errors`) with a message that says what to do:
 a missing or refused key says where to put it, a retired or misspelled model says how
 to list the current ones, and a provider that keeps failing says to wait or ask less.
+
+Retries are the SDKs' job: the client is built with ``max_retries=``, and the SDK
+retries a 429 (rate limit), a 5xx, a time-out or a dropped connection itself, waiting
+what the server's ``Retry-After`` asks (up to 60 s; otherwise 0.5 s, doubling, at most
+8 s). Only when those retries are spent does the course's error reach the notebook.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
-import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 
 from course_utils.llm.errors import (
     LLMError,
@@ -44,30 +46,6 @@ def _check_messages(messages: Messages) -> None:
             raise ValueError(f"messages[{i}]['content'] must be a string.")
 
 
-def _retry_after(headers) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``."""
-    if headers is None:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
 class ChatClient:
     """One interface to a chat model: ``ChatClient(provider, model).chat(messages) -> str``.
 
@@ -79,9 +57,9 @@ class ChatClient:
     api_key : for hosted providers; ``None`` looks it up with :func:`get_api_key`.
     base_url : another OpenAI-compatible endpoint (default: the provider's, or the
         ``GROQ_BASE_URL`` / ``CEREBRAS_BASE_URL`` environment variable).
-    timeout : seconds per request. max_retries : retries after a 429, 5xx or time-out.
-    backoff : first wait in seconds when the server gives no ``Retry-After``; doubles.
-    max_wait : longest single wait (a longer ``Retry-After`` is cut to this).
+    timeout : seconds per request.
+    max_retries : retries after a 429, 5xx, time-out or dropped connection, made by the
+        provider's SDK (it honours ``Retry-After``); then :class:`LLMUnavailableError`.
     """
 
     def __init__(
@@ -93,14 +71,12 @@ class ChatClient:
         base_url: str | None = None,
         timeout: float = 60.0,
         max_retries: int = 4,
-        backoff: float = 1.0,
-        max_wait: float = 60.0,
         prompt_for_key: bool | None = None,
     ) -> None:
         if provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}.")
-        if timeout <= 0 or max_retries < 0 or backoff < 0:
-            raise ValueError("timeout must be > 0, max_retries and backoff >= 0.")
+        if timeout <= 0 or max_retries < 0:
+            raise ValueError("timeout must be > 0 and max_retries >= 0.")
         self.provider = provider
         self.model = model or PROVIDERS[provider]["default_model"]
         if (provider, self.model) in RETIRED_MODELS:
@@ -110,8 +86,6 @@ class ChatClient:
                 f"llm.list_models({provider!r}) for the current ones."
             )
         self.timeout, self.max_retries = float(timeout), int(max_retries)
-        self.backoff, self.max_wait = float(backoff), float(max_wait)
-        self.retries_made = 0  # how many retries this client has needed so far
         if provider == "local":
             self._sdk = None
             self.base_url = None
@@ -119,7 +93,7 @@ class ChatClient:
             conf = PROVIDERS[provider]
             self.base_url = base_url or os.environ.get(conf["base_url_env"]) or None
             key = api_key or get_api_key(conf["key"], prompt=prompt_for_key)
-            self._sdk = _make_sdk(provider, key, self.base_url, self.timeout)
+            self._sdk = _make_sdk(provider, key, self.base_url, self.timeout, self.max_retries)
 
     def __repr__(self) -> str:  # never shows the key
         where = f", base_url={self.base_url!r}" if self.base_url else ""
@@ -167,47 +141,44 @@ class ChatClient:
             ) from None
         return content or ""
 
-    # -- retries ------------------------------------------------------------------------------
+    # -- the SDK's errors, said in the course's words ---------------------------------------
     def _call(self, request: Callable):
+        """``request()``, whose SDK has already retried what can be retried; its errors
+        become the course's, each saying what to do."""
         errors = _sdk_errors(self.provider)
-        last = ""
-        for attempt in range(self.max_retries + 1):
-            wait = self.backoff * 2**attempt
-            try:
-                return request()
-            except errors.RateLimitError as exc:  # 429
-                server_wait = _retry_after(exc.response.headers)
-                wait = server_wait if server_wait is not None else wait
-                last = f"429 rate limit (Retry-After: {server_wait})"
-            except errors.InternalServerError as exc:  # 5xx
-                last = f"server error {exc.status_code}"
-            except errors.APITimeoutError:
-                last = f"no answer within {self.timeout:g} s"
-            except errors.APIConnectionError as exc:
-                last = f"connection failed ({exc.__cause__ or exc})"
-            except errors.NotFoundError as exc:
+        try:
+            return request()
+        except errors.RateLimitError as exc:  # 429
+            raise self._gave_up(f"429 rate limit (Retry-After: {exc.response.headers.get('retry-after')})") from None
+        except errors.InternalServerError as exc:  # 5xx
+            raise self._gave_up(f"server error {exc.status_code}") from None
+        except errors.APITimeoutError:
+            raise self._gave_up(f"no answer within {self.timeout:g} s") from None
+        except errors.APIConnectionError as exc:
+            raise self._gave_up(f"connection failed ({exc.__cause__ or exc})") from None
+        except errors.NotFoundError as exc:
+            raise self._model_error(exc) from None
+        except errors.BadRequestError as exc:
+            text = str(exc).lower()
+            if "decommission" in text or "model" in text and (
+                "not exist" in text or "not found" in text or "retired" in text
+            ):
                 raise self._model_error(exc) from None
-            except errors.BadRequestError as exc:
-                text = str(exc).lower()
-                if "decommission" in text or "model" in text and (
-                    "not exist" in text or "not found" in text or "retired" in text
-                ):
-                    raise self._model_error(exc) from None
-                raise LLMError(f"{self.provider} rejected the request: {exc}") from None
-            except (errors.AuthenticationError, errors.PermissionDeniedError) as exc:
-                raise MissingAPIKeyError(
-                    f"{self.provider} refused the API key (HTTP {exc.status_code}). "
-                    + where_to_put(PROVIDERS[self.provider]["key"]).replace(
-                        "No API key named", "Check the key named"
-                    ).replace(" was found", "")
-                ) from None
-            except (errors.APIResponseValidationError, json.JSONDecodeError) as exc:
-                raise LLMResponseError(f"{self.provider} sent a malformed reply: {exc}") from None
-            if attempt == self.max_retries:
-                break
-            self.retries_made += 1
-            time.sleep(min(self.max_wait, wait) * (1 + 0.1 * random.random()))
-        raise LLMUnavailableError(
+            raise LLMError(f"{self.provider} rejected the request: {exc}") from None
+        except (errors.AuthenticationError, errors.PermissionDeniedError) as exc:
+            raise MissingAPIKeyError(
+                f"{self.provider} refused the API key (HTTP {exc.status_code}). "
+                + where_to_put(PROVIDERS[self.provider]["key"]).replace(
+                    "No API key named", "Check the key named"
+                ).replace(" was found", "")
+            ) from None
+        except (errors.APIResponseValidationError, json.JSONDecodeError) as exc:
+            raise LLMResponseError(f"{self.provider} sent a malformed reply: {exc}") from None
+        except errors.APIStatusError as exc:  # any other HTTP error
+            raise LLMError(f"{self.provider} answered HTTP {exc.status_code}: {str(exc)[:200]}") from None
+
+    def _gave_up(self, last: str) -> LLMUnavailableError:
+        return LLMUnavailableError(
             f"{self.provider} failed {self.max_retries + 1} time(s); last: {last}. "
             "Wait a minute (free tiers are rate-limited) or lower the number of essays."
         )
@@ -225,8 +196,8 @@ def list_models(provider: str, **client_kwargs) -> list[str]:
     return ChatClient(provider, **client_kwargs).list_models()
 
 
-def _make_sdk(provider: str, api_key: str, base_url: str | None, timeout: float):
-    kwargs = {"api_key": api_key, "timeout": timeout, "max_retries": 0}  # we retry ourselves
+def _make_sdk(provider: str, api_key: str, base_url: str | None, timeout: float, max_retries: int):
+    kwargs = {"api_key": api_key, "timeout": timeout, "max_retries": max_retries}  # the SDK retries
     if base_url:
         kwargs["base_url"] = base_url
     if provider == "groq":
