@@ -22,10 +22,12 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
+# is_offline and cache_dir live below both this module and hub (which needs them too);
+# config.is_offline() and config.cache_dir() are how notebooks and modules call them.
+from course_utils.environment import cache_dir, is_offline  # noqa: F401
 from course_utils.hub import (
     ELECTRA_SMALL_ID,
     LFM2_ID,
@@ -230,21 +232,6 @@ def get_profile(name: str | None = None) -> Profile:
 def full_models() -> bool:
     """True when ``COURSE_FULL_MODELS`` asks every profile to use the full profile's models."""
     return os.environ.get("COURSE_FULL_MODELS", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def is_offline() -> bool:
-    """True when the Hugging Face Hub must not be used (``HF_HUB_OFFLINE`` or ``COURSE_OFFLINE``)."""
-    return any(
-        os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}
-        for var in ("HF_HUB_OFFLINE", "COURSE_OFFLINE")
-    )
-
-
-def cache_dir() -> Path:
-    """Where the course caches converted models and embeddings (``COURSE_CACHE_DIR``)."""
-    path = Path(os.environ.get("COURSE_CACHE_DIR", Path.home() / ".cache" / "ai-scoring-course"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def seed_everything(seed: int = SEED) -> None:

