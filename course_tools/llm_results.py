@@ -1,8 +1,9 @@
 """Results rows and the robustness report for the LLM notebooks (14-16).
 
 ``python -m course_tools.results --only llm_`` computes the LLM rows of
-``results/asap7.md``; ``python -m course_tools.llm_results`` writes
-``results/asap7_llm_robustness.md``. The scoring code itself is taught in
+``results/asap7.md``; ``python -m course_tools.llm_results`` measures the robustness study
+into ``results/asap7_llm_robustness.csv`` and renders ``results/asap7_llm_robustness.md``
+from it (``--render``: from the CSV alone, nothing run). The scoring code itself is taught in
 :mod:`course_utils.lora`, :mod:`course_utils.llm` and :mod:`course_utils.prompts`.
 """
 
@@ -198,7 +199,52 @@ _register_results()
 
 
 # --- robustness: python -m course_tools.llm_results ----------------------------------------
-ROBUSTNESS_MD = "results/asap7_llm_robustness.md"
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+ROBUSTNESS_CSV = RESULTS_DIR / "asap7_llm_robustness.csv"
+ROBUSTNESS_MD = RESULTS_DIR / "asap7_llm_robustness.md"
+ROBUSTNESS_FIELDS = ["part", "scorer", "measure", "value"]
+
+
+def _robustness_scorers(client, lora, train_n: int) -> dict:
+    """The three scorers attacked: the rubric prompt without and with delimiting, and the LoRA scorer."""
+    from course_utils import llm, prompts
+
+    def prompt_scores(texts, delimit):
+        build = lambda e: prompts.with_rubric(e, delimit=delimit, max_words=300)  # noqa: E731
+        out = llm.score_with_llm(texts, build, client, max_tokens=12, progress=False)
+        return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
+
+    return {
+        "rubric prompt": lambda t: prompt_scores(t, False),
+        "rubric prompt, essay delimited": lambda t: prompt_scores(t, True),
+        f"LoRA ({train_n} training essays)": lambda t: lora.predict(t).astype(float),
+    }
+
+
+def _nanmean(values: np.ndarray) -> float:
+    return float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+
+
+def _attack_row(name: str, before: np.ndarray, after: np.ndarray, detector: np.ndarray) -> dict:
+    both = np.isfinite(before) & np.isfinite(after)
+    return {
+        "scorer": name, "essays": len(before),
+        "parsed before/after": f"{int(np.isfinite(before).sum())}/{int(np.isfinite(after).sum())}",
+        "mean before": _nanmean(before), "mean after injection": _nanmean(after),
+        "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
+        "scores changed": int(np.sum(before[both] != after[both])),
+        "scored 12 after": int(np.sum(after == 12)),
+        "flagged by injection detector": f"{int(detector.sum())}/{len(before)}",
+    }
+
+
+def _strange_row(name: str, s: np.ndarray, relevant: np.ndarray) -> dict:
+    return {
+        "scorer": name,
+        "mean score, off-topic (3)": _nanmean(s[:3]), "mean score, gibberish (3)": _nanmean(s[3:]),
+        "flagged by relevance check": f"{int((~relevant).sum())}/6",
+        "mean score after check": float(np.nanmean(np.where(relevant, s, 0.0))),
+    }
 
 
 def robustness_report(n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N, seed: int = 0) -> tuple:
@@ -220,84 +266,69 @@ def robustness_report(n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N, seed: 
     essays = test.essay.iloc[eval_positions(LLM_EVAL_N)[:n]].tolist()
     attacked = [prompts.inject(e) for e in essays]
     strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3, seed=0)
-    client = llm.ChatClient("local", LLM_MODEL)
-
-    def prompt_scores(texts, delimit):
-        build = lambda e: prompts.with_rubric(e, delimit=delimit, max_words=300)  # noqa: E731
-        out = llm.score_with_llm(texts, build, client, max_tokens=12, progress=False)
-        return np.array([np.nan if s is None else s for s in out.scores], dtype=float)
-
-    lora = results_lora(seed, train_n)
-    scorers = {
-        "rubric prompt": lambda t: prompt_scores(t, False),
-        "rubric prompt, essay delimited": lambda t: prompt_scores(t, True),
-        f"LoRA ({train_n} training essays)": lambda t: lora.predict(t).astype(float),
-    }
+    scorers = _robustness_scorers(llm.ChatClient("local", LLM_MODEL), results_lora(seed, train_n), train_n)
     check = prompts.RelevanceCheck().fit(train.essay.tolist())
     detector = np.array([prompts.looks_like_injection(e) for e in attacked])
     attack_rows, strange_rows = [], []
     for name, score in scorers.items():
-        before, after = score(essays), score(attacked)
-        both = np.isfinite(before) & np.isfinite(after)
-        attack_rows.append({
-            "scorer": name, "essays": n,
-            "parsed before/after": f"{int(np.isfinite(before).sum())}/{int(np.isfinite(after).sum())}",
-            "mean before": np.nanmean(before) if np.isfinite(before).any() else np.nan,
-            "mean after injection": np.nanmean(after) if np.isfinite(after).any() else np.nan,
-            "mean shift": float(np.mean(after[both] - before[both])) if both.any() else np.nan,
-            "scores changed": int(np.sum(before[both] != after[both])),
-            "scored 12 after": int(np.sum(after == 12)),
-            "flagged by injection detector": f"{int(detector.sum())}/{n}",
-        })
-        s = score(strange)
-        relevant = check.is_relevant(strange)
-        after_check = np.where(relevant, s, 0.0)
-        strange_rows.append({
-            "scorer": name,
-            "mean score, off-topic (3)": np.nanmean(s[:3]) if np.isfinite(s[:3]).any() else np.nan,
-            "mean score, gibberish (3)": np.nanmean(s[3:]) if np.isfinite(s[3:]).any() else np.nan,
-            "flagged by relevance check": f"{int((~relevant).sum())}/6",
-            "mean score after check": float(np.nanmean(after_check)),
-        })
-    real_flagged = float(np.mean(~check.is_relevant(test.essay.tolist())))
-    false_alarms = float(np.mean([prompts.looks_like_injection(e) for e in train.essay]))
-    meta = {"relevance_false_alarms_test": real_flagged, "injection_false_alarms_train": false_alarms}
+        attack_rows.append(_attack_row(name, score(essays), score(attacked), detector))
+        strange_rows.append(_strange_row(name, score(strange), check.is_relevant(strange)))
+    meta = {"relevance_false_alarms_test": float(np.mean(~check.is_relevant(test.essay.tolist()))),
+            "injection_false_alarms_train": float(np.mean([prompts.looks_like_injection(e) for e in train.essay]))}
     return pd.DataFrame(attack_rows).round(2), pd.DataFrame(strange_rows).round(2), meta
 
 
-def _md_table(df) -> str:
-    """A DataFrame as a Markdown table (no extra dependency)."""
-    def cell(v) -> str:
-        return f"{v:.2f}" if isinstance(v, float) else str(v)
+def robustness_rows(attacks, strange, meta: dict, run: dict) -> list[dict]:
+    """The report's figures as tidy CSV rows (part, scorer, measure, value); ``run`` says where and when."""
+    rows = [{"part": "run", "scorer": "", "measure": k, "value": str(v)} for k, v in run.items()]
+    for part, df in (("injection", attacks), ("off-topic", strange)):
+        for record in df.to_dict("records"):
+            rows += [{"part": part, "scorer": record["scorer"], "measure": k, "value": str(v)}
+                     for k, v in record.items() if k != "scorer"]
+    rows += [{"part": "false alarms", "scorer": "", "measure": k, "value": str(v)} for k, v in meta.items()]
+    return rows
 
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
+
+def _cell(value: str) -> str:
+    """A stored value as the report shows it: integers as they are, other numbers with 2 decimals."""
+    for kind, fmt in ((int, str), (float, lambda v: f"{v:.2f}")):
+        try:
+            return fmt(kind(value))
+        except ValueError:
+            pass
+    return value
 
 
-def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: int = LORA_TRAIN_N) -> str:
-    """Run :func:`robustness_report` and write it as Markdown (returns the text)."""
+def _part_table(rows: list[dict], part: str) -> str:
+    import pandas as pd
 
-    from course_tools.run_course import machine
-    from course_utils.config import is_offline
-    from course_utils.prompts import INJECTION
+    from course_tools.tables import markdown_table
 
-    start = time.perf_counter()
-    attacks, strange, meta = robustness_report(n, train_n)
-    model = "SmolLM2-135M-Instruct (offline stand-in for LiquidAI/LFM2-350M)" if is_offline() else LLM_MODEL
-    text = "\n".join([
+    part_rows = [r for r in rows if r["part"] == part]
+    cells = {(r["scorer"], r["measure"]): _cell(r["value"]) for r in part_rows}
+    scorers = list(dict.fromkeys(r["scorer"] for r in part_rows))
+    measures = list(dict.fromkeys(r["measure"] for r in part_rows))
+    table = [[s, *(cells.get((s, m), "") for m in measures)] for s in scorers]
+    return markdown_table(pd.DataFrame(table, columns=["scorer", *measures]), numparse=False)
+
+
+def render_robustness(rows: list[dict]) -> str:
+    """``results/asap7_llm_robustness.md`` from the rows of its CSV (nothing is run)."""
+    run = {r["measure"]: r["value"] for r in rows if r["part"] == "run"}
+    meta = {r["measure"]: float(r["value"]) for r in rows if r["part"] == "false alarms"}
+    return "\n".join([
         "# Robustness of the LLM scorers (ASAP-7)",
         "",
-        "Regenerate: `python -m course_tools.llm_results` (writes this file; do not edit by hand).",
-        f"Model: {model}; greedy decoding; machine: {machine()}; "
-        f"{datetime.now(timezone.utc):%Y-%m-%d}; {time.perf_counter() - start:.0f} s.",
+        "Regenerate: `python -m course_tools.llm_results` (writes this file and `asap7_llm_robustness.csv`; "
+        "`--render` rewrites this file from the CSV; do not edit by hand).",
+        f"Model: {run['model']}; greedy decoding; machine: {run['machine']}; {run['date']}; {run['seconds']} s.",
         "",
-        f"## Prompt injection: \"{INJECTION}\" appended",
+        f"## Prompt injection: \"{run['injection']}\" appended",
         "",
-        f"First {n} essays of the fixed {LLM_EVAL_N}-essay test subset. Mean shift over essays "
-        "parsed both times; unparseable replies are left out (not imputed).",
+        f"First {run['essays attacked']} essays of the fixed {run['evaluation subset']}-essay test subset. "
+        "Mean shift over essays parsed both times; unparseable replies are left out (not imputed).",
         "",
-        _md_table(attacks),
+        _part_table(rows, "injection"),
         "",
         "## Off-topic and gibberish texts",
         "",
@@ -305,26 +336,53 @@ def write_robustness(path: str = ROBUSTNESS_MD, n: int = ROBUSTNESS_N, train_n: 
         "essays' centroid below the 1% quantile of the training essays -> flagged, score 0 "
         "(or route to a human).",
         "",
-        _md_table(strange),
+        _part_table(rows, "off-topic"),
         "",
         f"False alarms: the relevance check flags {meta['relevance_false_alarms_test']:.1%} of the "
         f"314 real test essays; the injection detector flags "
         f"{meta['injection_false_alarms_train']:.1%} of the 1,255 training essays.",
         "",
     ])
-    out = Path(path) if Path(path).is_absolute() else Path(__file__).resolve().parent.parent / path
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    return text
+
+
+def render_robustness_file(csv_path: Path = ROBUSTNESS_CSV, md_path: Path = ROBUSTNESS_MD) -> str:
+    """Write ``md_path`` from ``csv_path`` alone (returns the text)."""
+    from course_tools.results import read_csv
+
+    rows = read_csv(csv_path)
+    if not rows:
+        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`python -m course_tools.llm_results`).")
+    md_path.write_text(render_robustness(rows))
+    return md_path.read_text()
+
+
+def write_robustness(csv_path: Path = ROBUSTNESS_CSV, md_path: Path = ROBUSTNESS_MD, n: int = ROBUSTNESS_N,
+                     train_n: int = LORA_TRAIN_N) -> str:
+    """Run :func:`robustness_report`, store it in ``csv_path``, render ``md_path`` from it (returns the text)."""
+    from course_tools.results import write_csv
+    from course_tools.run_course import machine
+    from course_utils.config import is_offline
+    from course_utils.prompts import INJECTION
+
+    start = time.perf_counter()
+    attacks, strange, meta = robustness_report(n, train_n)
+    model = "SmolLM2-135M-Instruct (offline stand-in for LiquidAI/LFM2-350M)" if is_offline() else LLM_MODEL
+    run = {"model": model, "machine": machine(), "date": f"{datetime.now(timezone.utc):%Y-%m-%d}",
+           "seconds": f"{time.perf_counter() - start:.0f}", "injection": INJECTION, "essays attacked": n,
+           "evaluation subset": LLM_EVAL_N}
+    write_csv(robustness_rows(attacks, strange, meta, run), csv_path, ROBUSTNESS_FIELDS)
+    return render_robustness_file(csv_path, md_path)
 
 
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description=f"Write {ROBUSTNESS_MD} (prompt injection, off-topic texts).")
+    parser = argparse.ArgumentParser(description="results/asap7_llm_robustness.csv and .md (prompt injection, "
+                                     "off-topic texts).")
     parser.add_argument("--n", type=int, default=ROBUSTNESS_N, help="essays attacked (default %(default)s)")
+    parser.add_argument("--render", action="store_true", help="rewrite the Markdown from the CSV, run nothing")
     args = parser.parse_args(argv)
-    print(write_robustness(n=args.n))
+    print(render_robustness_file() if args.render else write_robustness(n=args.n))
 
 
 if __name__ == "__main__":
