@@ -31,7 +31,7 @@ endif
 export TOKENIZERS_PARALLELISM := false
 export PYTHONHASHSEED := 42
 
-.PHONY: help setup course test test-unit test-notebooks test-colab colab-env colab-links lab results slides exercises lint sync clean
+.PHONY: help setup course test test-unit test-notebooks test-colab colab-env colab-links lab results results-render slides exercises lint sync clean
 
 help:
 	@echo "make course     run all notebooks (COURSE_PROFILE=full|fast|smoke; default full with a CUDA GPU, else fast)"
@@ -40,7 +40,8 @@ help:
 	@echo "make colab-links REPO=owner/name   point the Colab badges and first cells at a fork"
 	@echo "make setup      create .venv and install everything (torch first)"
 	@echo "make lab        open JupyterLab on notebooks/"
-	@echo "make results    regenerate results/*.md tables"
+	@echo "make results    measure results/*.csv and render the results/*.md tables from them"
+	@echo "make results-render   rewrite results/*.md from results/*.csv (nothing measured)"
 	@echo "make sync       regenerate the .ipynb files from their .py sources (jupytext)"
 	@echo "make slides     build the reveal.js decks and their PDFs into build/slides/ (offline)"
 	@echo "make exercises  learner copies of the notebooks, solutions removed, in build/exercises/"
@@ -131,6 +132,13 @@ results: setup
 	$(PY) -m course_tools.finetune_results
 	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results
+
+# Each results script renders its Markdown from its CSV alone: no measurement, seconds.
+results-render: setup
+	$(PY) -m course_tools.results --render
+	$(PY) -m course_tools.literature --render
+	$(PY) -m course_tools.finetune_results --render
+	$(PY) -m course_tools.llm_results --render
 
 sync: setup
 	$(VENV)/bin/jupytext --sync notebooks/*.py
