@@ -47,7 +47,7 @@ def run_lines(workflow: dict) -> list[str]:
 
 
 def test_the_workflows_exist():
-    assert {p.name for p in WORKFLOWS} >= {"test.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"test.yml", "colab-drift.yml"}
 
 
 def test_actionlint_finds_nothing():
@@ -87,6 +87,15 @@ def test_test_workflow_runs_where_learners_are():
     for job in (test, full):
         caches = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")]
         assert len(caches) == 1 and caches[0]["with"]["path"] == "~/.cache/huggingface"
+
+
+def test_drift_workflow_is_weekly_and_may_open_issues():
+    workflow = load(ROOT / ".github" / "workflows" / "colab-drift.yml")
+    assert "workflow_dispatch" in workflow["on"] and workflow["on"]["schedule"][0]["cron"]
+    assert workflow["permissions"]["issues"] == "write"
+    lines = "\n".join(run_lines(workflow))
+    assert "python -m course_tools.colab_drift fetch" in lines and "make test-colab COLAB_FREEZE=" in lines
+    assert "gh issue" in lines
 
 
 # --- the switch of the full-models job (course_utils/config.py) -------------------------------
