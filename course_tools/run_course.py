@@ -14,6 +14,7 @@ import argparse
 import csv
 import os
 import platform
+import re
 import sys
 import time
 from contextlib import contextmanager
@@ -91,7 +92,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, s
             client.execute()
     except CellExecutionError as exc:
         status = "FAILED"
-        lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+        lines = [ln for ln in ANSI.sub("", str(exc)).splitlines() if ln.strip()]
         error = lines[-1][:200] if lines else "cell error"
     except Exception as exc:  # kernel died, timeout, ...
         status = "FAILED"
@@ -105,6 +106,8 @@ def run_notebook(path: Path, out_dir: Path, timeout: int) -> tuple[str, float, s
 
 
 PLOT_CALLS = ("plt.", ".plot(", "Display.from_", "plots.")
+#: Terminal colour codes of IPython tracebacks, dropped from the one-line error summary.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def figure_problems(nb) -> list[str]:
@@ -130,20 +133,49 @@ def figure_problems(nb) -> list[str]:
     return problems
 
 
-def record_times(rows: list[dict], profile: str) -> None:
-    """Merge this run's times into results/notebook_times.csv."""
+def record_times(rows: list[dict], profile: str, path: Path | None = None) -> None:
+    """Merge this run's times into ``path`` (``results/notebook_times.csv``).
+
+    Rows of other notebooks or other profiles are kept; this profile's rows of the
+    notebooks that ran are replaced.
+    """
+    path = path or TIMES
     existing: list[dict] = []
-    if TIMES.is_file():
-        with TIMES.open() as f:
+    if path.is_file():
+        with path.open() as f:
             existing = list(csv.DictReader(f))
     ran = {r["notebook"] for r in rows}
     keep = [r for r in existing if not (r["profile"] == profile and r["notebook"] in ran)]
     merged = sorted(keep + rows, key=lambda r: (r["profile"], r["notebook"]))
-    TIMES.parent.mkdir(parents=True, exist_ok=True)
-    with TIMES.open("w", newline="") as f:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["notebook", "profile", "status", "seconds", "machine"])
         writer.writeheader()
         writer.writerows(merged)
+
+
+def run_all(paths: list[Path], out_dir: Path, timeout: int, profile: str, where: str) -> list[dict]:
+    """Execute ``paths`` in order into ``out_dir``; one row per notebook (the CSV's columns)."""
+    rows = []
+    for path in paths:
+        print(f"  running {path.name} ...", flush=True)
+        status, seconds, error = run_notebook(path, out_dir, timeout)
+        rows.append({"notebook": path.stem, "profile": profile, "status": status,
+                     "seconds": f"{seconds:.1f}", "machine": where})
+        if error:
+            print(f"    {error}")
+    return rows
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """The summary table's lines: one per notebook (status, seconds), then the total."""
+    width = max(len(r["notebook"]) for r in [*rows, {"notebook": "total"}])
+    lines = [f"{'notebook':<{width}}  status  seconds"]
+    lines += [f"{r['notebook']:<{width}}  {r['status']:<6}  {float(r['seconds']):7.1f}" for r in rows]
+    total = sum(float(r["seconds"]) for r in rows)
+    ok = sum(r["status"] == "ok" for r in rows)
+    lines.append(f"{'total':<{width}}  {ok}/{len(rows)} ok  {total:7.1f}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,33 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         print("No notebooks matched.", file=sys.stderr)
         return 2
     out_dir = ROOT / "build" / name
-    rows = []
-    for path in paths:
-        print(f"  running {path.name} ...", flush=True)
-        status, seconds, error = run_notebook(path, out_dir, args.timeout)
-        rows.append(
-            {
-                "notebook": path.stem,
-                "profile": name,
-                "status": status,
-                "seconds": f"{seconds:.1f}",
-                "machine": where,
-            }
-        )
-        if error:
-            print(f"    {error}")
-
-    width = max(len(r["notebook"]) for r in rows)
+    rows = run_all(paths, out_dir, args.timeout, name, where)
     print(f"\nSummary ({name} profile, {where}); executed copies in {out_dir.relative_to(ROOT)}/")
-    print(f"{'notebook':<{width}}  status  seconds")
-    for r in rows:
-        print(f"{r['notebook']:<{width}}  {r['status']:<6}  {float(r['seconds']):7.1f}")
-    total = sum(float(r["seconds"]) for r in rows)
-    failed = [r for r in rows if r["status"] != "ok"]
-    print(f"{'total':<{width}}  {len(rows) - len(failed)}/{len(rows)} ok  {total:7.1f}")
+    print("\n".join(summary(rows)))
     if not args.no_record:
         record_times(rows, name)
-    return 1 if failed else 0
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
 
 
 if __name__ == "__main__":
