@@ -17,6 +17,8 @@ modules, in the order the notebooks teach them:
 * :mod:`course_utils.cutoffs` -- mu / mu_inv and optimised cutoffs (09, 13)
 * :mod:`course_utils.ensembles` -- ensembles chosen on the dev set (09, 13)
 * :mod:`course_utils.tokenization` -- how transformers read essays (10)
+* :mod:`course_utils.essay_dataset` -- essays as a PyTorch dataset, length-grouped batches (11-13)
+* :mod:`course_utils.training` -- the loss, one training step, mixed precision (11-13)
 * :mod:`course_utils.finetune` -- fine-tuning an encoder with a manual loop (11, 13)
 * :mod:`course_utils.trainer` -- the same with the Hugging Face Trainer (12-13)
 * :mod:`course_utils.llm` -- hosted and local chat models, API keys (14-15)

@@ -14,6 +14,12 @@ cross-entropy) and ``"regression"`` (one logit, ``sigmoid`` and mean squared err
 against ``mu(score)``, :mod:`course_utils.cutoffs`). :func:`classical_member` is the
 TF-IDF ridge model notebook 13 mixes with the fine-tuned one. The results-table rows
 are measured by ``course_tools.finetune_results``.
+
+The pieces the loop is built from have their own modules, and notebooks reach them as
+``finetune.<name>``: the dataset and its length-grouped batches in
+:mod:`course_utils.essay_dataset`; the loss, logits to scores, mixed precision, one
+training step and the copy of the weights in :mod:`course_utils.training` (shared with
+the Trainer of :mod:`course_utils.trainer`).
 """
 
 from __future__ import annotations
@@ -23,209 +29,31 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from course_utils.checks import check_score_range, check_texts
+from course_utils.checks import check_texts
 from course_utils.config import SEED, seed_everything
-from course_utils.cutoffs import mu
 from course_utils.ensembles import choose_ensemble_weight  # noqa: F401  (notebook 13 uses it)
+from course_utils.essay_dataset import EssayDataset, check_scores, length_grouped_batches
 from course_utils.hub import ELECTRA_SMALL_ID
-from course_utils.metrics import aes_metrics, as_scores, softmax
+from course_utils.metrics import aes_metrics
 
-Mode = Literal["classification", "regression"]
-MODES = ("classification", "regression")
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in MODES:
-        raise ValueError(f"mode must be 'classification' or 'regression', got {mode!r}.")
-
-
-def _check_scores(scores, n: int, lo: int, hi: int, name: str) -> np.ndarray:
-    y = as_scores(scores, name)
-    if len(y) != n:
-        raise ValueError(f"{name} has {len(y)} scores but there are {n} essays.")
-    return check_score_range(y, lo, hi, name, hint="check min_score/max_score")
-
-
-# --- Data ----------------------------------------------------------------------------
-class EssayDataset:
-    """Tokenised essays and their labels, as a map-style PyTorch dataset.
-
-    Items are dicts (``input_ids``, ``attention_mask``, ... and ``labels`` when scores are
-    given) that ``transformers.DataCollatorWithPadding`` pads per batch; both
-    ``torch.utils.data.DataLoader`` and the Hugging Face ``Trainer`` accept it.
-    Labels are ``score - min_score`` (0, 1, ...) for classification and
-    ``mu(score, min_score, max_score)`` (a float in (0, 1)) for regression.
-    """
-
-    def __init__(
-        self,
-        texts: Sequence[str],
-        scores=None,
-        tokenizer=None,
-        min_score: int = 0,
-        max_score: int = 12,
-        mode: Mode = "classification",
-        max_length: int = 512,
-    ):
-        _check_mode(mode)
-        if tokenizer is None:
-            raise ValueError("EssayDataset needs a tokenizer (AutoTokenizer.from_pretrained(...)).")
-        if max_length < 8:
-            raise ValueError(f"max_length must be at least 8 tokens, got {max_length}.")
-        self.texts = check_texts(texts, "texts")
-        self.mode = mode
-        self.min_score, self.max_score = int(min_score), int(max_score)
-        self.encodings = tokenizer(self.texts, truncation=True, max_length=max_length)
-        self.labels: np.ndarray | None = None
-        if scores is not None:
-            y = _check_scores(scores, len(self.texts), self.min_score, self.max_score, "scores")
-            if mode == "classification":
-                self.labels = (y - self.min_score).astype(np.int64)
-            else:
-                self.labels = mu(y, self.min_score, self.max_score).astype(np.float32)
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        item = {key: values[i] for key, values in self.encodings.items()}
-        if self.labels is not None:
-            item["labels"] = self.labels[i].item()
-        return item
-
-    def lengths(self) -> np.ndarray:
-        """Number of tokens of each essay (after truncation)."""
-        return np.array([len(ids) for ids in self.encodings["input_ids"]])
-
-
-def length_grouped_batches(
-    lengths: Sequence[int], batch_size: int, rng: np.random.Generator, group: int = 50
-) -> list[list[int]]:
-    """Shuffled batches of similar-length essays, so dynamic padding wastes little time.
-
-    Indices are shuffled, cut into chunks of ``group * batch_size``, sorted by length
-    inside each chunk, cut into batches, and the batches shuffled again.
-    """
-    order = rng.permutation(len(lengths))
-    lengths = np.asarray(lengths)
-    batches = []
-    chunk = group * batch_size
-    for start in range(0, len(order), chunk):
-        part = order[start : start + chunk]
-        part = part[np.argsort(-lengths[part], kind="stable")]
-        batches += [part[i : i + batch_size].tolist() for i in range(0, len(part), batch_size)]
-    rng.shuffle(batches)
-    return batches
-
-
-# --- Loss, predictions and metrics (shared by the manual loop and the Trainer) -------
-def scoring_loss(logits, labels, mode: Mode):
-    """Cross-entropy for classification; sigmoid + MSE against ``mu(score)`` for regression."""
-    import torch
-    import torch.nn.functional as F
-
-    _check_mode(mode)
-    if mode == "classification":
-        return F.cross_entropy(logits.float(), labels.long())
-    return F.mse_loss(torch.sigmoid(logits.float()).squeeze(-1), labels.float())
-
-
-def logits_to_continuous(logits: np.ndarray, mode: Mode, min_score: int, max_score: int) -> np.ndarray:
-    """Continuous predictions on the score scale, where rounding gives the plain scores.
-
-    Regression: ``sigmoid(logit) * K + min - 0.5`` with ``K`` score points, so that
-    rounding equals ``mu_inv``. Classification: the expected score under the softmax.
-    """
-    logits = np.asarray(logits, dtype=np.float64)
-    k = max_score - min_score + 1
-    if mode == "regression":
-        x = 1.0 / (1.0 + np.exp(-logits.reshape(len(logits), -1)[:, 0]))
-        return x * k + min_score - 0.5
-    return softmax(logits, axis=1) @ np.arange(min_score, max_score + 1)
-
-
-def logits_to_scores(logits: np.ndarray, mode: Mode, min_score: int, max_score: int) -> np.ndarray:
-    """Integer scores: argmax for classification, ``mu_inv(sigmoid)`` for regression."""
-    logits = np.asarray(logits, dtype=np.float64)
-    if mode == "classification":
-        return logits.argmax(axis=1).astype(int) + min_score
-    x = logits_to_continuous(logits, mode, min_score, max_score)
-    return np.clip(np.floor(x + 0.5), min_score, max_score).astype(int)
-
-
-# --- One training step and a safe copy of the weights --------------------------------
-def quiet_transformers(max_threads: int = 4) -> None:
-    """Silence what a learner cannot act on while fine-tuning, and cap the CPU threads.
-
-    Hides transformers' "some weights are newly initialised" report (expected: the
-    classifier head is new) and its weight-loading bar, and uses at most ``max_threads``
-    torch threads (more threads than cores slow small batches down).
-    """
-    import torch
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    torch.set_num_threads(max(1, min(max_threads, torch.get_num_threads())))
-
-
-def mixed_precision(device: str):
-    """``(autocast dtype or None, use a GradScaler)`` for this device.
-
-    bf16 where the GPU supports it (A100, H100, ...), fp16 with loss scaling on older
-    GPUs such as the T4, and plain fp32 on a CPU.
-    """
-    import torch
-
-    if device != "cuda":
-        return None, False
-    if torch.cuda.is_bf16_supported():
-        return torch.bfloat16, False
-    return torch.float16, True
-
-
-def train_step(model, batch: dict, optimizer, mode: Mode, max_grad_norm: float = 1.0,
-               scheduler=None, scaler=None, amp_dtype=None) -> dict[str, float]:
-    """One optimisation step in the right order; returns the loss and the gradient norm.
-
-    ``zero_grad -> forward -> loss -> backward -> (unscale) -> clip -> step -> schedule``.
-    Clipping must come after ``backward()``: before it the gradients are empty (or the
-    previous batch's), so clipping there changes nothing. The gradients are left in
-    place after the step so that tests can inspect them.
-    """
-    import torch
-
-    model.train()
-    optimizer.zero_grad(set_to_none=True)
-    inputs = {k: v for k, v in batch.items() if k != "labels"}
-    device_type = next(model.parameters()).device.type
-    with torch.autocast(device_type=device_type, dtype=amp_dtype, enabled=amp_dtype is not None):
-        logits = model(**inputs).logits
-    loss = scoring_loss(logits, batch["labels"], mode)
-    if scaler is not None:
-        scaler.scale(loss).backward()
-        scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-    else:
-        loss.backward()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    if scaler is not None:
-        scaler.step(optimizer)
-        scaler.update()
-    else:
-        optimizer.step()
-    if scheduler is not None:
-        scheduler.step()
-    return {"loss": float(loss.detach()), "grad_norm": float(norm)}
-
-
-def snapshot_state(model) -> dict:
-    """A deep copy of the model's weights on the CPU (unlike ``model.state_dict()``,
-    whose tensors share memory with the live model and change as it trains)."""
-    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+# What the manual loop shares with the Trainer lives in course_utils.training; notebooks
+# 11-13, the slides and the tests call these names as finetune.<name>.
+from course_utils.training import (  # noqa: F401
+    MODES,
+    Mode,
+    check_mode,
+    logits_to_continuous,
+    logits_to_scores,
+    mixed_precision,
+    quiet_transformers,
+    scoring_loss,
+    snapshot_state,
+    train_step,
+)
 
 
 # --- The manual-loop scorer ----------------------------------------------------------
@@ -297,7 +125,7 @@ class FineTunedScorer:
         return self
 
     def _validate(self) -> None:
-        _check_mode(self.mode)
+        check_mode(self.mode)
         if int(self.min_score) != self.min_score or int(self.max_score) != self.max_score:
             raise ValueError("min_score and max_score must be integers.")
         if self.min_score >= self.max_score:
@@ -344,31 +172,12 @@ class FineTunedScorer:
             self._collator = DataCollatorWithPadding(self.tokenizer_, return_tensors="pt")
         return self._collator(items)
 
-    def fit(self, train_texts: Sequence[str], train_scores, dev_texts: Sequence[str],
-            dev_scores) -> FineTunedScorer:
-        """Train on ``train_*``; choose the epoch (early stopping) on ``dev_*`` by QWK.
-
-        There is deliberately no test-set argument: the test set is for the final,
-        one-time evaluation with :meth:`predict`.
-        """
+    def _optimisation(self, total: int) -> dict:
+        """AdamW (no weight decay on biases and norms), a linear schedule with warm-up over
+        ``total`` steps, and mixed precision for this device: the arguments of :func:`train_step`."""
         import torch
-        from tqdm.auto import tqdm
         from transformers import get_linear_schedule_with_warmup
 
-        from course_utils.hub import resolve_model
-
-        self._validate()
-        train_texts = check_texts(train_texts, "train_texts")
-        dev_texts = check_texts(dev_texts, "dev_texts")
-        dev_y = _check_scores(dev_scores, len(dev_texts), self.min_score, self.max_score, "dev_scores")
-        start = time.perf_counter()
-        seed_everything(self.seed)
-        self._load(resolve_model(self.model_id, kind="encoder"))
-        train_ds = self._dataset(train_texts, train_scores)
-
-        rng = np.random.default_rng(self.seed)
-        steps_per_epoch = int(np.ceil(len(train_ds) / self.batch_size))
-        total = steps_per_epoch * self.epochs
         decay = [p for n, p in self.model_.named_parameters() if p.ndim > 1]
         no_decay = [p for n, p in self.model_.named_parameters() if p.ndim <= 1]
         optimizer = torch.optim.AdamW(
@@ -380,23 +189,51 @@ class FineTunedScorer:
         amp_dtype, use_scaler = mixed_precision(self.device_)
         scaler = torch.amp.GradScaler("cuda") if use_scaler else None
         self.precision_ = {None: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[amp_dtype]
+        return {"optimizer": optimizer, "scheduler": scheduler, "scaler": scaler, "amp_dtype": amp_dtype}
+
+    def _train_epoch(self, train_ds: EssayDataset, rng: np.random.Generator, step: dict, bar) -> float:
+        """One pass over the training essays in length-grouped batches; the mean loss."""
+        losses = []
+        for idx in length_grouped_batches(train_ds.lengths(), self.batch_size, rng):
+            batch = self._collate([train_ds[i] for i in idx])
+            batch = {k: v.to(self.device_) for k, v in batch.items()}
+            out = train_step(self.model_, batch, mode=self.mode, max_grad_norm=self.max_grad_norm, **step)
+            losses.append(out["loss"])
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", refresh=False)  # drawn with the next update
+        return float(np.mean(losses))
+
+    def fit(self, train_texts: Sequence[str], train_scores, dev_texts: Sequence[str],
+            dev_scores) -> FineTunedScorer:
+        """Train on ``train_*``; choose the epoch (early stopping) on ``dev_*`` by QWK.
+
+        There is deliberately no test-set argument: the test set is for the final,
+        one-time evaluation with :meth:`predict`.
+        """
+        from tqdm.auto import tqdm
+
+        from course_utils.hub import resolve_model
+
+        self._validate()
+        train_texts = check_texts(train_texts, "train_texts")
+        dev_texts = check_texts(dev_texts, "dev_texts")
+        dev_y = check_scores(dev_scores, len(dev_texts), self.min_score, self.max_score, "dev_scores")
+        start = time.perf_counter()
+        seed_everything(self.seed)
+        self._load(resolve_model(self.model_id, kind="encoder"))
+        train_ds = self._dataset(train_texts, train_scores)
+        rng = np.random.default_rng(self.seed)
+        total = int(np.ceil(len(train_ds) / self.batch_size)) * self.epochs
+        step = self._optimisation(total)
 
         self.history_: list[dict[str, float]] = []
         self.best_dev_qwk_, self.best_epoch_, best_state, bad = -np.inf, 0, None, 0
         bar = tqdm(total=total, desc=f"fine-tuning ({self.mode})", disable=not self.progress)
         for epoch in range(1, self.epochs + 1):
-            t0, losses = time.perf_counter(), []
-            for idx in length_grouped_batches(train_ds.lengths(), self.batch_size, rng):
-                batch = self._collate([train_ds[i] for i in idx])
-                batch = {k: v.to(self.device_) for k, v in batch.items()}
-                out = train_step(self.model_, batch, optimizer, self.mode, self.max_grad_norm,
-                                 scheduler, scaler, amp_dtype)
-                losses.append(out["loss"])
-                bar.update(1)
-                bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", refresh=False)  # drawn with the next update
-            dev_pred = self.predict(dev_texts)
-            stats = aes_metrics(dev_y, dev_pred, self.min_score, self.max_score)
-            row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "dev_QWK": stats["QWK"],
+            t0 = time.perf_counter()
+            train_loss = self._train_epoch(train_ds, rng, step, bar)
+            stats = aes_metrics(dev_y, self.predict(dev_texts), self.min_score, self.max_score)
+            row = {"epoch": epoch, "train_loss": train_loss, "dev_QWK": stats["QWK"],
                    "dev_Acc": stats["Acc"], "dev_SMD": stats["SMD"],
                    "seconds": time.perf_counter() - t0}
             self.history_.append(row)
@@ -476,8 +313,9 @@ class FineTunedScorer:
 
 
 def __getattr__(name: str):
-    # The Trainer path lives in course_utils.trainer (notebooks 12-13); these names stay
-    # reachable here so that ``finetune.ScoringTrainer`` and friends keep working.
+    # The Trainer path lives in course_utils.trainer (notebooks 12-13, which call these
+    # names as finetune.<name>); trainer imports nothing from this module, only from
+    # course_utils.training, and its import waits until a name is asked for (it is slow).
     if name in ("make_compute_metrics", "trainer_arguments", "ScoringTrainer", "BestQWKCallback"):
         from course_utils import trainer
 

@@ -1,8 +1,9 @@
 """The Hugging Face Trainer path for essay scoring. Taught in notebooks 12 and 13.
 
-The same loss and metrics as the manual loop of :mod:`course_utils.finetune`:
-:func:`make_compute_metrics` (QWK, Acc, SMD on score values), ``ScoringTrainer`` (a
-``Trainer`` whose ``compute_loss`` is :func:`course_utils.finetune.scoring_loss`),
+The same loss and metrics as the manual loop of :mod:`course_utils.finetune` (both come
+from :mod:`course_utils.training`): :func:`make_compute_metrics` (QWK, Acc, SMD on score
+values), ``ScoringTrainer`` (a ``Trainer`` whose ``compute_loss`` is
+:func:`course_utils.training.scoring_loss`),
 ``BestQWKCallback`` (tracks dev QWK and keeps a copy of the best weights) and
 :func:`trainer_arguments` (``eval_strategy`` on the dev set, ``report_to="none"``).
 ``ScoringTrainer`` and ``BestQWKCallback`` are built on first access so that importing
@@ -17,15 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from course_utils.config import SEED
-from course_utils.finetune import (
+from course_utils.metrics import aes_metrics
+from course_utils.training import (
     Mode,
-    _check_mode,
+    check_mode,
     logits_to_scores,
     mixed_precision,
     scoring_loss,
     snapshot_state,
 )
-from course_utils.metrics import aes_metrics
 
 
 def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
@@ -34,7 +35,7 @@ def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
     Classification labels are ``score - min``; regression labels are ``mu(score)`` and
     go back through ``mu_inv``, like the predictions.
     """
-    _check_mode(mode)
+    check_mode(mode)
     from course_utils.cutoffs import mu_inv
 
     def compute_metrics(eval_pred) -> dict[str, float]:
@@ -103,7 +104,7 @@ def _trainer_classes() -> dict[str, type]:
         MSE against ``mu(score)`` for regression (``mode=`` in the constructor)."""
 
         def __init__(self, *args, mode: Mode = "classification", **kwargs):
-            _check_mode(mode)
+            check_mode(mode)
             self.mode = mode
             super().__init__(*args, **kwargs)
             # With progress bars off, transformers prints every log as a dict; the
