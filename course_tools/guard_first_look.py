@@ -34,7 +34,9 @@ guard = Guard(surprise=SurpriseCheck()) if surprise else "default"
 sets = ge.load_eval_sets()
 sets = sets[sets["subject"].isin(sys.argv[2:])]
 res = pd.concat([ge.evaluate_subjects(sets, guard=guard, split=half) for half in ("dev", "heldout")])
-table = ge.guard_table(res)
+shares = res.assign(graded_0=(res["grade"] == 0).astype(float), flagged=res["flagged"].astype(float))
+shares.loc[shares["category"] == "real_answer", "graded_0"] = float("nan")  # a real answer may deserve a 0
+table = shares.groupby(["category", "subject"])[["graded_0", "flagged"]].mean().reset_index()
 for value in ("graded_0", "flagged"):
     print(f"\\nshare {value} (both halves):")
     print(table.pivot(index="category", columns="subject", values=value).round(3).to_string())

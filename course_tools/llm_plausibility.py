@@ -267,6 +267,7 @@ if __name__ == "__main__":
 
     from course_utils import short_answer as sa
     from course_utils.hub import LFM2_ID, SMOLLM_ID
+    from course_utils.short_answer.judge import JUDGE_MODELS
 
     if "--surprise-sweep" in sys.argv:
         from course_utils.data import load_short_answers
@@ -281,7 +282,7 @@ if __name__ == "__main__":
         rest = sys.argv[sys.argv.index("--judge") + 1:]
         if not rest or rest[0] not in PROVIDERS:
             sys.exit(f"--judge needs a provider: one of {', '.join(PROVIDERS)} (and optionally a model name).")
-        client = ChatClient(rest[0], rest[1] if len(rest) > 1 else sa.JUDGE_MODELS[rest[0]])
+        client = ChatClient(rest[0], rest[1] if len(rest) > 1 else JUDGE_MODELS[rest[0]])
         print(write_judge_report(judge_comparison(sa.load_eval_sets(), client), rest[0]))
     else:
         print(plausibility_table(sa.load_eval_sets(), LFM2_ID).T.to_string())

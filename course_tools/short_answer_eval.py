@@ -127,3 +127,13 @@ def support_similarity_sweep(train: pd.DataFrame, sets: pd.DataFrame, margins=(0
             out.append({"margin": margin, "source": source, "category": category, "flagged": g["f"].mean(),
                         "answers": len(g)})
     return pd.DataFrame(out)
+
+
+def guard_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per category and subject: answers, share graded 0 (junk) or share flagged (real answers)."""
+    def summary(g: pd.DataFrame) -> pd.Series:
+        real = g.name[0] == "real_answer"
+        return pd.Series({"answers": len(g), "graded_0": np.nan if real else float((g["grade"] == 0).mean()),
+                          "flagged": float(g["flagged"].mean())})
+
+    return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()

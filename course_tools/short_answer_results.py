@@ -52,6 +52,7 @@ from course_tools.short_answer_eval import (
     beetle_grades_by_label,
     beetle_non_answer_split,
     evaluate_beetle_non_answers,
+    guard_table,
     support_similarity_sweep,
     support_split,
     unseen_question_predictions,
@@ -289,7 +290,7 @@ def guard_tables(handwritten: pd.DataFrame, guard_ua: dict, guard_uq: dict,
                  authors: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Held-out junk by category x subject (and pooled by who wrote the set), and real answers flagged by source."""
     junk = handwritten[handwritten["category"] != "real_answer"]
-    table = sa.guard_table(junk).pivot(index="category", columns="subject", values="graded_0")
+    table = guard_table(junk).pivot(index="category", columns="subject", values="graded_0")
     graded_0 = junk["grade"].eq(0).groupby([junk["category"], junk["subject"].map(authors)]).mean().unstack()
     table = table.join(graded_0.rename(columns=AUTHOR_COLUMNS))
     counts = junk.groupby("category").size().rename("answers")

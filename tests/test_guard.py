@@ -8,6 +8,8 @@ import pytest
 from course_utils import short_answer as sa
 from course_utils.short_answer.guard import default_guard
 from course_utils.short_answer.guard_eval import JUNK_KINDS
+from course_utils.short_answer.judge import JUDGE_MODELS, read_verdict
+from course_utils.short_answer.nonsense import support_floor
 from course_utils.short_answer.relevance import default_relevance_model
 from course_utils.short_answer.rules import is_real_word, text_reason
 
@@ -181,9 +183,9 @@ def test_support_floor_is_the_weakest_leave_one_out_neighbour_among_credited_ans
     grades = [2, 1, 2, 0]  # the grade-0 answer does not set the bar
     nn = support[:3] @ support[:3].T
     np.fill_diagonal(nn, -np.inf)
-    assert sa.support_floor(support, grades) == pytest.approx(nn.max(1).min())
-    assert sa.support_floor(support, grades, margin=0.5) == pytest.approx(0.5 * nn.max(1).min())
-    assert sa.support_floor(support, [2, 0, 0, 0]) == -1.0  # one credited answer: no floor
+    assert support_floor(support, grades) == pytest.approx(nn.max(1).min())
+    assert support_floor(support, grades, margin=0.5) == pytest.approx(0.5 * nn.max(1).min())
+    assert support_floor(support, [2, 0, 0, 0]) == -1.0  # one credited answer: no floor
 
 
 def test_guard_rejects_an_invalid_support_margin():
@@ -323,7 +325,7 @@ class _ScriptedClient:
                                            ("Attempt - a misconception", False), ("", None),
                                            ("ATTEMPT or NONSENSE?", None), ("I cannot tell.", None)])
 def test_judge_reads_one_word_verdicts(reply, verdict):
-    assert sa.read_verdict(reply) is verdict
+    assert read_verdict(reply) is verdict
 
 
 def test_judge_request_shows_the_question_a_few_credited_answers_and_the_answer():
@@ -371,7 +373,7 @@ def test_layer_6_is_off_by_default_and_sees_only_what_the_other_layers_let_throu
 def test_judge_models_are_models_the_course_knows():
     from course_utils.llm import PROVIDERS
 
-    for provider, model in sa.JUDGE_MODELS.items():
+    for provider, model in JUDGE_MODELS.items():
         assert model is None or model in PROVIDERS[provider]["models"], (provider, model)
     with pytest.raises(ValueError, match="max_tokens"):
         sa.ChatJudge(_ScriptedClient(), max_tokens=0)
@@ -386,7 +388,7 @@ def test_judge_through_the_real_sdk_clients(provider, tmp_path):
 
     with LoopbackServer() as server:
         server.script.extend([Reply(body=completion("NONSENSE")), Reply(body=completion("ATTEMPT"))])
-        client = ChatClient(provider, "test-model", api_key="sk-test", base_url=server.url, backoff=0.01)
+        client = ChatClient(provider, "test-model", api_key="sk-test", base_url=server.url, max_retries=0)
         judge = sa.ChatJudge(client, cache=tmp_path)
         flags = judge.flags("Why?", ["no energy"], ["the battery is homesick", "the battery is flat"])
         sent = server.chat_requests

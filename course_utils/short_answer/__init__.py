@@ -62,24 +62,21 @@ from course_utils.short_answer.guard import Guard
 from course_utils.short_answer.guard_eval import (
     evaluate_guard,
     evaluate_subjects,
-    guard_table,
     load_eval_sets,
 )
 from course_utils.short_answer.implicit import hypergradient, meta_learn_l2, meta_tasks
-from course_utils.short_answer.judge import JUDGE_MODELS, ChatJudge, read_verdict
+from course_utils.short_answer.judge import ChatJudge
 from course_utils.short_answer.newton import newton_logreg, softmax_proba
 from course_utils.short_answer.nonsense import (
     EVERYDAY_TOPICS,
     content_words,
     nonsense_margin,
-    support_floor,
 )
 from course_utils.short_answer.relevance import RelevanceModel, train_relevance
 from course_utils.short_answer.rules import (
     injection_reason,
     non_answer_reason,
     structural_reason,
-    tokens,
 )
 from course_utils.short_answer.surprise import SurpriseCheck
 
@@ -90,7 +87,6 @@ __all__ = [
     "EVERYDAY_TOPICS",
     "FewShotGrader",
     "Guard",
-    "JUDGE_MODELS",
     "RelevanceModel",
     "SurpriseCheck",
     "classification_scores",
@@ -100,7 +96,6 @@ __all__ = [
     "evaluate_subjects",
     "few_shot_predictions",
     "grades_of",
-    "guard_table",
     "hypergradient",
     "injection_reason",
     "latency_benchmark",
@@ -112,12 +107,9 @@ __all__ = [
     "nonsense_margin",
     "predict_cross_encoder",
     "question_dev_split",
-    "read_verdict",
     "sample_support",
     "softmax_proba",
     "structural_reason",
-    "support_floor",
-    "tokens",
     "train_cross_encoder",
     "train_relevance",
 ]

@@ -86,16 +86,6 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
     return out
 
 
-def guard_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Per category and subject: answers, share graded 0 (junk) or share flagged (real answers)."""
-    def summary(g: pd.DataFrame) -> pd.Series:
-        real = g.name[0] == "real_answer"
-        return pd.Series({"answers": len(g), "graded_0": np.nan if real else float((g["grade"] == 0).mean()),
-                          "flagged": float(g["flagged"].mean())})
-
-    return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()
-
-
 def adversarial_set(
     df: pd.DataFrame,
     question_ids: Sequence[str],
