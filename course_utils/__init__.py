@@ -24,6 +24,7 @@ modules, in the order the notebooks teach them:
 * :mod:`course_utils.llm` -- hosted and local chat models, API keys (14-15)
 * :mod:`course_utils.replies` -- reading a score from a generated reply (14-15)
 * :mod:`course_utils.prompts` -- rubric, few-shot and chain-of-thought prompts (15)
+* :mod:`course_utils.answer_likelihood` -- scores from answer probabilities, not text (15-16)
 * :mod:`course_utils.lora` -- LoRA generative scoring, "**Score**: n" (16)
 * :mod:`course_utils.short_answer` -- cross-encoder, few-shot grader, relevance guard,
   meta-learning (17-19)

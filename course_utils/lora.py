@@ -3,15 +3,15 @@
 The original workshop fine-tunes LiquidAI/LFM2-350M with LoRA and trl's ``SFTTrainer``
 to answer "**Score**: n" and parses the last characters of the generated text. Here:
 
-* the chat template is one function (:func:`build_messages`, :func:`answer`);
+* the chat template is one function (:func:`build_messages`; the answer is :func:`answer`);
 * the SFT dataset is built from the *training* essays only (:func:`sft_dataset`,
   :func:`check_no_overlap`), as trl "prompt-completion" conversations, so the loss is
   on the answer only (``completion_only_loss``);
 * :func:`lora_config` picks target modules that exist in the given architecture;
 * :class:`GenerativeScorer` ``predict`` does not generate and parse: it reads the model's
   probability of each complete answer "0" ... "12" (multi-token answers such as "12" are
-  scored token by token, up to the end-of-turn token), so every essay gets a valid score
-  -- the argmax or the expected score.
+  scored token by token, up to the end-of-turn token; :mod:`course_utils.answer_likelihood`),
+  so every essay gets a valid score -- the argmax or the expected score.
 """
 
 from __future__ import annotations
@@ -24,8 +24,17 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
+# The answer format and reading its probability are shared with course_utils.prompts;
+# notebooks, tests and the guard call them as lora.<name> too.
+from course_utils.answer_likelihood import (  # noqa: F401
+    answer,
+    answer_log_likelihoods,
+    continuation_log_probs,
+    read_prompt,
+)
 from course_utils.config import SEED, device
 from course_utils.metrics import softmax
+from course_utils.prompts import essay_block
 
 Messages = list[dict[str, str]]
 
@@ -45,18 +54,11 @@ KNOWN_TARGETS = (
 # --- the chat template --------------------------------------------------------------------
 def build_messages(essay: str, min_score: int = 0, max_score: int = 12, delimit: bool = False) -> Messages:
     """System and user turns: the score range and the essay (optionally fenced off as data)."""
-    from course_utils.prompts import essay_block
-
     user = (
         f"Score this essay from {min_score} to {max_score}. Answer **Score**: n.\n\n"
         + essay_block(essay, delimit)
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
-
-
-def answer(score: int) -> str:
-    """The assistant's answer for ``score``: ``"**Score**: 7"``."""
-    return f"**Score**: {int(score)}"
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -164,81 +166,6 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, targe
         chosen = [n for n in present if n in KNOWN_TARGETS] or present
     return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=chosen,
                       bias="none", task_type="CAUSAL_LM")
-
-
-def read_prompt(model, prompt: Sequence[int]):
-    """One forward pass over ``prompt`` (token ids): ``(log-probabilities of the next token, output)``.
-
-    The output holds the key-value cache; pass the pair to :func:`continuation_log_probs`
-    as ``state`` to score continuations of the same prompt many times without reading it again.
-    """
-    import torch
-
-    with torch.no_grad():
-        start = torch.tensor([list(prompt)], device=model.device)
-        try:  # only the last position's scores are needed, not a vocabulary's worth per token
-            first = model(start, use_cache=True, logits_to_keep=1)
-        except TypeError:  # architectures without that option
-            first = model(start, use_cache=True)
-    return torch.log_softmax(first.logits[0, -1].float(), -1), first
-
-
-def continuation_log_probs(model, prompt: Sequence[int], continuations: Sequence[Sequence[int]],
-                           pad_id: int, state=None) -> list[np.ndarray]:
-    """log P(token | prompt, tokens before it) for every token of each continuation.
-
-    One forward pass reads the shared ``prompt`` (token ids), or ``state`` from
-    :func:`read_prompt` is reused (its cache is copied, not changed); the continuations
-    are then scored together, right-padded with ``pad_id``, from the key-value cache.
-    Returns one array per continuation, as long as it. Used by
-    :func:`answer_log_likelihoods` and by the guard's surprise check
-    (:mod:`course_utils.short_answer.surprise`).
-    """
-    import copy
-
-    import torch
-
-    last, first = read_prompt(model, prompt) if state is None else state
-    width = max(len(c) for c in continuations)
-    batch = torch.tensor([list(c) + [pad_id] * (width - len(c)) for c in continuations], device=model.device)
-    k = len(continuations)
-    with torch.no_grad():
-        try:
-            # transformers >= 5.2x calls the cache `cache`, older versions (Colab's) `past_key_values`
-            name = "cache" if "cache" in first else "past_key_values"
-            past = first[name] if state is None else copy.deepcopy(first[name])
-            past.batch_repeat_interleave(k)
-            rest = model(batch, **{name: past}, use_cache=True).logits
-        except Exception:  # caches some architectures cannot expand: recompute
-            start = torch.tensor([list(prompt)] * k, device=model.device)
-            rest = model(torch.cat([start, batch], 1)).logits[:, len(prompt):]
-        logp = torch.log_softmax(rest.float(), -1)
-    out = []
-    for i, c in enumerate(continuations):
-        steps = [float(last[c[0]])] + [float(logp[i, j - 1, c[j]]) for j in range(1, len(c))]
-        out.append(np.array(steps))
-    return out
-
-
-def answer_log_likelihoods(model, tokenizer, messages: Messages, answers: Sequence[str]) -> np.ndarray:
-    """log P(answer | messages) of each complete assistant answer, summed over its tokens.
-
-    The answers (up to and including the end-of-turn token) are scored together after
-    the chat prompt they share (:func:`continuation_log_probs`). Used by
-    :class:`GenerativeScorer` and by the prompt scorers of :mod:`course_utils.prompts`.
-    """
-    cands = [tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": a}],
-                                           tokenize=True, return_dict=True)["input_ids"] for a in answers]
-    prefix = 0
-    while all(len(c) > prefix and c[prefix] == cands[0][prefix] for c in cands):
-        prefix += 1
-    eos = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
-    suffixes = []
-    for c in cands:  # the answer's own tokens, up to and including the end of turn
-        tail = list(c[prefix:])
-        suffixes.append(tail[: tail.index(eos) + 1] if eos in tail else tail)
-    steps = continuation_log_probs(model, cands[0][:prefix], suffixes, tokenizer.pad_token_id)
-    return np.array([s.sum() for s in steps])
 
 
 # --- the scorer ---------------------------------------------------------------------------

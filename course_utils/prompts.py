@@ -314,8 +314,8 @@ class PromptScorer:
         """``(n, max_score - min_score + 1)`` probabilities of the scores, rows summing to 1."""
         from tqdm.auto import tqdm
 
+        from course_utils.answer_likelihood import answer, answer_log_likelihoods
         from course_utils.llm import load_local_model
-        from course_utils.lora import answer, answer_log_likelihoods
         from course_utils.metrics import softmax
 
         essays = list(essays)
