@@ -231,7 +231,7 @@ def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
 
     import torch
 
-    from course_tools.short_answer_results import _table
+    from course_tools.tables import markdown_table
     from course_utils.config import device
     from course_utils.short_answer.judge import SYSTEM, USER
 
@@ -250,7 +250,7 @@ def write_judge_report(table: pd.DataFrame, provider: str, path=None) -> str:
            f"({a['request_ms'][2]} requests)." if a.get("request_ms") else "")
         + " Most common replies: " + "; ".join(f"{r!r} ({n})" for r, n in a["common"].items()) + ".", "",
         "The request (system, then user):", "", "```", SYSTEM, "", USER, "```", "",
-        _table(table), "",
+        markdown_table(table), "",
         f"On-topic nonsense still graded above 0 ({len(a['misses'])}):", "",
     ]
     lines += [f"- {r.subject}: {r.answer}" for r in a["misses"].itertuples()] or ["- none"]

@@ -1,13 +1,15 @@
-"""Measure the short-answer graders and write ``results/short_answer.md`` and ``.csv``.
+"""Measure the short-answer graders into ``results/short_answer*.csv``, then render ``results/short_answer.md``.
 
     python -m course_tools.short_answer_results            # everything (~10-20 min on 2 busy CPU cores)
     python -m course_tools.short_answer_results --skip-cross-encoder   # keeps the previous cross-encoder rows
     python -m course_tools.short_answer_results --rebuild-guard        # retrains the shipped relevance model first
+    python -m course_tools.short_answer_results --skip-language-models # keeps the previous layer-5 and chat-model rows
     python -m course_tools.short_answer_results --latency-only         # re-measures only the latency rows (~1 min)
 
-``--latency-only`` is for a quiet machine: it rewrites the latency table of
-``results/short_answer.{md,csv}`` and keeps every other row as it was; the report says
-when, and under what load, each part was measured.
+``--latency-only`` is for a quiet machine: it replaces the latency rows of
+``results/short_answer.csv`` and keeps every other row as it was; the report says
+when, and under what load, each part was measured. Every run ends by rendering the
+Markdown report from the CSVs alone (:mod:`course_tools.short_answer_report`).
 
 What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
 
@@ -16,7 +18,7 @@ What is measured (Beetle, SemEval-2013 Task 7, 3-way labels):
 * the default guard (``FewShotGrader()``) on junk it never trained on: the hand-written
   sets of ``course_utils/short_answer/eval_sets/`` (held-out halves) and Beetle's own labelled
   non-answers (held-out questions), by category and subject; on generated junk
-  (:func:`course_utils.short_answer.adversarial_set`); and the share of real answers it
+  (:func:`course_utils.short_answer.guard_eval.adversarial_set`); and the share of real answers it
   wrongly rejects;
 * latency on this machine's CPU: fitting one question's grader from 30 answers, and
   one live regrade that embeds a never-seen answer;
@@ -47,7 +49,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from course_tools.llm_plausibility import plausibility_table, surprise_comparison
 from course_tools.short_answer_eval import (
     beetle_grades_by_label,
     beetle_non_answer_split,
@@ -57,6 +58,7 @@ from course_tools.short_answer_eval import (
     support_split,
     unseen_question_predictions,
 )
+from course_tools.short_answer_report import OUT, companion, render
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
@@ -64,7 +66,179 @@ from course_utils.short_answer.guard import default_guard
 from course_utils.short_answer.relevance import DEFAULT_WEIGHTS, default_relevance_model
 
 ROOT = Path(__file__).resolve().parent.parent
-SEMEVAL_BEST_UA = 0.731  # best SemEval-2013 Task 7 system, Beetle unseen answers, 3-way accuracy
+# tables whose rows a --skip-... run takes from the previous CSV instead of measuring them
+LANGUAGE_MODEL_TABLES = ("llm_plausibility_dev", "guard_layer5_heldout")
+LAYER5_INFO = ("layer5_model", "layer5_bar", "layer5_seconds", "layer5_regrade_p50_ms", "layer5_regrade_p95_ms",
+               "layer5_threads")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--embedding-model", default=DEFAULT_EMBEDDING_MODEL)
+    parser.add_argument("--cross-encoder-model", default="sentence-transformers/all-MiniLM-L6-v2")
+    parser.add_argument("--cross-encoder-epochs", type=int, default=2)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--n-support", type=int, default=30)
+    parser.add_argument("--latency-runs", type=int, default=200)
+    parser.add_argument("--skip-cross-encoder", action="store_true",
+                        help="keep the previous run's cross-encoder rows and epoch table")
+    parser.add_argument("--skip-language-models", action="store_true",
+                        help="keep the previous run's chat-model (plausibility) and layer-5 rows")
+    parser.add_argument("--latency-only", action="store_true",
+                        help="re-measure only the latency rows and keep every other row of the existing CSVs")
+    parser.add_argument("--rebuild-guard", action="store_true",
+                        help="retrain the shipped relevance model (Beetle train split) before measuring")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="torch threads (default 2: both cores of the course's 2-core target machine; "
+                             "1 on a machine shared with other jobs)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    from course_utils.data import load_short_answers
+
+    args = parse_args(argv)
+    seed_everything(SEED)
+    # The latency target is for a quiet 2-core machine, so two threads by default; on a
+    # machine shared with other jobs a second thread mostly waits (--threads 1).
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    df = load_short_answers("beetle")
+    if args.latency_only:
+        train, ua = (df[df["split"] == s] for s in ("train", "test_ua"))
+        latency, info = measure_latency(train, ua, args.embedding_model, previous_l2(out.with_suffix(".csv")),
+                                        args.n_support, args.latency_runs)
+        replace_latency(out, latency, info)
+    else:
+        measure(df, args, " ".join(["python -m course_tools.short_answer_results", *(argv or [])]))
+    render(out)
+    print(f"wrote {out.with_suffix('.md')} from {out.with_suffix('.csv')} and its companions")
+
+
+def measure(df: pd.DataFrame, args: argparse.Namespace, command: str) -> None:
+    """Every measurement of a full run, written to the CSVs (nothing rendered here)."""
+    import torch
+
+    from course_utils.hub import MINILM_ID, resolve_model
+
+    out, model_id = Path(args.out), args.embedding_model
+    train, ua, uq = (df[df["split"] == s] for s in ("train", "test_ua", "test_uq"))
+    used = resolve_model(model_id, kind="encoder", verbose=False)
+    info = {"command": command, "measured": stamp(), "machine": platform.machine(), "cpu_count": os.cpu_count(),
+            "model_id": model_id, "n_support": args.n_support,
+            "used_embedding": model_id if used == model_id else f"{MINILM_ID} (local copy; the Hub is offline)"}
+    load_before = os.getloadavg()
+    if args.rebuild_guard:
+        rebuild_guard(train)
+    sets = sa.load_eval_sets()
+    guard = guard_measurements(df, train, ua, uq, sets, args.n_support, model_id)
+    tables, answers = guard.pop("tables"), guard.pop("answers")
+    info.update(guard.pop("info"))
+    load_mid = os.getloadavg()
+    tables["scores"] = pd.DataFrame(grader_rows(train, ua, uq, args, guard["l2"]))
+    lm_tables, lm_answers, lm_info = language_model_rows(out, sets, train, guard, model_id, args.skip_language_models)
+    tables.update(lm_tables)
+    info.update(lm_info, loads=f"{loads(load_before)}, {loads(load_mid)}", threads=torch.get_num_threads())
+    epochs = cross_encoder(out, train, ua, uq, args, tables)
+    latency, latency_info = measure_latency(train, ua, model_id, guard["l2"], args.n_support, args.latency_runs)
+    tables["latency"] = latency
+    info.update(latency_info)
+    write_csvs(out, tables, info, pd.concat([answers, lm_answers], ignore_index=True), epochs)
+
+
+def rebuild_guard(train: pd.DataFrame) -> None:
+    """Retrain the shipped relevance model on Beetle's training split (held-out non-answer questions left out)."""
+    t = time.perf_counter()
+    held_out = beetle_non_answer_split(train)["heldout"]
+    sa.train_relevance(train, DEFAULT_EMBEDDING_MODEL, held_out_questions=held_out).save(DEFAULT_WEIGHTS)
+    default_relevance_model.cache_clear()
+    default_guard.cache_clear()
+    print(f"relevance model trained in {time.perf_counter() - t:.0f} s, wrote {DEFAULT_WEIGHTS}")
+
+
+def guard_measurements(df, train, ua, uq, sets, n_support: int, model_id: str) -> dict:
+    """The default guard on hand-written, Beetle-labelled and generated junk; the meta-learned L2."""
+    authors = sets.groupby("subject")["author"].first()
+    by_label = pd.concat([beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
+                          for s in ("dev", "heldout")], ignore_index=True)
+    handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
+                             evaluate_beetle_non_answers(train, graded=by_label[by_label["questions"] == "heldout"])],
+                            ignore_index=True)
+    log_l2, history = sa.meta_learn_l2(sa.meta_tasks(train, model_id, n_support), n_classes=3, steps=15)
+    l2 = float(np.exp(log_l2))
+    print(f"meta-learned l2 = {l2:.4f} (query CE {history[0]['loss']:.4f} -> {history[-1]['loss']:.4f})")
+    guard_ua = sa.evaluate_guard(df, train, ua, "default", model_id, l2, n_support)
+    uq_support, uq_query = support_split(uq, n_support)
+    guard_uq = sa.evaluate_guard(df, uq_support, uq_query, "default", model_id, l2, n_support)
+    adv = pd.concat([guard_ua["adversarial"], guard_uq["adversarial"]], ignore_index=True)
+    held_out, false_all = guard_tables(handwritten, guard_ua, guard_uq, authors)
+    junk = handwritten[handwritten["category"] != "real_answer"]
+    tables = {"adversarial": adversarial_table(adv), "guard_held_out": held_out,
+              "beetle_by_label": by_label_table(by_label),
+              "false_flags": false_all.assign(system="few-shot grader, default guard"),
+              "support_layer_dev": support_similarity_sweep(train, sets, model_id=model_id)}
+    answers = junk[junk["grade"] != 0][["subject", "category", "answer"]].assign(table="junk_missed")
+    info = {"guard_author_subjects": ", ".join(authors[authors == "guard author"].index),
+            "independent_subjects": ", ".join(authors[authors != "guard author"].index)}
+    return {"tables": tables, "answers": answers, "info": info, "l2": l2, "handwritten": handwritten,
+            "by_label": by_label}
+
+
+def adversarial_table(adv: pd.DataFrame) -> pd.DataFrame:
+    """Generated junk by category, and all of it: inputs, share graded 0, share flagged by the guard."""
+    by_cat = adv.groupby("category").agg(inputs=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
+                                         flagged_by_guard=("flagged", "mean")).reset_index()
+    total = pd.DataFrame([{"category": "all", "inputs": len(adv), "graded_0": (adv["grade"] == 0).mean(),
+                           "flagged_by_guard": adv["flagged"].mean()}])
+    return pd.concat([by_cat, total], ignore_index=True)
+
+
+def grader_rows(train, ua, uq, args: argparse.Namespace, l2: float) -> list[dict]:
+    """The few-shot grader's 3-way scores on unseen answers and unseen questions."""
+    model_id, n = args.embedding_model, args.n_support
+    pred_ua = sa.few_shot_predictions(train, ua, "default", model_id=model_id, n_support=n, l2=l2)
+    pred_uq = unseen_question_predictions(uq, "default", model_id, n, l2)
+    notes = {"unseen answers": f"{n} graded train answers per question; l2={l2:.3g} meta-learned on train",
+             "unseen questions": f"{n} graded answers of each new question (teacher-graded), scored on the rest"}
+    return [{"system": f"few-shot grader ({model_id})", "split": split,
+             **sa.classification_scores(pred["label_3way"], pred["pred_3way"]), "note": notes[split]}
+            for split, pred in (("unseen answers", pred_ua), ("unseen questions", pred_uq))]
+
+
+def language_model_rows(out: Path, sets, train, guard: dict, model_id: str, skip: bool):
+    """The chat-model plausibility check and layer 5's held-out comparison (or the previous run's, if ``skip``)."""
+    if skip:
+        old = pd.read_csv(out.with_suffix(".csv"))
+        tables = {t: old[old["table"] == t].drop(columns="table").dropna(axis=1, how="all")
+                  for t in LANGUAGE_MODEL_TABLES}
+        answers = pd.read_csv(companion(out, "answers"), keep_default_na=False)
+        info = read_info(out)
+        return tables, answers[answers["table"] == "layer5_missed"], {k: info[k] for k in LAYER5_INFO}
+    from course_tools.llm_plausibility import plausibility_table, surprise_comparison
+    from course_utils.hub import LFM2_ID
+
+    surprise = surprise_comparison(sets, train, guard["handwritten"], guard["by_label"], model_id)
+    a = surprise.attrs
+    info = dict(zip(LAYER5_INFO, (a["model"], a["bar"], a["seconds"], *a["regrade_ms"], a["threads"])))
+    answers = a["misses"][["subject", "category", "answer"]].assign(table="layer5_missed")
+    return ({"llm_plausibility_dev": plausibility_table(sets, LFM2_ID), "guard_layer5_heldout": surprise},
+            answers, info)
+
+
+def cross_encoder(out: Path, train, ua, uq, args: argparse.Namespace, tables: dict) -> pd.DataFrame:
+    """Train and score the cross-encoder, or keep the previous run's rows (``--skip-cross-encoder``)."""
+    if args.skip_cross_encoder:
+        tables["scores"] = pd.concat([pd.DataFrame(previous_cross_encoder_rows(out.with_suffix(".csv"))),
+                                      tables["scores"]], ignore_index=True)
+        epochs = companion(out, "epochs")
+        return pd.read_csv(epochs) if epochs.is_file() else pd.DataFrame()
+    rows, history = cross_encoder_rows(train, ua, uq, args.cross_encoder_model, args.cross_encoder_epochs,
+                                       args.max_length, ROOT / "build" / "short_answer_cross_encoder")
+    tables["scores"] = pd.concat([pd.DataFrame(rows), tables["scores"]], ignore_index=True)
+    return history
 
 
 def cross_encoder_rows(train: pd.DataFrame, ua: pd.DataFrame, uq: pd.DataFrame, model_id: str, epochs: int,
@@ -85,106 +259,22 @@ def cross_encoder_rows(train: pd.DataFrame, ua: pd.DataFrame, uq: pd.DataFrame, 
     return rows, history
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=str(ROOT / "results" / "short_answer"))
-    parser.add_argument("--embedding-model", default=DEFAULT_EMBEDDING_MODEL)
-    parser.add_argument("--cross-encoder-model", default="sentence-transformers/all-MiniLM-L6-v2")
-    parser.add_argument("--cross-encoder-epochs", type=int, default=2)
-    parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--n-support", type=int, default=30)
-    parser.add_argument("--latency-runs", type=int, default=200)
-    parser.add_argument("--skip-cross-encoder", action="store_true")
-    parser.add_argument("--latency-only", action="store_true",
-                        help="re-measure only the latency rows and rewrite them in the existing .md and .csv")
-    parser.add_argument("--rebuild-guard", action="store_true",
-                        help="retrain the shipped relevance model (Beetle train split) before measuring")
-    parser.add_argument("--threads", type=int, default=2,
-                        help="torch threads (default 2: both cores of the course's 2-core target machine; "
-                             "1 on a machine shared with other jobs)")
-    args = parser.parse_args(argv)
-
-    import torch
-
-    from course_utils.data import load_short_answers
-    from course_utils.hub import LFM2_ID, MINILM_ID, resolve_model
-
-    seed_everything(SEED)
-    measured = stamp()
-    # The latency target is for a quiet 2-core machine, so two threads by default; on a
-    # machine shared with other jobs a second thread mostly waits (--threads 1).
-    torch.set_num_threads(args.threads)
-    load_before = os.getloadavg()
-    df = load_short_answers("beetle")
-    train, ua, uq = (df[df["split"] == s] for s in ("train", "test_ua", "test_uq"))
-    model_id = args.embedding_model
-    if args.latency_only:
-        latency, loads = measure_latency(train, ua, model_id, previous_l2(Path(args.out).with_suffix(".csv")),
-                                         args.n_support, args.latency_runs)
-        rewrite_latency(Path(args.out), latency, loads, measured)
-        return
-    used = resolve_model(model_id, kind="encoder", verbose=False)
-    used_embedding = model_id if used == model_id else f"{MINILM_ID} (local copy; the Hub is offline)"
-    rows: list[dict] = []
-
-    if args.rebuild_guard:
-        t = time.perf_counter()
-        held_out = beetle_non_answer_split(train)["heldout"]
-        sa.train_relevance(train, DEFAULT_EMBEDDING_MODEL, held_out_questions=held_out).save(
-            DEFAULT_WEIGHTS)
-        default_relevance_model.cache_clear()
-        default_guard.cache_clear()
-        print(f"relevance model trained in {time.perf_counter() - t:.0f} s, wrote {DEFAULT_WEIGHTS}")
-    relevance = "default"  # what FewShotGrader() uses: the layered guard with the shipped relevance model
-    sets = sa.load_eval_sets()
-    authors = sets.groupby("subject")["author"].first()
-    by_label = pd.concat([beetle_grades_by_label(train, split=s, model_id=model_id).assign(questions=s)
-                          for s in ("dev", "heldout")], ignore_index=True)
-    handwritten = pd.concat([sa.evaluate_subjects(sets, split="heldout", model_id=model_id),
-                             evaluate_beetle_non_answers(train, graded=by_label[by_label["questions"] == "heldout"])],
-                            ignore_index=True)
-    log_l2, history = sa.meta_learn_l2(sa.meta_tasks(train, model_id, args.n_support), n_classes=3, steps=15)
-    l2 = float(np.exp(log_l2))
-    print(f"meta-learned l2 = {l2:.4f} (query CE {history[0]['loss']:.4f} -> {history[-1]['loss']:.4f})")
-
-    pred_ua = sa.few_shot_predictions(train, ua, relevance, model_id=model_id, n_support=args.n_support, l2=l2)
-    pred_uq = unseen_question_predictions(uq, relevance, model_id, args.n_support, l2)
-    note_ua = f"{args.n_support} graded train answers per question; l2={l2:.3g} meta-learned on train"
-    note_uq = f"{args.n_support} graded answers of each new question (teacher-graded), scored on the rest"
-    for split, pred, note in (("unseen answers", pred_ua, note_ua), ("unseen questions", pred_uq, note_uq)):
-        s = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
-        rows.append({"system": f"few-shot grader ({model_id})", "split": split, **s, "note": note})
-
-    guard_ua = sa.evaluate_guard(df, train, ua, relevance, model_id, l2, args.n_support)
-    uq_support, uq_query = support_split(uq, args.n_support)
-    guard_uq = sa.evaluate_guard(df, uq_support, uq_query, relevance, model_id, l2, args.n_support)
-    adv = pd.concat([guard_ua["adversarial"].assign(split="unseen answers"),
-                     guard_uq["adversarial"].assign(split="unseen questions")], ignore_index=True)
-
-    sweep = support_similarity_sweep(train, sets, model_id=model_id)
-    plausibility = plausibility_table(sets, LFM2_ID)
-    surprise = surprise_comparison(sets, train, handwritten, by_label, model_id)
-    history_ce = None
-    if not args.skip_cross_encoder:
-        ce_rows, history_ce = cross_encoder_rows(train, ua, uq, args.cross_encoder_model, args.cross_encoder_epochs,
-                                                 args.max_length, ROOT / "build" / "short_answer_cross_encoder")
-        rows = ce_rows + rows
-    else:
-        rows = previous_cross_encoder_rows(Path(args.out).with_suffix(".csv")) + rows
-        history_ce = previous_section(Path(args.out).with_suffix(".md"), HISTORY_TITLE)
-
-    load_mid = os.getloadavg()
-    latency, loads = measure_latency(train, ua, model_id, l2, args.n_support, args.latency_runs)
-    write_results(Path(args.out), rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce,
-                  dict(by_label=by_label, authors=authors, plausibility=plausibility, surprise=surprise, model_id=model_id, used_embedding=used_embedding, l2=l2,
-                       n_support=args.n_support,
-                       command=" ".join(["python -m course_tools.short_answer_results", *(argv or [])]),
-                       loads=(load_before, load_mid), latency_loads=loads, measured=measured,
-                       threads=torch.get_num_threads()))
+def write_csvs(out: Path, tables: dict[str, pd.DataFrame], info: dict, answers: pd.DataFrame,
+               epochs: pd.DataFrame) -> None:
+    """The combined CSV (one ``table`` per report table) and its companions (info, listed answers, epochs)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    order = ("scores", "adversarial", "guard_held_out", "beetle_by_label", "false_flags", "support_layer_dev",
+             "llm_plausibility_dev", "guard_layer5_heldout", "latency")
+    pd.concat([tables[t].assign(table=t) for t in order], ignore_index=True).to_csv(out.with_suffix(".csv"),
+                                                                                     index=False)
+    pd.DataFrame(list(info.items()), columns=["key", "value"]).to_csv(companion(out, "info"), index=False)
+    answers[["table", "subject", "category", "answer"]].to_csv(companion(out, "answers"), index=False)
+    if len(epochs):
+        epochs.to_csv(companion(out, "epochs"), index=False)
 
 
-HISTORY_TITLE = "## Cross-encoder dev metrics per epoch (dev = questions carved from train)"
-LATENCY_TITLE = "## Latency (milliseconds, after warm-up)"
+def read_info(out: Path) -> dict[str, str]:
+    return dict(pd.read_csv(companion(out, "info"), keep_default_na=False).itertuples(index=False))
 
 
 def stamp() -> str:
@@ -192,27 +282,28 @@ def stamp() -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
 
-def _loads(la) -> str:
+def loads(la) -> str:
     return "/".join(f"{x:.1f}" for x in la)
 
 
 def measure_latency(train: pd.DataFrame, ua: pd.DataFrame, model_id: str, l2: float | None, n_support: int,
-                    runs: int) -> tuple[pd.DataFrame, tuple]:
+                    runs: int) -> tuple[pd.DataFrame, dict]:
     """Fit and regrade times of ``FewShotGrader()`` on the first unseen-answers question.
 
     ``l2=None`` meta-learns it on train first (as the full run does). Returns the table
-    and the load averages before and after.
+    and its info: when it was measured, the load averages before and after.
     """
     import torch
 
     if l2 is None:
         l2 = float(np.exp(sa.meta_learn_l2(sa.meta_tasks(train, model_id, n_support), n_classes=3, steps=15)[0]))
-    before = os.getloadavg()
+    before, measured = os.getloadavg(), stamp()
     q = train[train["question_id"] == sorted(ua["question_id"].unique())[0]]
     shots = sa.sample_support(q, n_support)
     latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
                                    sa.grades_of(shots["label_3way"]), "default", model_id, l2, runs)
-    return latency.assign(threads=torch.get_num_threads()), (before, os.getloadavg())
+    info = {"latency_measured": measured, "latency_loads": f"{loads(before)}, {loads(os.getloadavg())}"}
+    return latency.assign(threads=torch.get_num_threads()), info
 
 
 def previous_l2(csv: Path) -> float | None:
@@ -224,47 +315,17 @@ def previous_l2(csv: Path) -> float | None:
     return float(found.group(1)) if found else None
 
 
-def latency_section(latency: pd.DataFrame, loads: tuple, measured: str) -> list[str]:
-    """The latency table and when, and under what load, it was measured."""
-    return [LATENCY_TITLE, "", _table(latency), "",
-            f"Targets: fit <= 50 ms, regrade p95 <= 25 ms. Measured {measured}; load average (1/5/15 min) "
-            f"before and after the latency runs: {_loads(loads[0])}, {_loads(loads[1])}; other jobs on the "
-            "machine inflate these times (a load near 0 means a quiet machine). "
-            "`--latency-only` re-measures this section alone; `threads` is torch's thread count (`--threads`: "
-            "the default 2 uses both cores of a quiet machine, 1 leaves a core to other jobs on a shared one)."]
-
-
-def previous_section(md: Path, title: str) -> list[str] | None:
-    """A section of the previous report, verbatim (title line included), or None."""
-    if not md.is_file():
-        return None
-    lines = md.read_text().splitlines()
-    if title not in lines:
-        return None
-    start = lines.index(title)
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return lines[start:end]
-
-
-def rewrite_latency(out: Path, latency: pd.DataFrame, loads: tuple, measured: str) -> None:
-    """Replace the latency section of ``out.md`` and the latency rows of ``out.csv``; keep the rest."""
-    md, csv = out.with_suffix(".md"), out.with_suffix(".csv")
-    if not (md.is_file() and csv.is_file()):
-        raise FileNotFoundError(f"{md} and {csv} must exist: run the full command once before --latency-only.")
-    lines = md.read_text().splitlines()
-    old = previous_section(md, LATENCY_TITLE)
-    if old is None:
-        raise ValueError(f"{md} has no section {LATENCY_TITLE!r}.")
-    start = lines.index(LATENCY_TITLE)
-    new = latency_section(latency, loads, measured)
-    rest = lines[start + len(old):]
-    md.write_text("\n".join(lines[:start] + new + rest).rstrip("\n") + "\n")
+def replace_latency(out: Path, latency: pd.DataFrame, latency_info: dict) -> None:
+    """Replace the latency rows of ``out.csv`` and their info; keep every other row."""
+    csv, info_csv = out.with_suffix(".csv"), companion(out, "info")
+    if not (csv.is_file() and info_csv.is_file()):
+        raise FileNotFoundError(f"{csv} and {info_csv} must exist: run the full command once before --latency-only.")
     table = pd.read_csv(csv)
     table = pd.concat([table[table["table"] != "latency"], latency.assign(table="latency")], ignore_index=True)
     table.to_csv(csv, index=False)
-    print(f"rewrote the latency rows of {md} and {csv} (load before/after: {_loads(loads[0])}, {_loads(loads[1])})")
+    info = read_info(out) | latency_info
+    pd.DataFrame(list(info.items()), columns=["key", "value"]).to_csv(info_csv, index=False)
+    print(f"replaced the latency rows of {csv} (load before/after: {latency_info['latency_loads']})")
 
 
 def previous_cross_encoder_rows(csv: Path) -> list[dict]:
@@ -328,218 +389,6 @@ def by_label_table(by_label: pd.DataFrame) -> pd.DataFrame:
     out["label"] = pd.Categorical(out["label"], LABEL_ORDER, ordered=True)
     return out.sort_values(["questions", "label"])[["questions", "label", "gold_grade", "answers", "graded_0",
                                                     "flagged"]]
-
-
-def _zero_shares(by_label: pd.DataFrame, table: pd.DataFrame | None = None) -> str:
-    """One sentence from :func:`by_label_table`: irrelevant vs partially correct answers graded 0."""
-    table = by_label_table(by_label) if table is None else table
-    share = table.astype({"label": str}).set_index(["questions", "label"])["graded_0"]
-    return ("Graded 0: " + "; ".join(
-        f"{half} questions {share[half, 'irrelevant']:.0%} of `irrelevant`, "
-        f"{share[half, 'partially_correct_incomplete']:.0%} of `partially_correct_incomplete` answers"
-        for half in ("dev", "heldout")) + ".")
-
-
-def surprise_section(surprise: pd.DataFrame) -> list[str]:
-    """The report's section on the guard's opt-in layer 5 (a language model's surprise), held-out data."""
-    a = surprise.attrs
-    misses = a["misses"]
-    return [
-        "## Layer 5 (opt-in): words the language model did not expect (held-out data)",
-        "",
-        "`Guard(surprise=SurpriseCheck())` adds a fifth layer (`course_utils/short_answer/surprise.py`): the model "
-        "reads the question and up to 8 credited answers, then each new answer; the answer is flagged when one "
-        f"of its content words (lower-case dictionary words, not the question's or the graded answers', not the first) has a log-probability "
-        f"below {a['bar']}. The bar was chosen on dev data only (dev halves, Beetle's dev questions). "
-        f"Model: {a['model']}. The same held-out data as above, default guard against the guard with layer 5:",
-        "",
-        _table(surprise),
-        "",
-        f"Grading all of it with layer 5 took {a['seconds']:.0f} s on this CPU; one live regrade with layer 5 "
-        f"(the question's prompt already read) took p50 {a['regrade_ms'][0]:.0f} ms, p95 {a['regrade_ms'][1]:.0f} ms "
-        f"({a['threads']} threads), against the 25 ms budget of the default guard (latency section): layer 5 is "
-        f"off by default. The bar's dev figures: `python -m course_tools.llm_plausibility --surprise-sweep`. "
-        f"On-topic nonsense still graded above 0 with it ({len(misses)}): "
-        + "; ".join(f"{r.subject}: \"{r.answer}\"" for r in misses.itertuples()) + ".",
-        "",
-    ]
-
-
-def judge_section() -> list[str]:
-    """The report's pointer to the guard's opt-in layer 6, which has its own command and file per provider."""
-    return [
-        "",
-        "## Layer 6 (opt-in): a chat model's verdict",
-        "",
-        "`Guard(judge=ChatJudge(client))` (`course_utils/short_answer/judge.py`) asks a chat model for one word, "
-        "ATTEMPT or NONSENSE, about each answer the other layers let through. It is measured by a separate command, "
-        "one file per provider: `python -m course_tools.llm_plausibility --judge local` "
-        "(`results/short_answer_judge_local.md`: the offline stand-in SmolLM2-135M-Instruct) and, with a key, "
-        "`--judge groq` or `--judge cerebras`. Hosted models: not measured here (no network).",
-        "",
-    ]
-
-
-def plausibility_section(plaus: pd.DataFrame) -> list[str]:
-    """The report's section on asking a chat model whether an answer is a serious attempt."""
-    r = plaus.iloc[0]
-    verdict = ("no better than chance" if r["auc"] < 0.6 else "better than chance" if r["auc"] < 0.9 else "good")
-    return [
-        "## A chat model asked \"is this a serious attempt?\" (dev halves only; not a guard layer)",
-        "",
-        "The route the guard lacks for on-topic nonsense is knowledge of the world. The simplest one a chat "
-        "model offers (`course_tools/llm_plausibility.py`): ask it whether the answer is a serious attempt and read "
-        "log P(Yes) - log P(No) from its next token, on the dev halves of the hand-written sets (real answers "
-        "against on-topic nonsense). `auc`: the chance that a real answer scores above a nonsense one; "
-        "`nonsense caught` at the bar that flags at most 5% of the real answers.",
-        "",
-        _table(plaus),
-        "",
-        f"With these weights the check is {verdict} (AUC {r['auc']:.2f}) and costs {1000 * r['seconds per answer']:.0f} ms "
-        "per answer on this CPU, against a regrade budget of 25 ms, so it is not part of the guard. A larger "
-        "model (the full profile's LFM2-350M on a GPU, or a hosted model in Colab) is the route to try: not measured "
-        "here.",
-        "",
-    ]
-
-
-def _table(df: pd.DataFrame) -> str:
-    """A GitHub markdown table (floats with 3 decimals), without extra dependencies."""
-    def cell(v) -> str:
-        return f"{v:.3f}" if isinstance(v, (float, np.floating)) else str(v)
-
-    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def write_results(out: Path, rows, adv, guard_ua, guard_uq, handwritten, sweep, latency, history_ce, info) -> None:
-    """Write the markdown report and the CSV of every figure in it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    held_out, false_all = guard_tables(handwritten, guard_ua, guard_uq, info["authors"])
-    by_label = by_label_table(info["by_label"])
-    junk = handwritten[handwritten["category"] != "real_answer"]
-    misses = junk[junk["grade"] != 0][["subject", "category", "answer"]]
-    scores = pd.DataFrame(rows)
-    by_cat = adv.groupby("category").agg(inputs=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
-                                         flagged_by_guard=("flagged", "mean")).reset_index()
-    total = pd.DataFrame([{"category": "all", "inputs": len(adv), "graded_0": (adv["grade"] == 0).mean(),
-                           "flagged_by_guard": adv["flagged"].mean()}])
-    by_cat = pd.concat([by_cat, total], ignore_index=True)
-    loads = ", ".join(_loads(la) for la in info["loads"])
-    sweep_table = sweep.assign(margin=sweep["margin"].map(lambda m: "off (default)" if np.isnan(m) else f"{m:.2f}"),
-                               column=sweep["source"] + ": " + sweep["category"])
-    sweep_table = sweep_table.pivot(index="margin", columns="column", values="flagged")
-    sweep_table = sweep_table.loc[sweep["margin"].map(lambda m: "off (default)" if np.isnan(m) else f"{m:.2f}")
-                                  .drop_duplicates()].reset_index()
-    sweep_counts = sweep.drop_duplicates(["source", "category"])
-    md = [
-        "# Short-answer grading on Beetle (SemEval-2013 Task 7)",
-        "",
-        f"Written by `{info['command']}` (`make results` runs it too), measured {info['measured']} "
-        f"(load average 1/5/15 min at start and after the guard evaluations: {loads}; the latency section "
-        "states its own time and load; cross-encoder rows marked *not rerun* come from an earlier full run). "
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, torch threads {info['threads']}, "
-        "no GPU. GPU figures: not measured here.",
-        "",
-        f"Embedding model requested: `{info['model_id']}`; weights used: `{info['used_embedding']}` "
-        "(offline, the English all-MiniLM-L6-v2 is the stand-in; the full profile uses the multilingual "
-        "paraphrase-multilingual-MiniLM-L12-v2, not measured here).",
-        "",
-        "## 3-way accuracy and macro-F1",
-        "",
-        _table(scores),
-        "",
-        f"Context: the best SemEval-2013 system reached 3-way accuracy {SEMEVAL_BEST_UA} on Beetle unseen "
-        "answers. The few-shot grader's *unseen questions* row is a different protocol from the "
-        "cross-encoder's: the grader gets a teacher's grades for "
-        f"{info['n_support']} answers of each new question, the cross-encoder none.",
-        "",
-        "## The guard on junk it never trained on (held-out sets)",
-        "",
-        "`FewShotGrader()` with no arguments: the layered guard (text rules, the shipped relevance model, "
-        "the on-topic-nonsense check). Share of each held-out category graded 0 (target 100%). Subjects: "
-        "the hand-written sets of `course_utils/short_answer/eval_sets/` (each grader fitted on the subject's 24 graded "
-        "answers; the held-out half of the junk), written by the guard's author ("
-        + ", ".join(info["authors"][info["authors"] == "guard author"].index)
-        + ") or by helpers who never saw the guard ("
-        + ", ".join(info["authors"][info["authors"] != "guard author"].index) + "; in batches: the folder's README "
-        "records each batch's first evaluation, as delivered, and what changed after it); `beetle`: Beetle's own `non_domain` / `irrelevant` training "
-        "answers of the held-out questions (left out of the relevance model's training; each grader fitted "
-        f"on {info['n_support']} of the question's other answers). Settings were chosen on the dev halves only.",
-        "",
-        _table(held_out),
-        "",
-        f"Junk not graded 0 ({len(misses)} of {len(junk)}):",
-        "",
-        _table(misses) if len(misses) else "none",
-        "",
-        "## What Beetle's `irrelevant` answers are",
-        "",
-        "Every answer of the dev and held-out questions above that is not in a grader's support set, by its "
-        "5-way label (gold grade in the 3-way scheme: correct 2, contradictory 1, the rest 0). Beetle's "
-        "annotators label `irrelevant` an on-topic statement that does not answer *this* question (\"The path has "
-        "to be closed in order for the bulb to be on.\" to \"What role does the path play in determining whether "
-        "a switch affects a bulb?\"); the same training questions hold near-identical answers labelled "
-        "`partially_correct_incomplete` (\"the path must be closed for a bulb to be on.\"). " + _zero_shares(info["by_label"], by_label)
-        + " In Beetle they are graded attempts, and telling them apart from partially correct ones is the grading task itself (the best SemEval-2013 system: 3-way accuracy "
-        f"{SEMEVAL_BEST_UA}), not a check for junk. The target of 100% graded 0 is not met for them, and no "
-        "layer of the guard is tuned to reach it: a layer that flags them flags partially correct answers too.",
-        "",
-        _table(by_label),
-        "",
-        "## Real answers wrongly flagged (target <= 5%)",
-        "",
-        _table(false_all),
-        "",
-        "## Layer 4 on dev questions only: unlike every credited answer (off by default)",
-        "",
-        "Share flagged by the default guard plus layer 4 at each margin (an answer is flagged when its highest "
-        "cosine to the support answers graded above 0 is below margin x the smallest leave-one-out "
-        "nearest-neighbour cosine among them). Dev data only: Beetle's dev questions (their non-answers; "
-        f"their other correct / contradictory answers as real ones, {info['n_support']} support answers each) "
-        "and the dev halves of the hand-written sets (junk pooled; real answers leave-one-out). Answers per column: "
-        + ", ".join(f"{r.source}: {r.category} {r.answers}" for r in sweep_counts.itertuples()) + ".",
-        "",
-        _table(sweep_table),
-        "",
-        "Chosen on this table: off. No margin pays for itself: the low margins catch the one Beetle "
-        "non-domain answer the other layers miss and flag about as many more real answers; from 0.85, more than "
-        "5% of Beetle's dev real answers are flagged while Beetle's irrelevant answers (answers to a "
-        "*neighbouring* question, in the same words) barely move. The held-out tables above are therefore "
-        "those of the guard without it.",
-        "",
-        *plausibility_section(info["plausibility"]),
-        *surprise_section(info["surprise"]),
-        *judge_section(),
-        "## The guard on generated junk",
-        "",
-        "Junk from the guard's own generators (held-out pools: other seeds and sentences than the relevance "
-        "model's training negatives; answers to *unrelated* questions from the test splits). This measures "
-        "less than the table above: the generators made the training negatives too.",
-        "",
-        _table(by_cat),
-        "",
-        *latency_section(latency, info["latency_loads"], info["measured"]),
-    ]
-    if isinstance(history_ce, list):  # --skip-cross-encoder: the previous run's section, verbatim
-        md += ["", *history_ce]
-    elif history_ce is not None:
-        md += ["", HISTORY_TITLE, "", _table(history_ce)]
-    out.with_suffix(".md").write_text("\n".join(md) + "\n")
-    csv = pd.concat([
-        scores.assign(table="scores"),
-        by_cat.assign(table="adversarial"),
-        held_out.assign(table="guard_held_out"),
-        by_label.assign(table="beetle_by_label"),
-        false_all.assign(table="false_flags", system="few-shot grader, default guard"),
-        sweep.assign(table="support_layer_dev"),
-        info["plausibility"].assign(table="llm_plausibility_dev"),
-        info["surprise"].assign(table="guard_layer5_heldout"),
-        latency.assign(table="latency"),
-    ], ignore_index=True)
-    csv.to_csv(out.with_suffix(".csv"), index=False)
-    print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.csv')}")
 
 
 if __name__ == "__main__":

@@ -1,69 +1,91 @@
-"""``course_tools.short_answer_results --latency-only``: only the latency rows change."""
+"""The short-answer results: measured into CSVs, rendered from them alone; ``--latency-only`` changes only latency."""
+
+import re
 
 import pandas as pd
 import pytest
 
+from course_tools import short_answer_report as report_md
 from course_tools import short_answer_results as sar
 
-MD = """# Short-answer grading
 
-Intro.
+def _tables() -> dict[str, pd.DataFrame]:
+    """One small table of each kind the report renders."""
+    nan = float("nan")
+    return {
+        "scores": pd.DataFrame([{"system": "few-shot grader (m)", "split": "unseen answers", "accuracy": 0.62,
+                                 "macro_f1": 0.589, "n": 439, "note": "30 graded; l2=0.693 meta-learned on train"}]),
+        "adversarial": pd.DataFrame([{"category": "empty", "inputs": 56, "graded_0": 1.0, "flagged_by_guard": 1.0}]),
+        "guard_held_out": pd.DataFrame([{"category": "structural", "art": 1.0, "beetle": nan, "by the guard's author": 1.0,
+                                         "by helpers": 1.0, "answers": 130, "all subjects": 1.0}]),
+        "beetle_by_label": pd.DataFrame([{"questions": h, "label": lab, "gold_grade": 0, "answers": 10,
+                                          "graded_0": g, "flagged": 0.1}
+                                         for h in ("dev", "heldout") for lab, g in
+                                         (("partially_correct_incomplete", 0.4), ("irrelevant", 0.2))]),
+        "false_flags": pd.DataFrame([{"source": "biology", "real answers": 12, "flagged": 0.083,
+                                      "flagged_credited": 0.0, "note": "leave-one-out", "system": "grader"}]),
+        "support_layer_dev": pd.DataFrame([{"margin": m, "source": "beetle", "category": "irrelevant", "flagged": f,
+                                            "answers": 55} for m, f in ((nan, 0.2), (0.7, 0.25))]),
+        "llm_plausibility_dev": pd.DataFrame([{"model requested": "m", "weights used": "s", "real answers": 312,
+                                               "nonsense answers": 130, "auc": 0.431, "nonsense caught": 0.015,
+                                               "real flagged": 0.048, "seconds per answer": 0.263}]),
+        "guard_layer5_heldout": pd.DataFrame([{"measure": "on_topic_nonsense: graded 0", "data": "hand-written",
+                                               "answers": 130, "default guard": 0.577, "with layer 5": 0.746}]),
+        "latency": pd.DataFrame([{"operation": "live regrade", "p50_ms": 75.0, "p95_ms": 80.0, "runs": 200,
+                                  "threads": 2}]),
+    }
 
-## Real answers wrongly flagged (target <= 5%)
 
-| source | flagged |
-|---|---|
-| biology | 0.083 |
-
-{latency}
-
-| operation | p50_ms |
-|---|---|
-| live regrade | 75.0 |
-
-Old load note.
-
-## Cross-encoder dev metrics per epoch (dev = questions carved from train)
-
-| epoch | loss |
-|---|---|
-| 1.000 | 0.966 |
-"""
+INFO = {"command": "python -m course_tools.short_answer_results", "measured": "2026-11-29 21:04 UTC",
+        "loads": "1.0/1.0/1.0, 2.0/2.0/2.0", "machine": "x86_64", "cpu_count": 2, "threads": 2, "model_id": "m",
+        "used_embedding": "m", "n_support": 30, "guard_author_subjects": "biology",
+        "independent_subjects": "art", "layer5_model": "s (offline stand-in)", "layer5_bar": -12.0,
+        "layer5_seconds": 279.4, "layer5_regrade_p50_ms": 221.0, "layer5_regrade_p95_ms": 326.0, "layer5_threads": 2,
+        "latency_measured": "2026-11-29 21:14 UTC", "latency_loads": "0.2/1.3/1.9, 0.8/1.4/1.9"}
 
 
 @pytest.fixture()
 def report(tmp_path):
     out = tmp_path / "short_answer"
-    out.with_suffix(".md").write_text(MD.format(latency=sar.LATENCY_TITLE))
-    pd.DataFrame([{"table": "false_flags", "source": "biology", "flagged": 0.083, "note": "l2=0.693 meta-learned"},
-                  {"table": "latency", "operation": "live regrade", "p50_ms": 75.0}]).to_csv(
-        out.with_suffix(".csv"), index=False)
+    answers = pd.DataFrame({"table": ["junk_missed", "layer5_missed"], "subject": ["art", "law"],
+                            "category": ["on_topic_nonsense"] * 2, "answer": ["blue counts double", "judges wear wigs"]})
+    epochs = pd.DataFrame({"epoch": [1, 2], "loss": [0.966, 0.759]})
+    sar.write_csvs(out, _tables(), INFO, answers, epochs)
     return out
 
 
-def test_latency_only_rewrites_the_latency_rows_and_keeps_the_rest(report):
+def test_the_report_is_rendered_from_the_csvs_alone(report):
+    text = report_md.render(report)
+    assert report_md.render(report) == text == report.with_suffix(".md").read_text()  # same files, same text
+    assert "0.589" in text and re.search(r"\|\s*439\s*\|", text) and "Junk not graded 0 (1 of 130)" in text
+    assert "biology" in text and "p50 221 ms, p95 326 ms (2 threads)" in text and "took 279 s" in text
+    assert 'law: "judges wear wigs".' in text and "| off (default) " in text and re.search(r"\|\s*0.70\s*\|", text)
+    assert text.index(report_md.LATENCY_TITLE) < text.index(report_md.HISTORY_TITLE)
+    assert not re.search(r"\bnan\b", text) and re.search(r"\|\s+1 \|", text)  # missing cells empty, epochs as integers
+    csv = pd.read_csv(report.with_suffix(".csv"))
+    csv.loc[csv["table"] == "scores", "macro_f1"] = 0.123
+    csv.to_csv(report.with_suffix(".csv"), index=False)
+    assert "0.123" in report_md.render(report) and "0.589" not in report.with_suffix(".md").read_text()
+
+
+def test_latency_only_replaces_the_latency_rows_and_keeps_the_rest(report):
     new = pd.DataFrame([{"operation": "live regrade", "p50_ms": 12.5, "p95_ms": 20.0, "runs": 200, "threads": 1}])
-    sar.rewrite_latency(report, new, ((0.1, 0.2, 0.3), (0.2, 0.2, 0.3)), "2026-11-30 08:00 UTC")
-    md = report.with_suffix(".md").read_text()
-    assert "75.0" not in md and "Old load note" not in md
-    assert "12.500" in md and "Measured 2026-11-30 08:00 UTC" in md and "0.1/0.2/0.3, 0.2/0.2/0.3" in md
-    assert "| biology | 0.083 |" in md and md.rstrip().endswith("| 1.000 | 0.966 |")  # other sections kept
-    assert md.index(sar.LATENCY_TITLE) < md.index(sar.HISTORY_TITLE)
+    sar.replace_latency(report, new, {"latency_measured": "2026-11-30 08:00 UTC",
+                                      "latency_loads": "0.1/0.2/0.3, 0.2/0.2/0.3"})
+    text = report_md.render(report)
+    assert "75.000" not in text and "12.500" in text and "Measured 2026-11-30 08:00 UTC" in text
+    assert "0.1/0.2/0.3, 0.2/0.2/0.3" in text and "0.589" in text  # other rows kept
     csv = pd.read_csv(report.with_suffix(".csv"))
     assert csv.loc[csv["table"] == "latency", "p50_ms"].tolist() == [12.5]
     assert csv.loc[csv["table"] == "false_flags", "flagged"].tolist() == [0.083]
     assert sar.previous_l2(report.with_suffix(".csv")) == pytest.approx(0.693)
 
 
-def test_latency_only_needs_a_previous_report(tmp_path):
+def test_latency_only_needs_a_previous_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the full command once"):
-        sar.rewrite_latency(tmp_path / "none", pd.DataFrame(), ((0, 0, 0), (0, 0, 0)), "now")
-
-
-def test_skip_cross_encoder_keeps_the_previous_epoch_table_verbatim(report):
-    section = sar.previous_section(report.with_suffix(".md"), sar.HISTORY_TITLE)
-    assert section == [sar.HISTORY_TITLE, "", "| epoch | loss |", "|---|---|", "| 1.000 | 0.966 |"]
-    assert sar.previous_section(report.with_suffix(".md"), "## Missing") is None
+        sar.replace_latency(tmp_path / "none", pd.DataFrame(), {})
+    with pytest.raises(FileNotFoundError, match="run `python -m course_tools.short_answer_results` first"):
+        report_md.render(tmp_path / "none")
 
 
 def test_by_label_table_and_sentence_come_from_the_graded_answers():
@@ -76,7 +98,7 @@ def test_by_label_table_and_sentence_come_from_the_graded_answers():
     assert dev.loc["irrelevant", "graded_0"] == 0.5 and dev.loc["partially_correct_incomplete", "graded_0"] == 1.0
     assert dev.loc["correct", "gold_grade"] == 2 and dev.loc["irrelevant", "gold_grade"] == 0
     assert list(dev.index) == ["correct", "partially_correct_incomplete", "irrelevant"]  # Beetle's order
-    assert "dev questions 50% of `irrelevant`, 100% of `partially_correct_incomplete`" in sar._zero_shares(by_label)
+    assert "dev questions 50% of `irrelevant`, 100% of `partially_correct_incomplete`" in report_md.zero_shares(table)
 
 
 def test_guard_tables_pool_by_author():
@@ -101,10 +123,10 @@ def test_surprise_section_reports_both_guards_the_cost_and_every_miss():
     table = pd.DataFrame([{"measure": "on_topic_nonsense: graded 0", "data": "hand-written, held-out", "answers": 10,
                            "default guard": 0.6, "with layer 5": 0.8}])
     misses = pd.DataFrame({"subject": ["art", "law"], "answer": ["blue counts double", "judges wear wigs"]})
-    table.attrs.update(model="m (offline stand-in)", bar=-12.5, seconds=30.0, regrade_ms=(150.0, 180.0), threads=2,
-                       misses=misses)
-    text = "\n".join(sar.surprise_section(table))
-    assert "| 10 | 0.600 | 0.800 |" in text and "below -12.5" in text and "m (offline stand-in)" in text
+    info = INFO | {"layer5_model": "m (offline stand-in)", "layer5_bar": "-12.5", "layer5_seconds": "30",
+                   "layer5_regrade_p50_ms": "150", "layer5_regrade_p95_ms": "180"}
+    text = "\n".join(report_md.surprise_section(table, info, misses))
+    assert "below -12.5" in text and "m (offline stand-in)" in text and "0.800" in text
     assert "p50 150 ms, p95 180 ms" in text and "(2):" in text
     assert 'art: "blue counts double"; law: "judges wear wigs".' in text
 
@@ -123,5 +145,5 @@ def test_judge_report_names_the_client_the_request_and_every_miss(tmp_path):
     assert "--judge local" in text and "ChatClient(provider='local', model='m')" in text and "40 distinct requests" in text
     assert "neither ATTEMPT nor NONSENSE (they flag nothing): 3 of 40" in text and "Reply ATTEMPT or NONSENSE." in text
     assert "p50 900 ms, p95 1200 ms (10 requests)" in text and "'ATTEMPT' (30); 'The answer is' (3)" in text
-    assert "| 10 | 0.600 | 0.900 |" in text and "- art: blue counts double" in text
+    assert re.search(r"\|\s*10\s*\|\s*0.600\s*\|\s*0.900\s*\|", text) and "- art: blue counts double" in text
     assert "- law (teacher's grade 2): civil: damages" in text

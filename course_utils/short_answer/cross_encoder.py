@@ -40,6 +40,23 @@ def cross_encoder_metrics(eval_pred) -> dict:
     return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
 
+def cross_encoder_arguments(output_dir: str, epochs: int, batch_size: int, lr: float, seed: int):
+    """The Trainer's settings: evaluate and save every epoch, keep the best dev macro-F1."""
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=output_dir, eval_strategy="epoch", save_strategy="epoch", logging_strategy="epoch",
+        load_best_model_at_end=True, metric_for_best_model="macro_f1", greater_is_better=True,
+        save_total_limit=2, save_only_model=True, num_train_epochs=epochs,
+        per_device_train_batch_size=batch_size, per_device_eval_batch_size=64, learning_rate=lr,
+        weight_decay=0.01, warmup_steps=0.1,
+        fp16=torch.cuda.is_available(),  # a Colab T4 has no bf16
+        report_to="none", seed=seed, disable_tqdm=True,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning helps only a GPU (and warns on a CPU)
+    )
+
+
 def train_cross_encoder(
     train: pd.DataFrame,
     dev: pd.DataFrame,
@@ -57,13 +74,12 @@ def train_cross_encoder(
     evaluated after every epoch; the checkpoint with the best dev macro-F1 is loaded at
     the end (``load_best_model_at_end``). The test splits are not touched here.
     """
-    import torch
     from transformers import (
         AutoModelForSequenceClassification,
         AutoTokenizer,
         DataCollatorWithPadding,
+        PrinterCallback,
         Trainer,
-        TrainingArguments,
     )
 
     from course_utils.hub import resolve_model
@@ -73,44 +89,17 @@ def train_cross_encoder(
     path = resolve_model(model_id, kind="encoder")
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(
-        path,
-        num_labels=len(CE_LABELS),
-        id2label=dict(enumerate(CE_LABELS)),
-        label2id={v: i for i, v in enumerate(CE_LABELS)},
-    )
-    args = TrainingArguments(
-        output_dir=output_dir,
-        eval_strategy="epoch",
-        save_strategy="epoch",
-        logging_strategy="epoch",
-        load_best_model_at_end=True,
-        metric_for_best_model="macro_f1",
-        greater_is_better=True,
-        save_total_limit=2,
-        save_only_model=True,
-        num_train_epochs=epochs,
-        per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=64,
-        learning_rate=lr,
-        weight_decay=0.01,
-        warmup_steps=0.1,
-        fp16=torch.cuda.is_available(),  # a Colab T4 has no bf16
-        report_to="none",
-        seed=seed,
-        disable_tqdm=True,
-        dataloader_pin_memory=torch.cuda.is_available(),  # pinning helps only a GPU (and warns on a CPU)
-    )
+        path, num_labels=len(CE_LABELS), id2label=dict(enumerate(CE_LABELS)),
+        label2id={v: i for i, v in enumerate(CE_LABELS)})
     trainer = Trainer(
         model=model,
-        args=args,
+        args=cross_encoder_arguments(output_dir, epochs, batch_size, lr, seed),
         train_dataset=pair_dataset(train, tokenizer, max_length),
         eval_dataset=pair_dataset(dev, tokenizer, max_length),
         processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=cross_encoder_metrics,
     )
-    from transformers import PrinterCallback
-
     trainer.remove_callback(PrinterCallback)  # no log dict per epoch: epoch_history(trainer) has them
     trainer.train()
     return trainer
