@@ -354,7 +354,8 @@ def _pm(mean: str, sd: str, n: str) -> str:
 def header_lines(title: str, command: str, csv_name: str) -> list[str]:
     """Title and the regenerate line of a generated results file."""
     return [f"# {title}", "", f"Regenerate: `{command}` (`make results`); one row: `{command} --only ROW_ID`.",
-            f"This file and `{csv_name}` are written by that command; do not edit them by hand.", ""]
+            f"That command measures into `{csv_name}`; `{command} --render` (`make results-render`) writes "
+            "this file from the CSV alone. Do not edit either by hand.", ""]
 
 
 TABLE_COLUMNS = ["row", "method", "QWK", "QWK 95% CI", "original", "Δ vs original", "Acc", "SMD", "seconds",
