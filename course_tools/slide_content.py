@@ -7,6 +7,7 @@ that has not been written yet shows as "not measured yet".
     from course_tools.slide_content import result, show_results, plot_results
     result("asap7", "tfidf_lr")          # QWK of one row, as a float (None if missing)
     show_results("asap7", sections=["classical"])
+    plot_results("asap7", sections=["classical"])   # a slide-wide chart, labels at 14 pt
     show_guide_table("Full day")         # the day's plan, as the instructor guide has it
 """
 
@@ -58,13 +59,18 @@ ASAP_COLUMNS = {
 
 
 def _select(table, sections: list[str] | None, columns: dict[str, str] | list[str] | None,
-            where: dict[str, str | list[str]] | None = None):
-    for column, value in (where or {}).items():
+            where: dict[str, str | list[str]] | None = None,
+            contains: dict[str, str] | None = None):
+    for column in [*(where or {}), *(contains or {})]:
         if column not in table.columns:
             raise ValueError(f"The results table has no column {column!r}; it has "
                              f"{list(table.columns)}.")
+    for column, value in (where or {}).items():
         values = value if isinstance(value, (list, tuple)) else [value]
         table = table[table[column].astype(str).isin([str(v) for v in values])]
+    for column, text in (contains or {}).items():
+        table = table[table[column].fillna("").astype(str).str.lower().str.contains(
+            text.lower(), regex=False)]
     if sections and "section" in table.columns:
         wanted = [s.lower() for s in sections]
         table = table[table["section"].astype(str).str.lower().map(
@@ -79,11 +85,13 @@ def _select(table, sections: list[str] | None, columns: dict[str, str] | list[st
 
 def select_results(name: str, sections: list[str] | None = None,
                    columns: dict[str, str] | list[str] | None = None,
-                   where: dict[str, str | list[str]] | None = None):
+                   where: dict[str, str | list[str]] | None = None,
+                   contains: dict[str, str] | None = None):
     """The rows and columns of ``results/<name>.csv`` a slide shows, or ``None`` if none.
 
     ``where`` keeps rows whose columns equal these values (``{"table": "scores"}``; a list
-    keeps rows equal to any of its values);
+    keeps rows equal to any of its values); ``contains`` keeps rows whose column contains
+    this text (case-insensitive: ``{"system": "cross-encoder"}``);
     ``sections`` keeps rows whose ``section`` contains one of these words
     (case-insensitive); ``columns`` keeps (and, given a dict, renames) those columns that
     exist. For ``asap7`` the default columns are :data:`ASAP_COLUMNS`.
@@ -93,7 +101,7 @@ def select_results(name: str, sections: list[str] | None = None,
         return None
     if columns is None and name == "asap7":
         columns = ASAP_COLUMNS
-    table = _select(table, sections, columns, where)
+    table = _select(table, sections, columns, where, contains)
     if table.empty:
         return None
     for column in table.columns:  # counts read as floats (NaN elsewhere) shown as integers
@@ -106,42 +114,139 @@ def select_results(name: str, sections: list[str] | None = None,
 
 def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
                  sections: list[str] | None = None, digits: int = 3,
-                 where: dict[str, str | list[str]] | None = None) -> None:
+                 where: dict[str, str | list[str]] | None = None,
+                 contains: dict[str, str] | None = None) -> None:
     """Display a committed results table on a slide, or say it is "not measured yet".
 
-    See :func:`select_results` for ``sections`` and ``columns``. Numbers are rounded to
-    ``digits`` for display; nothing is typed by hand.
+    See :func:`select_results` for ``sections``, ``where``, ``contains`` and ``columns``.
+    Numbers are rounded to ``digits`` for display; nothing is typed by hand. The rows'
+    notes (column ``note``) follow as footnotes, each labelled by its row's name.
     """
     from IPython.display import Markdown, display
 
-    table = select_results(name, sections, columns, where)
+    table = select_results(name, sections, columns, where, contains)
     if table is None:
-        which = sections or where
+        which = sections or where or contains
         display(Markdown(f"*Not measured yet: no{f' rows for {which} in' if which else ''} "
                          f"`results/{name}.csv`. "
                          "Run `make results` and rebuild the slides (`make slides`).*"))
         return
     display(table.style.hide(axis="index").format(precision=digits, na_rep=""))
-    raw = results_table(name)
+    footer = "".join(f"<br>{label}{note[:200]}{'…' if len(note) > 200 else ''}"
+                     for label, note in row_notes(results_table(name), table.index)[:6])
+    display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv`.{footer}</span>"))
+
+
+#: Columns that name a row, in the order a footnote looks for a non-empty one.
+ROW_NAMES = ("label", "system", "source", "category", "operation", "id")
+
+
+def _filled(value) -> str:
+    """``value`` as text, or "" when it is missing (NaN, None) or blank."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def row_notes(raw, index) -> list[tuple[str, str]]:
+    """``("name: ", note)`` for the rows ``index`` of a results table that have a note.
+
+    The name is the row's first non-empty column of :data:`ROW_NAMES` (a row labelled by
+    an empty cell shows its note alone, never "nan:"); repeated pairs are shown once.
+    """
+    if raw is None or "note" not in raw.columns:
+        return []
+    names = [c for c in ROW_NAMES if c in raw.columns]
     notes = []
-    key = next((c for c in ("label", "system") if raw is not None and c in raw.columns), None)
-    if key is not None and "note" in raw.columns:
-        rows = raw.loc[table.index]
-        notes = list(dict.fromkeys((label, str(note)) for label, note in zip(rows[key], rows["note"])
-                                   if isinstance(note, str) and note.strip()))
-    footer = "".join(f"<br>{label}: {note[:200]}{'…' if len(note) > 200 else ''}"
-                     for label, note in notes[:6])
-    display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv` "
-                     f"(written by `make results`).{footer}</span>"))
+    for _, row in raw.loc[index].iterrows():
+        note = _filled(row["note"])
+        if note:
+            name = next((_filled(row[c]) for c in names if _filled(row[c])), "")
+            notes.append((f"{name}: " if name else "", note))
+    return list(dict.fromkeys(notes))
+
+
+#: Figures on a slide are drawn this wide and shown across the slide's output area
+#: (about 1020 of its 1100 px), so a label of LABEL_PT points shows at 15/72 * 1020/11
+#: ≈ 19 px, 74% of the decks' 26 px body text (``slides/templates/offline_reveal``);
+#: the deck test measures both on the rendered slide.
+FIGURE_WIDTH_IN = 11.0
+FIGURE_DPI = 150
+LABEL_PT = 15
+INTEGER_TICK = re.compile(r"^[−-]?\d+$")
+
+
+def figure_facts(fig) -> dict:
+    """What the deck test checks of a figure: its smallest text (points), and per axes
+    whether it has both axis labels and, for a histogram, only whole-number ticks.
+
+    Call after the figure is drawn (tick labels are filled in when it is).
+    """
+    from matplotlib.patches import Rectangle
+    from matplotlib.text import Text
+
+    bbox = fig.bbox
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+             and t.get_window_extent().overlaps(bbox)]
+    unlabelled, fractional = 0, 0
+    for ax in fig.axes:
+        unlabelled += not (ax.get_xlabel().strip() and ax.get_ylabel().strip())
+        bars = [b for b in ax.patches if isinstance(b, Rectangle)]
+        if bars and ax.get_ylabel().strip() in HISTOGRAM_YLABELS:
+            ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+            fractional += sum(not INTEGER_TICK.match(t) for t in ticks)
+    return {"min_font_pt": min((t.get_fontsize() for t in texts), default=0.0),
+            "unlabelled_axes": unlabelled, "fractional_ticks": fractional}
+
+
+#: The y-axis labels that mark a histogram of scores (drawn by :func:`score_histograms`).
+HISTOGRAM_YLABELS = ("essays", "answers")
+
+
+def show_figure(fig, kind: str = "figure", alt: str = "") -> None:
+    """Show a figure across the slide's width, with what the deck test checks of it.
+
+    The PNG is an ``<img class="course-chart">`` whose ``data-*`` attributes carry
+    :func:`figure_facts` and the resolution, so the test can tell how large its labels
+    look next to the slide's text.
+    """
+    import base64
+    import html
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    facts = figure_facts(fig)
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    display(HTML(
+        f'<img class="course-chart" data-kind="{kind}" data-dpi="{FIGURE_DPI}" '
+        f'data-min-font-pt="{facts["min_font_pt"]:g}" '
+        f'data-unlabelled-axes="{facts["unlabelled_axes"]}" '
+        f'data-fractional-ticks="{facts["fractional_ticks"]}" '
+        f'alt="{html.escape(alt or kind)}" src="data:image/png;base64,{data}">'))
+
+
+def slide_layout(fig, height: float) -> None:
+    """Make a figure slide-wide (:data:`FIGURE_WIDTH_IN`) with every text at :data:`LABEL_PT`."""
+    from matplotlib.text import Text
+
+    fig.set_size_inches(FIGURE_WIDTH_IN, height)
+    for ax in fig.axes:
+        ax.tick_params(labelsize=LABEL_PT)
+    for text in fig.findobj(Text):
+        text.set_fontsize(LABEL_PT)
+    fig.tight_layout()
 
 
 def plot_results(name: str = "asap7", sections: list[str] | None = None,
                  where: dict[str, str | list[str]] | None = None) -> None:
     """Bar chart of QWK with its bootstrap CI from ``results/<name>.csv`` (or a note).
 
-    Drawn by :func:`course_utils.plots.qwk_bars`, the course's one QWK chart.
+    Drawn by :func:`course_utils.plots.qwk_bars`, the course's one QWK chart, then laid
+    out for a slide: as wide as the slide, labels at :data:`LABEL_PT` above the bars.
     """
-    import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
     from course_utils.plots import qwk_bars
@@ -155,9 +260,49 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None,
         display(Markdown(f"*Not measured yet: no{f' rows for {which} in' if which else ''} "
                          f"`results/{name}.csv`. Run `make results`.*"))
         return
-    qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high,
-             source=f"results/{name}.csv")
-    plt.show()
+    fig = qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high,
+                   source=f"results/{name}.csv")
+    labels_above_bars(fig.axes[0], list(table.label)[::-1])
+    slide_layout(fig, height=min(6.4, 0.46 * len(table) + 0.9))
+    show_figure(fig, kind="results", alt=f"QWK of {len(table)} rows of results/{name}.csv")
+
+
+def labels_above_bars(ax, labels: list[str]) -> None:
+    """Move a horizontal bar chart's row labels from the left margin onto the chart, one
+    line above each (thinner) bar: long labels get the slide's whole width, unwrapped."""
+    from matplotlib.transforms import blended_transform_factory
+
+    ax.set_yticks(range(len(labels)), [""] * len(labels))
+    ax.tick_params(axis="y", length=0)
+    for bar in ax.patches:
+        centre = bar.get_y() + bar.get_height() / 2
+        bar.set_height(0.36)
+        bar.set_y(centre - 0.18)
+    where = blended_transform_factory(ax.transAxes, ax.transData)
+    for y, label in enumerate(labels):
+        text = ax.text(0.005, y + 0.22, str(label), transform=where, va="bottom", ha="left")
+        text.set_in_layout(False)  # inside the axes: the layout need not make room for it
+    ax.set_ylim(-0.6, len(labels) - 0.1)
+    ax.get_legend().remove()
+    ax.legend(loc="lower right", framealpha=1)
+
+
+def score_histograms(essays, low: int = 0, high: int = 12) -> None:
+    """Both raters' score histograms and length against score
+    (:func:`course_utils.plots.score_distributions`), laid out for a slide: whole-number
+    score ticks and every axis labelled."""
+    from course_utils.plots import score_distributions
+
+    fig = score_distributions(essays)
+    ticks = range(low, high + 1, 2 if high - low > 8 else 1)
+    for ax in fig.axes[:2]:
+        ax.set_xticks(ticks)
+        ax.set_xlabel("score")
+        ax.set_ylabel("essays")
+    fig.axes[2].set_yticks(ticks)
+    fig.axes[2].set_ylabel("rater 1's score")
+    slide_layout(fig, height=3.8)
+    show_figure(fig, kind="histogram", alt="score histograms of both raters, length against score")
 
 
 def show_source(function) -> None:

@@ -410,6 +410,8 @@ _DECK_REPORT_JS = r"""() => {
 # What one slide shows, measured in the slide's own (unscaled) pixels: reveal.js scales
 # the whole deck to the window, so bounding boxes are divided by Reveal.getScale().
 # Content inside a <pre> scrolls there and does not count towards the slide's height.
+# A chart's labels on screen: their size in points, times the PNG's pixels per point,
+# times the shown width over the PNG's width.
 _SLIDE_REPORT_JS = r"""(i) => {
   const slide = Reveal.getSlides()[i];
   const at = Reveal.getIndices(slide);
@@ -426,7 +428,15 @@ _SLIDE_REPORT_JS = r"""(i) => {
     }
   });
   const shown = slide.cloneNode(true);
-  shown.querySelectorAll('aside.notes').forEach(n => n.remove());
+  shown.querySelectorAll('aside.notes, mjx-container').forEach(n => n.remove());
+  const charts = Array.from(slide.querySelectorAll('img.course-chart')).map(img => ({
+    kind: img.dataset.kind,
+    width: Math.round(img.getBoundingClientRect().width / scale),
+    label_px: parseFloat(img.dataset.minFontPt) * parseFloat(img.dataset.dpi) / 72
+      * (img.getBoundingClientRect().width / scale) / (img.naturalWidth || 1),
+    unlabelled_axes: parseInt(img.dataset.unlabelledAxes || '0'),
+    fractional_ticks: parseInt(img.dataset.fractionalTicks || '0'),
+  }));
   return {
     index: i,
     heading: ((slide.querySelector('h1, h2') || {}).textContent || '').replace(/¶/g, '').trim(),
@@ -438,6 +448,9 @@ _SLIDE_REPORT_JS = r"""(i) => {
     notebooks: Array.from(slide.querySelectorAll('.course-nb')).map(e => e.dataset.notebooks || '')
       .join(',').split(',').filter(Boolean).map(Number),
     text: shown.textContent,
+    body_px: parseFloat(getComputedStyle(slide).fontSize),
+    charts: charts,
+    tables: Array.from(shown.querySelectorAll('table')).map(t => t.innerText.replace(/\s+/g, ' ').trim()),
   };
 }"""
 
@@ -451,8 +464,11 @@ def check_deck(page, html: Path, screenshot_dir: Path | None = None,
     like unrendered Markdown), ``errors`` (failed loads, exceptions, console errors),
     ``slides`` (per slide: ``heading``, ``notes`` text, content ``height`` and ``width``
     against the deck's ``limit`` and ``width_limit``, the ``notebooks`` it is tagged
-    with, its visible ``text``) and ``screenshots`` (PNGs of the first ``n_screenshots``
-    slides; ``None``: all).
+    with, its visible ``text`` without formulas, ``body_px`` (its text's font size), its
+    ``tables`` (their text) and ``charts`` (figures shown by
+    :func:`course_tools.slide_content.show_figure`: ``kind``, ``width``, ``label_px``,
+    ``unlabelled_axes``, ``fractional_ticks``)) and ``screenshots`` (PNGs of the first
+    ``n_screenshots`` slides; ``None``: all).
     """
     with recorded_errors(page) as errors:
         ready = open_deck(page, html.resolve().as_uri())
@@ -511,24 +527,116 @@ def report_problems(report: dict) -> list[str]:
     problems += [f"unrendered Markdown: {line}" for line in report["raw_markdown"]]
     if report["broken_images"]:
         problems.append(f"{report['broken_images']} broken image(s)")
+    talk = build_talk()
+    shown_tables: dict[str, int] = {}
     for slide in report["slides"]:
         name = f"slide {slide['index'] + 1} ({slide['heading'][:40]!r})"
-        if not slide["notes"]:
-            problems.append(f"{name}: no speaker notes")
-        if slide["height"] > slide["limit"]:
-            problems.append(f"{name}: content {slide['height']} px tall, the slide {slide['limit']} px")
-        if slide["width"] > slide["width_limit"]:
-            problems.append(f"{name}: content {slide['width']} px wide, the slide "
-                            f"{slide['width_limit']} px")
-        noise = NOISE.search(slide["text"])
-        if noise:
-            problems.append(f"{name}: machine-specific or noisy text {noise.group(0)!r}")
+        problems += [f"{name}: {problem}" for problem in slide_problems(slide, talk)]
+        for table in slide.get("tables", []):
+            if table in shown_tables:
+                problems.append(f"{name}: repeats the table of slide {shown_tables[table]} "
+                                f"({table[:60]!r}...)")
+            shown_tables.setdefault(table, slide["index"] + 1)
+    return problems
+
+
+def slide_problems(slide: dict, talk: re.Pattern) -> list[str]:
+    """What is wrong with one slide of a :func:`check_deck` report."""
+    problems = []
+    if not slide["notes"]:
+        problems.append("no speaker notes")
+    if slide["height"] > slide["limit"]:
+        problems.append(f"content {slide['height']} px tall, the slide {slide['limit']} px")
+    if slide["width"] > slide["width_limit"]:
+        problems.append(f"content {slide['width']} px wide, the slide {slide['width_limit']} px")
+    noise = NOISE.search(slide["text"])
+    if noise:
+        problems.append(f"machine-specific or noisy text {noise.group(0)!r}")
+    for where in ("text", "notes"):
+        problems += [f"{where} speak of how the course was built: {m.group(0)!r}"
+                     for m in talk.finditer(slide[where])]
+    if NAN.search(slide["text"]):
+        problems.append(f"'nan' on the slide: {NAN.search(slide['text']).group(0)!r}")
+    missing = missing_glyphs(slide["text"])
+    if missing:
+        problems.append("no installed font has " + ", ".join(f"{c!r} (U+{ord(c):04X})"
+                                                              for c in missing))
+    return problems + chart_problems(slide)
+
+
+def chart_problems(slide: dict) -> list[str]:
+    """Charts narrower than the slide, labels under 70% of the body text, histograms
+    without axis labels or with fractional score ticks."""
+    problems = []
+    for chart in slide.get("charts", []):
+        what = f"{chart['kind']} chart"
+        if chart["width"] < CHART_SPAN * slide["width_limit"]:
+            problems.append(f"{what} {chart['width']} px wide on a {slide['width_limit']} px slide")
+        if chart["label_px"] < LABEL_SHARE * slide["body_px"]:
+            problems.append(f"{what}: labels {chart['label_px']:.1f} px, under "
+                            f"{LABEL_SHARE:.0%} of the {slide['body_px']:g} px text")
+        if chart["kind"] == "histogram" and chart["unlabelled_axes"]:
+            problems.append(f"{what}: {chart['unlabelled_axes']} axes without axis labels")
+        if chart["kind"] == "histogram" and chart["fractional_ticks"]:
+            problems.append(f"{what}: {chart['fractional_ticks']} ticks that are not whole scores")
     return problems
 
 
 #: Text that must not appear on a slide: local paths, warnings, progress bars, tracebacks.
 NOISE = re.compile(r"site-packages|/home/|/work/|/root/|/usr/|[A-Za-z]+Warning\b|"
                    r"Traceback|\d+it/s|\d+%\|")
+#: A missing value printed as text ("nan: ...", "| nan |").
+NAN = re.compile(r"(?<![\w.])(nan|NaN)(?![\w(])")
+#: Charts span at least this share of the slide's width, with labels at least this share
+#: of the body text's size.
+CHART_SPAN, LABEL_SHARE = 0.9, 0.7
+#: Words about how the course was built, not what it teaches; with them, the row ids of
+#: the results tables (:func:`build_talk`).
+BUILD_WORDS = (
+    r"\bmake (course|results|slides|test|setup|sync|exercises|chromium)\b", r"course_tools",
+    r"notebook_times", r"the guard's author", r"\bby helpers\b", r"\bhelpers'", r"\bhelpers who\b",
+    r"\bcoordinator\b", r"\bthe (course's|repository's) (author|authors|source text)\b",
+)
+
+
+def build_talk(results_dir: Path = ROOT / "results") -> re.Pattern:
+    """A pattern of :data:`BUILD_WORDS` and every row id of the results tables
+    (``id`` and ``table`` columns that hold an ``_``): words a slide should not say."""
+    import csv
+
+    ids = set()
+    for path in sorted(results_dir.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                ids.update(v for k in ("id", "table") if "_" in (v := row.get(k) or ""))
+    words = list(BUILD_WORDS) + [rf"\b{re.escape(i)}\b" for i in sorted(ids, key=len, reverse=True)]
+    return re.compile("|".join(words), flags=re.IGNORECASE)
+
+
+def font_coverage() -> set[int]:
+    """Every code point some installed font has, as fontconfig (which Chromium uses) says."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise SlidesError("Checking that every character renders needs fontconfig's `fc-list` "
+                          "(Debian: `apt-get install -y fontconfig`, which Chromium depends on).")
+    out = subprocess.run([fc_list, "--format", "%{charset}\n"], capture_output=True, text=True,
+                         check=True).stdout
+    points: set[int] = set()
+    for span in out.split():
+        low, _, high = span.partition("-")
+        points.update(range(int(low, 16), int(high or low, 16) + 1))
+    return points
+
+
+_COVERAGE: set[int] = set()
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """The characters of ``text`` that no installed font has (they print as empty boxes)."""
+    if not _COVERAGE:
+        _COVERAGE.update(font_coverage())
+    return sorted({c for c in text if not c.isspace() and c.isprintable()
+                   and ord(c) not in _COVERAGE and not 0xFE00 <= ord(c) <= 0xFE0F})
 
 
 def main(argv: list[str] | None = None) -> int:

