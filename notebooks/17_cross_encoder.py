@@ -145,9 +145,9 @@ print(f"best epoch by dev macro-F1: {best['epoch']:.0f} (dev macro-F1 {best['dev
 # Macro-F1 weights the three classes equally; accuracy is what SemEval-2013 reported.
 # For context: the best SemEval-2013 system reached 3-way accuracy 0.731 on Beetle
 # unseen answers. A small model trained for one epoch on 200 (`smoke`) or 1,500 (`fast`)
-# answers will be far below that; `python -m course_tools.short_answer_results` trains on
-# all training answers and writes the figures to `results/short_answer.md`. The floor
-# to beat is printed beside each split: always answering the most frequent training label.
+# answers will be far below that (the course's results table has the model trained on all
+# training answers). The floor to beat is printed beside each split: always answering the
+# most frequent training label.
 
 # %%
 predictions = []
@@ -241,7 +241,7 @@ verdict = "helps" if with_ref > without_ref else "does not help"
 print(f"On the dev questions, which neither model saw, the reference {verdict} here "
       f"({with_ref - without_ref:+.3f}).")
 print(f"One run of {profile.sa_epochs} epoch(s) on {len(fit)} answers is noisy: train both longer before concluding "
-      "(the results table measures the pair model only; the answer alone is not measured here).")
+      "(the answer-only model is not measured beyond this notebook).")
 
 # %% [markdown]
 # ### Exercise 3: reload and grade

@@ -175,8 +175,8 @@ for name, l2 in (("default λ = 1", 1.0), (f"meta-learned λ = {np.exp(log_l2):.
 # * `λ` is learned on training questions only and evaluated once on unseen answers; the
 #   lines above say whether it beats the default in this profile.
 #
-# This is the last notebook. The [README](../README.md) links the results tables and the
-# slides; `results/short_answer.md` holds the full short-answer measurement.
+# This is the last notebook. *Further reading:* the [README](../README.md) links the
+# slides and the results tables, among them `results/short_answer.md`.
 
 # %% [markdown]
 # ## Exercises
