@@ -596,6 +596,7 @@ BUILD_WORDS = (
     r"\bmake (course|results|slides|test|setup|sync|exercises|chromium)\b", r"course_tools",
     r"notebook_times", r"the guard's author", r"\bby helpers\b", r"\bhelpers'", r"\bhelpers who\b",
     r"\bcoordinator\b", r"\bthe (course's|repository's) (author|authors|source text)\b",
+    r"\bslides (are|were) built\b",
 )
 
 

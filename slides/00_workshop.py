@@ -18,7 +18,7 @@
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Welcome the room. Say who you are and that every number on these slides was produced
-# by code in the repository (results/*.csv or computed while the slides were built), so
+# by code in the repository (read from results/*.csv or computed from the data), so
 # nothing here is typed in by hand. Ask: who has graded essays or short answers by
 # hand? Who has trained a model before? Adjust the pace to the answers.
 
@@ -69,8 +69,7 @@ from course_tools.slide_content import fmt, md, result, show_guide_table
 show_guide_table("Full day")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The table is read from docs/instructor_guide.md while the slides are built, so it is
-# the guide's plan. Point out the breaks and that long training cells (11, 12, 16, 17)
+# The table is read from docs/instructor_guide.md, so it is always the guide's plan. Point out the breaks and that long training cells (11, 12, 16, 17)
 # should be started before you explain them. A half-day plan is on the next slide.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

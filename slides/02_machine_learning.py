@@ -121,7 +121,7 @@ plots.decision_regions(models, fruit.loc[X_train.index], figsize=(13, 4.2),
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Accuracies are computed while the slides are built, on the notebook's split. The
+# Accuracies are computed from the data, on the notebook's split. The
 # forest's training accuracy is near perfect; its dev accuracy is the honest number.
 # Ask: which model would you choose, and on which column?
 

@@ -58,7 +58,7 @@ else:
        f"(the test set is the original workshop's, for comparability)")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The counts are computed from the data while the slides are built. Read one essay aloud
+# The counts are computed from the data, not typed. Read one essay aloud
 # from the notebook if there is time: the spelling and the anonymisation tags surprise
 # people. Ask: would you trust a score given by someone who read only the first half?
 # (Transformers do exactly that when they truncate, in section 4.)
@@ -197,8 +197,7 @@ else:
        "(`results/asap7.csv`).")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The curve is computed on the training essays while the slides are built (100
-# components, to stay quick). A small share of the variance is enough to score as well
+# The curve is computed on the training essays (100 components, to stay quick). A small share of the variance is enough to score as well
 # as all the words: most of the variance is noise for this task. Notebook 05 chooses
 # the dimension on dev. Ask: why choose k on dev rather than by variance explained?
 
@@ -242,7 +241,7 @@ else:
        f"{fmt(result('asap7', 'svd10_textstat_rf'))} (`results/asap7.csv`).")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Computed while the slides are built, on the first 300 training essays. Length
+# Computed from the first 300 training essays. Length
 # features (words, difficult words, sentences) follow the score far more than any
 # readability formula. Compare with the vote. The combined model is the best classical
 # scorer of the original workshop. Ask: what would a student do if they knew this?

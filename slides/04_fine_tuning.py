@@ -83,7 +83,7 @@ else:
        f"{full.finetune_max_length}, `fast` {config.get_profile('fast').finetune_max_length}.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Counted while the slides are built, on train and dev essays only: max_length is a
+# Counted on train and dev essays only: max_length is a
 # choice, so the test set stays out. Longer essays tend to score higher, so truncation
 # cuts text from exactly the essays at the top of the scale. Notebook 10 measures
 # head+tail truncation (keep the start and the end) against cutting the end. Ask: which
@@ -169,8 +169,7 @@ else:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # This is the schedule of transformers' get_linear_schedule_with_warmup, which notebook
-# 11's third exercise plots; computed here for the full profile while the slides are
-# built. Warm-up protects the pretrained weights from the large, noisy first updates of
+# 11's third exercise plots; computed here for the full profile. Warm-up protects the pretrained weights from the large, noisy first updates of
 # a freshly initialised head; the decay lets training settle. Ask: what happens to the
 # schedule if early stopping ends training after two of four epochs?
 

@@ -94,7 +94,7 @@ md("The original read the last three characters of the reply. `parse_score` acce
    "score; `score_with_llm` counts those replies instead of crashing.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The parses are computed by the course's parser while the slides are built. Note the
+# The parses are computed by the course's parser, live. Note the
 # trait list: several numbers at the same level, so no score, rather than a guess.
 # Ask: what should a scoring system do with an unparseable reply? (Count it, report it,
 # send the essay to a human; never impute silently.)

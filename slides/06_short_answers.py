@@ -59,7 +59,7 @@ else:
                    for s, r in counts.iterrows()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Read from the data while the slides are built. Two test splits: unseen answers (new
+# Read from the data, not typed. Two test splits: unseen answers (new
 # answers to training questions) and unseen questions (questions never seen in
 # training), which is what a teacher with a new question needs. Ask: which test split
 # should be harder, and why?

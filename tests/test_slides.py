@@ -417,9 +417,9 @@ def test_build_talk_nan_and_glyph_patterns(tmp_path, monkeypatch):
     talk = slides.build_talk(tmp_path)
     said = [m.group(0) for m in talk.finditer(
         "run make course or make results; my_row and some_table; course_tools.slides; "
-        "the guard's author; sets by helpers")]
+        "the guard's author; sets by helpers; computed while the slides are built")]
     assert said == ["make course", "make results", "my_row", "some_table", "course_tools",
-                    "the guard's author", "by helpers"]
+                    "the guard's author", "by helpers", "slides are built"]
     assert not talk.search("a human rater; make a model; the guard says why")
     assert slides.NAN.search("nan: a note") and slides.NAN.search("| NaN |")
     assert not slides.NAN.search("np.nan and nanoseconds, Nancy")
