@@ -5,7 +5,10 @@ The browser tests build every deck in ``slides/`` into ``build/slides/`` (HTML a
 Playwright, and check that reveal.js counted its slides, that nothing failed to
 load (no CDN, no missing file), no console error, no Markdown left unrendered, and, slide
 by slide: speaker notes present, content no taller or wider than the slide, no local path,
-warning or progress bar. Every notebook 01-19 must be taught by at least one slide.
+warning, progress bar or "nan", no word about how the course was built (slide or notes),
+no character without a font, no table shown twice in a deck, and charts (results, score
+histograms) as wide as the slide with labels at least 70% of the text, histograms with
+axis labels and whole-score ticks. Every notebook 01-19 must be taught by at least one slide.
 Screenshots of the first slides of each deck go to ``build/slides/screenshots/``.
 
 Chromium comes from ``make chromium`` (run by ``make test``); without it the browser
