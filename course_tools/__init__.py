@@ -11,7 +11,6 @@ Run from a checkout (``make`` calls these; Colab never installs this package):
 * :mod:`course_tools.exercises` -- learner copies with solutions removed (``make exercises``)
 * :mod:`course_tools.slides` -- the reveal.js decks and their PDFs (``make slides``)
 * :mod:`course_tools.slide_content` -- what the decks show: results, the guide's tables
-* :mod:`course_tools.chromium` -- headless Chromium: check the decks, print them to PDF
 * :mod:`course_tools.colab_env` -- the Colab-pinned venv and its no-package-moved check (``make test-colab``)
 * :mod:`course_tools.colab_links` -- the repository's address in one place (``make colab-links``)
 
