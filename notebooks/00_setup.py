@@ -132,6 +132,30 @@ for var in ("GROQ_API_KEY", "CEREBRAS_API_KEY"):  # Colab secrets or environment
     print(f"{var}: {'set' if llm.has_api_key(var) else 'not set (fine: a local model is used)'}")
 
 # %% [markdown]
+# ## 6. For instructors: a pre-flight before the workshop
+#
+# Colab changes its image and its GPUs every few weeks. A day or two before teaching, open
+# this notebook in Colab with the runtime the learners will get (*Runtime → Change runtime
+# type → T4 GPU*), set `RUN_PREFLIGHT = True` and run the cell. It checks the GPU (name and
+# memory), that the Hugging Face Hub answers for every model and data set of the `full`
+# profile, and whether the Groq and Cerebras keys are set (it never shows them). Then it
+# times a short pass of each GPU notebook's central step with the `full` profile's models:
+# fine-tuning ELECTRA-small (11–13), local generation (14–15), LoRA (16) and the
+# cross-encoder (17), a few steps each. It writes `preflight/preflight.md` and
+# `preflight/preflight.csv` and offers both for download: please send them back (an issue or
+# a pull request), so the course knows how its notebooks fare on today's Colab GPUs. The
+# times are of these short passes, model downloads included, not of whole notebooks.
+#
+# Learners can leave `RUN_PREFLIGHT = False`: in Colab the cell then runs only the quick
+# checks (no training); elsewhere it only says what it would check.
+
+# %%
+from course_utils import preflight
+
+RUN_PREFLIGHT = False  # instructors: True in Colab with a GPU runtime
+report = preflight.run(run_passes=RUN_PREFLIGHT)
+
+# %% [markdown]
 # ## Summary
 #
 # * One variable, `COURSE_PROFILE`, sets how much every notebook computes (`full` on a
