@@ -189,10 +189,22 @@ def export_deck(nb, title: str) -> str:
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     nb.metadata["title"] = title
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    html = html.replace("</head>", CODE_CELL_CSS + "</head>", 1)
     for cdn in ("https://", "http://", "//cdn", "//unpkg"):
         if f'src="{cdn}' in html or f'href="{cdn}' in html:
             raise SlidesError(f"The exported {title!r} still loads something from {cdn}...")
     return html
+
+
+#: Code shown on a slide (cells without ``hide-input``) and its output: as large as the
+#: Markdown code blocks (18 px), inside the slide, long lines wrapped rather than cut.
+CODE_CELL_CSS = """<style type="text/css">
+.reveal .jp-CodeCell .jp-InputArea pre { width: auto; margin: 0.2em 0; box-sizing: border-box;
+  font-size: 18px; line-height: 1.3; white-space: pre-wrap; word-break: break-word; }
+.reveal .jp-CodeCell .jp-OutputArea-output pre { font-size: 18px; line-height: 1.3;
+  white-space: pre-wrap; word-break: break-word; margin: 0.2em 0; }
+</style>
+"""
 
 
 def deck_title(nb, path: Path) -> str:

@@ -66,44 +66,143 @@ pd.DataFrame({
 # on a cloud service? Keep the answer for the hosted-models slide in section 5.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
-# ## Python in one slide: values, lists, dictionaries
-#
-# ```python
-# essay = "I waited patiently for my turn."
-# n_words = len(essay.split())                 # 6
-# scores = [7, 9, 4]                           # a list keeps order
-# rater = {"rater1": 7, "rater2": 8}           # a dictionary maps keys to values
-# long = [s for s in scores if s >= 7]         # a comprehension: [7, 9]
-# for name, score in rater.items():
-#     print(f"{name}: {score}")
-# ```
+# ## Variables and types
+
+# %%
+essay = "Patience is when you wait without complaining."
+score, max_score = 8, 12
+share = score / max_score
+is_passing = score >= 6
+print(type(essay).__name__, type(score).__name__, type(share).__name__,
+      type(is_passing).__name__)
+print(f"Score {score}/{max_score} = {share:.0%}; passing: {is_passing}")
+words = essay.split()
+print(f"{len(words)} words; first word: {words[0]!r}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Go fast if the room knows Python. The examples use essays and scores on purpose:
-# counting words is the oldest essay feature there is, and it returns in notebooks 03
-# and 06. Ask: what does len(essay.split()) count wrongly? (Punctuation attached to
-# words, anonymisation tags such as @PERSON1.)
+# Python works out the type from the value: text is a str, 8 an int, 8/12 a float, and
+# a comparison a bool. The f-string on the fourth line is how every notebook prints its
+# numbers: the expression in braces, then a format after the colon (.0% for a share).
+# Counting words with split() is the oldest essay feature there is; it returns as the
+# length line in notebook 03. Ask: what does split() count wrongly? (Punctuation stays
+# attached to words; anonymisation tags such as @PERSON1 count as words.)
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
-# ## Functions check their input; classes fit and predict
-#
-# ```python
-# def adjacent_agreement(a, b):
-#     """Share of pairs whose scores differ by at most one point."""
-#     if len(a) != len(b):
-#         raise ValueError(f"Need as many scores in a ({len(a)}) as in b ({len(b)}).")
-#     return sum(abs(x - y) <= 1 for x, y in zip(a, b)) / len(a)
-#
-# class LengthScorer:
-#     def fit(self, texts, scores): ...      # learn from graded essays
-#     def predict(self, texts): ...          # give new essays a score
-# ```
+# ## Lists and dictionaries
+
+# %%
+scores = [8, 5, 11, 7, 9]                 # a list keeps values in order
+scores.append(6)
+print(f"n={len(scores)}, mean={sum(scores) / len(scores):.2f}, best={max(scores)}")
+print("first two:", scores[:2], "last:", scores[-1])
+
+rubric = {"ideas": 3, "organization": 2, "style": 2, "conventions": 1}
+rubric["style"] = 3                       # a dictionary maps keys to values
+print("traits:", list(rubric), "| total:", sum(rubric.values()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Two habits the course keeps everywhere: a function says clearly what is wrong with
-# its input, and every scorer is a class with fit and predict, like scikit-learn. Ask:
-# why is a clear error message better than a wrong number? (A wrong number gets
-# reported; an error gets fixed.)
+# A list is what a column of scores becomes; a dictionary is how a rubric's traits and
+# their points are written down. Slicing counts from zero and a negative index counts
+# from the end: point at scores[:2] and scores[-1] and their output. The rubric here has
+# the four traits of ASAP prompt 7, each 0-3: a rater's score is their sum, 0-12. Ask:
+# how would you add a fifth score to the list, and how would you change the ideas trait
+# to 2?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
+# ## `if`, `elif`, `else`, and a comprehension
+
+# %%
+for s in scores:
+    if s >= 10:
+        band = "high"
+    elif s >= 6:
+        band = "middle"
+    else:
+        band = "low"
+    print(s, band, end=" | ")
+
+high_scores = [s for s in scores if s >= 9]   # a list comprehension
+print("\nhigh:", high_scores)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Python reads the conditions from the top and takes the first that holds, so a score of
+# 11 is "high" and never reaches the middle test. Indentation is the syntax: the four
+# spaces under if are what belongs to it. The comprehension on the last lines is a loop
+# and a filter in one expression; later notebooks use it to pick essays and scores. Ask:
+# what band does 10 get, and what would change if the first test were s > 10?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
+# ## Functions check their input
+
+# %%
+def exact_agreement(rater1, rater2):
+    """Share of essays on which two raters give the same score."""
+    if len(rater1) != len(rater2):
+        raise ValueError(f"Need the same number of scores, got {len(rater1)} and {len(rater2)}.")
+    same = sum(a == b for a, b in zip(rater1, rater2))
+    return same / len(rater1)
+
+print(f"Exact agreement: {exact_agreement([8, 5, 11, 7], [8, 6, 11, 6]):.2f}")
+try:
+    exact_agreement([1, 2], [1])
+except ValueError as err:
+    print("Error:", err)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The habit the course keeps everywhere: a function says clearly what is wrong with its
+# input instead of returning a wrong number. zip pairs the two raters' scores, and
+# summing True/False counts the matches. Exact agreement is the first agreement measure
+# of notebook 03; between two trained human raters on a 0-12 scale it is low. Ask: why
+# is an error better than a wrong number here? (A wrong number gets reported; an error
+# gets fixed.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
+# ## A class: `fit` learns, `predict` scores
+
+# %%
+class LengthScorer:
+    def fit(self, essays, scores):
+        lengths = [len(e.split()) for e in essays]
+        self.words_per_point = sum(lengths) / max(sum(scores), 1)
+        self.max_score_ = max(scores)
+        return self
+
+    def predict(self, essays):
+        return [min(round(len(e.split()) / self.words_per_point), self.max_score_) for e in essays]
+
+essays = ["short one", "a somewhat longer essay about waiting", "waiting " * 40]
+model = LengthScorer().fit(essays, [2, 6, 12])
+print(f"{model.words_per_point:.2f} words per point")
+print(model.predict(["I waited for the bus for an hour."]))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Every scorer of the day has this shape, as in scikit-learn: fit learns from essays and
+# their human scores and returns the scorer itself, predict gives new essays a score.
+# What fit learns is stored on the object (words_per_point, max_score_; the trailing
+# underscore marks what was learnt). This one scores by length alone, a baseline every
+# later model must beat. Ask: what would this scorer do with an essay that repeats one
+# word 200 times? (Give it top marks: length is gameable.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
+# ## Imports: code others wrote
+
+# %%
+import numpy as np
+
+import course_utils
+from course_utils.metrics import aes_metrics
+
+print("numpy", np.__version__, "| course_utils", course_utils.__version__)
+metrics = aes_metrics([8, 5, 11, 7], [8, 6, 11, 6])
+print({name: round(value, 3) for name, value in metrics.items()})
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# import loads a package; pip install adds one (in a notebook, %pip install name). The
+# course uses NumPy, pandas, scikit-learn, PyTorch and Hugging Face, plus its own small
+# package, course_utils, which learners can open and read. aes_metrics returns every
+# agreement measure of notebook 03 at once: QWK, exact and adjacent agreement, Pearson's
+# r, the standardised mean difference and the number of essays. Ask: which of these
+# numbers do you already know how to read?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]
 # ## Your turn
