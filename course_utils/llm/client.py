@@ -52,7 +52,7 @@ class ChatClient:
     Parameters
     ----------
     provider : ``"groq"``, ``"cerebras"`` or ``"local"`` (a transformers model on this
-        machine; offline it is SmolLM2-135M-Instruct, see :func:`models.resolve_model`).
+        machine; offline it is SmolLM2-135M-Instruct, see :func:`course_utils.hub.resolve_model`).
     model : the provider's model name; ``None`` uses ``PROVIDERS[provider]["default_model"]``.
     api_key : for hosted providers; ``None`` looks it up with :func:`get_api_key`.
     base_url : another OpenAI-compatible endpoint (default: the provider's, or the
