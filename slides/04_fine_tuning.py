@@ -25,6 +25,7 @@
 # %% tags=["remove-cell"]
 import contextlib
 import io
+import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,7 +33,9 @@ import numpy as np
 from course_utils import config, plots
 from course_utils.data import DataNotFoundError, load_asap, train_dev_test_split
 from course_utils.tokenization import load_tokenizer, token_stats
+from course_tools import slide_demos as demos
 from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks
+from course_tools.slide_demos import show_code
 
 plt.rcParams.update({"font.size": 12})
 full = config.get_profile("full")
@@ -46,6 +49,11 @@ try:
 except DataNotFoundError as exc:
     train = None
     why = f"*Data not available here ({str(exc).splitlines()[0][:120]}).*"
+essays = demos.essay_sample(8)  # eight training essays for the code slides
+dev_essays = demos.essay_sample(4, split="dev")
+missing = demos.data_missing(essays)
+model = demos.tiny_encoder(tokenizer, num_labels=1)  # a 2-layer BERT from BertConfig
+out = tempfile.mkdtemp()  # the Trainer's output folder (it saves nothing: save_strategy="no")
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
 # ## Tokenization: pieces the model knows
@@ -64,6 +72,26 @@ md("* a fixed vocabulary of pieces; `##` marks a piece that continues a word\n"
 # its stand-in). A weak speller's essay costs more tokens for the same words, and the
 # model must reassemble the meaning from fragments. Ask: how would you expect the model
 # to treat @CAPS1, a tag it never saw in pre-training?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
+# ## Tokenizing an essay
+
+# %% tags=["hide-input"]
+show_code('''
+essay = essays.essay[0]
+pieces = tokenizer.tokenize(essay)
+print(len(essay.split()), "words ->", len(pieces), "pieces")
+print(" ".join(pieces[:20]))
+ids = tokenizer(essay, truncation=True, max_length=12)["input_ids"]
+print(tokenizer.convert_ids_to_tokens(ids))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# One training essay, run through the tokenizer of the fine-tuning notebooks when the
+# slide was drawn (offline: the MiniLM stand-in's WordPiece). More pieces than words:
+# the anonymisation tag @CAPS1 alone becomes three. With max_length=12 the tokenizer
+# keeps [CLS], ten pieces and [SEP]: truncation drops the rest of the essay silently.
+# Ask: how many pieces would your own name become?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
 # ## How long are the essays, in tokens?
@@ -88,6 +116,29 @@ else:
 # cuts text from exactly the essays at the top of the scale. Notebook 10 measures
 # head+tail truncation (keep the start and the end) against cutting the end. Ask: which
 # part of an essay would you keep if you could read only 256 tokens?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
+# ## An essay as the model's input
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils.finetune import EssayDataset
+train_ds = EssayDataset(essays.essay, essays.score, tokenizer, 0, 12,
+                        "classification", max_length=256)
+item = train_ds[0]
+print(sorted(item))
+print(len(item["input_ids"]), "token ids, label", item["labels"], "(score - 0)")
+reg = EssayDataset(essays.essay, essays.score, tokenizer, 0, 12, "regression", 256)
+print("as regression the label is mu(score):", round(float(reg[0]["labels"]), 4))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# EssayDataset tokenises once and hands the Trainer dictionaries: token ids, the
+# attention mask, and the label. For classification the label is the score minus the
+# lowest score (a class index); for regression it is mu(score), the midpoint of the
+# score's slice of (0, 1), which slide "mu / mu_inv" explains. Padding happens per batch,
+# so a short essay is not padded to 256. Ask: why store the label as score minus the
+# minimum rather than the score itself?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
 # ## What fine-tuning changes
@@ -191,6 +242,78 @@ else:
 # happily select a checkpoint on whatever set you hand it. Ask: in your own projects,
 # which set does eval_dataset point to?
 
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
+# ## `compute_metrics`: QWK in the Trainer's log
+
+# %% tags=["hide-input"]
+show_code('''
+from transformers import EvalPrediction
+from course_utils.finetune import make_compute_metrics
+compute_metrics = make_compute_metrics(0, 12, "classification")
+logits = np.eye(13)[[7, 8, 9, 4, 10]]    # the model's favourite score for 5 essays
+labels = np.array([7, 9, 9, 5, 10])       # the human scores (labels: score - 0)
+metrics = compute_metrics(EvalPrediction(predictions=logits, label_ids=labels))
+print({name: round(value, 3) for name, value in metrics.items()})
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The Trainer calls compute_metrics after every evaluation with the logits and labels of
+# the whole dev set; ours turns logits into scores and returns QWK, exact agreement and
+# the standardised mean difference. Here five hand-made predictions: three exact, two one
+# point off, so QWK is high while exact agreement is 0.6. Ask: why is QWK forgiving of
+# the two misses? (They are one point away, and the weights are quadratic.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
+# ## A custom loss: `scoring_loss`
+
+# %% tags=["hide-input"]
+show_code('''
+import torch
+from course_utils.cutoffs import mu
+from course_utils.finetune import scoring_loss
+logits = torch.tensor([[0.4], [-2.0]])          # regression: one output per essay
+labels = torch.tensor(mu([8, 3], 0, 12), dtype=torch.float32)
+print("regression    ", scoring_loss(logits, labels, "regression"))
+logits = torch.zeros(2, 13)                      # classification: 13 logits per essay
+print("classification", scoring_loss(logits, torch.tensor([8, 3]), "classification"))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# ScoringTrainer is a Trainer whose compute_loss calls this function: cross-entropy over
+# the 13 scores for classification; for regression a sigmoid squashes the one output
+# into (0, 1) and the loss is the squared distance to mu(score). Thirteen equal logits
+# give a cross-entropy of log 13, about 2.56: the loss of a model that knows nothing.
+# Ask: what does the regression loss not care about that cross-entropy does? (Which
+# wrong score: cross-entropy treats 7 and 2 as equally wrong for an 8.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
+# ## The Trainer, two steps on eight essays
+#
+# <span class="course-small">`model`: a 2-layer BERT built from `BertConfig` (random weights); 8 training and 4 dev essays.</span>
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils import finetune
+def dataset(df):   # regression: the labels are mu(score)
+    return EssayDataset(df.essay, df.score, tokenizer, 0, 12, "regression", 128)
+args = finetune.trainer_arguments(out, max_steps=2, batch_size=4, lr=1e-3,
+                                  eval_strategy="no", disable_tqdm=True)
+trainer = finetune.ScoringTrainer(
+    model=model, args=args, mode="regression", processing_class=tokenizer,  # pads
+    train_dataset=dataset(essays), eval_dataset=dataset(dev_essays),
+    compute_metrics=finetune.make_compute_metrics(0, 12, "regression"))
+trainer.train()
+print({k: round(v, 3) for k, v in trainer.evaluate().items() if k.startswith("eval_")})
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Everything of notebook 12 in miniature: eight training essays, four dev essays, two
+# optimiser steps, and a two-layer BERT built from BertConfig with random weights (model,
+# made in a hidden cell, so nothing is downloaded). The point is the plumbing, not the
+# number: the dev metrics come from our compute_metrics and the loss from our
+# scoring_loss. Notebook 12 trains a pretrained encoder for real. Ask: which argument
+# would you change first to make this a real run?
+
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
 # ## Scores as numbers: the mu / mu_inv mapping
 #
@@ -207,6 +330,24 @@ plt.show()
 # midpoint of the score's slice. mu_inv maps any output back (clipped to the range).
 # Ask: why midpoints and not 0 and 1 for the extreme scores? (A sigmoid never reaches
 # 0 or 1.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
+# ## mu and mu_inv in code
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils.cutoffs import mu, mu_inv
+scores = np.array([0, 3, 6, 9, 12])
+print("mu(score)      ", mu(scores, 0, 12).round(3))
+print("back, mu_inv   ", mu_inv(mu(scores, 0, 12), 0, 12))
+print("mu_inv of 0.0, 0.5, 0.99, 1.3:", mu_inv([0.0, 0.5, 0.99, 1.3], 0, 12))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The round trip is exact: every score maps to the middle of its slice and back. Outputs
+# outside (0, 1) are clipped to the ends of the range, so 1.3 becomes 12; 0.5 lands on
+# 6, the middle score. Ask: a regression model that always outputs 0.5, what QWK does it
+# get? (0: one score for every essay.)
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
 # ## Cutoffs and ensembles, chosen on dev
@@ -229,6 +370,29 @@ md(f"Test QWK, MiniLM-L6 stand-in on a CPU: regression {fmt(result('asap7', 'fin
 # model; the Colab T4 figures for ELECTRA are not measured here. The nested comparison
 # is in results/asap7_ensemble_dev.md. Ask: if you tune a weight on the same essays
 # that score it, which way is the estimate biased?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
+# ## Cutoffs, fitted on dev predictions
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils.cutoffs import OptimizedCutoffs, mu, mu_inv
+from course_utils.metrics import qwk
+rng = np.random.default_rng(0)
+y = rng.integers(3, 13, 80)                                    # 80 simulated dev scores
+x = 0.5 + 0.5 * (mu(y, 0, 12) - 0.5) + rng.normal(0, 0.05, 80)  # shrunk to 0.5
+cutoffs = OptimizedCutoffs(0, 12).fit(x, y)
+print("equal slices (mu_inv)  QWK", round(qwk(y, mu_inv(x, 0, 12)), 3))
+print("optimised cutoffs      QWK", round(qwk(y, cutoffs.predict(x)), 3))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Simulated on purpose, so the effect is visible: predictions pulled halfway to the
+# middle, as regressions trained with squared error tend to be. Equal slices then put
+# almost every essay in the middle scores; cutoffs moved to where dev QWK is highest undo
+# the shrinkage. The same data fits and scores the cutoffs here, which is exactly the
+# optimism notebook 13 measures with nested cross-validation. Ask: how would you get an
+# honest estimate of the fitted cutoffs' QWK?
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Results on the test set

@@ -1,0 +1,181 @@
+"""Code slides with their real output, for decks 04-06 (fine-tuning, generative models,
+short answers).
+
+A code slide shows a few lines of code and what they print, both produced while the
+deck is built: :func:`show_code` runs the code in the deck's namespace and displays the
+code and its printed output. The helpers below prepare what those few lines need and
+keep every demo small and fast (a handful of essays, a model built from a config class,
+one or two training steps):
+
+    from course_tools.slide_demos import show_code, essay_sample
+    ns = {"essays": essay_sample(8)}
+    show_code('''
+        print(len(essays), "essays")
+    ''', ns)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+
+#: The longest code a slide shows, and how many lines and characters of output fit.
+MAX_CODE_LINES, MAX_OUTPUT_LINES, MAX_WIDTH = 14, 14, 88
+
+#: The chat model that stands in for the course's local model when the Hub is offline.
+STAND_IN = "HuggingFaceTB/SmolLM2-135M-Instruct"
+#: Hosted providers a deck may call when their key is set where the deck is built.
+HOSTED = ("groq", "cerebras")
+
+
+class DemoError(RuntimeError):
+    """A code slide's code is too long for a slide or failed."""
+
+
+def _wrap(text: str, width: int = MAX_WIDTH) -> str:
+    return "\n".join(w for line in text.splitlines()
+                     for w in (textwrap.wrap(line, width, subsequent_indent="  ",
+                                             break_on_hyphens=False)
+                               or [""]))
+
+
+def run_code(code: str, namespace: dict) -> str:
+    """Run ``code`` in ``namespace``; return what it printed (stdout), wrapped for a slide."""
+    code = textwrap.dedent(code).strip("\n")
+    lines = code.splitlines()
+    if len(lines) > MAX_CODE_LINES:
+        raise DemoError(f"A code slide shows at most {MAX_CODE_LINES} lines; this code has "
+                        f"{len(lines)}: move the preparation into slide_demos or a hidden cell.")
+    too_wide = [ln for ln in lines if len(ln) > MAX_WIDTH]
+    if too_wide:
+        raise DemoError(f"Code line over {MAX_WIDTH} characters (it would not fit the slide): "
+                        f"{too_wide[0]!r}")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(code, "<slide>", "exec"), namespace)  # noqa: S102 - the deck's own code
+    out = _wrap(buffer.getvalue().rstrip())
+    out_lines = out.splitlines()
+    if len(out_lines) > MAX_OUTPUT_LINES:
+        out = "\n".join(out_lines[:MAX_OUTPUT_LINES - 1] + ["…"])
+    return out
+
+
+def show_code(code: str, namespace: dict, unavailable: str = "") -> None:
+    """Show ``code`` and, run now, what it prints (nothing typed by hand).
+
+    With ``unavailable`` (e.g. "the essays are not available here") the code is shown
+    and not run, and that sentence stands where the output would be.
+    """
+    from course_tools.slide_content import md
+
+    code = textwrap.dedent(code).strip("\n")
+    out = f"*Not run: {unavailable}.*" if unavailable else None
+    if out is None:
+        printed = run_code(code, namespace)
+        out = f"```text\n{printed}\n```" if printed else "*(prints nothing)*"
+    md(f"```python\n{code}\n```\n\n{out}")
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence the notes that loaders print (they name local folders)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+# --------------------------------------------------------------------------------------
+# Essays and models (deck 04)
+# --------------------------------------------------------------------------------------
+def essay_sample(n: int = 8, seed: int = 0, split: str = "train"):
+    """``n`` essays of ASAP prompt 7 (``essay``, ``score``) from the training or the dev
+    split, seeded; ``None`` if the data is not available. Never test essays."""
+    from course_utils.data import TARGET, DataNotFoundError, load_asap, train_dev_test_split
+
+    if split not in ("train", "dev"):
+        raise ValueError(f"split must be 'train' or 'dev' (a slide never shows test essays), got {split!r}.")
+    try:
+        with quiet():
+            train, dev, _ = train_dev_test_split(load_asap(7))
+    except DataNotFoundError:
+        return None
+    rows = (train if split == "train" else dev).sample(n, random_state=seed)
+    return rows.assign(score=rows[TARGET])[["essay", "score"]].reset_index(drop=True)
+
+
+def data_missing(frame) -> str:
+    """The reason a code slide cannot run, or ``""`` when its data is there."""
+    return "" if frame is not None else "the ASAP essays are not available where the deck was built"
+
+
+def encoder_tokenizer():
+    """The tokenizer of the fine-tuning notebooks (offline: all-MiniLM-L6-v2's WordPiece)."""
+    from course_utils import config
+    from course_utils.tokenization import load_tokenizer
+
+    with quiet():
+        return load_tokenizer(config.get_profile("full").finetune_model)
+
+
+def tiny_encoder(tokenizer, num_labels: int = 1, seed: int = 0):
+    """A 2-layer BERT, built from ``BertConfig`` (random weights, nothing downloaded) with
+    the tokenizer's vocabulary: fast enough to train a step or two while a deck is built."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    cfg = BertConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2,
+                     num_attention_heads=2, intermediate_size=128, max_position_embeddings=512,
+                     num_labels=num_labels)
+    return BertForSequenceClassification(cfg)
+
+
+# --------------------------------------------------------------------------------------
+# Chat models (deck 05)
+# --------------------------------------------------------------------------------------
+def hosted_provider() -> str | None:
+    """The first hosted provider whose key is set where the deck is built, or ``None``.
+    The key itself is never read into the deck, only whether it is there."""
+    from course_utils.llm import has_api_key
+
+    for provider in HOSTED:
+        if has_api_key(f"{provider.upper()}_API_KEY"):
+            return provider
+    return None
+
+
+def stand_in_model():
+    """The stand-in chat model and its tokenizer (SmolLM2-135M-Instruct), loaded quietly."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from course_utils.hub import resolve_model
+
+    with quiet():
+        path = resolve_model(STAND_IN)
+    return AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+
+
+# --------------------------------------------------------------------------------------
+# Short answers (deck 06)
+# --------------------------------------------------------------------------------------
+def beetle_question(n_support: int = 20, n_new: int = 4, seed: int = 0):
+    """One Beetle training question: ``(question, reference, support, new)`` where
+    ``support`` holds ``n_support`` graded answers (``answer``, ``grade``) and ``new``
+    ``n_new`` other answers to grade with their true grade; ``None`` without the data."""
+    from course_utils import short_answer as sa
+    from course_utils.data import DataNotFoundError, load_short_answers
+
+    try:
+        beetle = load_short_answers("beetle")
+    except DataNotFoundError:
+        return None
+    train = beetle[beetle["split"] == "train"]
+    counts = train.groupby("question_id").size()
+    qid = counts[counts >= n_support + n_new].index.sort_values()[0]
+    answers = train[train["question_id"] == qid].sample(frac=1.0, random_state=seed)
+    answers = answers.assign(answer=answers["student_answer"],
+                             grade=sa.grades_of(answers["label_3way"]))
+    support = answers.iloc[:n_support].reset_index(drop=True)
+    new = answers.iloc[n_support:n_support + n_new].reset_index(drop=True)
+    first = answers.iloc[0]
+    return first["question"], first["reference_answer"], support, new
