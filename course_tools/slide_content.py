@@ -38,6 +38,32 @@ def md(text: str) -> None:
     display(Markdown(text))
 
 
+class MissingData:
+    """Stands for a data set that is not available where a deck is built (offline, no
+    ``COURSE_DATA_DIR``): any use raises the loader's
+    :class:`~course_utils.data.DataNotFoundError`, which the build shows on the slide as
+    one line ("Not run here: ...") instead of the cell's output.
+
+        try:
+            asap = load_asap(7)
+        except DataNotFoundError as exc:
+            asap = MissingData(exc)
+    """
+
+    def __init__(self, error: Exception):
+        object.__setattr__(self, "_error", error)
+
+    def _fail(self, *args, **kwargs):
+        from course_utils.data import DataNotFoundError
+
+        raise DataNotFoundError(str(object.__getattribute__(self, "_error")))
+
+    __getattr__ = __getitem__ = __len__ = __iter__ = __call__ = _fail
+
+    def __repr__(self) -> str:
+        return "<data not available here>"
+
+
 def results_table(name: str):
     """``results/<name>.csv`` as a DataFrame, or ``None`` when it has not been written yet."""
     import pandas as pd

@@ -139,9 +139,11 @@ def execute_decks(nbs: list, timeout: int = 300) -> None:
             nb.cells.insert(0, reset)
             if first is None:
                 first = client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                                allow_error_names=[NO_DATA_ERROR],
                                                 resources={"metadata": {"path": str(ROOT)}})
             else:
-                client = NotebookClient(nb, timeout=timeout, km=first.km)
+                client = NotebookClient(nb, timeout=timeout, km=first.km,
+                                        allow_error_names=[NO_DATA_ERROR])
                 client.kc = first.kc
             try:
                 client.execute(cleanup_kc=False)
@@ -158,6 +160,32 @@ def execute_decks(nbs: list, timeout: int = 300) -> None:
             os.environ.pop("MPLBACKEND", None)
         else:
             os.environ["MPLBACKEND"] = backend
+
+
+#: The error a code slide raises where the course's data is not available (no
+#: ``COURSE_DATA_DIR``, no Hub): the build goes on and the slide says so in one line.
+NO_DATA_ERROR = "DataNotFoundError"
+
+
+def clean_outputs(nb) -> None:
+    """Drop warnings and progress bars (stderr) from every code cell's output, and show a
+    :data:`NO_DATA_ERROR` as one line instead of its traceback."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.outputs:
+            if out.output_type == "stream" and out.name == "stderr":
+                continue
+            if out.output_type == "error" and out.ename == NO_DATA_ERROR:
+                first = (out.evalue.splitlines() or [""])[0]
+                out = nbformat.v4.new_output("stream", name="stdout", text=(
+                    "Not run here: the essays are not available "
+                    f"({first.split('. ')[0][:100]}).\n"))
+            outputs.append(out)
+        cell.outputs = outputs
 
 
 def execute_deck(nb, timeout: int = 300) -> None:
@@ -269,10 +297,7 @@ def build_decks(paths: list[Path], out_dir: Path = BUILD_DIR, execute: bool = Tr
     if execute:
         execute_decks(nbs, timeout=timeout)
         for nb in nbs:  # warnings and progress bars are noise on a slide
-            for cell in nb.cells:
-                if cell.cell_type == "code":
-                    cell.outputs = [o for o in cell.outputs
-                                    if not (o.output_type == "stream" and o.name == "stderr")]
+            clean_outputs(nb)
     out_dir.mkdir(parents=True, exist_ok=True)
     built = []
     for nb, path in zip(nbs, paths):
