@@ -96,7 +96,9 @@ def header(info: dict) -> list[str]:
         f"(load average 1/5/15 min at start and after the guard evaluations: {info['loads']}; the latency section "
         "states its own time and load; cross-encoder rows marked *not rerun* come from an earlier full run). "
         f"Machine: {info['machine']}, {info['cpu_count']} CPU cores, torch threads {info['threads']}, "
-        "no GPU. GPU figures: not measured here.",
+        "no GPU. GPU figures: not measured here."
+        + (" With `--skip-language-models` the chat-model and layer-5 figures (tables and timings) come from an "
+           "earlier full run." if "--skip-language-models" in info["command"] else ""),
         "",
         f"Embedding model requested: `{info['model_id']}`; weights used: `{info['used_embedding']}` "
         "(offline, the English all-MiniLM-L6-v2 is the stand-in; the full profile uses the multilingual "

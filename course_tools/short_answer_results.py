@@ -58,7 +58,7 @@ from course_tools.short_answer_eval import (
     support_split,
     unseen_question_predictions,
 )
-from course_tools.short_answer_report import OUT, companion, render
+from course_tools.short_answer_report import OUT, companion, render, tidy
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
@@ -212,8 +212,7 @@ def language_model_rows(out: Path, sets, train, guard: dict, model_id: str, skip
     """The chat-model plausibility check and layer 5's held-out comparison (or the previous run's, if ``skip``)."""
     if skip:
         old = pd.read_csv(out.with_suffix(".csv"))
-        tables = {t: old[old["table"] == t].drop(columns="table").dropna(axis=1, how="all")
-                  for t in LANGUAGE_MODEL_TABLES}
+        tables = {t: tidy(old[old["table"] == t].drop(columns="table"), t) for t in LANGUAGE_MODEL_TABLES}
         answers = pd.read_csv(companion(out, "answers"), keep_default_na=False)
         info = read_info(out)
         return tables, answers[answers["table"] == "layer5_missed"], {k: info[k] for k in LAYER5_INFO}

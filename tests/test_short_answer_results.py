@@ -81,6 +81,17 @@ def test_latency_only_replaces_the_latency_rows_and_keeps_the_rest(report):
     assert sar.previous_l2(report.with_suffix(".csv")) == pytest.approx(0.693)
 
 
+def test_skip_language_models_keeps_the_previous_rows_answers_and_timings(report):
+    tables, answers, info = sar.language_model_rows(report, None, None, {}, "m", skip=True)
+    expected = _tables()
+    for name in sar.LANGUAGE_MODEL_TABLES:
+        pd.testing.assert_frame_equal(tables[name].reset_index(drop=True), expected[name], check_dtype=False)
+    assert answers["answer"].tolist() == ["judges wear wigs"]
+    assert info["layer5_regrade_p95_ms"] == "326.0" and set(info) == set(sar.LAYER5_INFO)
+    sar.write_csvs(report, _tables(), INFO | {"command": "x --skip-language-models"}, answers, pd.DataFrame())
+    assert "chat-model and layer-5 figures (tables and timings) come from an earlier full run" in report_md.render(report)
+
+
 def test_latency_only_needs_a_previous_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the full command once"):
         sar.replace_latency(tmp_path / "none", pd.DataFrame(), {})
