@@ -17,14 +17,7 @@ from course_utils.config import SEED
 
 BEETLE_GRADES = {"incorrect": 0, "contradictory": 1, "correct": 2}
 GRADE_TO_3WAY = {v: k for k, v in BEETLE_GRADES.items()}
-BEETLE_GRADES_5WAY = {
-    "irrelevant": 0,
-    "non_domain": 0,
-    "contradictory": 1,
-    "partially_correct_incomplete": 2,
-    "correct": 3,
-}
-BEETLE_NON_ANSWERS = ("non_domain", "irrelevant")
+BEETLE_NON_ANSWERS = ("non_domain", "irrelevant")  # Beetle's 5-way labels for answers that are not attempts
 
 
 def sample_support(group: pd.DataFrame, n: int, seed: int = SEED) -> pd.DataFrame:
