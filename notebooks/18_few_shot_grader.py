@@ -288,9 +288,10 @@ print("\nsome real answers flagged:\n" + false_alarms.head(5)[["subject", "answe
 # Read the dev columns left to right: each layer catches what it was built for, and
 # the nonsense margin costs some real answers. The misses show where the guard fails:
 # nonsense that *sounds* like the subject is closer to a real answer than to pets and
-# weather. Two caveats: with 5 held-out answers per category and subject, one miss
-# moves a subject's figure by 20 points; and for three subjects the everyday-topics list
-# was written after reading all their answers, so their nonsense figures are optimistic.
+# weather. Two caveats: with a handful of held-out answers per category and subject, one
+# miss moves a subject's figure a lot; and for some subjects the everyday-topics list was
+# written after reading all their answers (the sets' README says which), so their
+# nonsense figures are optimistic.
 #
 # **Layers 5 and 6 (opt-in): knowledge of the world.** A small language model shown
 # the question and the credited answers did not *expect* "magnet" in an answer about
