@@ -179,3 +179,48 @@ def beetle_question(n_support: int = 20, n_new: int = 4, seed: int = 0):
     new = answers.iloc[n_support:n_support + n_new].reset_index(drop=True)
     first = answers.iloc[0]
     return first["question"], first["reference_answer"], support, new
+
+
+# --------------------------------------------------------------------------------------
+# Published figures beside the stand-in's (deck 05)
+# --------------------------------------------------------------------------------------
+PUBLISHED = "published_llm_asap"
+
+
+def published_llm_rows():
+    """The published LLM-on-ASAP rows (``results/published_llm_asap.csv``), split into
+    those whose QWK was read in the paper's own table (``checked`` starts with "yes")
+    and the others; ``(None, None)`` when the file is missing."""
+    from course_tools.slide_content import results_table
+
+    table = results_table(PUBLISHED)
+    if table is None:
+        return None, None
+    ok = table["checked"].fillna("").str.lower().str.startswith("yes") & table["qwk"].notna()
+    return table[ok], table[~ok]
+
+
+def show_published_beside_stand_in() -> None:
+    """A table: the stand-in's prompting rows (measured here) and published QWK of real
+    LLMs on ASAP (only figures read in the paper, each with its table or page); then the
+    papers whose figures were not checked, as a list, with no number."""
+    from course_tools.slide_content import md, select_results
+
+    ours = select_results("asap7", sections=["generative"], columns=["label", "qwk_mean"])
+    rows = []
+    if ours is not None:
+        for label, value in ours.dropna().itertuples(index=False):
+            rows.append(("measured here, test subset", f"stand-in SmolLM2-135M: {label}",
+                         f"{value:.3f}", "ASAP 7"))
+    checked, unchecked = published_llm_rows()
+    if checked is not None:
+        for r in checked.itertuples(index=False):
+            rows.append((f"published ({r.source.split('(')[0].strip()}, {r.table_or_page})",
+                         f"{r.model}, {r.setting}", f"{float(r.qwk):.3f}", r.prompt))
+    md("| source | model and setting | QWK | essays |\n|---|---|---|---|\n"
+       + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows))
+    if unchecked is not None and len(unchecked):
+        items = "<br>".join(f"{r.source.split('. ')[0]}: {r.model} ({r.prompt})"
+                            for r in unchecked.itertuples(index=False))
+        md(f"<span class='course-small'>Published, figures **not checked** (none shown): "
+           f"<br>{items}</span>")

@@ -27,7 +27,19 @@ import textwrap
 
 from course_utils import prompts
 from course_utils.llm import parse_score
-from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks
+from course_tools import slide_demos as demos
+from course_tools.slide_content import fmt, md, plot_results, result, select_results, show_notebooks
+from course_tools.slide_demos import show_code
+
+sample = demos.essay_sample(22)  # training essays only: 20 to draw examples from, 2 to score
+missing = demos.data_missing(sample)
+if sample is not None:
+    pool, new = sample.iloc[:20], sample.iloc[20:].reset_index(drop=True)
+provider = demos.hosted_provider()  # "groq" or "cerebras" when its key is set; never the key
+no_key = "" if provider else ("no GROQ_API_KEY or CEREBRAS_API_KEY was set, so no hosted "
+                              "model was asked")
+with demos.quiet():
+    model, tok = demos.stand_in_model()  # SmolLM2-135M-Instruct, for the LoRA slides
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
 # ## A language model gives every next token a probability
@@ -85,17 +97,19 @@ from course_tools.slide_content import fmt, md, plot_results, result, show_noteb
 # ## Reading a score out of a reply
 
 # %% tags=["hide-input"]
+show_code('''
+from course_utils.llm import parse_score
 replies = ["**Score**: 8", "I would give this essay a score of 9 out of 12.",
            "Ideas 2, Organization 3, Style 2, Conventions 2", "Score: 15", "7/12"]
-md("| the model's reply | `parse_score(reply)` |\n|---|---|\n"
-   + "\n".join(f"| `{r}` | `{parse_score(r)}` |" for r in replies))
-md("The original read the last three characters of the reply. `parse_score` accepts "
-   "the usual forms and returns `None` (never raises) when there is no clear, in-range "
-   "score; `score_with_llm` counts those replies instead of crashing.")
+for reply in replies:
+    print(f"{parse_score(reply, 0, 12)!s:>5}  <- {reply}")
+''', globals(), "")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The parses are computed by the course's parser, live. Note the
-# trait list: several numbers at the same level, so no score, rather than a guess.
+# The original read the last three characters of the reply. parse_score accepts the
+# usual forms and returns None (never raises) when there is no clear, in-range score;
+# score_with_llm counts those replies instead of crashing. Note the trait list: several
+# numbers at the same level, so no score rather than a guess; and 15 is out of range.
 # Ask: what should a scoring system do with an unparseable reply? (Count it, report it,
 # send the essay to a human; never impute silently.)
 
@@ -133,6 +147,51 @@ md("```text\n" + "\n".join(lines).rstrip() + "\n```")
 # of the user turn is what makes parsing reliable. Ask: which part of this prompt would
 # you change first for your own rubric?
 
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14", "nb15"]
+# ## A real reply and its parse: the offline stand-in
+#
+# <span class="course-small">Offline stand-in: **SmolLM2-135M-Instruct** on a CPU, not a model you would score with. Two training essays as examples; two other training essays scored.</span>
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils import llm, prompts
+client = llm.ChatClient("local", "HuggingFaceTB/SmolLM2-135M-Instruct")  # the stand-in
+few_shot = prompts.FewShot(pool.essay, pool.score, k=2, max_words=60)
+for essay, human in zip(new.essay, new.score):
+    reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
+    score = llm.parse_score(reply, 0, 12)
+    print(f"reply {reply!r:18} -> parsed {score!s:>4}   human score {human}")
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A live call to the offline stand-in: SmolLM2-135M-Instruct, a 135-million-parameter
+# model, run on the CPU through the same ChatClient the notebooks use. The prompt shows
+# two similar training essays with their human scores (cut to 60 words here; notebook 15
+# uses 150), then the essay to score. Small models copy the answer format
+# well and the number badly: a reply can even be out of range, which the parser refuses.
+# Ask: the reply looks confident; what in it tells you how sure the model is? (Nothing:
+# that is why notebook 16 reads probabilities instead.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
+# ## The same call to a hosted model
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils import llm
+client = llm.ChatClient(provider)          # "groq" or "cerebras"; the key stays hidden
+essay, human = new.essay[0], new.score[0]
+reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
+print(f"{client.model}: {reply!r}")
+print(f"parsed {llm.parse_score(reply, 0, 12)}, human score {human}")
+''', globals(), missing or no_key)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Only with a key: the same prompt, sent to a hosted model (Groq's or Cerebras's default
+# model of the course). The essay leaves the machine, which is why it is a training
+# essay of a public data set here, and why the privacy slide comes first. Without a key
+# the slide shows the code only. Ask: what would you check in the provider's terms
+# before sending a real student's essay?
+
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
 # ## Essays that attack the grader
 #
@@ -157,6 +216,11 @@ md("```text\n" + "\n".join(lines).rstrip() + "\n```")
 
 # %% tags=["hide-input"]
 plot_results("asap7", sections=["reference", "generative"])
+cot = select_results("asap7", sections=["generative"], contains={"label": "chain"})
+md("Chain of thought (one line per trait, then the score): "
+   + (f"QWK **{fmt(cot['QWK'].iloc[0])}**, on the chart." if cot is not None and cot["QWK"].notna().any()
+      else "**not measured** in the results table: notebook 15 runs it on its own essays "
+           "and prints its QWK beside how many replies could be parsed."))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # From results/asap7.csv: measured with the offline stand-in, SmolLM2-135M-Instruct,
@@ -164,6 +228,22 @@ plot_results("asap7", sections=["reference", "generative"])
 # left out. A 135M model barely follows instructions, so read this chart as the method
 # at work, not as what prompting can reach. Ask: which prompt helps the small model most,
 # and why might that be?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
+# ## Beside published figures for real LLMs
+
+# %% tags=["hide-input"]
+demos.show_published_beside_stand_in()
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The first rows are measured in this course with the 135M stand-in on the fixed test
+# subset of prompt 7. A published figure appears here only when it was read in the
+# paper's own table, with the table cited; the papers listed underneath evaluate real
+# LLMs (GPT-3.5, GPT-4, Llama 2 and 3) on ASAP, but their figures were not checked, so
+# no number is shown for them. Their abstracts agree on the direction: prompted LLMs
+# stay below fine-tuned scorers and below human-human agreement, and fine-tuning an
+# LLM narrows the gap. Ask: before trusting a published QWK, what would you check?
+# (Which prompt set, which split, and whether the score range matches.)
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## LoRA: $h = Wx + BAx$
@@ -185,6 +265,47 @@ for r in (8, 16):
 # linear layers that exist in the model family (their names differ between Llama,
 # LFM2 and GPT-2). Ask: why does starting B at zero matter? (At step 0 the model is
 # exactly the pretrained one.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
+# ## The chat template, with the answer to learn
+
+# %% tags=["hide-input"]
+show_code('''
+from course_utils import lora
+essay = " ".join(new.essay[0].split()[:30]) + " [...]"      # shortened for the slide
+data = lora.sft_dataset([essay], [new.score[0]])             # training essays only
+conversation = data[0]["prompt"] + data[0]["completion"]
+print(tok.apply_chat_template(conversation, tokenize=False))
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# One training example as the stand-in model (SmolLM2-135M-Instruct) receives it: the
+# system turn, the user turn with the score range and the essay (cut to 30 words for the
+# slide), and the assistant's answer in the fixed form **Score**: n. The special tokens
+# around each turn come from the model's own chat template; trl computes the loss on the
+# answer only. Ask: why train on the answer only and not on the essay too?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
+# ## `LoraConfig` on the stand-in model
+
+# %% tags=["hide-input"]
+show_code('''
+from peft import get_peft_model
+from course_utils import lora
+config = lora.lora_config(model, r=8, alpha=16)   # the linear layers this model has
+print("targets:", sorted(config.target_modules), "| r =", config.r)
+peft_model = get_peft_model(model, config)
+trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
+total = sum(p.numel() for p in peft_model.parameters())
+print(f"trainable {trainable:,} of {total:,} parameters ({trainable / total:.2%})")
+''', globals(), missing)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# lora_config looks at the model and picks the attention and MLP projections it really
+# has (the names differ between Llama, LFM2 and GPT-2). With rank 8 on every one of them,
+# under two percent of SmolLM2-135M's parameters train; the rest stay frozen, so the
+# optimiser's memory and the saved adapter are small. Ask: which of r and the set of
+# target layers would you change first if the scorer underfits?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## A LoRA scorer reads probabilities, not text
