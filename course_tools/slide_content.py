@@ -293,6 +293,42 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None,
     show_figure(fig, kind="results", alt=f"QWK of {len(table)} rows of results/{name}.csv")
 
 
+#: The lines drawn across :func:`plot_methods`' chart: (row id, name, colour, line style).
+REFERENCE_LINES = (("human", "two humans", "#2E7D32", "-"),
+                   ("baseline_length", "length line", "#E67E22", "-."))
+
+
+def plot_methods(ids: list[str], name: str = "asap7",
+                 references=REFERENCE_LINES) -> None:
+    """QWK bars of the rows ``ids`` of ``results/<name>.csv`` that are measured (in that
+    order), with the reference rows (human-human agreement, the length line) drawn as
+    vertical lines across the chart, labelled with their QWK; laid out as
+    :func:`plot_results` lays out its charts."""
+    from IPython.display import Markdown, display
+
+    from course_utils.plots import qwk_bars
+
+    table = select_results(name, columns=[])
+    if table is not None:
+        table = table[table["id"].isin(ids)].dropna(subset=["qwk_mean"])
+        present = set(table["id"])
+        table = table.set_index("id").loc[[i for i in ids if i in present]]
+    if table is None or table.empty:
+        display(Markdown(f"*Not measured yet: none of {ids} in `results/{name}.csv`.*"))
+        return
+    fig = qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high,
+                   source=f"results/{name}.csv")
+    ax = fig.axes[0]
+    for row_id, label, colour, style in references:
+        value = result(name, row_id)
+        if value is not None:
+            ax.axvline(value, color=colour, ls=style, lw=2.5, label=f"{label}: {value:.3f}")
+    labels_above_bars(ax, list(table.label)[::-1])
+    ax.legend(loc="upper right", framealpha=1)  # the first rows' labels are the short ones
+    slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.2))
+    show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods of results/{name}.csv")
+
+
 def labels_above_bars(ax, labels: list[str]) -> None:
     """Move a horizontal bar chart's row labels from the left margin onto the chart, one
     line above each (thinner) bar: long labels get the slide's whole width, unwrapped."""

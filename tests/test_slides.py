@@ -26,7 +26,7 @@ import pytest
 from course_tools import slide_content, slides
 
 SECTIONS = ("workshop", "python", "machine_learning", "essay_scoring", "fine_tuning",
-            "generative", "short_answers")
+            "generative", "short_answers", "closing")
 TAUGHT = set(range(1, 20))  # notebooks 01-19 each need at least one slide
 
 
