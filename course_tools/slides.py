@@ -488,6 +488,11 @@ _SLIDE_REPORT_JS = r"""(i) => {
     body_px: parseFloat(getComputedStyle(slide).fontSize),
     charts: charts,
     tables: Array.from(shown.querySelectorAll('table')).map(t => t.innerText.replace(/\s+/g, ' ').trim()),
+    code_outputs: Array.from(slide.querySelectorAll('.jp-CodeCell')).filter(c =>
+      c.querySelector('.jp-InputArea-editor pre') && Array.from(c.querySelectorAll(
+        '.jp-OutputArea-output')).some(o => o.textContent.trim() || o.querySelector('img'))).length,
+    figures: slide.querySelectorAll('.jp-OutputArea-output img').length,
+    diagrams: slide.querySelectorAll('img.course-chart[data-kind="diagram"]').length,
   };
 }"""
 
@@ -504,7 +509,9 @@ def check_deck(page, html: Path, screenshot_dir: Path | None = None,
     with, its visible ``text`` without formulas, ``body_px`` (its text's font size), its
     ``tables`` (their text) and ``charts`` (figures shown by
     :func:`course_tools.slide_content.show_figure`: ``kind``, ``width``, ``label_px``,
-    ``unlabelled_axes``, ``fractional_ticks``)) and ``screenshots`` (PNGs of the first
+    ``unlabelled_axes``, ``fractional_ticks``), ``code_outputs`` (code cells shown with
+    their output), ``figures`` (images) and ``diagrams`` (concept diagrams)) and
+    ``screenshots`` (PNGs of the first
     ``n_screenshots`` slides; ``None``: all).
     """
     with recorded_errors(page) as errors:
@@ -554,6 +561,28 @@ def build_all(prefixes: list[str] | None = None, out_dir: Path = BUILD_DIR,
     print(f"Built {len(built)} deck(s){' and their PDFs' if pdf else ''} in "
           f"{time.perf_counter() - start:.1f} s.")
     return built
+
+
+#: What the decks must reach together (issue 30): slides, slides that show code with
+#: its output (run while the deck is built), slides with a figure, and slides with a
+#: concept diagram drawn by :mod:`course_tools.diagrams`.
+DECK_BARS = {"slides": 100, "code slides with output": 30, "figure slides": 20,
+             "concept diagram slides": 8}
+
+
+def deck_counts(reports) -> dict[str, int]:
+    """The :data:`DECK_BARS` quantities over checked decks (:func:`check_deck` reports)."""
+    every = [slide for report in reports for slide in report["slides"]]
+    return {"slides": len(every),
+            "code slides with output": sum(s.get("code_outputs", 0) > 0 for s in every),
+            "figure slides": sum(s.get("figures", 0) > 0 for s in every),
+            "concept diagram slides": sum(s.get("diagrams", 0) > 0 for s in every)}
+
+
+def bars_missed(counts: dict[str, int], bars: dict[str, int] = DECK_BARS) -> list[str]:
+    """One sentence per bar of :data:`DECK_BARS` the counts fall short of."""
+    return [f"{what}: {counts.get(what, 0)}, need at least {bar} ({bar - counts.get(what, 0)} "
+            f"more)" for what, bar in bars.items() if counts.get(what, 0) < bar]
 
 
 def report_problems(report: dict) -> list[str]:
@@ -696,16 +725,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(built)} deck(s) in {args.out}; open {args.out / 'index.html'} in a browser.")
     if not args.check:
         return 0
-    failed = 0
+    failed, reports = 0, []
     with open_browser() as page:
         for html in built:
             report = check_deck(page, html, args.out / "screenshots")
+            reports.append(report)
             problems = report_problems(report)
             failed += bool(problems)
+            counts = deck_counts([report])
             print(f"  {html.name}: {report['total']} slides, {report['images']} figures, "
-                  f"{report['math']} formulas; {len(problems)} problem(s)")
+                  f"{report['math']} formulas, {counts['code slides with output']} code "
+                  f"slides, {counts['concept diagram slides']} diagrams; "
+                  f"{len(problems)} problem(s)")
             for problem in problems[:10]:
                 print(f"    {problem}")
+    counts = deck_counts(reports)
+    print("  together: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    for missed in bars_missed(counts) if len(built) == len(deck_paths()) else []:
+        print(f"    short of the day's bar: {missed}")
     print(f"Screenshots in {args.out / 'screenshots'}")
     return 1 if failed else 0
 
