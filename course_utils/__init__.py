@@ -6,6 +6,7 @@ modules, in the order the notebooks teach them:
 * :mod:`course_utils.config` -- profiles (full / fast / smoke), device, seeds (notebook 00)
 * :mod:`course_utils.hub` -- Hugging Face model ids and their offline stand-ins (00)
 * :mod:`course_utils.environment` -- offline mode and the cache folder, read by both (00)
+* :mod:`course_utils.preflight` -- an instructor's pre-flight in Colab: GPU, Hub, keys, timed passes (00)
 * :mod:`course_utils.data` -- ASAP essays, the reference split, the fruit data (02-03)
 * :mod:`course_utils.metrics` -- QWK, exact agreement, SMD, Williamson's checks (03)
 * :mod:`course_utils.checks` -- clear errors for bad input: texts, score ranges (used throughout)
