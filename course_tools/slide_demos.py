@@ -1,80 +1,26 @@
-"""Code slides with their real output, for decks 04-06 (fine-tuning, generative models,
-short answers).
+"""What the code slides of decks 04-06 (fine-tuning, generative models, short answers)
+need, prepared in their hidden cells so that each slide shows a few lines and their real
+output, run while the deck is built.
 
-A code slide shows a few lines of code and what they print, both produced while the
-deck is built: :func:`show_code` runs the code in the deck's namespace and displays the
-code and its printed output. The helpers below prepare what those few lines need and
-keep every demo small and fast (a handful of essays, a model built from a config class,
-one or two training steps):
+Every demo stays small and fast: a handful of essays, a model built from a config class,
+one or two training steps, the stand-in chat model for a call or two:
 
-    from course_tools.slide_demos import show_code, essay_sample
-    ns = {"essays": essay_sample(8)}
-    show_code('''
-        print(len(essays), "essays")
-    ''', ns)
+    from course_tools import slide_demos as demos
+    essays = demos.essay_sample(8)            # training essays; never test essays
+    model = demos.tiny_encoder(demos.encoder_tokenizer())
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import textwrap
 
-#: The longest code a slide shows, and how many lines and characters of output fit.
-MAX_CODE_LINES, MAX_OUTPUT_LINES, MAX_WIDTH = 14, 14, 88
+from course_tools.slide_content import MissingData
 
 #: The chat model that stands in for the course's local model when the Hub is offline.
 STAND_IN = "HuggingFaceTB/SmolLM2-135M-Instruct"
 #: Hosted providers a deck may call when their key is set where the deck is built.
 HOSTED = ("groq", "cerebras")
-
-
-class DemoError(RuntimeError):
-    """A code slide's code is too long for a slide or failed."""
-
-
-def _wrap(text: str, width: int = MAX_WIDTH) -> str:
-    return "\n".join(w for line in text.splitlines()
-                     for w in (textwrap.wrap(line, width, subsequent_indent="  ",
-                                             break_on_hyphens=False)
-                               or [""]))
-
-
-def run_code(code: str, namespace: dict) -> str:
-    """Run ``code`` in ``namespace``; return what it printed (stdout), wrapped for a slide."""
-    code = textwrap.dedent(code).strip("\n")
-    lines = code.splitlines()
-    if len(lines) > MAX_CODE_LINES:
-        raise DemoError(f"A code slide shows at most {MAX_CODE_LINES} lines; this code has "
-                        f"{len(lines)}: move the preparation into slide_demos or a hidden cell.")
-    too_wide = [ln for ln in lines if len(ln) > MAX_WIDTH]
-    if too_wide:
-        raise DemoError(f"Code line over {MAX_WIDTH} characters (it would not fit the slide): "
-                        f"{too_wide[0]!r}")
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        exec(compile(code, "<slide>", "exec"), namespace)  # noqa: S102 - the deck's own code
-    out = _wrap(buffer.getvalue().rstrip())
-    out_lines = out.splitlines()
-    if len(out_lines) > MAX_OUTPUT_LINES:
-        out = "\n".join(out_lines[:MAX_OUTPUT_LINES - 1] + ["…"])
-    return out
-
-
-def show_code(code: str, namespace: dict, unavailable: str = "") -> None:
-    """Show ``code`` and, run now, what it prints (nothing typed by hand).
-
-    With ``unavailable`` (e.g. "the essays are not available here") the code is shown
-    and not run, and that sentence stands where the output would be.
-    """
-    from course_tools.slide_content import md
-
-    code = textwrap.dedent(code).strip("\n")
-    out = f"*Not run: {unavailable}.*" if unavailable else None
-    if out is None:
-        printed = run_code(code, namespace)
-        out = f"```text\n{printed}\n```" if printed else "*(prints nothing)*"
-    md(f"```python\n{code}\n```\n\n{out}")
 
 
 @contextlib.contextmanager
@@ -89,7 +35,8 @@ def quiet():
 # --------------------------------------------------------------------------------------
 def essay_sample(n: int = 8, seed: int = 0, split: str = "train"):
     """``n`` essays of ASAP prompt 7 (``essay``, ``score``) from the training or the dev
-    split, seeded; ``None`` if the data is not available. Never test essays."""
+    split, seeded. Never test essays. Without the data, a
+    :class:`~course_tools.slide_content.MissingData` that the slide shows as "Not run here"."""
     from course_utils.data import TARGET, DataNotFoundError, load_asap, train_dev_test_split
 
     if split not in ("train", "dev"):
@@ -97,15 +44,10 @@ def essay_sample(n: int = 8, seed: int = 0, split: str = "train"):
     try:
         with quiet():
             train, dev, _ = train_dev_test_split(load_asap(7))
-    except DataNotFoundError:
-        return None
+    except DataNotFoundError as exc:
+        return MissingData(exc)
     rows = (train if split == "train" else dev).sample(n, random_state=seed)
     return rows.assign(score=rows[TARGET])[["essay", "score"]].reset_index(drop=True)
-
-
-def data_missing(frame) -> str:
-    """The reason a code slide cannot run, or ``""`` when its data is there."""
-    return "" if frame is not None else "the ASAP essays are not available where the deck was built"
 
 
 def encoder_tokenizer():
@@ -161,14 +103,15 @@ def stand_in_model():
 def beetle_question(n_support: int = 20, n_new: int = 4, seed: int = 0):
     """One Beetle training question: ``(question, reference, support, new)`` where
     ``support`` holds ``n_support`` graded answers (``answer``, ``grade``) and ``new``
-    ``n_new`` other answers to grade with their true grade; ``None`` without the data."""
+    ``n_new`` other answers to grade with their true grade; without the data, four
+    :class:`~course_tools.slide_content.MissingData`."""
     from course_utils import short_answer as sa
     from course_utils.data import DataNotFoundError, load_short_answers
 
     try:
         beetle = load_short_answers("beetle")
-    except DataNotFoundError:
-        return None
+    except DataNotFoundError as exc:
+        return (MissingData(exc),) * 4
     train = beetle[beetle["split"] == "train"]
     counts = train.groupby("question_id").size()
     qid = counts[counts >= n_support + n_new].index.sort_values()[0]

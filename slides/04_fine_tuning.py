@@ -35,7 +35,6 @@ from course_utils.data import DataNotFoundError, load_asap, train_dev_test_split
 from course_utils.tokenization import load_tokenizer, token_stats
 from course_tools import slide_demos as demos
 from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks
-from course_tools.slide_demos import show_code
 
 plt.rcParams.update({"font.size": 12})
 full = config.get_profile("full")
@@ -51,7 +50,6 @@ except DataNotFoundError as exc:
     why = f"*Data not available here ({str(exc).splitlines()[0][:120]}).*"
 essays = demos.essay_sample(8)  # eight training essays for the code slides
 dev_essays = demos.essay_sample(4, split="dev")
-missing = demos.data_missing(essays)
 model = demos.tiny_encoder(tokenizer, num_labels=1)  # a 2-layer BERT from BertConfig
 out = tempfile.mkdtemp()  # the Trainer's output folder (it saves nothing: save_strategy="no")
 
@@ -76,15 +74,13 @@ md("* a fixed vocabulary of pieces; `##` marks a piece that continues a word\n"
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
 # ## Tokenizing an essay
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 essay = essays.essay[0]
 pieces = tokenizer.tokenize(essay)
 print(len(essay.split()), "words ->", len(pieces), "pieces")
 print(" ".join(pieces[:20]))
 ids = tokenizer(essay, truncation=True, max_length=12)["input_ids"]
 print(tokenizer.convert_ids_to_tokens(ids))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # One training essay, run through the tokenizer of the fine-tuning notebooks when the
@@ -120,8 +116,7 @@ else:
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
 # ## An essay as the model's input
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils.finetune import EssayDataset
 train_ds = EssayDataset(essays.essay, essays.score, tokenizer, 0, 12,
                         "classification", max_length=256)
@@ -130,7 +125,6 @@ print(sorted(item))
 print(len(item["input_ids"]), "token ids, label", item["labels"], "(score - 0)")
 reg = EssayDataset(essays.essay, essays.score, tokenizer, 0, 12, "regression", 256)
 print("as regression the label is mu(score):", round(float(reg[0]["labels"]), 4))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # EssayDataset tokenises once and hands the Trainer dictionaries: token ids, the
@@ -245,8 +239,7 @@ else:
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
 # ## `compute_metrics`: QWK in the Trainer's log
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from transformers import EvalPrediction
 from course_utils.finetune import make_compute_metrics
 compute_metrics = make_compute_metrics(0, 12, "classification")
@@ -254,7 +247,6 @@ logits = np.eye(13)[[7, 8, 9, 4, 10]]    # the model's favourite score for 5 ess
 labels = np.array([7, 9, 9, 5, 10])       # the human scores (labels: score - 0)
 metrics = compute_metrics(EvalPrediction(predictions=logits, label_ids=labels))
 print({name: round(value, 3) for name, value in metrics.items()})
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The Trainer calls compute_metrics after every evaluation with the logits and labels of
@@ -266,8 +258,7 @@ print({name: round(value, 3) for name, value in metrics.items()})
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb12"]
 # ## A custom loss: `scoring_loss`
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 import torch
 from course_utils.cutoffs import mu
 from course_utils.finetune import scoring_loss
@@ -276,7 +267,6 @@ labels = torch.tensor(mu([8, 3], 0, 12), dtype=torch.float32)
 print("regression    ", scoring_loss(logits, labels, "regression"))
 logits = torch.zeros(2, 13)                      # classification: 13 logits per essay
 print("classification", scoring_loss(logits, torch.tensor([8, 3]), "classification"))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # ScoringTrainer is a Trainer whose compute_loss calls this function: cross-entropy over
@@ -291,8 +281,7 @@ print("classification", scoring_loss(logits, torch.tensor([8, 3]), "classificati
 #
 # <span class="course-small">`model`: a 2-layer BERT built from `BertConfig` (random weights); 8 training and 4 dev essays.</span>
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils import finetune
 def dataset(df):   # regression: the labels are mu(score)
     return EssayDataset(df.essay, df.score, tokenizer, 0, 12, "regression", 128)
@@ -304,7 +293,6 @@ trainer = finetune.ScoringTrainer(
     compute_metrics=finetune.make_compute_metrics(0, 12, "regression"))
 trainer.train()
 print({k: round(v, 3) for k, v in trainer.evaluate().items() if k.startswith("eval_")})
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Everything of notebook 12 in miniature: eight training essays, four dev essays, two
@@ -334,14 +322,12 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
 # ## mu and mu_inv in code
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils.cutoffs import mu, mu_inv
 scores = np.array([0, 3, 6, 9, 12])
 print("mu(score)      ", mu(scores, 0, 12).round(3))
 print("back, mu_inv   ", mu_inv(mu(scores, 0, 12), 0, 12))
 print("mu_inv of 0.0, 0.5, 0.99, 1.3:", mu_inv([0.0, 0.5, 0.99, 1.3], 0, 12))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The round trip is exact: every score maps to the middle of its slice and back. Outputs
@@ -374,8 +360,7 @@ md(f"Test QWK, MiniLM-L6 stand-in on a CPU: regression {fmt(result('asap7', 'fin
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb13"]
 # ## Cutoffs, fitted on dev predictions
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils.cutoffs import OptimizedCutoffs, mu, mu_inv
 from course_utils.metrics import qwk
 rng = np.random.default_rng(0)
@@ -384,7 +369,6 @@ x = 0.5 + 0.5 * (mu(y, 0, 12) - 0.5) + rng.normal(0, 0.05, 80)  # shrunk to 0.5
 cutoffs = OptimizedCutoffs(0, 12).fit(x, y)
 print("equal slices (mu_inv)  QWK", round(qwk(y, mu_inv(x, 0, 12)), 3))
 print("optimised cutoffs      QWK", round(qwk(y, cutoffs.predict(x)), 3))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Simulated on purpose, so the effect is visible: predictions pulled halfway to the

@@ -29,15 +29,10 @@ from course_utils import prompts
 from course_utils.llm import parse_score
 from course_tools import slide_demos as demos
 from course_tools.slide_content import fmt, md, plot_results, result, select_results, show_notebooks
-from course_tools.slide_demos import show_code
 
-sample = demos.essay_sample(22)  # training essays only: 20 to draw examples from, 2 to score
-missing = demos.data_missing(sample)
-if sample is not None:
-    pool, new = sample.iloc[:20], sample.iloc[20:].reset_index(drop=True)
+pool = demos.essay_sample(20)  # training essays to draw few-shot examples from
+new = demos.essay_sample(2, split="dev")  # essays to score: dev, never test
 provider = demos.hosted_provider()  # "groq" or "cerebras" when its key is set; never the key
-no_key = "" if provider else ("no GROQ_API_KEY or CEREBRAS_API_KEY was set, so no hosted "
-                              "model was asked")
 with demos.quiet():
     model, tok = demos.stand_in_model()  # SmolLM2-135M-Instruct, for the LoRA slides
 
@@ -96,14 +91,12 @@ with demos.quiet():
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
 # ## Reading a score out of a reply
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils.llm import parse_score
 replies = ["**Score**: 8", "I would give this essay a score of 9 out of 12.",
            "Ideas 2, Organization 3, Style 2, Conventions 2", "Score: 15", "7/12"]
 for reply in replies:
     print(f"{parse_score(reply, 0, 12)!s:>5}  <- {reply}")
-''', globals(), "")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The original read the last three characters of the reply. parse_score accepts the
@@ -150,10 +143,9 @@ md("```text\n" + "\n".join(lines).rstrip() + "\n```")
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14", "nb15"]
 # ## A real reply and its parse: the offline stand-in
 #
-# <span class="course-small">Offline stand-in: **SmolLM2-135M-Instruct** on a CPU, not a model you would score with. Two training essays as examples; two other training essays scored.</span>
+# <span class="course-small">Offline stand-in: **SmolLM2-135M-Instruct** on a CPU, not a model you would score with. Two similar training essays as examples; two dev essays scored.</span>
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils import llm, prompts
 client = llm.ChatClient("local", "HuggingFaceTB/SmolLM2-135M-Instruct")  # the stand-in
 few_shot = prompts.FewShot(pool.essay, pool.score, k=2, max_words=60)
@@ -161,7 +153,6 @@ for essay, human in zip(new.essay, new.score):
     reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
     score = llm.parse_score(reply, 0, 12)
     print(f"reply {reply!r:18} -> parsed {score!s:>4}   human score {human}")
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A live call to the offline stand-in: SmolLM2-135M-Instruct, a 135-million-parameter
@@ -175,20 +166,21 @@ for essay, human in zip(new.essay, new.score):
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
 # ## The same call to a hosted model
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils import llm
-client = llm.ChatClient(provider)          # "groq" or "cerebras"; the key stays hidden
-essay, human = new.essay[0], new.score[0]
-reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
-print(f"{client.model}: {reply!r}")
-print(f"parsed {llm.parse_score(reply, 0, 12)}, human score {human}")
-''', globals(), missing or no_key)
+if provider is None:
+    print("No GROQ_API_KEY or CEREBRAS_API_KEY is set here: no hosted model was asked.")
+else:
+    client = llm.ChatClient(provider)          # "groq" or "cerebras"; the key stays hidden
+    essay, human = new.essay[0], new.score[0]
+    reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
+    print(f"{client.model}: {reply!r}")
+    print(f"parsed {llm.parse_score(reply, 0, 12)}, human score {human}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Only with a key: the same prompt, sent to a hosted model (Groq's or Cerebras's default
 # model of the course). The essay leaves the machine, which is why it is a training
-# essay of a public data set here, and why the privacy slide comes first. Without a key
+# dev essay of a public data set here, and why the privacy slide comes first. Without a key
 # the slide shows the code only. Ask: what would you check in the provider's terms
 # before sending a real student's essay?
 
@@ -269,14 +261,12 @@ for r in (8, 16):
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## The chat template, with the answer to learn
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from course_utils import lora
-essay = " ".join(new.essay[0].split()[:30]) + " [...]"      # shortened for the slide
-data = lora.sft_dataset([essay], [new.score[0]])             # training essays only
+essay = " ".join(pool.essay[0].split()[:30]) + " [...]"     # shortened for the slide
+data = lora.sft_dataset([essay], [pool.score[0]])            # training essays only
 conversation = data[0]["prompt"] + data[0]["completion"]
 print(tok.apply_chat_template(conversation, tokenize=False))
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # One training example as the stand-in model (SmolLM2-135M-Instruct) receives it: the
@@ -288,8 +278,7 @@ print(tok.apply_chat_template(conversation, tokenize=False))
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## `LoraConfig` on the stand-in model
 
-# %% tags=["hide-input"]
-show_code('''
+# %%
 from peft import get_peft_model
 from course_utils import lora
 config = lora.lora_config(model, r=8, alpha=16)   # the linear layers this model has
@@ -298,7 +287,6 @@ peft_model = get_peft_model(model, config)
 trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
 total = sum(p.numel() for p in peft_model.parameters())
 print(f"trainable {trainable:,} of {total:,} parameters ({trainable / total:.2%})")
-''', globals(), missing)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # lora_config looks at the model and picks the attention and MLP projections it really
