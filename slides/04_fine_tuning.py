@@ -33,8 +33,8 @@ import numpy as np
 from course_utils import config, plots
 from course_utils.data import DataNotFoundError, load_asap, train_dev_test_split
 from course_utils.tokenization import load_tokenizer, token_stats
-from course_tools import slide_demos as demos
-from course_tools.slide_content import fmt, md, plot_results, result, show_notebooks
+from course_tools import diagrams, slide_demos as demos
+from course_tools.slide_content import fmt, md, plot_results, result, show_figure, show_notebooks
 
 plt.rcParams.update({"font.size": 12})
 full = config.get_profile("full")
@@ -70,6 +70,19 @@ md("* a fixed vocabulary of pieces; `##` marks a piece that continues a word\n"
 # its stand-in). A weak speller's essay costs more tokens for the same words, and the
 # model must reassemble the meaning from fragments. Ask: how would you expect the model
 # to treat @CAPS1, a tag it never saw in pre-training?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
+# ## How a tokenizer splits an essay
+
+# %% tags=["hide-input"]
+show_figure(diagrams.tokenizer_split(" ".join(essays.essay[0].split()[:40]), tokenizer), kind="diagram", alt="an essay's first words and the pieces the tokenizer makes of them")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The opening words of the training essay of the next slide, as pieces: each box is one
+# token the model sees. Whole common words stay whole; rare words, misspellings and the
+# anonymisation tags split into several pieces, and every piece costs a position out of
+# the 512 a BERT-style model reads. Ask: which words of this essay would you expect a
+# model to understand worst, judging by the pieces?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]
 # ## Tokenizing an essay
@@ -133,6 +146,19 @@ print("as regression the label is mu(score):", round(float(reg[0]["labels"]), 4)
 # score's slice of (0, 1), which slide "mu / mu_inv" explains. Padding happens per batch,
 # so a short essay is not padded to 256. Ask: why store the label as score minus the
 # minimum rather than the score itself?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
+# ## Encoder + head
+
+# %% tags=["hide-input"]
+show_figure(diagrams.encoder_head(), kind="diagram", alt="a pretrained encoder reads the essay; a small new head maps the [CLS] vector to a score")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The picture of the formula on the next slide: the pretrained encoder turns the tokens
+# into vectors, the [CLS] vector summarises the essay, and a new linear head (13 outputs
+# for classification, one for regression) turns it into a score. Fine-tuning moves the
+# weights of both; embeddings (notebook 07) froze the encoder. Ask: which part has more
+# parameters, and which part starts from random numbers?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb11"]
 # ## What fine-tuning changes

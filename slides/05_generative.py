@@ -27,8 +27,9 @@ import textwrap
 
 from course_utils import prompts
 from course_utils.llm import parse_score
-from course_tools import slide_demos as demos
-from course_tools.slide_content import fmt, md, plot_results, result, select_results, show_notebooks
+from course_tools import diagrams, slide_demos as demos
+from course_tools.slide_content import (fmt, md, plot_results, result, select_results, show_figure,
+                                        show_notebooks)
 
 pool = demos.essay_sample(20)  # training essays to draw few-shot examples from
 new = demos.essay_sample(2, split="dev")  # essays to score: dev, never test
@@ -87,6 +88,19 @@ with demos.quiet():
 # free key. Replies are cached on disk, so rerunning a cell spends no quota. Ask
 # everyone to check, without printing it, that their key is visible:
 # llm.has_api_key("GROQ_API_KEY").
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
+# ## Prompt, reply, parse
+
+# %% tags=["hide-input"]
+show_figure(diagrams.prompt_reply_parse(), kind="diagram", alt="messages go to the chat model, its reply text goes to parse_score, which returns a score or None")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The whole path of a prompted scorer: build the messages, the model writes text, the
+# parser turns text into a score or refuses. Every arrow is a place where things go
+# wrong: a prompt that leaks test essays, a reply in the wrong format, a parser that
+# guesses. The next slide is the parser at work. Ask: where in this picture would you
+# log what happened to each essay?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb14"]
 # ## Reading a score out of a reply
@@ -257,6 +271,18 @@ for r in (8, 16):
 # linear layers that exist in the model family (their names differ between Llama,
 # LFM2 and GPT-2). Ask: why does starting B at zero matter? (At step 0 the model is
 # exactly the pretrained one.)
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
+# ## LoRA as a picture: $W + BA$
+
+# %% tags=["hide-input"]
+show_figure(diagrams.lora_update(576, 8), kind="diagram", alt="the frozen weight matrix W beside the trained low-rank update B times A")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Drawn for one 576 x 576 matrix, the width of SmolLM2-135M, with rank 8: the frozen W
+# has 331,776 numbers, B and A together 9,216. The update BA has the shape of W but rank
+# 8, and B starts at zero, so training starts from the pretrained model. Ask: after
+# training, how would you ship the model: W + BA merged, or W and the small B and A?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## The chat template, with the answer to learn

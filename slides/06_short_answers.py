@@ -32,7 +32,8 @@
 import numpy as np
 
 from course_tools import slide_demos as demos
-from course_tools.slide_content import md, show_notebooks, show_results
+from course_tools import diagrams
+from course_tools.slide_content import md, show_figure, show_notebooks, show_results
 from course_utils.data import DataNotFoundError, load_short_answers
 
 try:
@@ -85,6 +86,19 @@ else:
 # test split; this dev set is what fixes that. The same logic applies to essays from a
 # new prompt. Ask: if your dev set shares questions with training, what does its score
 # estimate?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17"]
+# ## Bi-encoder or cross-encoder
+
+# %% tags=["hide-input"]
+show_figure(diagrams.bi_vs_cross_encoder(), kind="diagram", alt="a bi-encoder embeds reference and answer separately and compares vectors; a cross-encoder reads the pair together")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Left, the bi-encoder of notebook 07 and of the few-shot grader: each text is embedded
+# alone, once, and compared with a cosine, so thousands of answers cost thousands of
+# cheap passes. Right, the cross-encoder: the pair goes through one transformer, attention
+# compares the texts word by word, and every new pair costs a full pass. Ask: which one
+# can you precompute for a question bank, and which one sees "not" in the answer?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb17", "nb10"]
 # ## The cross-encoder: read both texts together
@@ -232,6 +246,19 @@ print(f"Newton: {fit.n_iter} iterations; largest difference to scikit-learn "
 # real answer. Layer 4 was measured on dev questions and left off: a margin that
 # catches more of Beetle's irrelevant answers flags more than 5% of real ones. Ask:
 # which layer would you trust least with a class you have never seen?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## The guard's layers
+
+# %% tags=["hide-input"]
+show_figure(diagrams.guard_layers(), kind="diagram", alt="an answer passes text rules, the relevance model and the on-topic nonsense check before the grader")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The layers of the previous slide as a pipeline: each one can stop an answer and name
+# the reason; only an answer that passes every layer reaches the logistic regression.
+# The cheap rules come first, the embedding-based checks after them, the opt-in language
+# model layers last. Ask: why does the order matter for speed, and does it matter for
+# which reason a rejected answer gets?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## The guard says why
