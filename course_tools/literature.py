@@ -45,26 +45,62 @@ MIN_SCORE, MAX_SCORE = 0, 24
 COMMAND = "python -m course_tools.literature"
 GOAL = 0.85  # mean QWK the course aims at with CPU scorers
 
-#: Published prompt-7 results under this protocol (QWK on the test parts, mean of 5 folds).
-#: ``status`` says whether the figure was checked against its source here, and where.
-PUBLISHED = [
-    {"method": "LSTM+CNN (ensemble of 10 runs)", "qwk": "0.808",
-     "citation": "Taghipour & Ng (2016), A Neural Approach to Automated Essay Scoring, EMNLP",
-     "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked): the paper's results table could not be retrieved here"},
-    {"method": "LSTM-CNN-att (hierarchical, attention)", "qwk": "about 0.80",
-     "citation": "Dong, Zhang & Yang (2017), Attention-based Recurrent Convolutional Neural Network "
-                 "for Automatic Essay Scoring, CoNLL",
-     "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked), rounded (\"about\"): the paper's results table could not be retrieved here"},
-    {"method": "R2BERT (BERT, regression + ranking loss)", "qwk": "about 0.84",
-     "citation": "Yang, Cao, Wen, Wu & He (2020), Enhancing Automated Essay Scoring Performance via "
-                 "Fine-tuning Pre-trained Language Models with Combination of Regression and Ranking, "
-                 "Findings of EMNLP",
-     "protocol": "these five folds, domain1_score, mean QWK over folds",
-     "status": "reported (not checked), rounded (\"about\"): the paper's results table could not be retrieved here"},
-]
+#: Published ASAP results, stored as data: prompt-7 figures of supervised scorers, and the
+#: LLM scorers of ASAP essays collected for the slides. Each row says whether its figure was
+#: read in the paper's own table here (``checked``) and where, or why not.
+PUBLISHED_CSV = ROOT / "results" / "published_asap7.csv"
+PUBLISHED_LLM_CSV = ROOT / "results" / "published_llm_asap.csv"
+PUBLISHED_FIELDS = ["method", "qwk_prompt7", "qwk_mean_8_prompts", "citation", "protocol", "checked", "where"]
 
+
+def published_rows(path: Path = PUBLISHED_CSV) -> list[dict]:
+    """The published prompt-7 rows; a row marked checked must name its table and page."""
+    from course_tools.results import read_csv as read
+
+    rows = read(path)
+    if not rows:
+        raise FileNotFoundError(f"{path} holds no rows: it is the course's list of published figures.")
+    missing = [f for f in PUBLISHED_FIELDS if f not in rows[0]]
+    if missing:
+        raise ValueError(f"{path} lacks the column(s) {missing}; expected {PUBLISHED_FIELDS}.")
+    for r in rows:
+        if r["checked"] not in ("yes", "no"):
+            raise ValueError(f"{path}: 'checked' must be yes or no, got {r['checked']!r} ({r['method']}).")
+        if r["checked"] == "yes" and not ("Table" in r["where"] and ("p." in r["where"] or "page" in r["where"])):
+            raise ValueError(f"{path}: the checked row {r['method']!r} must name its table and page in 'where'.")
+    return rows
+
+
+def published_llm_rows(path: Path = PUBLISHED_LLM_CSV) -> list[dict]:
+    """The published LLM scorers of ASAP essays (empty when the list is absent)."""
+    from course_tools.results import read_csv as read
+
+    return read(path)
+
+
+def _published_tables() -> list[str]:
+    """The two published-figure tables of the generated file (from their CSVs alone)."""
+    import pandas as pd
+
+    from course_tools.tables import markdown_table
+
+    rows = published_rows()
+    sup = pd.DataFrame(
+        [[r["method"], r["qwk_prompt7"] or "not shown", r["qwk_mean_8_prompts"], r["citation"], r["protocol"],
+          ("checked: " if r["checked"] == "yes" else "not checked: ") + r["where"]] for r in rows],
+        columns=["method", "QWK (prompt 7)", "mean QWK, 8 prompts", "source", "protocol", "checked?"])
+    lines = [markdown_table(sup, numparse=False), ""]
+    llm = published_llm_rows()
+    if llm:
+        table = pd.DataFrame([[r["model"], r["setting"], r["prompt"], r["qwk"] or "not shown", r["source"],
+                               r["table_or_page"], r["checked"]] for r in llm],
+                             columns=["model", "setting", "ASAP prompts", "QWK", "source", "table, page",
+                                      "checked?"])
+        n_checked = sum(r["checked"].startswith("checked") for r in llm)
+        lines += ["### Published LLM scorers of ASAP essays (zero-shot, few-shot, fine-tuned)", "",
+                  f"{n_checked} of {len(llm)} figures checked against the paper's own table here; an "
+                  "unchecked row shows no figure.", "", markdown_table(table, numparse=False), ""]
+    return lines
 
 
 @lru_cache(maxsize=1)
@@ -392,8 +428,6 @@ def render_markdown(rows: list[dict]) -> str:
           " ".join(f"{float(v):.3f}" for v in r["qwk_per_fold"].split()), f"{float(r['seconds_per_fold']):.1f}",
           r["machine"], r["note"]] for r in rows],
         columns=["row", "method", "mean QWK", "SD", "QWK per fold (0-4)", "seconds/fold", "machine", "note"])
-    published = pd.DataFrame([[p["method"], p["qwk"], p["citation"], p["protocol"], p["status"]] for p in PUBLISHED],
-                             columns=["method", "QWK (prompt 7)", "source", "protocol", "checked?"])
     return "\n".join([
         *header_lines("ASAP-7 under the literature's protocol (5 folds, target `domain1_score`, 0-24)",
                       COMMAND, "asap7_literature.csv"),
@@ -403,10 +437,14 @@ def render_markdown(rows: list[dict]) -> str:
         markdown_table(scorers, numparse=False),
         *_goal_and_gap(rows),
         "",
-        "## Published prompt-7 figures (same folds and target)",
+        "## Published figures (prompt 7 where the paper reports it per prompt)",
         "",
-        markdown_table(published, numparse=False),
+        "Stored in `published_asap7.csv` (and the LLM studies in `published_llm_asap.csv`). A figure is "
+        "marked checked only when it was read in the paper's own table (table and page named); "
+        "none could be read here, so each row says what was and was not seen, and a row without a "
+        "figure that could be trusted shows none.",
         "",
+        *_published_tables(),
     ])
 
 

@@ -35,9 +35,10 @@ def test_run_merge_and_render(fake, tmp_path):
     assert 0.9 < float(rows["off"]["qwk_mean"]) < 1.0 and len(rows["off"]["qwk_per_fold"].split()) == 5
     text = md.read_text()
     assert "`domain1_score`" in text and "Taghipour & Ng (2016)" in text and "a note" in text
-    # every published figure names its source and whether it was checked
-    for p in L.PUBLISHED:
-        assert p["citation"] and (p["status"].startswith("checked") or p["status"].startswith("reported"))
+    # every published figure names its source and whether it was checked, and the table shows both
+    for p in L.published_rows():
+        assert p["citation"] and p["checked"] in ("yes", "no") and p["where"]
+        assert p["citation"] in text and (p["qwk_prompt7"] or "not shown") in text
     # --only re-runs one row and keeps the other
     L.ROWS["off"]["label"] = "Off by one v2"
     assert L.main(["--only", "off", "--csv", str(csv), "--md", str(md)]) == 0
@@ -95,3 +96,19 @@ def test_the_committed_files_are_rendered_from_the_committed_csvs(name):
     rendered = L.render_dev(rows) if name.endswith("_dev") else L.render_markdown(rows)
     assert (L.ROOT / "results" / f"{name}.md").read_text() == rendered, (
         f"results/{name}.md differs from its CSV: run `python -m course_tools.literature --render`")
+
+
+def test_a_checked_published_figure_must_name_its_table_and_page(tmp_path):
+    fields = L.PUBLISHED_FIELDS
+    row = dict(zip(fields, ["M", "0.800", "", "A paper", "five folds", "yes", "seen in a secondary listing"]))
+    path = tmp_path / "p.csv"
+    from course_tools.results import write_csv
+
+    write_csv([row], path, fields)
+    with pytest.raises(ValueError, match="table and page"):
+        L.published_rows(path)
+    write_csv([{**row, "where": "Table 3, p. 1888"}], path, fields)
+    assert L.published_rows(path)[0]["checked"] == "yes"
+    write_csv([{**row, "checked": "maybe"}], path, fields)
+    with pytest.raises(ValueError, match="yes or no"):
+        L.published_rows(path)
