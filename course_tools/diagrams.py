@@ -17,6 +17,7 @@ One small function per diagram; each returns a slide-wide :class:`matplotlib.fig
 | :func:`encoder_head` | a transformer encoder + a classification or regression head | 04 |
 | :func:`tokenizer_split` | how a WordPiece tokenizer splits an essay (a real tokenizer) | 04 |
 | :func:`mu_cutoffs` | regression on mu(score) and the cutoffs back to scores | 03, 04 |
+| :func:`ensemble_cutoffs` | notebook 09's two regressors, averaged, with cutoffs | 03 |
 | :func:`lora_update` | LoRA: a frozen W plus a trainable low-rank B A | 05 |
 | :func:`prompt_reply_parse` | a chat model's prompt, reply and the parsed score | 05 |
 | :func:`bi_vs_cross_encoder` | bi-encoder against cross-encoder | 06 |
@@ -290,6 +291,30 @@ def bi_vs_cross_encoder():
     return fig
 
 
+def ensemble_cutoffs():
+    """Notebook 09's scorer: features -> two regressors that err differently -> their
+    average -> cutoffs fitted on out-of-fold predictions -> a score."""
+    fig, ax = _canvas(4.2)
+    _box(ax, 1, 12, 22, 16, "features\nSVD topics,\ntextstat,\nembeddings", FEATURE)
+    _box(ax, 30, 24, 20, 8, "ridge regression", MODEL)
+    _box(ax, 30, 8, 20, 8, "gradient boosting", MODEL)
+    _box(ax, 57, 15, 13, 10, "average", MODEL, weight="bold")
+    _box(ax, 77, 15, 14, 10, "cutoffs", OUTPUT)
+    _box(ax, 97, 15, 11, 10, "score", OUTPUT, weight="bold")
+    _arrow(ax, (23.5, 22), (29.5, 28))
+    _arrow(ax, (23.5, 18), (29.5, 12))
+    _arrow(ax, (50.5, 28), (56.5, 22))
+    _arrow(ax, (50.5, 12), (56.5, 18))
+    _arrow(ax, (70.5, 20), (76.5, 20))
+    _arrow(ax, (91.5, 20), (96.5, 20))
+    ax.text(84, 31, "fitted on out-of-fold\ntraining predictions", ha="center",
+            fontsize=LABEL_PT)
+    ax.text(55, 0.5, "numbers, not classes: each regressor predicts a score on a line;\n"
+            "no dev or test essay is used to fit anything", ha="center", fontsize=LABEL_PT,
+            style="italic")
+    return fig
+
+
 #: The guard's layers, cheapest first, as ``course_utils.short_answer.guard`` lists them:
 #: (name, what it catches, on by default).
 GUARD_LAYERS = (
@@ -328,4 +353,5 @@ def guard_layers():
 
 #: Every diagram function, for the tests and for a preview.
 DIAGRAMS = (text_to_score, data_discipline, qwk_weights, encoder_head, mu_cutoffs,
-            lora_update, prompt_reply_parse, bi_vs_cross_encoder, guard_layers)
+            ensemble_cutoffs, lora_update, prompt_reply_parse, bi_vs_cross_encoder,
+            guard_layers)

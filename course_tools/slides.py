@@ -228,9 +228,9 @@ def export_deck(nb, title: str) -> str:
 #: Markdown code blocks (18 px), inside the slide, long lines wrapped rather than cut.
 CODE_CELL_CSS = """<style type="text/css">
 .reveal .jp-CodeCell .jp-InputArea pre { width: auto; margin: 0.2em 0; box-sizing: border-box;
-  font-size: 18px; line-height: 1.3; white-space: pre-wrap; word-break: break-word; }
+  font-size: 18px; line-height: 1.3; white-space: pre-wrap; overflow-wrap: break-word; }
 .reveal .jp-CodeCell .jp-OutputArea-output pre { font-size: 18px; line-height: 1.3;
-  white-space: pre-wrap; word-break: break-word; margin: 0.2em 0; }
+  white-space: pre-wrap; overflow-wrap: break-word; margin: 0.2em 0; }
 </style>
 """
 

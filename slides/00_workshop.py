@@ -62,6 +62,26 @@ from course_tools.slide_content import fmt, md, result, show_guide_table
 # not automatically a better scorer: the results slides of each section show it. Ask:
 # what would a human rater look at that none of these models can see?
 
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb03"]
+# ## What the models read: one essay, two raters
+
+# %%
+from course_utils.data import load_asap
+
+asap = load_asap(7)
+essay = asap.iloc[0]
+print(f"{len(asap):,} essays on patience. Rater 1 gave this one {essay.rater1_domain1}, "
+      f"rater 2 gave it {essay.rater2_domain1} (of 12).")
+print(" ".join(essay.essay.split()[:70]), "...")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The first essay of the data set, as a model receives it: plain text by a grade-7
+# student, spelling as written, names and places replaced by tags such as @PERSON1.
+# Read it aloud and ask the room to score it from 0 to 12 before you reveal the two
+# raters' scores. The spread of the room's scores is the point: two trained raters
+# often differ by a point or two, and every model of the day is measured against that
+# disagreement. Ask: what did you look at first?
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The day's plan (full day)
 

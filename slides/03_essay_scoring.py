@@ -511,6 +511,21 @@ md(f"Test QWK: ensemble with cutoffs **{fmt(result('asap7', 'ensemble_cutoffs'))
 # cutoffs on out-of-fold predictions and not on the training predictions themselves?
 # (Training predictions are too good; cutoffs fitted on them would be wrong on new essays.)
 
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb09"]
+# ## Notebook 09's scorer in one picture
+
+# %% tags=["hide-input"]
+show_figure(diagrams.ensemble_cutoffs(), kind="diagram",
+            alt="features, ridge and gradient boosting, their average, cutoffs, a score")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The best CPU scorer of the day, left to right. The same features feed two regressors
+# that make different kinds of mistakes: a linear ridge regression and gradient-boosted
+# trees. Their average is a number on the score line, and cutoffs fitted on
+# out-of-fold predictions of the training essays turn it into a score point. Every
+# step is fitted on training essays only. Ask: why should averaging two models that
+# err differently help more than averaging two copies of the same model?
+
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb09", "nb13"]
 # ## Scores as numbers: mu, and cutoffs back
 
