@@ -184,8 +184,18 @@ pd.DataFrame(prob_rows).round(3)
 # A 135M-parameter model (the offline stand-in) barely follows the instructions: it
 # often answers with a constant or with text and no score. The point of this notebook
 # is the *method*: the same code, pointed at a capable model (LFM2 in Colab, or a hosted
-# model), gives the comparison that matters. The course's results table
-# (`results/asap7.md`, rows `llm_*`) holds the measured figures with their subset size.
+# model), gives the comparison that matters.
+#
+# **Published LLM scorers of ASAP essays** (not measured here). Real LLMs have been
+# studied on these essays: Mansour et al. (2024, LREC-COLING) prompted ChatGPT and
+# Llama-2 zero-shot with four prompt designs on all eight ASAP prompts; Lee et al.
+# (2024, Findings of EMNLP) scored traits one at a time in a zero-shot conversation
+# ("Multi Trait Specialization"), and their abstract reports average QWK on ASAP up to
+# 0.355 higher than a plain scoring prompt; Xiao et al. (2024, arXiv:2401.06431) compared
+# GPT-3.5 and GPT-4 prompting with a fine-tuned LLaMA-3-8B. Their per-prompt QWK tables
+# could not be checked for this course, so no figure of theirs is quoted beside the
+# stand-in's; before comparing, read each paper's table *and* its protocol (which ASAP
+# prompts, which test essays, which score and scale).
 #
 # With a hosted model: set a key (notebook 14) and run the next cell.
 
