@@ -209,6 +209,61 @@ def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
     plt.close("all")
 
 
+def test_plot_methods_draws_the_measured_rows_in_order_with_reference_lines(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
+    (tmp_path / "asap7.csv").write_text(
+        "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n"
+        "human,Reference,Rater 2,0.73,0.67,0.78\n"
+        "baseline_length,Reference,Length line,0.587,0.52,0.65\n"
+        "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
+        "tfidf,Classical,TF-IDF,0.56,0.48,0.64\n"
+        "gpu,Fine-tuning,ELECTRA on a GPU,,,\n")
+    figures = []
+    monkeypatch.setattr(slide_content, "show_figure", lambda fig, **kw: figures.append((fig, kw)))
+    slide_content.plot_methods(["tfidf", "gpu", "bert", "missing"])
+    (fig, kw), = figures
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["BERT", "TF-IDF"]  # top to bottom: tfidf first
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "two humans: 0.730" in legend and "length line: 0.587" in legend
+    assert kw["kind"] == "results"
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    slide_content.plot_methods(["gpu", "missing"])
+    assert shown[0].data.startswith("*Not measured yet")
+    plt.close("all")
+
+
+def test_missing_data_stands_in_and_the_build_shows_one_line():
+    import nbformat
+
+    from course_utils.data import DataNotFoundError
+
+    missing = slide_content.MissingData(DataNotFoundError("Cannot load asap-7. Set COURSE_DATA_DIR."))
+    for use in (lambda: missing.essay, lambda: len(missing), lambda: missing[:3],
+                lambda: list(missing), lambda: missing.sample(5)):
+        with pytest.raises(DataNotFoundError, match="Cannot load asap-7"):
+            use()
+    assert repr(missing) == "<data not available here>"
+    cell = nbformat.v4.new_code_cell("train.essay", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noise\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="printed first\n"),
+        nbformat.v4.new_output("error", ename=slides.NO_DATA_ERROR, traceback=["..."],
+                               evalue="Cannot load asap-7. Either set COURSE_DATA_DIR.")])
+    other = nbformat.v4.new_code_cell("1/0", outputs=[
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division", traceback=[])])
+    nb = nbformat.v4.new_notebook(cells=[cell, other])
+    slides.clean_outputs(nb)
+    assert [o.get("text") for o in cell.outputs] == [
+        "printed first\n", "Not run here: the essays are not available (Cannot load asap-7).\n"]
+    assert other.outputs[0].output_type == "error"  # any other error is left for the build to report
+
+
 def test_guide_tables_feed_the_title_deck():
     plan = slide_content.guide_table("Full day")
     assert list(plan.columns) == ["time", "section", "notebooks", "deck"]
