@@ -167,3 +167,27 @@ def show_published_beside_stand_in() -> None:
                             for r in unchecked.itertuples(index=False))
         md(f"<span class='course-small'>Published, figures **not checked** (none shown): "
            f"<br>{items}</span>")
+
+
+def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):
+    """``k`` Beetle training questions with at least ``min_answers`` answers each, as a
+    list of ``(question_id, answers)``; ``answers`` has ``question``, ``answer`` and
+    ``grade``, shuffled (seeded). Without the data, a list holding one
+    :class:`~course_tools.slide_content.MissingData` pair."""
+    from course_utils import short_answer as sa
+    from course_utils.data import DataNotFoundError, load_short_answers
+
+    try:
+        beetle = load_short_answers("beetle")
+    except DataNotFoundError as exc:
+        return [(MissingData(exc), MissingData(exc))]
+    train = beetle[beetle["split"] == "train"]
+    counts = train.groupby("question_id").size()
+    chosen = counts[counts >= min_answers].index.sort_values()[:k]
+    out = []
+    for qid in chosen:
+        answers = train[train["question_id"] == qid].sample(frac=1.0, random_state=seed)
+        out.append((qid, answers.assign(answer=answers["student_answer"],
+                                        grade=sa.grades_of(answers["label_3way"]))
+                    .reset_index(drop=True)))
+    return out

@@ -322,8 +322,8 @@ print({k: round(v, 3) for k, v in trainer.evaluate().items() if k.startswith("ev
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Everything of notebook 12 in miniature: eight training essays, four dev essays, two
-# optimiser steps, and a two-layer BERT built from BertConfig with random weights (model,
-# made in a hidden cell, so nothing is downloaded). The point is the plumbing, not the
+# optimiser steps, and a two-layer BERT built from BertConfig with random weights, so
+# nothing is downloaded and nothing pretrained helps. The point is the plumbing, not the
 # number: the dev metrics come from our compute_metrics and the loss from our
 # scoring_loss. Notebook 12 trains a pretrained encoder for real. Ask: which argument
 # would you change first to make this a real run?

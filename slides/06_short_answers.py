@@ -45,6 +45,7 @@ except DataNotFoundError as exc:
 # one training question: its reference, 20 graded answers and 4 more to grade
 question, reference, support, new = demos.beetle_question(n_support=20, n_new=4)
 tokenizer = demos.encoder_tokenizer()
+questions = demos.beetle_questions(3)  # three training questions with 40+ answers each
 SCORES = {"system": "system", "split": "test split", "accuracy": "accuracy",
           "macro_f1": "macro-F1", "n": "answers"}
 
@@ -170,9 +171,9 @@ show_results("short_answer", where={"table": "scores"}, contains={"system": "cro
 
 # %%
 from course_utils import short_answer as sa
-print("question:", question)
 grader = sa.FewShotGrader().fit(question, support.answer, support.grade)
 predicted = grader.predict(new.answer)
+print("question:", question)
 for answer, grade, pred in zip(new.answer, new.grade, predicted):
     print(f"teacher {grade}  grader {pred}   {answer[:60]}")
 
@@ -183,6 +184,27 @@ for answer, grade, pred in zip(new.answer, new.grade, predicted):
 # the speed: milliseconds per answer once the embeddings are cached. Ask:
 # where the grader and the teacher disagree, would you trust the grader's reason to
 # differ, or check the answer?
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
+# ## One grader per question, three questions
+
+# %%
+from course_utils import short_answer as sa
+lines = []
+for qid, answers in questions:                  # 20 graded answers, the rest to grade
+    graded, rest = answers.iloc[:20], answers.iloc[20:]
+    grader_q = sa.FewShotGrader().fit(answers.question[0], graded.answer, graded.grade)
+    agree = (grader_q.predict(rest.answer) == rest.grade.to_numpy()).mean()
+    lines.append(f"{qid}: {len(rest)} more answers; same grade as Beetle's label {agree:.0%}")
+print("\n".join(lines))
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The notebook's loop in small: for each of three training questions, a grader is fitted
+# on 20 answers the teacher graded and grades every other answer to that question
+# (unseen answers to a seen question, like Beetle's first test split). Each question
+# gets its own small model in milliseconds; agreement differs a lot between questions,
+# which is why notebook 18 reports macro-F1 over all questions, not a single example.
+# Ask: what makes one question easier to grade from 20 examples than another?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]
 # ## Newton's method
