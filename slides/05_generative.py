@@ -342,6 +342,29 @@ md(f"Test subset QWK, LoRA on the stand-in model: **{fmt(result('asap7', 'llm_lo
 # here training essays only, and sft_dataset raises an error if a test essay slips in.
 # Ask: the LoRA scorer always returns a score, even for gibberish. Is that a feature?
 
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
+# ## Thirteen answers, thirteen likelihoods
+
+# %%
+import numpy as np
+from course_utils.answer_likelihood import answer, answer_log_likelihoods
+messages = lora.build_messages(new.essay[0])       # a dev essay, the scorer's prompt
+logp = answer_log_likelihoods(peft_model, tok, messages, [answer(s) for s in range(13)])
+p = np.exp(logp - logp.max())
+p /= p.sum()
+print("P(score):", "  ".join(f"{s}: {q:.2f}" for s, q in enumerate(p)))
+print(f"argmax {p.argmax()}, expected score {(np.arange(13) * p).sum():.1f}, "
+      f"human score {new.score[0]}")
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The stand-in with the LoRA layers of the previous slide, before any training: B is
+# still zero, so these are the pretrained model's probabilities. Every complete answer
+# "**Score**: n" gets its log-likelihood after the prompt, and normalising over the 13
+# answers gives a distribution; nothing is generated or parsed. Untrained, the
+# distribution says more about which digits the model likes than about the essay;
+# notebook 16 trains the adapters and measures the change. Ask: when would you report
+# the expected score rather than the argmax?
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your turn
 
