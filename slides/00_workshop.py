@@ -14,7 +14,7 @@
 # Automated scoring of essays and short answers, from word counts to language models
 #
 # * 20 notebooks (00-19), each runnable in Google Colab, on a CPU laptop, and offline
-# * six section decks follow this one; `S` opens the speaker notes
+# * six section decks and a closing deck follow this one; `S` opens the speaker notes
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Welcome the room. Say who you are and that every number on these slides was produced
