@@ -183,7 +183,8 @@ print(check.to_string(index=False))
 # * Akiba, T., Sano, S., Yanase, T., Ohta, T., & Koyama, M. (2019). Optuna: A
 #   next-generation hyperparameter optimization framework. *KDD 2019*. doi:10.1145/3292500.3330701
 # * Bergstra, J., Bardenet, R., Bengio, Y., & Kégl, B. (2011). Algorithms for
-#   hyper-parameter optimization. *NeurIPS (NIPS) 24*.
+#   hyper-parameter optimization. *Advances in Neural Information Processing Systems
+#   (NIPS 2011)*, 2546-2554.
 # * Dzikovska, M. O., Nielsen, R. D., Brew, C., Leacock, C., Giampiccolo, D., Bentivogli,
 #   L., Clark, P., Dagan, I., & Dang, H. T. (2013). SemEval-2013 Task 7: The joint student
 #   response analysis and 8th recognizing textual entailment challenge. *SemEval 2013*.
@@ -193,8 +194,8 @@ print(check.to_string(index=False))
 # are notebook 08's; the SemEval-2013 task is where notebooks 17-19's Beetle data and
 # its three-way labels come from. What was checked: LoRA's authors, arXiv number and
 # venue (ICLR 2022, from secondary listings); Optuna's authors, venue and DOI (its
-# pages were not checked); Bergstra et al.'s authors and title (the venue, NIPS 2011,
-# is given from memory, not checked); Dzikovska et al.'s authors, year and title, and
+# pages were not checked); Bergstra et al.'s authors, title, venue and pages (from a
+# library's reference list, not the proceedings); Dzikovska et al.'s authors, year and title, and
 # that SemEval 2013 is volume 2 of *SEM 2013 (the pages were not checked).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
