@@ -137,3 +137,66 @@ def guard_table(results: pd.DataFrame) -> pd.DataFrame:
                           "flagged": float(g["flagged"].mean())})
 
     return results.groupby(["category", "subject"]).apply(summary, include_groups=False).reset_index()
+
+
+def handwritten_outcomes(sets: pd.DataFrame, split: str = "heldout", **grader_kw) -> pd.DataFrame:
+    """Per subject, a grader fitted on the *other* half's 12 graded answers judges ``split``'s answers.
+
+    The teacher grades one half (4 answers per grade); the grader grades the other half's
+    real answers and meets its junk. Columns: ``subject, author, category, gold, grade,
+    referred, reason, rejected`` (``rejected``: the guard gave the 0).
+    """
+    rows = []
+    for subject, s in sets.groupby("subject", sort=True):
+        shots = s[(s["kind"] == "graded") & (s["split"] != split)]
+        grader = FewShotGrader(**grader_kw).fit(s["question"].iloc[0], shots["answer"].fillna("").tolist(),
+                                                shots["grade"].astype(int).to_numpy())
+        rest = s[s["split"] == split]
+        out = grader.predict_outcome(rest["answer"].fillna("").tolist())
+        rows.append(out.assign(subject=subject, author=s["author"].iloc[0], category=rest["category"].to_numpy(),
+                               gold=rest["grade"].to_numpy()))
+    out = pd.concat(rows, ignore_index=True)
+    out["rejected"] = (out["reason"] != "") & ~out["referred"]
+    return out
+
+
+def beetle_outcomes(uq: pd.DataFrame, n_support: int = 30, seed: int = 0, **grader_kw) -> pd.DataFrame:
+    """Beetle's unseen questions: per question ``n_support`` graded answers (seeded), the rest judged.
+
+    Columns as :func:`handwritten_outcomes` (``subject`` = the question id, ``category`` =
+    ``real_answer`` or Beetle's 5-way non-answer label).
+    """
+    support, query = support_split(uq, n_support, seed)
+    rows = []
+    for qid, q in query.groupby("question_id", sort=True):
+        shots = support[support["question_id"] == qid]
+        grader = FewShotGrader(**grader_kw).fit(shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
+                                                grades_of(shots["label_3way"]))
+        out = grader.predict_outcome(q["student_answer"].fillna("").tolist())
+        category = np.where(q["label"].isin(BEETLE_NON_ANSWERS), q["label"], "real_answer")
+        rows.append(out.assign(subject=str(qid), author="beetle", category=category, gold=grades_of(q["label_3way"])))
+    out = pd.concat(rows, ignore_index=True)
+    out["rejected"] = (out["reason"] != "") & ~out["referred"]
+    return out
+
+
+def outcome_table(outcomes: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Per category: answers, share graded 0, referred, graded 0 or referred, rejected by the guard."""
+    g = outcomes.assign(zero=outcomes["grade"] == 0)
+    g["zero_or_referred"] = g["zero"] | g["referred"]
+    table = g.groupby("category").agg(answers=("grade", "size"), graded_0=("zero", "mean"),
+                                      referred=("referred", "mean"), graded_0_or_referred=("zero_or_referred", "mean"),
+                                      rejected_by_guard=("rejected", "mean")).reset_index()
+    return table.assign(source=source)
+
+
+def grading_scores(outcomes: pd.DataFrame, source: str, system: str) -> dict:
+    """QWK (labels 0-2), exact agreement and accuracy of the real answers' grades, referred ones included."""
+    from course_utils.metrics import qwk
+
+    real = outcomes[outcomes["category"] == "real_answer"]
+    gold, pred = real["gold"].astype(int), real["grade"].astype(int)
+    kept = ~real["referred"]
+    return {"source": source, "system": system, "answers": len(real), "qwk": qwk(gold, pred, 0, 2),
+            "exact": float((gold == pred).mean()), "referred": float(real["referred"].mean()),
+            "exact_not_referred": float((gold[kept] == pred[kept]).mean())}

@@ -283,6 +283,38 @@ def latency_section(latency: pd.DataFrame, info: dict) -> list[str]:
             "the default 2 uses both cores of a quiet machine, 1 leaves a core to other jobs on a shared one)."]
 
 
+REFERRAL_TITLE = "## Issue 28: grades a teacher can trust, and \"needs a teacher\" (held-out, measured once)"
+
+
+def referral_section(out: Path) -> list[str]:
+    """Grades, referral outcomes and latency from ``short_answer_referral.csv`` (absent: nothing)."""
+    csv = companion(out, "referral")
+    if not csv.is_file():
+        return []
+    d = pd.read_csv(csv, keep_default_na=False)
+
+    def part(name: str, cols: list[str]) -> str:
+        return markdown_table(tidy(d[d["table"] == name][cols].reset_index(drop=True)))
+
+    load = d.loc[d["table"] == "latency", "load"].iloc[0]
+    return ["", REFERRAL_TITLE, "",
+            "`python -m course_tools.short_answer_referral`. Hand-written sets: per subject the teacher's 12 graded "
+            "answers are the dev half's (4 per grade); the grader grades the held-out half. Beetle: unseen questions, "
+            "30 graded answers each (random, seed 0). Settings chosen on dev data only. `exact_not_referred`: "
+            "agreement on the answers not referred. Targets: Beetle accuracy (= exact) >= 0.70; new subjects QWK >= 0.60.",
+            "", part("grading", ["source", "system", "answers", "qwk", "exact", "referred", "exact_not_referred"]), "",
+            "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
+            "graded 0 or referred >= 90%; real answers referred <= 15%, graded 0 by the guard <= 3%; other junk 100% "
+            "graded 0.", "",
+            part("outcomes", ["source", "category", "answers", "graded_0", "referred", "graded_0_or_referred",
+                              "rejected_by_guard"]), "",
+            f"Latency of today's default grader (load average 1/5/15 min before -> after: {load}; targets: fit <= 50 "
+            "ms, regrade p95 <= 25 ms on a quiet machine):", "",
+            part("latency", ["operation", "p50_ms", "p95_ms", "runs", "threads"]), "",
+            "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
+            "could be verified identical to its upstream release in this environment.", ""]
+
+
 def render(out: Path = OUT) -> str:
     """Write ``out.md`` from the CSVs alone; returns the text."""
     tables, info, answers, epochs = read_results(out)
@@ -299,6 +331,7 @@ def render(out: Path = OUT) -> str:
         *surprise_section(tables["guard_layer5_heldout"], info, misses5),
         *generated_junk_section(tables["adversarial"]),
         *latency_section(tables["latency"], info),
+        *referral_section(out),
     ]
     if len(epochs):
         md += ["", HISTORY_TITLE, "", markdown_table(epochs)]

@@ -21,6 +21,8 @@ Taught in notebooks 17-19. One module per idea:
   5. :mod:`~course_utils.short_answer.surprise` -- a word a language model did not
      expect (opt-in);
   6. :mod:`~course_utils.short_answer.judge` -- a chat model's verdict (opt-in);
+* :mod:`~course_utils.short_answer.referral` -- "needs a teacher": the answers the grader
+  cannot vouch for (:meth:`FewShotGrader.predict_outcome`);
 
 * :mod:`~course_utils.short_answer.evaluation` -- the grader on Beetle: scores, latency;
 * :mod:`~course_utils.short_answer.guard_eval` -- the guard on junk it never trained
@@ -72,6 +74,7 @@ from course_utils.short_answer.nonsense import (
     content_words,
     nonsense_margin,
 )
+from course_utils.short_answer.referral import Referral
 from course_utils.short_answer.relevance import RelevanceModel, train_relevance
 from course_utils.short_answer.rules import (
     injection_reason,
@@ -86,6 +89,7 @@ __all__ = [
     "ChatJudge",
     "EVERYDAY_TOPICS",
     "FewShotGrader",
+    "Referral",
     "Guard",
     "RelevanceModel",
     "SurpriseCheck",

@@ -1,0 +1,107 @@
+"""Issue 28's measurement: grades, referral ("needs a teacher") and latency, once on held-out data.
+
+    python -m course_tools.short_answer_referral            # ~10 min on 2 busy CPU cores
+
+Writes ``results/short_answer_referral.csv`` (one ``table`` column: ``grading``,
+``outcomes``, ``latency``) and re-renders ``results/short_answer.md``. Two graders side
+by side: today's default (its ``predict`` as before issue 28: the answer alone is
+embedded) and the option ``question_in_input=True``; the outcome table is the default's. Data, each used once here:
+
+* the hand-written sets' held-out halves: per subject the teacher's graded answers are
+  the *dev* half's 12 (4 per grade); the grader grades the held-out half's 12 real
+  answers and meets its 25 junk answers;
+* Beetle's unseen questions (``test_uq``): per question 30 graded answers (random, seed
+  0), the rest graded.
+
+The settings were chosen on dev data only (the dev halves, Beetle's training questions):
+see :mod:`course_utils.short_answer.referral` and the grader's ``question_in_input``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from course_tools.short_answer_eval import (
+    beetle_outcomes,
+    grading_scores,
+    handwritten_outcomes,
+    outcome_table,
+)
+from course_tools.short_answer_report import OUT, companion, render
+from course_utils import short_answer as sa
+from course_utils.config import SEED, seed_everything
+
+SYSTEMS = {"question + answer (question_in_input=True)": {"question_in_input": True},
+           "default (answer only, as before issue 28)": {}}
+NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
+
+
+def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict]:
+    """QWK / exact / accuracy per source and system; the default system's outcomes for the outcome table."""
+    rows, outcomes = [], {}
+    for system, kw in SYSTEMS.items():
+        hand = handwritten_outcomes(sets, "heldout", **kw)
+        beetle = beetle_outcomes(uq, 30, 0, **kw)
+        for source, part in (("hand-written, all 30 subjects", hand),
+                             ("hand-written, by helpers", hand[hand["author"] == "independent"]),
+                             ("hand-written, ninth batch", hand[hand["subject"].isin(NINTH_BATCH)]),
+                             ("Beetle unseen questions", beetle)):
+            rows.append(grading_scores(part, source, system))
+        outcomes = {"hand": hand, "beetle": beetle}
+    return rows, outcomes
+
+
+def regrade_latency(uq: pd.DataFrame, runs: int = 100) -> pd.DataFrame:
+    """p50 / p95 ms: fit from cached embeddings, and one ``predict_outcome`` of a never-seen answer."""
+    qid = sorted(uq["question_id"].unique())[0]
+    shots = sa.sample_support(uq[uq["question_id"] == qid], 30, 0)
+    question, answers = shots["question"].iloc[0], shots["student_answer"].fillna("").tolist()
+    grades = sa.grades_of(shots["label_3way"])
+    grader = sa.FewShotGrader().fit(question, answers, grades)  # embeds and caches the answers
+    fits, regrades, nonce = [], [], f"{time.time_ns():x}"
+    for i in range(runs + 10):
+        t = time.perf_counter()
+        grader.fit(question, answers, grades)
+        fits.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        grader.predict_outcome([f"{answers[i % len(answers)]} {nonce} {i}"])
+        regrades.append(time.perf_counter() - t)
+    return pd.DataFrame([{"operation": name, "p50_ms": 1000 * np.percentile(ts[10:], 50),
+                          "p95_ms": 1000 * np.percentile(ts[10:], 95), "runs": runs}
+                         for name, ts in (("fit from cached embeddings", fits),
+                                          ("live regrade with referral (predict_outcome)", regrades))])
+
+
+def main() -> None:
+    import torch
+
+    from course_utils.data import load_short_answers
+
+    seed_everything(SEED)
+    torch.set_num_threads(2)
+    df = load_short_answers("beetle")
+    uq = df[df["split"] == "test_uq"]
+    sets = sa.load_eval_sets()
+    rows, outcomes = grading_rows(sets, uq)
+    load_before = os.getloadavg()
+    latency = regrade_latency(uq)
+    load_after = os.getloadavg()
+    tables = [pd.DataFrame(rows).assign(table="grading"),
+              pd.concat([outcome_table(outcomes["hand"], "hand-written held-out halves"),
+                         outcome_table(outcomes["beetle"], "Beetle unseen questions")]).assign(table="outcomes"),
+              latency.assign(table="latency", threads=torch.get_num_threads(),
+                             load=" -> ".join("/".join(f"{x:.1f}" for x in la) for la in (load_before, load_after)))]
+    out = companion(OUT, "referral")
+    pd.concat(tables, ignore_index=True).to_csv(out, index=False)
+    render(OUT)
+    print(f"wrote {out} and {OUT.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
