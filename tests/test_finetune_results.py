@@ -72,3 +72,38 @@ def test_the_committed_dev_choice_is_rendered_from_its_csv():
     rows = read_csv(finetune_results.DEV_CSV)
     assert finetune_results.DEV_MD.read_text() == finetune_results.dev_ensemble_report(rows), (
         "results/asap7_ensemble_dev.md differs from its CSV: run `python -m course_tools.finetune_results --render`")
+
+
+def test_two_seeded_fits_give_identical_logits(tmp_path):
+    """Seeds cover the new head, dropout and the batch order: two fits, the same logits, bit for bit."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from course_utils.finetune import FineTunedScorer
+    from course_utils.hub import ModelNotAvailableError, minilm_path
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(minilm_path())
+    except ModelNotAvailableError as exc:
+        import pytest
+
+        pytest.skip(str(exc))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)  # dropout 0.1 kept: it must be seeded
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    rng = np.random.default_rng(0)
+    words = ["good", "essay", "patient", "waited", "because", "the", "long", "line", "mother", "calm"]
+    y = rng.integers(0, 5, 40)
+    texts = [" ".join(rng.choice(words, 3 + 5 * s)) for s in y]
+
+    def fit_and_predict(seed):
+        s = FineTunedScorer(str(tmp_path), 0, 4, mode="classification", max_length=32, epochs=2, lr=1e-3,
+                            batch_size=8, device="cpu", progress=False, seed=seed)
+        s.fit(texts[:32], y[:32], texts[32:], y[32:])
+        return s.predict_logits(texts), [h["train_loss"] for h in s.history_]
+
+    (a, loss_a), (b, loss_b), (c, _) = fit_and_predict(0), fit_and_predict(0), fit_and_predict(1)
+    assert np.array_equal(a, b) and loss_a == loss_b
+    assert not np.array_equal(a, c)  # the seed matters, so the equality above is not vacuous

@@ -126,3 +126,20 @@ def test_markdown_table_prints_text_cells_as_they_are():
     assert kept[3].split("|")[2].strip() == ""  # missing cells are empty, not "nan"
     with pytest.raises(TypeError, match="DataFrame"):
         markdown_table([[1, 2]])
+
+
+def test_a_cheap_row_repeats_when_rerun_in_fresh_processes(asap7, tmp_path):
+    """Item 4 of issue 31: `--only ROW` twice gives the same QWK (here the length line, 1 seed)."""
+    row = R.rerun("baseline_length", 1, tmp_path)
+    assert row["qwk_run1"] == row["qwk_run2"] and row["max_abs_diff"] == "0.0000" and row["repeats"] == "yes"
+    assert float(row["qwk_run1"]) > 0.3  # a real measurement, not an empty row
+
+
+def test_rerun_section_is_rendered_from_its_csv(tmp_path):
+    path = tmp_path / "reruns.csv"
+    R.write_csv([{"id": "tfidf_lr", "seeds": 2, "qwk_run1": "0.5664 0.5664", "qwk_run2": "0.5664 0.5670",
+                        "max_abs_diff": "0.0006", "repeats": "no", "cause": "a cause", "machine": "m",
+                        "date": "d"}], path, R.RERUN_FIELDS)
+    text = "\n".join(R.rerun_lines(path))
+    assert "## Reruns" in text and "0.5664 0.5670" in text and "a cause" in text and "| no " in text
+    assert R.rerun_lines(tmp_path / "absent.csv") == []
