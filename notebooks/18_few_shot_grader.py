@@ -293,14 +293,10 @@ print("\nsome real answers flagged:\n" + false_alarms.head(5)[["subject", "answe
 # written after reading all their answers (the sets' README says which), so their
 # nonsense figures are optimistic.
 #
-# **Layers 5 and 6 (opt-in): knowledge of the world.** A small language model shown
-# the question and the credited answers did not *expect* "magnet" in an answer about
-# searching a list: `sa.Guard(surprise=sa.SurpriseCheck())` flags an answer with a very
-# improbable content word. A chat model can be asked for one word, `ATTEMPT` or
-# `NONSENSE`: `sa.Guard(judge=sa.ChatJudge(client))`, best with a hosted model (a key in
-# Colab's Secrets panel). Both cost a model call per answer, over the regrade budget;
-# and nonsense whose every word is expected (a wrong mechanism in the subject's own
-# words) still passes the first. Try either in place of `guard` in the table above.
+# **Layers 5 and 6 (opt-in): knowledge of the world.** `sa.Guard(surprise=sa.SurpriseCheck())`
+# flags a content word a small language model did not expect; `sa.Guard(judge=sa.ChatJudge(client))`
+# asks a chat model `ATTEMPT` or `NONSENSE`. Both cost a model call per answer, over the
+# regrade budget; try either in place of `guard` in the table above.
 
 # %% [markdown]
 # ## 7. Beetle: generated junk, false alarms and accuracy
@@ -332,28 +328,32 @@ latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"
 latency.round(1)
 
 # %% [markdown]
-# ## 9. Other languages
+# ## 9. Needs a teacher: what a grader can and cannot know
 #
-# Only English is measured: the shipped relevance model was trained with the English
-# all-MiniLM-L6-v2, and the word rules know English words. An answer in another language
-# than the question's gets 0, by design ("Der Hund schläft im Garten." above). For a class
-# in another language, train a relevance model with a multilingual encoder on its
-# answers (`sa.train_relevance(train, model_id=...)`) and pass `sa.Guard(relevance_model=...)`.
+# The grader knows only what the teacher showed it: how close an answer is to the graded
+# ones, and how sure each guard layer is. It cannot know whether a fluent claim is *true*:
+# a law made up and credited to a famous scientist sits as close to the graded answers as a misconception
+# does. So `predict_outcome` has a third outcome besides a grade and a 0: **refer** the
+# answer to the teacher when a guard layer only just let it through, or when it is further
+# from every graded answer than they are from each other (`sa.Referral()`; its settings
+# were chosen on dev data). A rejected answer keeps its 0 and the guard's reason.
+
+# %%
+subject = sets[sets["subject"] == "pharmacology"]
+teacher = subject[(subject["kind"] == "graded") & (subject["split"] == "dev")]
+referring = sa.FewShotGrader(referral=sa.Referral()).fit(subject["question"].iloc[0], teacher["answer"].tolist(),
+                                                         teacher["grade"].astype(int).to_numpy())
+rest = subject[subject["split"] == "heldout"]
+outcome = referring.predict_outcome(rest["answer"].fillna("").tolist()).assign(category=rest["category"].to_numpy())
+print(outcome.groupby("category").agg(answers=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
+                                      referred=("referred", "mean")).round(2).to_string())
+print(outcome.assign(answer=rest["answer"].to_numpy())[outcome["referred"]][["category", "reason", "answer"]].head(4))
 
 # %% [markdown]
-# ## Summary
-#
-# * One logistic regression per question on sentence embeddings, fitted by Newton's
-#   method in milliseconds from a few graded answers.
-# * In front of it a layered guard (rules, relevance model, nonsense margin; two opt-in
-#   language-model layers); `grader.reasons()` says which layer fired.
-# * On junk it never trained on it misses some and flags a few real answers: it lowers
-#   the risk, and what it lets through still needs a teacher's review.
-#
-# Next: [notebook 19](19_meta_learning.ipynb) learns the graders' regularisation
-# strength from the training questions by differentiating through Newton's solution.
-#
-# *Further reading:* every Beetle question and subject in `results/short_answer.md`.
+# A referral is honest uncertainty, not a failure: the teacher reads a few answers instead
+# of trusting a guess. What it costs (real answers referred) and what it buys (nonsense
+# referred instead of credited) on subjects it never saw: `results/short_answer.md`.
+# Only English is measured; for another language, `sa.train_relevance(train, model_id=...)`.
 
 # %% [markdown]
 # ## Exercises
