@@ -291,7 +291,7 @@ def referral_section(out: Path) -> list[str]:
     csv = companion(out, "referral")
     if not csv.is_file():
         return []
-    d = pd.read_csv(csv, keep_default_na=False)
+    d = pd.read_csv(csv)
 
     def part(name: str, cols: list[str]) -> str:
         return markdown_table(tidy(d[d["table"] == name][cols].reset_index(drop=True)))

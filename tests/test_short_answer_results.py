@@ -158,3 +158,19 @@ def test_judge_report_names_the_client_the_request_and_every_miss(tmp_path):
     assert "p50 900 ms, p95 1200 ms (10 requests)" in text and "'ATTEMPT' (30); 'The answer is' (3)" in text
     assert re.search(r"\|\s*10\s*\|\s*0.600\s*\|\s*0.900\s*\|", text) and "- art: blue counts double" in text
     assert "- law (teacher's grade 2): civil: damages" in text
+
+
+def test_referral_section_is_rendered_from_its_csv_and_absent_without_it(report):
+    assert report_md.REFERRAL_TITLE not in report_md.render(report)
+    rows = [{"table": "grading", "source": "Beetle unseen questions", "system": "default", "answers": 900, "qwk": 0.512,
+             "exact": 0.641, "referred": 0.05, "exact_not_referred": 0.655},
+            {"table": "outcomes", "source": "hand-written held-out halves", "category": "on_topic_nonsense",
+             "answers": 150, "graded_0": 0.7, "referred": 0.1, "graded_0_or_referred": 0.8, "rejected_by_guard": 0.3},
+            {"table": "latency", "operation": "fit from cached embeddings", "p50_ms": 3.0, "p95_ms": 4.5, "runs": 100,
+             "threads": 2, "load": "1.0/1.0/1.0 -> 2.0/2.0/2.0"}]
+    pd.DataFrame(rows).to_csv(report_md.companion(report, "referral"), index=False)
+    text = report_md.render(report)
+    section = text[text.index(report_md.REFERRAL_TITLE):]
+    assert "0.512" in section and "0.655" in section and "0.8" in section and "4.5" in section
+    assert "1.0/1.0/1.0 -> 2.0/2.0/2.0" in section and "not measured here" in section
+    assert not re.search(r"\bnan\b", section)
