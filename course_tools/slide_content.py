@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from course_tools.tables import markdown_table
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "results"
 GUIDE = ROOT / "docs" / "instructor_guide.md"
@@ -466,7 +468,5 @@ def show_guide_table(heading: str, columns: list[str] | None = None) -> None:
     table = guide_table(heading)
     if columns:
         table = table[columns]
-    header = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns)
-    body = "\n".join("| " + " | ".join(row) + " |" for row in table.itertuples(index=False))
-    md(f"{header}\n{body}\n\n<span class='course-footer'>Source: "
+    md(f"{markdown_table(table)}\n\n<span class='course-footer'>Source: "
        f"`docs/instructor_guide.md`, section *{heading}*.</span>")
