@@ -69,6 +69,17 @@ def _run_cache_dir() -> Path:
     return path
 
 
+def _load_run(path: Path) -> dict[str, Any]:
+    """A fine-tuning run stored by :func:`fine_tune_run`."""
+    with np.load(path, allow_pickle=False) as data:
+        run = {k: data[k] for k in data.files}
+    run["history"] = json.loads(str(run["history"]))
+    run["seconds"] = float(run["seconds"])
+    run["device"] = str(run["device"])
+    print(f"Reusing the fine-tuning run cached at {path} (delete it to retrain).")
+    return run
+
+
 def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
                   use_cache: bool = True) -> dict[str, Any]:
     """Fine-tune on the reference split's training part; return dev and test outputs.
@@ -99,14 +110,8 @@ def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
     path = _run_cache_dir() / f"{mode}_seed{seed}_{key}.npz"
     use_cache = use_cache and os.environ.get("COURSE_FINETUNE_CACHE", "1").strip() not in ("0", "false", "no")
     if use_cache and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            run = {k: data[k] for k in data.files}
-        run["history"] = json.loads(str(run["history"]))
-        run["seconds"] = float(run["seconds"])
-        run["device"] = str(run["device"])
-        print(f"Reusing the fine-tuning run cached at {path} (delete it to retrain).")
-        _RUNS[key] = run
-        return run
+        _RUNS[key] = _load_run(path)
+        return _RUNS[key]
 
     # A fixed thread count: CPU sums are taken in an order that depends on it, and a fit's
     # weights drift apart over a few hundred steps when it changes (results/asap7.md, Reruns).

@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "results"
 CSV_PATH = RESULTS_DIR / "asap7.csv"
 MD_PATH = RESULTS_DIR / "asap7.md"
+PUBLISHED_LLM_CSV = RESULTS_DIR / "published_llm_asap.csv"  # published LLM figures (course_tools.literature)
 TARGET = "rater1_domain1"
 MIN_SCORE, MAX_SCORE = 0, 12
 DEFAULT_SEEDS = 5
@@ -419,9 +420,7 @@ def published_llm_lines() -> list[str]:
     Only figures read in the paper's own table are shown (``results/published_llm_asap.csv``,
     column ``checked``); the others are counted, not quoted.
     """
-    from course_tools.literature import published_llm_rows
-
-    rows = published_llm_rows()
+    rows = read_csv(PUBLISHED_LLM_CSV)  # read here: course_tools.literature imports this module
     if not rows:
         return []
     checked = [r for r in rows if r["checked"].startswith("checked") and r["qwk"]]
