@@ -14,6 +14,8 @@ import re
 import sys
 from pathlib import Path
 
+from course_tools.tables import markdown_table
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 TIMES = ROOT / "results" / "notebook_times.csv"
@@ -48,24 +50,24 @@ def measured_times() -> dict[tuple[str, str], str]:
 
 def table() -> str:
     """The Markdown table of notebooks."""
+    import pandas as pd
+
     from course_tools.colab_links import repo_slug  # the one place for the repository's address
 
     times = measured_times()
-    rows = [
-        "| # | notebook | Colab | smoke (CI, 2 CPU cores) | fast (2 CPU cores) | full (GPU) |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = []
     for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
         stem = source.stem
         url = f"https://colab.research.google.com/github/{repo_slug()}/blob/main/notebooks/{stem}.ipynb"
-        badge = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
-        cells = [times.get((stem, p), "not measured") for p in ("smoke", "fast")]
-        full = times.get((stem, "full"), "not measured here")
-        rows.append(
-            f"| {stem[:2]} | [{notebook_title(source)}](notebooks/{stem}.ipynb) | {badge} | "
-            f"{cells[0]} | {cells[1]} | {full} |"
-        )
-    return "\n".join(rows)
+        rows.append({
+            "#": stem[:2],
+            "notebook": f"[{notebook_title(source)}](notebooks/{stem}.ipynb)",
+            "Colab": f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})",
+            "smoke (CI, 2 CPU cores)": times.get((stem, "smoke"), "not measured"),
+            "fast (2 CPU cores)": times.get((stem, "fast"), "not measured"),
+            "full (GPU)": times.get((stem, "full"), "not measured here"),
+        })
+    return markdown_table(pd.DataFrame(rows), numparse=False)
 
 
 def render(text: str) -> str:
