@@ -277,13 +277,9 @@ def dev_ensemble_report(rows: list[dict]) -> str:
 
 def render_dev_ensemble(csv_path: Path = DEV_CSV, md_path: Path = DEV_MD) -> str:
     """Write ``md_path`` from ``csv_path`` alone (returns the text)."""
-    from course_tools.results import read_csv
+    from course_tools.results import render_csv
 
-    rows = read_csv(csv_path)
-    if not rows:
-        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`python -m course_tools.finetune_results`).")
-    md_path.write_text(dev_ensemble_report(rows))
-    return md_path.read_text()
+    return render_csv(csv_path, md_path, dev_ensemble_report, "python -m course_tools.finetune_results")
 
 
 def write_dev_ensemble(csv_path: Path = DEV_CSV, md_path: Path = DEV_MD, n_seeds: int = RESULTS_SEEDS) -> str:

@@ -347,13 +347,9 @@ def render_robustness(rows: list[dict]) -> str:
 
 def render_robustness_file(csv_path: Path = ROBUSTNESS_CSV, md_path: Path = ROBUSTNESS_MD) -> str:
     """Write ``md_path`` from ``csv_path`` alone (returns the text)."""
-    from course_tools.results import read_csv
+    from course_tools.results import render_csv
 
-    rows = read_csv(csv_path)
-    if not rows:
-        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`python -m course_tools.llm_results`).")
-    md_path.write_text(render_robustness(rows))
-    return md_path.read_text()
+    return render_csv(csv_path, md_path, render_robustness, "python -m course_tools.llm_results")
 
 
 def write_robustness(csv_path: Path = ROBUSTNESS_CSV, md_path: Path = ROBUSTNESS_MD, n: int = ROBUSTNESS_N,

@@ -329,6 +329,20 @@ def read_csv(path: Path = CSV_PATH) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def render_csv(csv_path: Path, md_path: Path, to_markdown, command: str) -> str:
+    """Write ``md_path`` as ``to_markdown(rows)`` of the rows stored in ``csv_path`` (returns the text).
+
+    The render step of every results script: it measures nothing, so a report can never
+    hold a figure that its CSV does not.
+    """
+    rows = read_csv(csv_path)
+    if not rows:
+        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`{command}`).")
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    md_path.write_text(to_markdown(rows))
+    return md_path.read_text()
+
+
 def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
     """Replace rows with the same id, keep the others, order by registry.
 
@@ -438,11 +452,7 @@ def published_llm_lines() -> list[str]:
 
 def render(csv_path: Path = CSV_PATH, md_path: Path = MD_PATH) -> Path:
     """Write ``md_path`` from the rows stored in ``csv_path``; nothing is measured."""
-    rows = read_csv(csv_path)
-    if not rows:
-        raise FileNotFoundError(f"{csv_path} holds no rows: measure first (`{COMMAND}`).")
-    md_path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(render_markdown(rows) + "\n")
+    render_csv(csv_path, md_path, lambda rows: render_markdown(rows) + "\n", COMMAND)
     return md_path
 
 
