@@ -9,11 +9,14 @@ Taught in notebook 03.
   ``(mean(machine) - mean(human)) / sqrt((sd_h**2 + sd_m**2) / 2)`` with population
   SDs: positive means the machine scores higher than the human.
 * **r** -- Pearson correlation.
+
+:func:`paired_bootstrap` compares two models scored on the same essays (notebook 03).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -223,3 +226,84 @@ def bootstrap_ci(
     alpha = (1 - level) / 2
     low, high = np.nanquantile(values, [alpha, 1 - alpha])
     return ConfidenceInterval(float(fn(h, m)), float(low), float(high))
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Result of :func:`paired_bootstrap`: metric(A) - metric(B) on the same essays."""
+
+    difference: float  # on the full sample, A minus B
+    low: float  # percentile interval of the resampled differences
+    high: float
+    a_wins: float  # share of resamples in which A's metric is strictly higher than B's
+    n_resamples: int
+    level: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        """True when the whole interval lies on one side of 0."""
+        return self.low > 0 or self.high < 0
+
+    def verdict(self, a: str = "A", b: str = "B") -> str:
+        """One sentence that follows from the interval (and says so when it does not decide)."""
+        span = f"difference {self.difference:+.3f}, {self.level:.0%} interval [{self.low:+.3f}, {self.high:+.3f}]"
+        if self.low > 0:
+            return f"{a} agrees better than {b} ({span}; {a} wins {self.a_wins:.0%} of resamples)"
+        if self.high < 0:
+            return f"{b} agrees better than {a} ({span}; {a} wins {self.a_wins:.0%} of resamples)"
+        return f"these essays cannot tell {a} and {b} apart ({span}; {a} wins {self.a_wins:.0%} of resamples)"
+
+
+def _paired_arrays(y_true, pred_a, pred_b, labels) -> tuple[np.ndarray, ...]:
+    arrays = [as_scores(x, name) for x, name in ((y_true, "y_true"), (pred_a, "pred_a"), (pred_b, "pred_b"))]
+    lengths = [len(x) for x in arrays]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"y_true, pred_a and pred_b must have the same length, got {lengths}.")
+    if lengths[0] == 0:
+        raise ValueError("y_true, pred_a and pred_b are empty: there is nothing to compare.")
+    if labels is not None:
+        allowed = np.asarray(list(labels))
+        for arr, name in zip(arrays, ("y_true", "pred_a", "pred_b")):
+            bad = arr[~np.isin(arr, allowed)]
+            if bad.size:
+                raise ValueError(
+                    f"{name} has {bad.size} score(s) outside labels {allowed.min()}..{allowed.max()} "
+                    f"(e.g. {bad[0]}); pass the full score range as labels."
+                )
+    return tuple(arrays)
+
+
+def paired_bootstrap(
+    y_true: ArrayLike,
+    pred_a: ArrayLike,
+    pred_b: ArrayLike,
+    metric: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 42,
+    labels: Sequence[int] | None = None,
+    level: float = 0.95,
+) -> PairedComparison:
+    """Paired bootstrap of metric(y_true, pred_a) - metric(y_true, pred_b).
+
+    Each resample draws essays with replacement; both models are scored on the *same*
+    resample, so the difference's spread leaves out what the two models share (which
+    essays are hard). ``metric`` defaults to QWK on score values (:func:`qwk_closed_form`,
+    equal to :func:`qwk`). Resamples where the metric is undefined (NaN) are skipped.
+    """
+    h, a, b = _paired_arrays(y_true, pred_a, pred_b, labels)
+    if n_resamples < 10:
+        raise ValueError(f"n_resamples must be at least 10, got {n_resamples}.")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}.")
+    fn = qwk_closed_form if metric is None else metric
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(h), size=(n_resamples, len(h)))
+    diffs = np.array([fn(h[i], a[i]) - fn(h[i], b[i]) for i in idx], dtype=float)
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0:
+        raise ValueError("the metric is undefined (NaN) on every resample; are all scores one constant?")
+    alpha = (1 - level) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    return PairedComparison(
+        float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)), int(n_resamples), level
+    )

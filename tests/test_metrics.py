@@ -139,3 +139,61 @@ def test_softmax_is_stable_and_sums_to_one():
     p = softmax(np.array([[1000.0, 1000.0, 0.0], [0.0, np.log(3.0), -np.inf]]), axis=1)
     assert np.allclose(p.sum(axis=1), 1.0)
     assert np.allclose(p[0], [0.5, 0.5, 0.0]) and np.allclose(p[1], [0.25, 0.75, 0.0])
+
+
+def _brute_force_paired(h, a, b, n, seed, lo, hi):
+    """The same resamples drawn one by one, each QWK from its definition."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(h), size=(n, len(h)))
+    diffs = []
+    for row in idx:
+        hh, aa, bb = h[row], a[row], b[row]
+        diffs.append(qwk_from_definition(hh, aa, lo, hi) - qwk_from_definition(hh, bb, lo, hi))
+    return np.array(diffs)
+
+
+def test_paired_bootstrap_matches_brute_force_resampling():
+    from course_utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(7)
+    h = rng.integers(0, 5, 60)
+    a = np.clip(h + rng.integers(-1, 2, 60), 0, 4)
+    b = np.clip(h + rng.integers(-2, 3, 60), 0, 4)
+    result = paired_bootstrap(h, a, b, n_resamples=200, seed=3, labels=range(5))
+    diffs = _brute_force_paired(h, a, b, 200, 3, 0, 4)
+    assert result.difference == pytest.approx(qwk(h, a, 0, 4) - qwk(h, b, 0, 4))
+    assert result.low == pytest.approx(np.quantile(diffs, 0.025))
+    assert result.high == pytest.approx(np.quantile(diffs, 0.975))
+    assert result.a_wins == pytest.approx(np.mean(diffs > 0))
+    assert result.n_resamples == 200
+
+
+def test_paired_bootstrap_clear_winner_and_identical_models():
+    from course_utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(0)
+    h = rng.integers(0, 7, 200)
+    good = h.copy()
+    good[:20] = np.clip(good[:20] + 1, 0, 6)
+    bad = rng.integers(0, 7, 200)
+    better = paired_bootstrap(h, good, bad, seed=1, labels=range(7))
+    assert better.low > 0 and better.excludes_zero and better.a_wins == 1.0
+    assert "A agrees better than B" in better.verdict()
+    worse = paired_bootstrap(h, bad, good, seed=1, labels=range(7))
+    assert worse.high < 0 and worse.a_wins == 0.0
+    same = paired_bootstrap(h, good, good, seed=1)
+    assert (same.difference, same.low, same.high, same.a_wins) == (0.0, 0.0, 0.0, 0.0)
+    assert not same.excludes_zero and "cannot tell" in same.verdict()
+
+
+def test_paired_bootstrap_rejects_bad_input():
+    from course_utils.metrics import paired_bootstrap
+
+    with pytest.raises(ValueError, match="same length"):
+        paired_bootstrap([1, 2, 3], [1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="empty"):
+        paired_bootstrap([], [], [])
+    with pytest.raises(ValueError, match="pred_b has 1 score.*outside labels 0..3"):
+        paired_bootstrap([0, 1, 3], [0, 1, 3], [0, 1, 4], labels=range(4))
+    with pytest.raises(ValueError, match="n_resamples"):
+        paired_bootstrap([0, 1, 3], [0, 1, 3], [0, 1, 3], n_resamples=5)
