@@ -351,8 +351,8 @@ print(outcome.assign(answer=rest["answer"].to_numpy())[outcome["referred"]][["ca
 
 # %% [markdown]
 # A referral is honest uncertainty, not a failure: the teacher reads a few answers instead
-# of trusting a guess. What it costs (real answers referred) and what it buys (nonsense
-# referred instead of credited) on subjects it never saw: `results/short_answer.md`.
+# of trusting a guess. Count, in the table above, what it costs (real answers referred)
+# and what it buys (nonsense referred instead of credited).
 # Only English is measured; for another language, `sa.train_relevance(train, model_id=...)`.
 
 # %% [markdown]
