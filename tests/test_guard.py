@@ -459,3 +459,13 @@ def test_referral_never_hides_a_guard_rejection():
     assert len(accepted) and accepted["referred"].all()
     never = sa.FewShotGrader(referral=None).fit(BIO_Q, BIO_ANSWERS, BIO_GRADES).predict_outcome(junk + real)
     assert not never["referred"].any() and never["grade"].tolist() == out["grade"].tolist()
+
+
+def test_far_from_support_uses_the_graded_answers_own_nearest_neighbour_spread():
+    from course_utils.short_answer.referral import far_from_support
+
+    support = _unit([[1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.9, 0, 0.1]])
+    answers = _unit([[0.85, 0.1, 0.05], [0, 0, 1], [0, 1, 0]])
+    grades = np.array([2, 1, 0, 2])
+    assert far_from_support(answers, support, grades, sa.Referral()).tolist() == [False, True, True]
+    assert not far_from_support(answers, support, grades, sa.Referral(support_margin=0)).any()  # 0 = off
