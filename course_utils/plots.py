@@ -20,8 +20,17 @@ import numpy as np
 
 from course_utils.cutoffs import mu, mu_inv
 
-#: One colour per fruit, the same in every figure of notebook 02.
+#: Every function sets both axis labels; score axes get integer ticks (tests/test_plots.py).
+
+#: One colour per fruit, the same in every figure of notebook 02 (dots and regions).
 FRUIT_COLORS = {"apple": "tab:red", "orange": "tab:orange"}
+
+
+def integer_ticks(axis) -> None:
+    """Put ticks on whole numbers only (for score axes): ``integer_ticks(ax.yaxis)``."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _scatter_fruit(ax, fruit, size: float = 20, alpha: float = 0.7) -> None:
@@ -51,21 +60,28 @@ def decision_regions(models: dict, fruit, titles: dict | None = None, figsize=(1
     Taught in notebook 02.
     """
     import pandas as pd
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
     xx, yy = np.meshgrid(
         np.linspace(fruit["size"].min() - 1, fruit["size"].max() + 1, 200),
         np.linspace(fruit["sweetness"].min() - 1, fruit["sweetness"].max() + 1, 200),
     )
     grid = pd.DataFrame({"size": xx.ravel(), "sweetness": yy.ravel()})
+    # region colour = the predicted fruit's dot colour, paler: a dot on a region of
+    # another colour is a training point the model gets wrong
+    cmap = ListedColormap([FRUIT_COLORS["orange"], FRUIT_COLORS["apple"]])
     fig, axes = plt.subplots(1, len(models), figsize=figsize, sharey=True, squeeze=False)
     for ax, (name, model) in zip(axes[0], models.items()):
-        zz = (model.predict(grid) == "apple").reshape(xx.shape)
-        ax.contourf(xx, yy, zz, alpha=0.25, cmap="RdYlBu_r")
+        zz = (model.predict(grid) == "apple").reshape(xx.shape).astype(float)
+        ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], alpha=0.2, cmap=cmap)
         _scatter_fruit(ax, fruit, size=12, alpha=1.0)
         ax.set_title(name + (f"\n{titles[name]}" if titles and name in titles else ""))
         ax.set_xlabel("size (cm)")
-    axes[0, 0].set_ylabel("sweetness")
-    axes[0, 0].legend()
+        ax.set_ylabel("sweetness (0-10)")
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    handles += [Patch(color=c, alpha=0.2, label=f"predicted {f}") for f, c in FRUIT_COLORS.items()]
+    axes[0, -1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig
 
@@ -82,10 +98,16 @@ def score_distributions(essays, figsize=(13, 3.5)):
     axes[0].set_title("rater 1 (our target)")
     axes[1].hist(essays.rater2_domain1, bins=bins, rwidth=0.85, color="tab:green")
     axes[1].set_title("rater 2")
+    for ax, rater in zip(axes[:2], ("rater 1", "rater 2")):
+        ax.set_xlabel(f"{rater}'s score")
+        ax.set_ylabel("essays")
+        integer_ticks(ax.xaxis)
     n_words = essays.essay.str.split().str.len()
     axes[2].scatter(n_words, essays.rater1_domain1, s=6, alpha=0.4)
     axes[2].set_title("length vs score")
     axes[2].set_xlabel("words")
+    axes[2].set_ylabel("rater 1's score")
+    integer_ticks(axes[2].yaxis)
     fig.tight_layout()
     return fig
 
@@ -152,6 +174,7 @@ def mu_mapping(lo: int, hi: int, figsize=(6.4, 4)):
     ax.plot(mu(scores, lo, hi), scores, "o", label="mu(score): the training targets")
     ax.set_xlabel("model output (after sigmoid)")
     ax.set_ylabel("score")
+    integer_ticks(ax.yaxis)
     ax.legend()
     return fig
 
@@ -168,6 +191,7 @@ def qwk_bars(labels, means, lows, highs, bar: float = 0.70, source: str = "", fi
     ax.barh(range(len(labels)), means, xerr=[means - lows, highs - means], color="#4C72B0",
             capsize=3)
     ax.set_yticks(range(len(labels)), labels, fontsize=10)
+    ax.set_ylabel("scorer")
     ax.axvline(bar, color="k", ls="--", lw=1, label=f"Williamson:\nQWK ≥ {bar:.2f}")
     ax.set_xlabel("QWK on the test set (95% bootstrap CI)" + (f"; source: {source}" if source else ""))
     ax.set_xlim(min(0.0, float(lows.min()) - 0.05), 1)

@@ -68,3 +68,52 @@ def test_qwk_bars_one_bar_per_row_with_its_interval():
     ax = fig.axes[0]
     assert [round(p.get_width(), 2) for p in ax.patches] == [0.75, 0.6]  # first row on top
     assert "x.csv" in ax.get_xlabel()
+
+
+def _small_calls():
+    """One call per plotting function on small data, and which axes show scores."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    fruit = make_fruit(n_apples=15, n_oranges=10, seed=0)
+    model = DecisionTreeClassifier(max_depth=2, random_state=0)
+    model.fit(fruit[["size", "sweetness"]], fruit["label"])
+    essays = pd.DataFrame({"essay": ["a b c", "a b", "a b c d e"], "rater1_domain1": [3, 2, 5],
+                           "rater2_domain1": [4, 2, 5]})
+    # name -> (figure, {axes index: axes that carry scores ("x", "y")})
+    return {
+        "fruit_scatter": (plots.fruit_scatter(fruit), {}),
+        "decision_regions": (plots.decision_regions({"a": model, "b": model}, fruit), {}),
+        "score_distributions": (plots.score_distributions(essays), {0: "x", 1: "x", 2: "y"}),
+        "svd_variance": (plots.svd_variance([0.5, 0.2]), {}),
+        "token_lengths": (plots.token_lengths([10, 300, 600]), {}),
+        "lr_schedule": (plots.lr_schedule([0.0, 1.0, 0.5]), {}),
+        "mu_mapping": (plots.mu_mapping(0, 12), {0: "y"}),
+        "qwk_bars": (plots.qwk_bars(["a"], [0.6], [0.5], [0.7]), {}),
+    }
+
+
+def test_every_plotting_function_labels_its_axes_and_uses_integer_score_ticks():
+    calls = _small_calls()
+    public = {name for name, obj in vars(plots).items()
+              if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == plots.__name__
+              and name != "integer_ticks"}
+    assert public == set(calls), "add a case for each plotting function to _small_calls"
+    for name, (fig, score_axes) in calls.items():
+        for i, ax in enumerate(fig.axes):
+            assert ax.get_xlabel() and ax.get_ylabel(), f"{name}: axes {i} lacks an axis label"
+        for i, which in score_axes.items():
+            fig.canvas.draw()
+            axis = fig.axes[i].xaxis if which == "x" else fig.axes[i].yaxis
+            ticks = axis.get_majorticklocs()
+            assert np.allclose(ticks, np.round(ticks)), f"{name}: score ticks {ticks} are not whole numbers"
+
+
+def test_decision_regions_legend_names_dots_and_region_colours():
+    fig, _ = _small_calls()["decision_regions"]
+    legend = fig.axes[-1].get_legend()
+    texts = sorted(t.get_text() for t in legend.get_texts())
+    assert texts == ["apple", "orange", "predicted apple", "predicted orange"]
+    region = {p.get_label(): p.get_facecolor()[:3] for p in legend.get_patches()}
+    dots = {c.get_label(): c.get_facecolor()[0][:3] for c in fig.axes[0].collections if c.get_label() in plots.FRUIT_COLORS}
+    for fruit, colour in dots.items():
+        assert np.allclose(region[f"predicted {fruit}"], colour)
