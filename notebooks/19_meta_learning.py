@@ -175,8 +175,8 @@ for name, l2 in (("default λ = 1", 1.0), (f"meta-learned λ = {np.exp(log_l2):.
 # * `λ` is learned on training questions only and evaluated once on unseen answers; the
 #   lines above say whether it beats the default in this profile.
 #
-# This is the last notebook. *Further reading:* the [README](../README.md) links the
-# slides and the results tables, among them `results/short_answer.md`.
+# This is the last notebook. The [README](../README.md) links the slides and the
+# results tables.
 
 # %% [markdown]
 # ## Exercises
@@ -243,3 +243,6 @@ default_loss, learned_loss = held_loss.values()
 print(f"On the {len(others)} other questions the learned λ {'transfers' if learned_loss < default_loss else 'does not transfer'}: "
       f"mean query loss {learned_loss:.4f} against {default_loss:.4f} for λ = 1.")
 print("That is one split into halves; other splits (or more questions) tell how far to trust it.")
+
+# %% [markdown]
+# Further reading: results/short_answer.md (the short-answer graders measured on held-out questions).
