@@ -70,7 +70,7 @@ knobs.drop(index="name")
 # %% [markdown]
 # To change the profile, set the variable **before** importing `course_utils`, for
 # example in the first cell of a notebook: `import os; os.environ["COURSE_PROFILE"] = "fast"`,
-# or on the command line: `COURSE_PROFILE=fast make course`.
+# or on the command line before starting Jupyter: `COURSE_PROFILE=fast jupyter lab`.
 #
 # ## 3. Is there a GPU?
 #
@@ -90,7 +90,8 @@ try:
         bf16 = torch.cuda.is_bf16_supported()
         print(f"GPU: {name}; bf16 supported: {bf16} -> mixed precision: {'bf16' if bf16 else 'fp16'}")
 except ImportError:
-    print("PyTorch is not installed: notebooks 01-09 work without it; 10 onwards need it.")
+    print("PyTorch is not installed: notebooks 01-06 and 08 work without it; 07, 09 and 10 onwards need it "
+          "(sentence embeddings and neural networks).")
 
 # %% [markdown]
 # ## 4. Data and models, online and offline

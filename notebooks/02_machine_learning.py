@@ -189,7 +189,8 @@ from sklearn.neighbors import KNeighborsClassifier
 knn = KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
 knn_acc = knn.score(X_dev, y_dev)
 print(f"kNN dev accuracy: {knn_acc:.3f}; best so far: {max(dev_accuracy.values()):.3f}")
-print(f"k nearest neighbours {'matches or beats' if knn_acc >= max(dev_accuracy.values()) else 'trails'} the best of the three on these {len(y_dev)} dev fruit;")
+print(f"k nearest neighbours {'matches or beats' if knn_acc >= max(dev_accuracy.values()) else 'trails'} the best of the three on these {len(y_dev)} dev fruit "
+      "(a single-split observation: another split may order them differently);")
 print("the clouds overlap, so no classifier is right on every fruit: the dev set decides between them, not taste.")
 
 # %% [markdown]

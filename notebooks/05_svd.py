@@ -37,7 +37,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %%
 from course_utils.data import TARGET, essay_splits, load_asap
 
-df = load_asap(7)  # the reference test set, a dev set carved from the rest (notebook 03)
+df = load_asap(7)
+# essay_splits: test = the original workshop's 314 test essays (notebook 03); dev = 15% of the
+# other essays, drawn at random (seed 42); train = the rest (course_utils.data.train_dev_test_split)
 train, dev, test = essay_splits(df, max_train=profile.max_train_essays)
 
 # %% [markdown]
@@ -50,7 +52,9 @@ train, dev, test = essay_splits(df, max_train=profile.max_train_essays)
 # $$X \approx X_k = U_k \Sigma_k V_k^\top ,$$
 #
 # and each essay becomes the $k$ numbers of $U_k \Sigma_k = X V_k$. Each column of
-# $V_k$ is a "topic": a weighted list of words that occur together.
+# $V_k$ is a direction in word space: a weighted list of words that vary together
+# across essays. Some directions look like topics; the first mostly measures how much
+# common words weigh (see the words printed below), so read them before naming them.
 
 # %%
 import matplotlib.pyplot as plt
@@ -71,8 +75,8 @@ for k in profile.svd_dims:
 
 # %% [markdown]
 # The printed shares show how much of the variance each $k$ keeps: essay vocabulary is
-# diverse, so it takes many components to keep most of it. The words of the first two
-# topics:
+# diverse, so it takes many components to keep most of it. The heaviest words of the
+# first two components (component 0 is mostly common words, not a topic):
 
 # %%
 words = np.array(vec.get_feature_names_out())
@@ -94,7 +98,9 @@ for k in profile.svd_dims:
 best_k = max(dev_qwk, key=dev_qwk.get)
 plt.plot(list(dev_qwk), list(dev_qwk.values()), "o-")
 plt.xscale("log")
-plt.xlabel("SVD dimension")
+plt.xticks(list(dev_qwk), [str(k) for k in dev_qwk])  # a tick at every dimension tried
+plt.minorticks_off()
+plt.xlabel("SVD dimension (log scale)")
 plt.ylabel("dev QWK")
 plt.show()
 print(f"best dimension on dev: {best_k}")
@@ -104,20 +110,24 @@ print(f"best dimension on dev: {best_k}")
 
 # %%
 from course_utils import baselines
+from course_utils.metrics import paired_bootstrap
 
 final = SvdScorer(dim=best_k, random_state=42).fit(train.essay, train[TARGET])
 base = baselines.fit_baselines(train.essay, train[TARGET])
 rows = baselines.report("05", f"SVD({best_k}) + LR", test.essay, test[TARGET],
                         final.predict(test.essay), base, n_train=len(train))
 print(baselines.describe_published("svd300_lr"))
+print(paired_bootstrap(test[TARGET], final.predict(test.essay), base[baselines.LENGTH_LINE].predict(test.essay), n_resamples=profile.n_bootstrap,
+                       labels=range(13)).verdict(f"SVD({best_k}) + LR", "the length line"))
 
 # %% [markdown]
 # ## Summary
 #
-# * Truncated SVD keeps the directions in which words vary together ("topics"); an
+# * Truncated SVD keeps the directions in which words vary together; an
 #   essay becomes a few hundred dense numbers instead of thousands of sparse ones.
 # * The dimension is a choice made on dev; the test set is scored once with it.
-# * The lines above say whether the compressed model beats the length line here.
+# * The paired comparison above says whether the compressed model beats the length line
+#   on these test essays.
 #
 # Next: [notebook 06](06_handcrafted_features.ipynb) scores essays from hand-made
 # features such as readability and length.
@@ -136,7 +146,7 @@ spread = [SvdScorer(dim=best_k, random_state=s).fit(train.essay, train[TARGET]).
 print([round(q, 3) for q in spread], f"range {max(spread) - min(spread):.3f}; seed 42 (section 2): {dev_qwk[best_k]:.3f}")
 all_four = spread + [dev_qwk[best_k]]
 print(f"The seed alone moves dev QWK by up to {max(all_four) - min(all_four):.3f} over these four seeds: differences between "
-      "models smaller than that need more seeds (results/asap7.md uses five).")
+      "models smaller than that need several seeds, or a paired comparison on the same essays (notebook 03).")
 
 # %% [markdown]
 # ### Exercise 2: How much variance does the best dimension keep?
@@ -147,6 +157,7 @@ print(f"The seed alone moves dev QWK by up to {max(all_four) - min(all_four):.3f
 kept = svd.explained_variance_ratio_[:best_k].sum()
 print(f"dim {best_k} keeps {kept:.1%} of the variance")
 larger = [k for k in profile.svd_dims if k > best_k]
-print(f"Larger dimensions ({larger}) keep more variance but scored no better on dev: the variance "
+print(f"Larger dimensions ({larger}) keep more variance but did not score higher on this dev split "
+      "(one split, one seed: notebook 08 shows how to test such a gap); the variance "
       "of word counts is not what scoring needs." if larger else
       "It is the largest dimension tried; a larger one might score better still.")

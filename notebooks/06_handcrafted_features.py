@@ -38,7 +38,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %%
 from course_utils.data import TARGET, essay_splits, load_asap
 
-df = load_asap(7)  # the reference test set, a dev set carved from the rest (notebook 03)
+df = load_asap(7)
+# essay_splits: test = the original workshop's 314 test essays (notebook 03); dev = 15% of the
+# other essays, drawn at random (seed 42); train = the rest (course_utils.data.train_dev_test_split)
 train, dev, test = essay_splits(df, max_train=profile.max_train_essays)
 
 # %% [markdown]
@@ -116,6 +118,7 @@ print(f"SVD(10) + textstat + RF: dev QWK {combined.score(dev.essay, dev[TARGET])
 
 # %%
 from course_utils import baselines
+from course_utils.metrics import paired_bootstrap
 
 base = baselines.fit_baselines(train.essay, train[TARGET])
 for name, model in [("textstat + RF", rf), ("SVD(10) + textstat + RF", combined)]:
@@ -123,6 +126,8 @@ for name, model in [("textstat + RF", rf), ("SVD(10) + textstat + RF", combined)
                             n_train=len(train), show_leaderboard=model is combined)
 for row_id in ("textstat_rf", "svd10_textstat_rf"):
     print(baselines.describe_published(row_id))
+print(paired_bootstrap(test[TARGET], combined.predict(test.essay), base[baselines.LENGTH_LINE].predict(test.essay), n_resamples=profile.n_bootstrap,
+                       labels=range(13)).verdict("SVD(10) + textstat + RF", "the length line"))
 
 # %% [markdown]
 # ## Summary
@@ -154,8 +159,11 @@ line = aes_metrics(dev[TARGET], base["length line"].predict(dev.essay), 0, 12)["
 nine = rf.score(dev.essay, dev[TARGET])
 print(f"dev QWK: length, random forest {forest:.3f}; length, straight line (notebook 03) {line:.3f}; "
       f"nine features, random forest {nine:.3f}")
-print(f"A forest on one number memorises exact lengths; here it scores {'below' if forest < line else 'above'} the straight line.")
-print(f"Length itself is strong: the straight line reaches {line / nine:.0%} of the nine-feature forest's dev QWK.")
+print("A forest on one number memorises exact lengths. Forest against straight line, paired on the dev essays:")
+print(paired_bootstrap(dev[TARGET], length_rf.predict(F_dev[["lexicon_count"]]), base["length line"].predict(dev.essay),
+                       n_resamples=profile.n_bootstrap, labels=range(13)).verdict("the forest", "the straight line"))
+print(f"Length itself is strong: the straight line reaches {line / nine:.0%} of the nine-feature forest's dev QWK "
+      "(one dev split).")
 
 # %% [markdown]
 # ### Exercise 2: Forest seeds
@@ -169,4 +177,4 @@ seeds = [FeatureScorer(n_estimators=profile.rf_trees, random_state=s).fit(train.
 for s, q in enumerate(seeds):
     print(f"seed {s}: dev QWK {q:.3f}")
 print(f"The seed alone moves dev QWK by {max(seeds) - min(seeds):.3f} with {profile.rf_trees} trees;")
-print("one run per model cannot separate models closer than that, hence several seeds in results/asap7.md.")
+print("one run per model cannot separate models closer than that: compare them over several seeds.")

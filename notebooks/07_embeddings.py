@@ -38,7 +38,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %%
 from course_utils.data import TARGET, essay_splits, load_asap
 
-df = load_asap(7)  # the reference test set, a dev set carved from the rest (notebook 03)
+df = load_asap(7)
+# essay_splits: test = the original workshop's 314 test essays (notebook 03); dev = 15% of the
+# other essays, drawn at random (seed 42); train = the rest (course_utils.data.train_dev_test_split)
 train, dev, test = essay_splits(df, max_train=profile.max_train_essays)
 
 # %% [markdown]
@@ -128,6 +130,10 @@ print(f"cosine {sims[i, nearest[i]]:.3f}; human scores {dev[TARGET].iloc[i]} vs 
 rows = baselines.report("07", "MiniLM + LR", test.essay, test[TARGET], emb.predict(test.essay), base,
                         n_train=len(train))
 print(baselines.describe_published("minilm_lr"))
+from course_utils.metrics import paired_bootstrap
+
+print(paired_bootstrap(test[TARGET], emb.predict(test.essay), base[baselines.LENGTH_LINE].predict(test.essay), n_resamples=profile.n_bootstrap,
+                       labels=range(13)).verdict("MiniLM + LR", "the length line"))
 
 # %% [markdown]
 # ## Summary
@@ -136,7 +142,8 @@ print(baselines.describe_published("minilm_lr"))
 #   the same thing, so it carries little of what the rubric rewards.
 # * Nearest neighbours by cosine similarity show it: similar essays can get very
 #   different scores.
-# * The lines above say whether the embeddings beat the length line here.
+# * The paired comparison above says whether the embeddings beat the length line on
+#   these test essays.
 #
 # Next: [notebook 08](08_tuning.ipynb) tunes these models' settings properly, on the
 # dev set, with a grid and with Optuna.
@@ -160,8 +167,10 @@ lr = LogisticRegression(class_weight="balanced", max_iter=2000)
 lr.fit(np.hstack([E_train, sc.transform(n_tr)]), train[TARGET])
 with_length = aes_metrics(dev[TARGET], lr.predict(np.hstack([E_dev, sc.transform(n_dv)])), 0, 12)["QWK"]
 print(f"embeddings + length: dev QWK {with_length:.3f} (embeddings alone {emb_dev:.3f})")
-print(f"Adding one number, the length, changes dev QWK by {with_length - emb_dev:+.3f}: unit-length "
-      "embeddings had thrown that signal away.")
+with_length_pred = lr.predict(np.hstack([E_dev, sc.transform(n_dv)]))
+print(paired_bootstrap(dev[TARGET], with_length_pred, emb.predict(dev.essay), n_resamples=profile.n_bootstrap,
+                       labels=range(13)).verdict("embeddings + length", "embeddings alone"))
+print("Unit-length embeddings throw the length away; the line above says whether adding it back helps on dev.")
 
 # %% [markdown]
 # ### Exercise 2: k nearest neighbours
