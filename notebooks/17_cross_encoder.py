@@ -115,6 +115,13 @@ print(tokenizer.decode(encoded["input_ids"]))
 # %% [markdown]
 # ## 4. Fine-tuning with the Trainer
 #
+# **What you will see in the CPU profiles.** `fast` and `smoke` train for
+# `profile.sa_epochs` epoch(s) on a CPU. After so few epochs the cross-encoder has
+# learned mostly the class frequencies: expect it almost never to predict "incorrect"
+# (the rarest class), which lowers macro-F1 more than accuracy. More epochs (the `full`
+# profile on a GPU) are needed to learn that class; that run is not measured in this
+# notebook.
+#
 # `sa.train_cross_encoder` is a short function around the Trainer (read it with
 # `sa.train_cross_encoder??`): `eval_strategy="epoch"` on the **dev** questions,
 # `metric_for_best_model="macro_f1"` with `load_best_model_at_end=True`, fp16 on a GPU,
