@@ -72,6 +72,8 @@ import matplotlib.pyplot as plt
 
 corr = F_train.assign(score=train[TARGET].to_numpy()).corr()["score"].drop("score")
 corr.sort_values().plot.barh(title="correlation with the human score (training essays)")
+plt.xlabel("Pearson r with rater 1's score")
+plt.ylabel("feature")
 plt.show()
 counts = ["lexicon_count", "difficult_words", "sentence_count"]
 print(f"weakest count: r = {corr[counts].min():.2f}; strongest readability formula: "
@@ -98,6 +100,8 @@ import pandas as pd
 
 importances = pd.Series(rf.feature_importances_, index=list(FEATURE_NAMES)).sort_values()
 importances.plot.barh(title="random-forest feature importances (impurity)")
+plt.xlabel("impurity importance (sums to 1)")
+plt.ylabel("feature")
 plt.show()
 
 # %% [markdown]

@@ -89,6 +89,8 @@ from sklearn.decomposition import PCA
 xy = PCA(n_components=2, random_state=42).fit_transform(E_train)
 plt.scatter(xy[:, 0], xy[:, 1], c=train[TARGET], cmap="viridis", s=8)
 plt.colorbar(label="human score")
+plt.xlabel("first principal component")
+plt.ylabel("second principal component")
 plt.title("MiniLM embeddings (PCA to 2-D)")
 plt.show()
 
