@@ -98,11 +98,24 @@ def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str
         width = max(len(k) for k in rows)
         for label, m in rows.items():
             print(f"  {label:<{width}}  QWK {m['QWK']:.3f}  Acc {m['Acc']:.3f}  SMD {m['SMD']:+.3f}")
-        line = rows[LENGTH_LINE]["QWK"] if LENGTH_LINE in rows else None
-        if line is not None:
-            verdict = "beats" if rows[name]["QWK"] > line else "does NOT beat"
-            print(f"  -> {name} {verdict} the length line on these {len(texts)} essays.")
+        if LENGTH_LINE in baselines:
+            print(f"  -> {length_line_verdict(name, texts, human, machine, baselines[LENGTH_LINE], min_score, max_score)}")
     return rows
+
+
+def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_line,
+                        min_score: int = 0, max_score: int = 12) -> str:
+    """Does ``machine`` agree with ``human`` better than the length line, on the same essays?
+
+    Decided by a paired bootstrap of the QWK difference (:func:`course_utils.metrics.paired_bootstrap`),
+    not by comparing two QWKs: both are scored on the same essays, so the question is how
+    much the difference itself varies from one sample of essays to another.
+    """
+    from course_utils.metrics import paired_bootstrap
+
+    comparison = paired_bootstrap(human, machine, length_line.predict(texts),
+                                  labels=range(min_score, max_score + 1))
+    return f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE)}."
 
 
 def start_leaderboard(profile: str) -> None:
@@ -211,7 +224,8 @@ def describe_published(row_id: str) -> str:
     """``published(row_id)`` as one sentence, e.g. for a notebook's printed comparison."""
     row = published(row_id)
     if row is None:
-        return f"results-table row {row_id}: not available here"
-    sd = f" ± {row['qwk_sd']:.3f}" if int(row["n_seeds"]) > 1 else ""
-    return (f"results table, row {row_id} ({row['label']}): test QWK {row['qwk_mean']:.3f}{sd} "
-            f"over {int(row['n_seeds'])} seed(s), {int(row['n_train'])} training essays")
+        return "the same model on all training essays: not measured here"
+    n_seeds = int(row["n_seeds"])
+    spread = f" ± {row['qwk_sd']:.3f} (mean ± SD over {n_seeds} seeds)" if n_seeds > 1 else " (one seed)"
+    return (f"{row['label']}, trained on all {int(row['n_train'])} training essays: "
+            f"test QWK {row['qwk_mean']:.3f}{spread}")

@@ -18,17 +18,31 @@ def test_constant_scorer_predicts_the_training_median():
     assert const.predict(["x", "y"]).tolist() == [8, 8]
 
 
-def test_compare_says_whether_the_length_line_is_beaten(capsys):
+def test_compare_decides_the_length_line_by_a_paired_bootstrap(capsys):
     train = ["word " * n for n in (10, 20, 30, 40)]
     base = baselines.fit_baselines(train, [2, 4, 6, 8])
-    test = ["word " * n for n in (15, 25, 35)]
-    rows = baselines.compare("model", test, [7, 5, 3], [7, 5, 3], base)  # length misleads here
+    lengths = [12, 18, 24, 30, 36] * 6
+    test = ["word " * n for n in lengths]
+    human = [10 - n // 6 for n in lengths]  # length misleads here: longer essays score lower
+    rows = baselines.compare("model", test, human, human, base)
     out = capsys.readouterr().out
     assert rows["model"]["QWK"] == pytest.approx(1.0)
     assert rows["constant (training median)"]["QWK"] == pytest.approx(0.0)
-    assert "model beats the length line" in out
-    baselines.compare("model", test, [7, 5, 3], [3, 5, 7], base)
-    assert "does NOT beat" in capsys.readouterr().out
+    assert "model agrees better than length line" in out and "interval" in out
+    longer_is_better = [n // 6 for n in lengths]  # now the length line is right and the model is not
+    baselines.compare("model", test, longer_is_better, human, base)
+    assert "length line agrees better than model" in capsys.readouterr().out
+    baselines.compare("model", test, human, base["length line"].predict(test), base)
+    assert "cannot tell model and length line apart" in capsys.readouterr().out  # the very same predictions
+
+
+def test_describe_published_speaks_of_the_model_not_of_the_table(monkeypatch):
+    row = {"label": "TF-IDF + LR", "n_train": 1255, "n_seeds": 5, "qwk_mean": 0.567, "qwk_sd": 0.012}
+    monkeypatch.setattr(baselines, "published", lambda row_id: row if row_id == "known" else None)
+    text = baselines.describe_published("known")
+    assert text == "TF-IDF + LR, trained on all 1255 training essays: test QWK 0.567 ± 0.012 (mean ± SD over 5 seeds)"
+    assert "not measured here" in baselines.describe_published("unknown")
+    assert "row" not in text and "results" not in text
 
 
 def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):
