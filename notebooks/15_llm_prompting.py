@@ -52,7 +52,7 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 import numpy as np
 import pandas as pd
 
-from course_utils import baselines, llm, prompts
+from course_utils import baselines, hub, llm, prompts
 from course_utils.data import load_asap, reference_split
 from course_utils.lora import eval_positions
 from course_utils.metrics import aes_metrics
@@ -68,7 +68,10 @@ print(f"{len(pool)} training essays in the example pool; scoring {len(subset)} o
 
 # Offline or without a key: the local model. With a key, try ChatClient("groq").
 client = llm.ChatClient("local", profile.llm_model)
-print(client)
+# Offline, a local model is replaced by the course's stand-in: say which one answers.
+loaded = hub.resolve_model(client.model, "causal-lm", verbose=False)
+answering = hub.SMOLLM_ID if loaded == str(hub.smollm_path()) else client.model
+print(f"local chat model: {answering}" + ("" if answering == client.model else f" (stand-in for {client.model})"))
 
 # %% [markdown]
 # ## 2. Four prompts
@@ -95,6 +98,24 @@ print(builders["rubric"](subset.essay.iloc[0])[1]["content"][:1500], "...")
 # %% [markdown]
 # ## 3. Scoring and evaluation
 #
+# **What you will see in the CPU profiles.** `fast` and `smoke` run a 135M-parameter
+# stand-in (SmolLM2-135M-Instruct; section 1 names the model that answers). A
+# model this small cannot follow a rubric: expect the zero-shot and chain-of-thought
+# prompts to give few parseable replies (often none), and the others a low QWK. That
+# is the lesson's point, not a bug: prompting needs a model that follows instructions,
+# and the score-from-probabilities section below gets a score for every essay even from
+# this one. A larger model (the `full` profile on a GPU, or an API client) is not
+# measured in this notebook; the course's own runs of these prompts on all test essays
+# are printed by the next cell, each with a note on how it was run.
+
+# %%
+for row_id in ("llm_zero_shot", "llm_rubric", "llm_few_shot", "api_groq_rubric"):
+    row = baselines.published(row_id)  # the course's own run with all test essays, or None
+    if row is not None:
+        print(f"{row['label']}: test QWK {row['qwk_mean']:.3f} on {row['n_test']:.0f} essays, "
+              f"{row['machine']}\n    ({row['note']})")
+
+# %% [markdown]
 # `score_with_llm` sends one request per essay (greedy decoding), parses each reply with
 # `parse_score` and keeps the raw replies. Metrics are computed on the essays with a
 # parsed score; `scored (N)` says on how many essays each figure rests.
@@ -103,10 +124,12 @@ print(builders["rubric"](subset.essay.iloc[0])[1]["content"][:1500], "...")
 # answers every prompt for every essay. A rerun reads the replies from the cache.*
 
 # %%
+from tqdm.auto import tqdm
+
 results, rows = {}, []
-for name, build in builders.items():
+for name, build in tqdm(builders.items(), desc="prompts", leave=False):  # one bar, gone when done
     tokens = profile.llm_max_new_tokens if name == "chain of thought" else 12
-    out = llm.score_with_llm(subset.essay, build, client, max_tokens=tokens, desc=name)
+    out = llm.score_with_llm(subset.essay, build, client, max_tokens=tokens, progress=False)
     results[name] = out
     m = out.metrics(human)
     rows.append({"prompt": name, "QWK": m.get("QWK"), "Acc": m.get("Acc"), "SMD": m.get("SMD"),
@@ -208,7 +231,8 @@ for provider in ("groq", "cerebras"):
     hosted = llm.ChatClient(provider)
     out = llm.score_with_llm(subset.essay, builders["rubric"], hosted, max_tokens=512, desc=provider)
     hosted_rows.append({"provider": provider, "model": hosted.model, **out.metrics(human)})
-pd.DataFrame(hosted_rows)
+if hosted_rows:  # offline there is no table to show
+    print(pd.DataFrame(hosted_rows).round(3).to_string(index=False))
 
 # %% [markdown]
 # ## 4. Robustness: essays that attack the grader
@@ -284,8 +308,7 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 # Delimiting is meant to reduce the effect, not to remove it (compare the injection table's
 # two rows; with a model that parses few replies they say little); the reliable defence is not to let
 # such essays reach an automatic score: flag them (injection detector, relevance check)
-# and route them to a human rater. The course's measured figures for the local model
-# are in `results/asap7_llm_robustness.md` (`python -m course_tools.llm_results`).
+# and route them to a human rater.
 #
 # ## Summary
 #
@@ -313,7 +336,7 @@ print(f"relevance threshold (1% quantile of training essays): {check.threshold_:
 RUN_SOLUTION = False  # True runs it: one more pass of the model over the essays
 if RUN_SOLUTION or config.run_solutions("about as long as one prompt row of the table above"):
     few4 = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=4, max_words=100)
-    out4 = llm.score_with_llm(subset.essay, few4, client, max_tokens=12, desc="k=4")
+    out4 = llm.score_with_llm(subset.essay, few4, client, max_tokens=12, progress=False)
     m4, k2 = out4.metrics(human), table.loc[table.prompt == "few-shot (k=2)"].iloc[0]
     print(f"k=4: QWK {m4.get('QWK', float('nan')):.3f}, unparseable {m4['unparseable']}, {out4.seconds:.1f} s")
     print(f"k=2: QWK {k2.QWK:.3f}, scored {k2['scored (N)']} of {k2.of}, {k2.seconds:.1f} s")
@@ -346,7 +369,7 @@ def random_examples(essay, k=2):
 RUN_SOLUTION = False  # True runs it: one more pass of the model over the essays
 if RUN_SOLUTION or config.run_solutions("about as long as one prompt row of the table above"):
     out_r = llm.score_with_llm(subset.essay, random_examples, client, max_tokens=12, cache=False,
-                               desc="random k=2")
+                               progress=False)
     m_r, k2 = out_r.metrics(human), table.loc[table.prompt == "few-shot (k=2)"].iloc[0]
     print({k: round(v, 3) for k, v in m_r.items() if k in ("QWK", "Acc", "unparseable")})
     print(f"Random examples: QWK {m_r.get('QWK', float('nan')):.3f}; similar examples: {k2.QWK:.3f}. "
@@ -372,3 +395,6 @@ print(f"Mean score {np.nanmean(s2) if np.isfinite(s2).any() else float('nan'):.2
       f"{robustness.loc[0, 'essays scored 12 after injection']}; the detector catches {caught} of {len(attacked2)}.")
 print(("It catches this phrasing, but a" if caught == len(attacked2) else "A") + " detector built from known "
       "phrasings can miss new ones, which is why flagged and unusual essays go to a human.")
+
+# %% [markdown]
+# Further reading: results/asap7_llm_robustness.md (the injection and robustness figures measured for the local model).
