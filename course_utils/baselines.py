@@ -210,12 +210,11 @@ def published(row_id: str) -> dict | None:
     try:
         rows = pd.read_csv(local if local else RESULTS_URL)
     except Exception as exc:  # offline and outside a checkout
-        print(f"The results table is not reachable here ({type(exc).__name__}); see "
-              "results/asap7.md in the repository.")
+        print(f"The course's full-data figures are not reachable here ({type(exc).__name__}).")
         return None
     match = rows[rows["id"] == row_id]
     if match.empty:
-        print(f"results/asap7.csv has no row {row_id!r}.")
+        print("This model has no full-data figure yet.")
         return None
     return match.iloc[0].to_dict()
 
