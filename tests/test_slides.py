@@ -188,20 +188,23 @@ def test_slide_figures_are_wide_with_large_labels_and_whole_score_ticks(tmp_path
     plt.close("all")
 
 
-def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
+def _shown_figures(tmp_path, monkeypatch, rows: str) -> list:
+    """A results table of ``rows`` in tmp_path; returns the list that collects shown figures."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
-    (tmp_path / "asap7.csv").write_text(
-        "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n"
-        "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
-        "gpu,Fine-tuning,ELECTRA on a GPU,,,\n"
-    )
+    (tmp_path / "asap7.csv").write_text("id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n" + rows)
     figures = []
     monkeypatch.setattr(slide_content, "show_figure", lambda fig, **kw: figures.append((fig, kw)))
+    return figures
+
+
+def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    figures = _shown_figures(tmp_path, monkeypatch, "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
+                                                    "gpu,Fine-tuning,ELECTRA on a GPU,,,\n")
     slide_content.plot_results("asap7", sections=["fine-tun"])
     (fig, kw), = figures
     assert [t.get_text() for t in fig.axes[0].texts] == ["BERT"]  # a label above each bar
@@ -210,21 +213,13 @@ def test_plot_results_draws_only_measured_rows(tmp_path, monkeypatch):
 
 
 def test_plot_methods_draws_the_measured_rows_in_order_with_reference_lines(tmp_path, monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
-    (tmp_path / "asap7.csv").write_text(
-        "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n"
-        "human,Reference,Rater 2,0.73,0.67,0.78\n"
-        "baseline_length,Reference,Length line,0.587,0.52,0.65\n"
-        "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
-        "tfidf,Classical,TF-IDF,0.56,0.48,0.64\n"
-        "gpu,Fine-tuning,ELECTRA on a GPU,,,\n")
-    figures = []
-    monkeypatch.setattr(slide_content, "show_figure", lambda fig, **kw: figures.append((fig, kw)))
+    figures = _shown_figures(tmp_path, monkeypatch, "human,Reference,Rater 2,0.73,0.67,0.78\n"
+                                                    "baseline_length,Reference,Length line,0.587,0.52,0.65\n"
+                                                    "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
+                                                    "tfidf,Classical,TF-IDF,0.56,0.48,0.64\n"
+                                                    "gpu,Fine-tuning,ELECTRA on a GPU,,,\n")
     slide_content.plot_methods(["tfidf", "gpu", "bert", "missing"])
     (fig, kw), = figures
     ax = fig.axes[0]
