@@ -40,14 +40,10 @@ from course_utils.regression_scorers import (  # noqa: F401  (scorers.<name>, as
     out_of_fold,
     regression_features,
 )
-from course_utils.scorer_base import (  # noqa: F401  (scorers.<name>)
-    DEFAULT_EMBEDDING_MODEL,
+from course_utils.scorer_base import (
     BaseScorer,
     EmbeddingTransformer,
-    RubricTransformer,
     TextstatTransformer,
-    check_scores,
-    check_texts,
     tfidf_vectorizer,
 )
 

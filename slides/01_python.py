@@ -112,17 +112,17 @@ print("traits:", list(rubric), "| total:", sum(rubric.values()))
 # ## `if`, `elif`, `else`, and a comprehension
 
 # %%
-for s in scores:
-    if s >= 10:
-        band = "high"
-    elif s >= 6:
-        band = "middle"
+def band(score):
+    if score >= 10:
+        return "high"
+    elif score >= 6:
+        return "middle"
     else:
-        band = "low"
-    print(s, band, end=" | ")
+        return "low"
 
-high_scores = [s for s in scores if s >= 9]   # a list comprehension
-print("\nhigh:", high_scores)
+print({s: band(s) for s in scores})                       # a dictionary comprehension
+high_scores = [s for s in scores if band(s) == "high"]    # a list comprehension
+print("high:", high_scores)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Python reads the conditions from the top and takes the first that holds, so a score of

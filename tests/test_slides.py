@@ -111,15 +111,19 @@ def test_results_table_missing_and_bad_names(tmp_path, monkeypatch):
             slide_content.results_table(bad)
 
 
-def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
+def _results_dir(tmp_path, monkeypatch, name: str, text: str) -> None:
+    """Point slide_content at a results folder in tmp_path holding ``<name>.csv``."""
     monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
-    (tmp_path / "asap7.csv").write_text(
-        "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n"
-        "human,Reference,Rater 2,0.7300,0.68,0.77\n"
-        "tfidf,Classical (original workshop),TF-IDF,0.6123,0.55,0.66\n"
-        "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
-        "gpu,Fine-tuning,ELECTRA on a GPU,,,\n"
-    )
+    (tmp_path / f"{name}.csv").write_text(text)
+
+
+def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
+    _results_dir(tmp_path, monkeypatch, "asap7",
+                 "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n"
+                 "human,Reference,Rater 2,0.7300,0.68,0.77\n"
+                 "tfidf,Classical (original workshop),TF-IDF,0.6123,0.55,0.66\n"
+                 "bert,Fine-tuning,BERT,0.8,0.75,0.84\n"
+                 "gpu,Fine-tuning,ELECTRA on a GPU,,,\n")
     shown = slide_content.select_results("asap7", sections=["reference", "classical"])
     assert list(shown["method"]) == ["Rater 2", "TF-IDF"]
     assert list(shown["QWK"]) == [0.73, 0.6123]
@@ -144,13 +148,12 @@ def test_show_results_reads_the_table_not_typed_numbers(tmp_path, monkeypatch):
 
 
 def test_footnotes_name_their_row_and_never_say_nan(tmp_path, monkeypatch):
-    monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
-    (tmp_path / "short.csv").write_text(
-        "table,label,system,split,accuracy,note\n"
-        "scores,,cross-encoder,unseen answers,0.65,trained on a CPU\n"
-        "scores,,few-shot grader,unseen answers,0.62,30 graded answers\n"
-        "scores,,,unseen questions,0.5,a row without a name\n"
-        "latency,,,,1.0,\n")
+    _results_dir(tmp_path, monkeypatch, "short",
+                 "table,label,system,split,accuracy,note\n"
+                 "scores,,cross-encoder,unseen answers,0.65,trained on a CPU\n"
+                 "scores,,few-shot grader,unseen answers,0.62,30 graded answers\n"
+                 "scores,,,unseen questions,0.5,a row without a name\n"
+                 "latency,,,,1.0,\n")
     raw = slide_content.results_table("short")
     assert slide_content.row_notes(raw, raw.index) == [
         ("cross-encoder: ", "trained on a CPU"), ("few-shot grader: ", "30 graded answers"),
@@ -193,8 +196,7 @@ def _shown_figures(tmp_path, monkeypatch, rows: str) -> list:
     import matplotlib
 
     matplotlib.use("Agg")
-    monkeypatch.setattr(slide_content, "RESULTS_DIR", tmp_path)
-    (tmp_path / "asap7.csv").write_text("id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n" + rows)
+    _results_dir(tmp_path, monkeypatch, "asap7", "id,section,label,qwk_mean,qwk_ci_low,qwk_ci_high\n" + rows)
     figures = []
     monkeypatch.setattr(slide_content, "show_figure", lambda fig, **kw: figures.append((fig, kw)))
     return figures
