@@ -157,7 +157,9 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 #    small network on similarities between answer, question and graded answers.
 # 3. **On-topic nonsense** (`sa.nonsense_margin`), written in section 5.
 # 4. **Unlike every credited answer** (off by default: `sa.Guard(support_margin=...)`).
-# 5. and 6. **A language model's surprise**, **a chat model's verdict** (opt-in).
+# 5. **A language model's surprise** (`sa.Guard(surprise=sa.SurpriseCheck())`) and
+# 6. **a chat model's verdict** (`sa.Guard(judge=sa.ChatJudge(client))`): opt-in knowledge
+#    of the world, at a model call per answer, over the regrade budget.
 #
 # Each rule returns a reason, or `""` when it has nothing to object to:
 
@@ -279,24 +281,16 @@ table.round(2)
 # %%
 junk = held[held["category"] != "real_answer"]
 misses, false_alarms = junk[junk["grade"] != 0], held[(held["category"] == "real_answer") & held["flagged"]]
-print(f"held-out junk not graded 0: {len(misses)} of {len(junk)}; real answers flagged: "
-      f"{len(false_alarms)} of {len(held) - len(junk)}\n\nsome of the misses:")
-print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False))
-print("\nsome real answers flagged:\n" + false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False))
+print(f"held-out junk not graded 0, by category (of {len(junk) // junk['category'].nunique()} each):",
+      misses["category"].value_counts().to_dict(), f"| real answers flagged: {len(false_alarms)} of {len(held) - len(junk)}")
+print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False, max_colwidth=60))
+print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
-# Read the dev columns left to right: each layer catches what it was built for, and
-# the nonsense margin costs some real answers. The misses show where the guard fails:
-# nonsense that *sounds* like the subject is closer to a real answer than to pets and
-# weather. Two caveats: with a handful of held-out answers per category and subject, one
-# miss moves a subject's figure a lot; and for some subjects the everyday-topics list was
-# written after reading all their answers (the sets' README says which), so their
-# nonsense figures are optimistic.
-#
-# **Layers 5 and 6 (opt-in): knowledge of the world.** `sa.Guard(surprise=sa.SurpriseCheck())`
-# flags a content word a small language model did not expect; `sa.Guard(judge=sa.ChatJudge(client))`
-# asks a chat model `ATTEMPT` or `NONSENSE`. Both cost a model call per answer, over the
-# regrade budget; try either in place of `guard` in the table above.
+# Read the dev columns left to right: each layer catches what it was built for, and the nonsense
+# margin costs real answers (compare the flagged share with a target such as 5%). The misses show
+# where the guard fails: nonsense that *sounds* like the subject is closer to a real answer than to
+# pets and weather. A subject has a handful of held-out answers per category: read pooled counts.
 
 # %% [markdown]
 # ## 7. Beetle: generated junk, false alarms and accuracy
@@ -332,27 +326,34 @@ latency.round(1)
 #
 # The grader knows only what the teacher showed it: how close an answer is to the graded
 # ones, and how sure each guard layer is. It cannot know whether a fluent claim is *true*:
-# a law made up and credited to a famous scientist sits as close to the graded answers as a misconception
-# does. So `predict_outcome` has a third outcome besides a grade and a 0: **refer** the
-# answer to the teacher when a guard layer only just let it through, or when it is further
-# from every graded answer than they are from each other (`sa.Referral()`; its settings
-# were chosen on dev data). A rejected answer keeps its 0 and the guard's reason.
+# a made-up law sits as close to the graded answers as a misconception does. So
+# `predict_outcome` has a third outcome: **refer** the answer to the teacher when a guard
+# layer only just let it through, or when it is further from every graded answer than they
+# are from each other (`sa.Referral()`, settings chosen on dev data). A rejected answer
+# keeps its 0 and the guard's reason. Below, per subject the teacher grades the dev half
+# and the grader sees the held-out half; the table pools all subjects, with counts.
 
 # %%
-subject = sets[sets["subject"] == "pharmacology"]
-teacher = subject[(subject["kind"] == "graded") & (subject["split"] == "dev")]
-referring = sa.FewShotGrader(referral=sa.Referral()).fit(subject["question"].iloc[0], teacher["answer"].tolist(),
-                                                         teacher["grade"].astype(int).to_numpy())
-rest = subject[subject["split"] == "heldout"]
-outcome = referring.predict_outcome(rest["answer"].fillna("").tolist()).assign(category=rest["category"].to_numpy())
-print(outcome.groupby("category").agg(answers=("grade", "size"), graded_0=("grade", lambda g: (g == 0).mean()),
-                                      referred=("referred", "mean")).round(2).to_string())
-print(outcome.assign(answer=rest["answer"].to_numpy())[outcome["referred"]][["category", "reason", "answer"]].head(4))
+outcomes = []
+for _, subject in sets.groupby("subject"):
+    teacher = subject[(subject["kind"] == "graded") & (subject["split"] == "dev")]
+    referring = sa.FewShotGrader(referral=sa.Referral()).fit(
+        subject["question"].iloc[0], teacher["answer"].tolist(), teacher["grade"].astype(int).to_numpy())
+    rest = subject[subject["split"] == "heldout"]
+    outcomes.append(referring.predict_outcome(rest["answer"].fillna("").tolist())
+                    .assign(category=rest["category"].to_numpy(), answer=rest["answer"].fillna("").to_numpy()))
+outcome = pd.concat(outcomes, ignore_index=True)
+outcome["rejected"] = (outcome["reason"] != "") & ~outcome["referred"]
+print(outcome.groupby("category").agg(answers=("grade", "size"), rejected=("rejected", "sum"),
+                                      referred=("referred", "sum")).to_string())
+print(outcome[outcome["referred"]].groupby("category").head(1)[["category", "reason", "answer"]]
+      .to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
 # A referral is honest uncertainty, not a failure: the teacher reads a few answers instead
-# of trusting a guess. Count, in the table above, what it costs (real answers referred)
-# and what it buys (nonsense referred instead of credited).
+# of trusting a guess. In the table, what it buys is the nonsense referred instead of
+# credited; what it costs is the real answers referred (and the real answers the guard
+# rejected outright, which no referral can undo).
 # Only English is measured; for another language, `sa.train_relevance(train, model_id=...)`.
 
 # %% [markdown]
