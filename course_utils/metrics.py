@@ -158,28 +158,78 @@ def aes_metrics(
     }
 
 
+def _resampled_stats(h: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
+    """QWK, r and SMD of each row of two (resamples x essays) arrays, all rows at once."""
+    h, m = h.astype(float), m.astype(float)
+    mh, mm, vh, vm = h.mean(axis=1), m.mean(axis=1), h.var(axis=1), m.var(axis=1)
+    cov = ((h - mh[:, None]) * (m - mm[:, None])).mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "QWK": 1 - ((h - m) ** 2).mean(axis=1) / (vh + vm + (mh - mm) ** 2),  # qwk_closed_form
+            "r": cov / np.sqrt(vh * vm),
+            "SMD": (mm - mh) / np.sqrt((vh + vm) / 2),
+        }
+
+
 def williamson_check(
-    human: ArrayLike, machine: ArrayLike, human2: ArrayLike | None = None
+    human: ArrayLike, machine: ArrayLike, human2: ArrayLike | None = None,
+    n_resamples: int = 1000, seed: int = 0, level: float = 0.95,
 ) -> pd.DataFrame:
-    """The Williamson et al. (2012) acceptance criteria, one row each, with pass/fail.
+    """The Williamson et al. (2012) acceptance criteria, one row each, with an interval.
 
     * QWK(human, machine) >= 0.70
     * Pearson r(human, machine) >= 0.70
     * degradation: QWK(human, human2) - QWK(human, machine) <= 0.10 (when ``human2`` given)
-    * |SMD| <= 0.15
+    * |SMD| <= 0.15 (``value`` and the interval are the signed SMD)
+
+    ``pass`` compares the point estimate with the threshold. The interval is a percentile
+    bootstrap (``n_resamples`` resamples of the essays, the same ones for every row), and
+    ``verdict`` reads both: "pass" or "fail" when the whole interval lies on one side of
+    the threshold, "... on the point estimate only" when the interval crosses it, and
+    "n/a (by construction)" for the degradation row when ``machine`` *is* ``human2``
+    (its degradation is 0 whatever the scores; ``pass`` is then missing).
     """
     stats = aes_metrics(human, machine)
-    rows = [
-        ("QWK >= 0.70", stats["QWK"], 0.70, stats["QWK"] >= 0.70),
-        ("r >= 0.70", stats["r"], 0.70, stats["r"] >= 0.70),
-    ]
+    h, m = as_scores(human, "human"), as_scores(machine, "machine")
+    if n_resamples < 10:
+        raise ValueError(f"n_resamples must be at least 10, got {n_resamples}.")
+    idx = np.random.default_rng(seed).integers(0, len(h), size=(n_resamples, len(h)))
+    boot = _resampled_stats(h[idx], m[idx])
+    rows = [("QWK >= 0.70", stats["QWK"], boot["QWK"], (0.70, None)),
+            ("r >= 0.70", stats["r"], boot["r"], (0.70, None))]
     if human2 is not None:
-        hh = qwk(human, human2)
-        degradation = hh - stats["QWK"]
-        rows.append(("QWK degradation from human-human <= 0.10", degradation, 0.10, degradation <= 0.10))
-    rows.append(("|SMD| <= 0.15", abs(stats["SMD"]), 0.15, abs(stats["SMD"]) <= 0.15))
-    table = pd.DataFrame(rows, columns=["criterion", "value", "threshold", "pass"])
-    table["value"] = table["value"].round(4)
+        h2 = as_scores(human2, "human2")
+        if len(h2) != len(h):
+            raise ValueError(f"human2 has {len(h2)} scores but human has {len(h)}.")
+        if np.array_equal(h2, m):
+            rows.append(("QWK degradation from human-human <= 0.10", 0.0, None, (None, 0.10)))
+        else:
+            degradation = qwk(human, human2) - stats["QWK"]
+            rows.append(("QWK degradation from human-human <= 0.10", degradation,
+                         _resampled_stats(h[idx], h2[idx])["QWK"] - boot["QWK"], (None, 0.10)))
+    rows.append(("|SMD| <= 0.15", stats["SMD"], boot["SMD"], (-0.15, 0.15)))
+    alpha = (1 - level) / 2
+    records = []
+    for criterion, value, resampled, (lo, hi) in rows:
+        threshold = lo if hi is None else hi
+        if resampled is None:
+            records.append((criterion, round(value, 4), "", threshold, pd.NA, "n/a (by construction)"))
+            continue
+        low, high = np.nanquantile(resampled, [alpha, 1 - alpha]) if np.isfinite(resampled).any() else (np.nan,) * 2
+        passes = (lo is None or value >= lo) and (hi is None or value <= hi)
+        if not np.isfinite(value):
+            verdict = "undefined"
+        elif (lo is None or low >= lo) and (hi is None or high <= hi):
+            verdict = "pass"
+        elif (lo is not None and high < lo) or (hi is not None and low > hi):
+            verdict = "fail"
+        else:
+            verdict = f"{'pass' if passes else 'fail'} on the point estimate only"
+        records.append((criterion, round(float(value), 4), f"[{round(low, 3) + 0.0:.3f}, {round(high, 3) + 0.0:.3f}]", threshold,
+                        bool(passes), verdict))
+    table = pd.DataFrame(records, columns=["criterion", "value", f"{level:.0%} interval", "threshold",
+                                           "pass", "verdict"])
+    table["pass"] = table["pass"].astype("boolean")
     return table
 
 
@@ -217,7 +267,12 @@ def bootstrap_ci(
         if metric not in keys:
             raise ValueError(f"metric must be one of {keys} or a function, got {metric!r}.")
 
-        def fn(a: np.ndarray, b: np.ndarray) -> float:
+        fast = {"QWK": qwk_closed_form, "Acc": lambda a, b: float(np.mean(a == b)),
+                "Adj": lambda a, b: float(np.mean(np.abs(a - b) <= 1)), "SMD": smd}
+
+        def fn(a: np.ndarray, b: np.ndarray) -> float:  # the one metric asked for, not all of them
+            if metric in fast:
+                return fast[metric](a, b)
             return aes_metrics(a, b, labels[0], labels[-1])[metric]
 
     rng = np.random.default_rng(seed)
@@ -238,6 +293,13 @@ class PairedComparison:
     a_wins: float  # share of resamples in which A's metric is strictly higher than B's
     n_resamples: int
     level: float
+    n_used: int = 0  # resamples with a defined metric (NaN ones are skipped); 0: all of them
+
+    @property
+    def wins(self) -> str:
+        """How many resamples A wins, as a count: "A wins 998 of 1000" is clearer than 100%."""
+        n = self.n_used or self.n_resamples
+        return f"{round(self.a_wins * n)} of {n} resamples"
 
     @property
     def excludes_zero(self) -> bool:
@@ -248,10 +310,10 @@ class PairedComparison:
         """One sentence that follows from the interval (and says so when it does not decide)."""
         span = f"difference {self.difference:+.3f}, {self.level:.0%} interval [{self.low:+.3f}, {self.high:+.3f}]"
         if self.low > 0:
-            return f"{a} agrees better than {b} ({span}; {a} wins {self.a_wins:.0%} of resamples)"
+            return f"{a} agrees better than {b} ({span}; {a} wins {self.wins})"
         if self.high < 0:
-            return f"{b} agrees better than {a} ({span}; {a} wins {self.a_wins:.0%} of resamples)"
-        return f"these essays cannot tell {a} and {b} apart ({span}; {a} wins {self.a_wins:.0%} of resamples)"
+            return f"{b} agrees better than {a} ({span}; {a} wins {self.wins})"
+        return f"these essays cannot tell {a} and {b} apart ({span}; {a} wins {self.wins})"
 
 
 def _paired_arrays(y_true, pred_a, pred_b, labels) -> tuple[np.ndarray, ...]:
@@ -305,5 +367,6 @@ def paired_bootstrap(
     alpha = (1 - level) / 2
     low, high = np.quantile(diffs, [alpha, 1 - alpha])
     return PairedComparison(
-        float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)), int(n_resamples), level
+        float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)), int(n_resamples), level,
+        int(diffs.size),
     )

@@ -107,6 +107,31 @@ def test_williamson_check_rows_and_passes():
     assert len(bad) == 3  # no degradation row without a second human
 
 
+def test_williamson_check_reads_the_interval_and_flags_a_second_human_as_machine():
+    rng = np.random.default_rng(1)
+    h = rng.integers(0, 13, 300)
+    h2 = np.clip(h + rng.integers(-1, 2, 300), 0, 12)
+    table = williamson_check(h, h2, human2=h2, n_resamples=500, seed=4).set_index("criterion")
+    degradation = table.loc["QWK degradation from human-human <= 0.10"]
+    assert degradation["verdict"] == "n/a (by construction)" and pd.isna(degradation["pass"])
+    # the QWK row's interval is bootstrap_ci's with the same resamples
+    ci = bootstrap_ci(h, h2, n=500, seed=4)
+    assert table.loc["QWK >= 0.70", "95% interval"] == f"[{ci.low:.3f}, {ci.high:.3f}]"
+    assert table.loc["QWK >= 0.70", "verdict"] == "pass"  # the whole interval is above 0.70
+    # a machine whose QWK is near 0.70 on 40 essays: passes on the point estimate only
+    few = np.arange(40) % 13
+    near = few.copy()
+    near[::3] = (few[::3] + 5) % 13
+    row = williamson_check(few, near, n_resamples=500).set_index("criterion").loc["QWK >= 0.70"]
+    low, high = (float(x) for x in row["95% interval"].strip("[]").split(", "))
+    assert low < 0.70 < high
+    assert row["verdict"] == ("pass" if row["value"] >= 0.70 else "fail") + " on the point estimate only"
+    # a real machine keeps a degradation row with its own interval, paired on the same essays
+    other = williamson_check(h, np.clip(h2 + 1, 0, 12), human2=h2).set_index("criterion")
+    assert other.loc["QWK degradation from human-human <= 0.10", "95% interval"].startswith("[")
+    assert other.loc["|SMD| <= 0.15", "value"] > 0  # signed: this machine scores higher
+
+
 def test_bootstrap_ci_contains_estimate_and_is_reproducible():
     rng = np.random.default_rng(0)
     h = rng.integers(0, 13, 150)
@@ -166,6 +191,7 @@ def test_paired_bootstrap_matches_brute_force_resampling():
     assert result.high == pytest.approx(np.quantile(diffs, 0.975))
     assert result.a_wins == pytest.approx(np.mean(diffs > 0))
     assert result.n_resamples == 200
+    assert result.wins == f"{int(np.sum(diffs > 0))} of 200 resamples"
 
 
 def test_paired_bootstrap_clear_winner_and_identical_models():
@@ -178,7 +204,7 @@ def test_paired_bootstrap_clear_winner_and_identical_models():
     bad = rng.integers(0, 7, 200)
     better = paired_bootstrap(h, good, bad, seed=1, labels=range(7))
     assert better.low > 0 and better.excludes_zero and better.a_wins == 1.0
-    assert "A agrees better than B" in better.verdict()
+    assert "A agrees better than B" in better.verdict() and "A wins 1000 of 1000 resamples" in better.verdict()
     worse = paired_bootstrap(h, bad, good, seed=1, labels=range(7))
     assert worse.high < 0 and worse.a_wins == 0.0
     same = paired_bootstrap(h, good, good, seed=1)
