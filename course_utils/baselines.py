@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.checks import check_texts
-from course_utils.metrics import aes_metrics, as_scores
+from course_utils.metrics import aes_metrics, as_scores, bootstrap_ci
 
 
 def word_counts(texts: Sequence[str]) -> np.ndarray:
@@ -126,11 +126,14 @@ def start_leaderboard(profile: str) -> None:
 
 
 def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: str,
-                show: bool = True):
+                show: bool = True, n_test: int | None = None,
+                interval: tuple[float, float] | None = None):
     """Add (or replace) one row of this profile's leaderboard and print the table.
 
     The table is ``leaderboard-<profile>.csv`` in the course cache, so it grows as a
     learner runs notebook after notebook on one machine (in Colab: within one session).
+    Each row keeps the number of test essays and, when given, the QWK's 95% bootstrap
+    interval; the printed header says the table is a record, never used to choose.
     Returns the table as a pandas DataFrame, best test QWK first.
     """
     import pandas as pd
@@ -143,15 +146,19 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: st
         with path.open(newline="") as f:
             rows = [r for r in csv.DictReader(f) if (r["notebook"], r["model"]) != (notebook, model)]
     rows.append({"notebook": notebook, "model": model, "test_QWK": f"{float(qwk):.3f}",
-                 "n_train": str(int(n_train))})
+                 "95% interval": f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "",
+                 "n_test": "" if n_test is None else str(int(n_test)), "n_train": str(int(n_train))})
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["notebook", "model", "test_QWK", "n_train"])
+        fields = ["notebook", "model", "test_QWK", "95% interval", "n_test", "n_train"]
+        writer = csv.DictWriter(f, fieldnames=fields, restval="", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    table = pd.DataFrame(rows).astype({"test_QWK": float, "n_train": int})
+    table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": int})
     table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
     if show:
-        print(f"Leaderboard ({profile} profile, test QWK, {len(table)} entries so far):")
+        print(f"Leaderboard ({profile} profile, {len(table)} entries so far): test QWK with its 95% bootstrap "
+              "interval and number of test essays.\nA record of results, never used to choose a model: "
+              "every choice is made on training or dev essays.")
         print(table.to_string(index=False))
     return table
 
@@ -168,9 +175,11 @@ def report(notebook: str, name: str, texts: Sequence[str], human, machine,
 
     rows = compare(name, texts, human, machine, baselines, min_score, max_score)
     profile = profile_name()[0]
-    for label in baselines:
-        leaderboard("--", label, rows[label]["QWK"], n_train, profile, show=False)
-    leaderboard(notebook, name, rows[name]["QWK"], n_train, profile, show=show_leaderboard)
+    predictions = {label: model.predict(texts) for label, model in baselines.items()} | {name: machine}
+    for label, pred in predictions.items():  # the model last, so it prints the table
+        ci = bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
+        leaderboard("--" if label in baselines else notebook, label, rows[label]["QWK"], n_train, profile,
+                    show=show_leaderboard and label == name, n_test=len(texts), interval=(ci.low, ci.high))
     return rows
 
 

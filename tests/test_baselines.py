@@ -58,6 +58,23 @@ def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):
     assert (tmp_path / "leaderboard-fast.csv").exists()
 
 
+def test_leaderboard_shows_n_and_interval_and_says_it_is_not_for_choosing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    baselines.leaderboard("04", "old row", 0.5, 100, "smoke", show=False)  # no interval given
+    lengths = [12, 18, 24, 30, 36] * 6
+    test = ["word " * n for n in lengths]
+    human = [n // 6 for n in lengths]
+    base = baselines.fit_baselines(["word " * n for n in (10, 20, 30, 40)], [2, 4, 6, 8])
+    baselines.report("05", "model", test, human, human, base, n_train=4)
+    out = capsys.readouterr().out
+    assert "never used to choose a model" in out
+    table = baselines.leaderboard("05", "model", 1.0, 4, "smoke", show=False, n_test=30, interval=(1.0, 1.0))
+    row = table.set_index("model").loc["length line"]
+    assert row["n_test"] == "30" and row["95% interval"].startswith("[")
+    assert table.set_index("model").loc["old row", "95% interval"] == ""
+
+
 def test_unfitted_baselines_say_so():
     with pytest.raises(RuntimeError, match="fit"):
         baselines.LengthLine().predict(["a"])
