@@ -271,3 +271,38 @@ def test_exports_are_what_notebooks_and_slides_use():
     assert not unused, f"exported but used by no notebook or deck (import them from their module instead): {unused}"
     missing = sorted(n for n in used if n not in sa.__all__)
     assert not missing, f"notebooks or decks use sa.{missing} but short_answer does not export them"
+
+
+@pytest.mark.parametrize("answer,reason", [
+    ("", "no letters or digits"), ("?!...", "no letters or digits"), ("😂😂😂", "no letters or digits"),
+    ("idk", "mostly words not in the dictionary"), ("blorft qwump the", "mostly words not in the dictionary"),
+])
+def test_structural_reasons_name_their_general_cause(answer, reason):
+    """The reason says what the rule saw ("😂😂😂" has no letters; "idk" is no dictionary word)."""
+    assert sa.structural_reason(answer, "Why does the bulb light?") == reason
+
+
+def test_latency_benchmark_n_cold_sets_the_slow_runs():
+    answers = [f"the bulb lights because path {i} is closed" for i in range(4)]
+    t = sa.latency_benchmark("Why does the bulb light?", answers, np.array([2, 2, 0, 0]), None,
+                             DEFAULT_EMBEDDING_MODEL, l2=1.0, n_runs=6, n_warmup=0, n_cold=2)
+    assert t["runs"].tolist() == [6, 2, 6]
+    with pytest.raises(ValueError, match="n_cold"):
+        sa.latency_benchmark("Why?", answers, np.array([2, 2, 0, 0]), None, DEFAULT_EMBEDDING_MODEL,
+                             l2=1.0, n_runs=6, n_cold=0)
+
+
+def test_margin_column_sweeps_the_nonsense_threshold():
+    """One run's margins give what Guard(nonsense_threshold=t) flags, for any t (layers 4-6 off)."""
+    sets = sa.load_eval_sets()
+    maths = sets[sets["subject"] == "mathematics"]
+    base = sa.evaluate_subjects(maths, sa.Guard(), split="dev")
+    early = ~base["reason"].isin(["", "on-topic nonsense"])
+    assert base["margin"].notna().sum() > len(base) / 2
+    for t in (-0.2, 0.15):
+        other = sa.evaluate_subjects(maths, sa.Guard(nonsense_threshold=t), split="dev")
+        assert (other["flagged"] == (early | (base["margin"] > t))).all(), t
+    # the two thresholds flag different answers, so the check above can fail
+    assert ((base["margin"] > -0.2) != (base["margin"] > 0.15))[~early].any()
+    unguarded = sa.evaluate_subjects(maths, sa.Guard(nonsense=False), split="dev")
+    assert unguarded["margin"].isna().all()

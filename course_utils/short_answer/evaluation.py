@@ -64,14 +64,20 @@ def classification_scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
 
 
 def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, guard,
-                      model_id: str, l2: float, n_runs: int = 200, n_warmup: int = 20) -> pd.DataFrame:
+                      model_id: str, l2: float, n_runs: int = 200, n_warmup: int = 20,
+                      n_cold: int | None = None) -> pd.DataFrame:
     """p50 / p95 milliseconds: fitting one grader from ``answers``, and one live regrade.
 
     *fit* uses answers whose embeddings are cached (they were embedded when the teacher
     graded them); *fit incl. embedding* embeds ``len(answers)`` never-seen texts first;
     *regrade* embeds one never-seen answer, checks relevance and grades it. Runs with
-    the caller's torch thread setting.
+    the caller's torch thread setting. ``n_cold``: runs of *fit incl. embedding* (the
+    slow one; default ``n_runs // 10``).
     """
+    n_cold = n_runs // 10 if n_cold is None else n_cold
+    if min(n_runs, n_cold) < 1 or n_warmup < 0:
+        raise ValueError(f"n_runs and n_cold must be at least 1 and n_warmup at least 0, "
+                         f"got {n_runs}, {n_cold}, {n_warmup}.")
     from course_utils.embeddings import encode
 
     encode(answers + [question], model_id=model_id, use_disk=False)  # loads the model, caches the texts
@@ -86,7 +92,7 @@ def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, gua
         fit_times.append(time.perf_counter() - t)
     rows.append(("fit from cached embeddings", fit_times[n_warmup:]))
     cold_times = []
-    for i in range(n_warmup // 4 + n_runs // 10):
+    for i in range(n_warmup // 4 + n_cold):
         fresh = [f"{a} ({nonce} v{i})" for a in answers]
         t = time.perf_counter()
         grader.fit(question, fresh, grades)

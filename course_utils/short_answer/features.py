@@ -25,7 +25,7 @@ def _embed(texts: Sequence[str], model_id: str, use_disk: bool) -> np.ndarray:
 
 
 def has_content(text: str) -> bool:
-    """False for empty or punctuation-only answers (the guard rejects them without a model)."""
+    """False for answers with no letter or digit: empty, punctuation or emoji only (rejected without a model)."""
     return bool(re.search(r"\w", text or ""))
 
 

@@ -134,7 +134,7 @@ class FewShotGrader:
         """The guard's verdict: P(an attempt at the question) and a reason per rejected answer."""
         answers = self._answers(answers)
         if self.guard_ is None:
-            reasons = ["" if has_content(a) else "empty or punctuation" for a in answers]
+            reasons = ["" if has_content(a) else "no letters or digits" for a in answers]
             return np.array([0.0 if r else 1.0 for r in reasons]), reasons
         return self.guard_.check(self.guard_context_, answers)
 

@@ -122,11 +122,26 @@ class Guard:
         return ctx._replace(credited_emb=credited,
                             floor=support_floor(support_emb, grades, zero_grade, self.support_margin))
 
+    def nonsense_margins(self, ctx: GuardContext, answers: Sequence[str]) -> np.ndarray:
+        """Layer 3's margin per answer (NaN where it adds no word to the question's).
+
+        Layer 3 flags an answer that reaches it when its margin is above ``nonsense_threshold``.
+        """
+        if ctx.support_content_emb is None:
+            raise ValueError("this guard was prepared with nonsense=False: it has no layer 3.")
+        added = [content_words(ctx.question, a) for a in answers]
+        keep = [k for k, a in enumerate(added) if a]
+        out = np.full(len(added), np.nan)
+        if keep:
+            out[keep] = nonsense_margin(self._embed([added[k] for k in keep]), ctx.support_content_emb,
+                                        topics_embeddings(self.model_id))
+        return out
+
     def check(self, ctx: GuardContext, answers: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """P(an attempt at the question) and the reason for each rejection (``""`` if accepted)."""
         answers = list(answers)
         reasons = [text_reason(a, ctx.question, ctx.vocabulary) if self.rules else
-                   ("" if has_content(a) else "empty or punctuation") for a in answers]
+                   ("" if has_content(a) else "no letters or digits") for a in answers]
         p = np.array([0.0 if r else 1.0 for r in reasons])
         todo = [i for i, r in enumerate(reasons) if not r]
         if todo and self.relevance_model is not None:
@@ -138,14 +153,10 @@ class Guard:
                     reasons[i] = "off topic (relevance model)"
         todo = [i for i in todo if not reasons[i]]
         if todo and self.nonsense:
-            added = [content_words(ctx.question, answers[i]) for i in todo]
-            keep = [k for k, a in enumerate(added) if a]  # nothing added: left to the other layers
-            if keep:
-                m = nonsense_margin(self._embed([added[k] for k in keep]), ctx.support_content_emb,
-                                    topics_embeddings(self.model_id))
-                for k, margin in zip(keep, m):
-                    if margin > self.nonsense_threshold:
-                        p[todo[k]], reasons[todo[k]] = 0.0, "on-topic nonsense"
+            margins = self.nonsense_margins(ctx, [answers[i] for i in todo])
+            for i, margin in zip(todo, margins):
+                if margin > self.nonsense_threshold:  # NaN (nothing added): left to the other layers
+                    p[i], reasons[i] = 0.0, "on-topic nonsense"
         todo = [i for i in todo if not reasons[i]]
         if todo and self.support_margin is not None and ctx.floor > -1:
             best = (self._embed([answers[i] for i in todo]) @ ctx.credited_emb.T).max(1)

@@ -53,6 +53,14 @@ def load_eval_sets() -> pd.DataFrame:
     return out[["subject", "question", "author", "kind", "category", "split", "grade", "answer"]]
 
 
+def _margins(grader: FewShotGrader, answers) -> np.ndarray:
+    """Layer 3's margins of ``answers`` under ``grader``'s guard (NaN without layer 3)."""
+    answers = [a if isinstance(a, str) else "" for a in answers]
+    if grader.guard_ is None or not grader.guard_.nonsense:
+        return np.full(len(answers), np.nan)
+    return grader.guard_.nonsense_margins(grader.guard_context_, answers)
+
+
 def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout",
                       model_id: str = DEFAULT_EMBEDDING_MODEL) -> pd.DataFrame:
     """Grade each subject's junk and real answers of ``split``; one row per answer.
@@ -60,7 +68,10 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
     Junk: a grader fitted on all of the subject's graded answers. Real answers:
     leave-one-out, a grader fitted on the *other* graded answers, so no answer is
     checked against itself. Columns: ``subject, category, answer, grade, gold`` (the teacher's
-    grade of a real answer), ``flagged, reason``.
+    grade of a real answer), ``flagged, reason`` and ``margin``: layer 3's nonsense margin
+    (NaN without layer 3, or where the answer adds no word to the question's). With layers
+    4-6 off, ``Guard(nonsense_threshold=t)`` flags exactly the rows whose reason is from an
+    earlier layer or whose margin is above ``t``: one run sweeps every threshold.
     """
     if split not in ("dev", "heldout"):
         raise ValueError(f"split must be 'dev' or 'heldout', got {split!r}.")
@@ -73,14 +84,15 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
         junk = s[(s["kind"] == "junk") & (s["split"] == split)]
         _, reasons = grader.check(junk["answer"])
         rows.append(pd.DataFrame({"subject": subject, "category": junk["category"], "answer": junk["answer"],
-                                  "grade": grader.predict(junk["answer"]), "gold": np.nan, "reason": reasons}))
+                                  "grade": grader.predict(junk["answer"]), "gold": np.nan, "reason": reasons,
+                                  "margin": _margins(grader, junk["answer"])}))
         for i in np.flatnonzero(graded["split"] == split):
             keep = np.arange(len(graded)) != i
             loo = FewShotGrader(guard, model_id=model_id).fit(question, [answers[j] for j in np.flatnonzero(keep)],
                                                               grades[keep])
             rows.append(pd.DataFrame({"subject": [subject], "category": ["real_answer"], "answer": [answers[i]],
                                       "grade": loo.predict([answers[i]]), "gold": [grades[i]],
-                                      "reason": loo.reasons([answers[i]])}))
+                                      "reason": loo.reasons([answers[i]]), "margin": _margins(loo, [answers[i]])}))
     out = pd.concat(rows, ignore_index=True)
     out["flagged"] = out["reason"] != ""
     return out

@@ -7,8 +7,10 @@ when it has nothing to object to. Rules come before any model because they are c
 transparent and catch junk that sentence embeddings place close to real answers
 ("I don't know" is about as close to an answer as an answer gets).
 
-* :func:`structural_reason` -- empty, punctuation, repeated characters or words, no
-  real words, keyboard mashing, emoji and kaomoji, another script or language than the question's;
+* :func:`structural_reason` -- no letters or digits (empty, punctuation, emoji only),
+  repeated characters or words, mostly words not in the dictionary (nor in the question
+  or graded answers), keyboard mashing, emoji and kaomoji, another script or language
+  than the question's;
 * :func:`non_answer_reason` -- "I don't know", "no idea", "can you repeat the
   question", refusals, also when they name the topic ("no clue about economics"), a
   question asked back, nothing but function words ("because");
@@ -129,7 +131,7 @@ def structural_reason(answer: str, question: str = "", vocabulary: Iterable[str]
     """
     text = (answer or "").strip()
     if not re.search(r"\w", text):
-        return "empty or punctuation"
+        return "no letters or digits"
     if any(is_symbol(c) for c in text) and not re.search(r"[a-z]{2,}", re.sub(r"[^\w\s]", " ", text.lower())):
         return "emoji or symbols"
     if question and main_script(text) and main_script(text) != main_script(question):
@@ -147,7 +149,7 @@ def structural_reason(answer: str, question: str = "", vocabulary: Iterable[str]
                      if sum(c.isupper() for c in w) >= 2 and not is_mashed(w.lower())}
     vocab = set(tokens(question)) | set(vocabulary) | abbreviations
     if alpha and sum(is_real_word(w, vocab) for w in alpha) < 0.5 * len(alpha):
-        return "no real words"
+        return "mostly words not in the dictionary"
     if any(is_mashed(w) and not is_real_word(w, vocab) for w in alpha):
         return "keyboard mashing"
     foreign = sum(w in FOREIGN_STOPWORDS and w not in vocab for w in alpha)
