@@ -146,7 +146,7 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: st
         with path.open(newline="") as f:
             rows = [r for r in csv.DictReader(f) if (r["notebook"], r["model"]) != (notebook, model)]
     rows.append({"notebook": notebook, "model": model, "test_QWK": f"{float(qwk):.3f}",
-                 "95% interval": f"[{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "",
+                 "95% interval": f"[{round(interval[0], 3) + 0.0:.3f}, {round(interval[1], 3) + 0.0:.3f}]" if interval else "",
                  "n_test": "" if n_test is None else str(int(n_test)), "n_train": str(int(n_train))})
     with path.open("w", newline="") as f:
         fields = ["notebook", "model", "test_QWK", "95% interval", "n_test", "n_train"]
