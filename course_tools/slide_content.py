@@ -464,9 +464,8 @@ def guide_table(heading: str, guide: Path | None = None):
 
 
 def show_guide_table(heading: str, columns: list[str] | None = None) -> None:
-    """Show a table of the instructor guide on a slide, as Markdown, with its source."""
+    """Show a table of the instructor guide on a slide, as Markdown."""
     table = guide_table(heading)
     if columns:
         table = table[columns]
-    md(f"{markdown_table(table)}\n\n<span class='course-footer'>Source: "
-       f"`docs/instructor_guide.md`, section *{heading}*.</span>")
+    md(markdown_table(table))  # where the plan is written down is no part of the slide

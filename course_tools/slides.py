@@ -168,8 +168,9 @@ NO_DATA_ERROR = "DataNotFoundError"
 
 
 def clean_outputs(nb) -> None:
-    """Drop warnings and progress bars (stderr) from every code cell's output, and show a
-    :data:`NO_DATA_ERROR` as one line instead of its traceback."""
+    """Drop warnings and progress bars (stderr) from every code cell's output, join what
+    is left of its printed text into one block, and show a :data:`NO_DATA_ERROR` as one
+    line instead of its traceback."""
     import nbformat
 
     for cell in nb.cells:
@@ -184,6 +185,10 @@ def clean_outputs(nb) -> None:
                 out = nbformat.v4.new_output("stream", name="stdout", text=(
                     "Not run here: the essays are not available "
                     f"({first.split('. ')[0][:100]}).\n"))
+            if (outputs and out.output_type == "stream" and outputs[-1].output_type == "stream"
+                    and outputs[-1].name == out.name):
+                outputs[-1].text += out.text  # one block, not one per flush or dropped warning
+                continue
             outputs.append(out)
         cell.outputs = outputs
 
@@ -663,6 +668,10 @@ BUILD_WORDS = (
     r"notebook_times", r"the guard's author", r"\bby helpers\b", r"\bhelpers'", r"\bhelpers who\b",
     r"\bcoordinator\b", r"\bthe (course's|repository's) (author|authors|source text)\b",
     r"\bslides (are|were) built\b",
+    # where numbers and plans are stored, and how they were produced or checked
+    r"\bresults/", r"\w\.csv\b", r"\bresults tables?\b", r"instructor_guide", r"course_utils/\w+\.py",
+    r"\bnot rerun\b", r"\b(not|never) typed\b", r"\btyped (in )?by hand\b",
+    r"\bnot measured (here|on this machine)\b", r"\bthe slide was drawn\b",
 )
 
 

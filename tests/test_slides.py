@@ -478,6 +478,13 @@ def test_build_talk_nan_and_glyph_patterns(tmp_path, monkeypatch):
     assert said == ["make course", "make results", "my_row", "some_table", "course_tools",
                     "the guard's author", "by helpers", "slides are built"]
     assert not talk.search("a human rater; make a model; the guard says why")
+    said = [m.group(0) for m in talk.finditer(
+        "Source: results/asap7.csv; docs/instructor_guide.md; read from course_utils/config.py; "
+        "from the previous run, not rerun; nothing typed in by hand; read from the data, not "
+        "typed; not measured here; the results table")]
+    assert said == ["results/", "7.csv", "instructor_guide", "course_utils/config.py", "not rerun",
+                    "typed in by hand", "not typed", "not measured here", "results table"]
+    assert not talk.search("results of the test set; the course's settings; course_utils.metrics")
     assert slides.NAN.search("nan: a note") and slides.NAN.search("| NaN |")
     assert not slides.NAN.search("np.nan and nanoseconds, Nancy")
     assert ord("A") in slides.font_coverage() and 0x10FFFF not in slides.font_coverage()
