@@ -49,6 +49,7 @@ class LengthLine:
         if len(words) != len(y):
             raise ValueError(f"{len(words)} texts but {len(y)} scores.")
         self.slope_, self.intercept_ = np.polyfit(words, y, 1)
+        self.n_train_ = len(y)
         return self
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -62,7 +63,8 @@ class ConstantScorer:
     """The same score for every essay: the median of the training scores."""
 
     def fit(self, texts: Sequence[str], scores) -> ConstantScorer:
-        self.value_ = int(np.median(as_scores(scores, "scores")))
+        y = as_scores(scores, "scores")
+        self.value_, self.n_train_ = int(np.median(y)), len(y)
         return self
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -73,6 +75,21 @@ class ConstantScorer:
 
 #: The baselines' names in :func:`fit_baselines` and in every row dict of this module.
 LENGTH_LINE, CONSTANT = "length line", "constant (training median)"
+
+#: The one paired bootstrap behind every "against the length line" verdict: the same
+#: resample count and seed as notebook 03's, so a notebook that repeats the comparison
+#: with ``paired_bootstrap(..., n_resamples=VERDICT_RESAMPLES, seed=VERDICT_SEED)`` prints
+#: the same interval, not a second one that differs by Monte Carlo error.
+VERDICT_RESAMPLES, VERDICT_SEED = 1000, 42
+#: An interval end closer to 0 than this is within the Monte Carlo error of 1,000 resamples
+#: (about 0.005 QWK) plus a margin: the verdict is called borderline.
+BORDERLINE = 0.01
+
+#: Williamson et al. (2012) flags taught in notebook 03, read on the point estimates.
+MIN_QWK, MAX_ABS_SMD = 0.70, 0.15
+
+#: Notebooks that add rows to the leaderboard, in course order (the table names those not run yet).
+REPORTING_NOTEBOOKS = ("03", "04", "05", "06", "07", "08", "09", "11", "12", "13", "15", "16")
 
 
 def fit_baselines(train_texts: Sequence[str], train_scores, min_score: int = 0,
@@ -100,7 +117,24 @@ def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str
             print(f"  {label:<{width}}  QWK {m['QWK']:.3f}  Acc {m['Acc']:.3f}  SMD {m['SMD']:+.3f}")
         if LENGTH_LINE in baselines:
             print(f"  -> {length_line_verdict(name, texts, human, machine, baselines[LENGTH_LINE], min_score, max_score)}")
+        print(f"  -> {williamson_flags(name, rows[name])}")
     return rows
+
+
+def williamson_flags(name: str, metrics: dict) -> str:
+    """``metrics`` (a row of :func:`compare`) read against two flags of Williamson et al. (2012).
+
+    QWK at least 0.70 and |SMD| at most 0.15 (notebook 03), on the point estimates; the
+    degradation criterion needs a second human and is read in notebook 03.
+    """
+    q, d = metrics["QWK"], metrics["SMD"]
+    qwk_part = f"QWK {q:.3f} ({'at least' if q >= MIN_QWK else 'under'} {MIN_QWK:.2f})"
+    if abs(d) <= MAX_ABS_SMD:
+        smd_part = f"SMD {d:+.3f} (within ±{MAX_ABS_SMD})"
+    else:
+        side = "higher" if d > 0 else "lower"
+        smd_part = f"SMD {d:+.3f} (beyond ±{MAX_ABS_SMD}: on average {side} scores than the human's, flagged)"
+    return f"{name} against the Williamson et al. (2012) flags: {qwk_part}; {smd_part}."
 
 
 def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_line,
@@ -113,9 +147,13 @@ def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_
     """
     from course_utils.metrics import paired_bootstrap
 
-    comparison = paired_bootstrap(human, machine, length_line.predict(texts),
-                                  labels=range(min_score, max_score + 1))
-    return f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE)}."
+    comparison = paired_bootstrap(human, machine, length_line.predict(texts), n_resamples=VERDICT_RESAMPLES,
+                                  seed=VERDICT_SEED, labels=range(min_score, max_score + 1))
+    text = f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE)}."
+    if comparison.excludes_zero and min(abs(comparison.low), abs(comparison.high)) < BORDERLINE:
+        text += (f" Borderline: the interval ends within {BORDERLINE} of 0, so another set of resamples "
+                 "or another training seed may say 'cannot tell apart'.")
+    return text
 
 
 def start_leaderboard(profile: str) -> None:
@@ -125,7 +163,7 @@ def start_leaderboard(profile: str) -> None:
     (cache_dir() / f"leaderboard-{profile}.csv").unlink(missing_ok=True)
 
 
-def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: str,
+def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, profile: str,
                 show: bool = True, n_test: int | None = None,
                 interval: tuple[float, float] | None = None):
     """Add (or replace) one row of this profile's leaderboard and print the table.
@@ -133,7 +171,9 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: st
     The table is ``leaderboard-<profile>.csv`` in the course cache, so it grows as a
     learner runs notebook after notebook on one machine (in Colab: within one session).
     Each row keeps the number of test essays and, when given, the QWK's 95% bootstrap
-    interval; the printed header says the table is a record, never used to choose.
+    interval; the printed header says the table is a record, never used to choose, and
+    names the earlier notebooks whose rows are missing (not run since notebook 03 started
+    the table on this machine). ``n_train=None`` (a human rater) prints "–".
     Returns the table as a pandas DataFrame, best test QWK first.
     """
     import pandas as pd
@@ -147,29 +187,38 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int, profile: st
             rows = [r for r in csv.DictReader(f) if (r["notebook"], r["model"]) != (notebook, model)]
     rows.append({"notebook": notebook, "model": model, "test_QWK": f"{float(qwk):.3f}",
                  "95% interval": f"[{round(interval[0], 3) + 0.0:.3f}, {round(interval[1], 3) + 0.0:.3f}]" if interval else "",
-                 "n_test": "" if n_test is None else str(int(n_test)), "n_train": str(int(n_train))})
+                 "n_test": "" if n_test is None else str(int(n_test)),
+                 "n_train": "–" if n_train is None else str(int(n_train))})
     with path.open("w", newline="") as f:
         fields = ["notebook", "model", "test_QWK", "95% interval", "n_test", "n_train"]
         writer = csv.DictWriter(f, fieldnames=fields, restval="", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": int})
+    table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": str})
     table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
     if show:
-        print(f"Leaderboard ({profile} profile, {len(table)} entries so far): test QWK with its 95% bootstrap "
-              "interval and number of test essays.\nA record of results, never used to choose a model: "
-              "every choice is made on training or dev essays.")
+        present = {r["notebook"] for r in rows}
+        missing = [nb for nb in REPORTING_NOTEBOOKS if nb < notebook and nb not in present]
+        print(f"Leaderboard ({profile} profile, {len(table)} entries): test QWK with its 95% bootstrap "
+              "interval and number of test essays, from the notebooks run on this machine since notebook 03 "
+              "started the table.")
+        if missing:
+            print(f"Not in it: notebook(s) {', '.join(missing)} (not run since then); run them to add their rows.")
+        print("A record of results, never used to choose a model: every choice is made on training or dev "
+              "essays. Rows whose intervals overlap are not ranked by this table; only a paired comparison "
+              "on the same essays can order them.")
         print(table.to_string(index=False))
     return table
 
 
 def report(notebook: str, name: str, texts: Sequence[str], human, machine,
-           baselines: dict[str, object], n_train: int, min_score: int = 0,
+           baselines: dict[str, object], n_train: int | None, min_score: int = 0,
            max_score: int = 12, show_leaderboard: bool = True) -> dict[str, dict]:
     """A test figure as every notebook shows it: beside both baselines, then on the leaderboard.
 
     The baselines enter the leaderboard too (as notebook "--"), so the table always shows
-    the lines to beat.
+    the lines to beat; their ``n_train`` is the number of essays they were fitted on.
+    ``n_train=None`` marks a model with no training set (a second human rater).
     """
     from course_utils.config import profile_name
 
@@ -178,7 +227,8 @@ def report(notebook: str, name: str, texts: Sequence[str], human, machine,
     predictions = {label: model.predict(texts) for label, model in baselines.items()} | {name: machine}
     for label, pred in predictions.items():  # the model last, so it prints the table
         ci = bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
-        leaderboard("--" if label in baselines else notebook, label, rows[label]["QWK"], n_train, profile,
+        fitted_on = getattr(baselines[label], "n_train_", n_train) if label in baselines else n_train
+        leaderboard("--" if label in baselines else notebook, label, rows[label]["QWK"], fitted_on, profile,
                     show=show_leaderboard and label == name, n_test=len(texts), interval=(ci.low, ci.high))
     return rows
 
@@ -229,11 +279,36 @@ def published(row_id: str) -> dict | None:
 
 
 def describe_published(row_id: str) -> str:
-    """``published(row_id)`` as one sentence, e.g. for a notebook's printed comparison."""
+    """``published(row_id)`` as one sentence, e.g. for a notebook's printed comparison.
+
+    Says "deterministic" when every seed gave the same figure (an SD of 0 over seeds is
+    no precision), gives the test-sampling interval when the row has one, and the
+    original workshop's figure when there is one.
+    """
     row = published(row_id)
     if row is None:
-        return "the same model on all training essays: not measured here"
+        return "the same model on train + dev: not measured here"
     n_seeds = int(row["n_seeds"])
-    spread = f" ± {row['qwk_sd']:.3f} (mean ± SD over {n_seeds} seeds)" if n_seeds > 1 else " (one seed)"
-    return (f"{row['label']}, trained on all {int(row['n_train'])} training essays: "
+    if n_seeds > 1 and float(row["qwk_sd"]) == 0:
+        spread = " (deterministic: every seed gives the same model)"
+    elif n_seeds > 1:
+        spread = f" ± {row['qwk_sd']:.3f} (mean ± SD over {n_seeds} training seeds)"
+    else:
+        spread = " (one seed)"
+    text = (f"Full data: {row['label']} trained on train + dev ({int(row['n_train'])} essays), "
             f"test QWK {row['qwk_mean']:.3f}{spread}")
+    low, high = row.get("qwk_ci_low"), row.get("qwk_ci_high")
+    if _is_value(low) and _is_value(high):
+        text += f", 95% interval over test essays [{float(low):.3f}, {float(high):.3f}]"
+    original = row.get("original")
+    if _is_value(original):
+        text += f"; the original workshop reported {float(original):.3f}"
+    return text
+
+
+def _is_value(x) -> bool:
+    """A number that is there (not None, not an empty cell, not NaN)."""
+    try:
+        return x is not None and x == x and str(x).strip() != ""
+    except Exception:
+        return False

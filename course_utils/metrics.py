@@ -370,3 +370,40 @@ def paired_bootstrap(
         float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)), int(n_resamples), level,
         int(diffs.size),
     )
+
+
+class SimplestChoice(NamedTuple):
+    """Result of :func:`simplest_within_noise`."""
+
+    best: object  # the setting with the highest metric on these essays
+    chosen: object  # the simplest setting these essays cannot tell apart from ``best``
+    comparisons: dict  # setting -> PairedComparison of ``best`` against it (``best`` itself left out)
+
+
+def simplest_within_noise(
+    y_true: ArrayLike,
+    preds: dict,
+    labels: Sequence[int] | None = None,
+    n_resamples: int = 1000,
+    seed: int = 42,
+    metric: Callable[[np.ndarray, np.ndarray], float] | None = None,
+) -> SimplestChoice:
+    """The rule "the simplest setting within the noise of the best", stated before choosing.
+
+    ``preds`` maps each setting to its predictions on the same (dev) essays, **simplest
+    first**. The best setting is the one with the highest metric (QWK by default); the
+    chosen one is the first setting, in the given order, whose paired bootstrap against
+    the best (:func:`paired_bootstrap`) has an interval that contains 0. The best setting
+    always qualifies, so a choice is always made.
+    """
+    if not preds:
+        raise ValueError("preds is empty: there is no setting to choose from.")
+    fn = qwk_closed_form if metric is None else metric
+    h = as_scores(y_true, "y_true")
+    values = {k: fn(h, as_scores(p, f"preds[{k!r}]")) for k, p in preds.items()}
+    best = max(values, key=values.get)
+    comparisons = {k: paired_bootstrap(y_true, preds[best], p, metric=metric, n_resamples=n_resamples,
+                                       seed=seed, labels=labels)
+                   for k, p in preds.items() if k != best}
+    chosen = next(k for k in preds if k == best or not comparisons[k].excludes_zero)
+    return SimplestChoice(best, chosen, comparisons)

@@ -40,9 +40,97 @@ def test_describe_published_speaks_of_the_model_not_of_the_table(monkeypatch):
     row = {"label": "TF-IDF + LR", "n_train": 1255, "n_seeds": 5, "qwk_mean": 0.567, "qwk_sd": 0.012}
     monkeypatch.setattr(baselines, "published", lambda row_id: row if row_id == "known" else None)
     text = baselines.describe_published("known")
-    assert text == "TF-IDF + LR, trained on all 1255 training essays: test QWK 0.567 ± 0.012 (mean ± SD over 5 seeds)"
+    assert text == ("Full data: TF-IDF + LR trained on train + dev (1255 essays), "
+                    "test QWK 0.567 ± 0.012 (mean ± SD over 5 training seeds)")
     assert "not measured here" in baselines.describe_published("unknown")
     assert "row" not in text and "results" not in text
+
+
+def test_describe_published_says_deterministic_not_plus_minus_zero(monkeypatch):
+    row = {"label": "TF-IDF + LR", "n_train": 1255, "n_seeds": 5, "qwk_mean": 0.5664, "qwk_sd": 0.0,
+           "qwk_ci_low": 0.4843, "qwk_ci_high": 0.6407, "original": 0.567}
+    monkeypatch.setattr(baselines, "published", lambda row_id: row)
+    text = baselines.describe_published("tfidf_lr")
+    assert "± 0.000" not in text and "deterministic" in text
+    assert "[0.484, 0.641]" in text and "original workshop reported 0.567" in text
+    row.update(original=float("nan"), qwk_ci_low="")  # no original figure, no interval: neither printed
+    text = baselines.describe_published("tfidf_lr")
+    assert "original" not in text and "interval" not in text
+
+
+def _verdict_data():
+    lengths = [12, 18, 24, 30, 36] * 6
+    test = ["word " * n for n in lengths]
+    base = baselines.fit_baselines(["word " * n for n in (10, 20, 30, 40)], [2, 4, 6, 8])
+    rng = np.random.default_rng(1)
+    human = [n // 6 for n in lengths]
+    machine = np.clip(np.array(human) + rng.integers(-2, 3, len(human)), 0, 12)
+    return test, human, machine, base
+
+
+def test_report_prints_one_paired_verdict_that_a_notebook_can_reproduce(tmp_path, monkeypatch, capsys):
+    from course_utils.metrics import paired_bootstrap
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    test, human, machine, base = _verdict_data()
+    baselines.report("05", "model", test, human, machine, base, n_train=4)
+    out = capsys.readouterr().out
+    same = paired_bootstrap(human, machine, base["length line"].predict(test), labels=range(13),
+                            n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED)
+    assert same.verdict("model", "length line") in out
+    other = paired_bootstrap(human, machine, base["length line"].predict(test), labels=range(13),
+                             n_resamples=500, seed=0)
+    assert other.verdict("model", "length line") not in out  # another run gives another interval
+    assert out.count("interval [") == 1
+
+
+def test_verdict_on_the_edge_is_called_borderline(monkeypatch):
+    from course_utils import metrics
+
+    test, human, machine, base = _verdict_data()
+    edge = metrics.PairedComparison(0.06, 0.004, 0.12, 0.97, 1000, 0.95, 1000)
+    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: edge)
+    assert "Borderline" in baselines.length_line_verdict("model", test, human, machine, base["length line"])
+    clear = metrics.PairedComparison(0.06, 0.03, 0.12, 0.99, 1000, 0.95, 1000)
+    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: clear)
+    assert "Borderline" not in baselines.length_line_verdict("model", test, human, machine, base["length line"])
+    inside = metrics.PairedComparison(0.0, -0.004, 0.12, 0.6, 1000, 0.95, 1000)  # contains 0: no verdict to doubt
+    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: inside)
+    assert "Borderline" not in baselines.length_line_verdict("model", test, human, machine, base["length line"])
+
+
+def test_williamson_flags_read_qwk_and_smd():
+    assert "under 0.70" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
+    assert "beyond ±0.15" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
+    assert "higher" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
+    text = baselines.williamson_flags("m", {"QWK": 0.73, "SMD": -0.10})
+    assert "at least 0.70" in text and "within ±0.15" in text and "flagged" not in text
+    assert "lower" in baselines.williamson_flags("m", {"QWK": 0.5, "SMD": -0.2})
+
+
+def test_leaderboard_names_missing_notebooks_and_marks_a_human_without_training_set(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    baselines.leaderboard("03", "rater 2", 0.73, None, "smoke", show=False)
+    baselines.leaderboard("04", "TF-IDF", 0.56, 100, "smoke", show=False)
+    table = baselines.leaderboard("08", "tuned", 0.56, 100, "smoke")
+    out = capsys.readouterr().out
+    assert "Not in it: notebook(s) 05, 06, 07 (not run since then)" in out
+    assert table.set_index("model").loc["rater 2", "n_train"] == "–"
+    baselines.leaderboard("05", "SVD", 0.5, 100, "smoke")
+    assert "Not in it" not in capsys.readouterr().out
+
+
+def test_reporting_notebooks_are_those_that_add_rows():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    found = set()
+    for path in root.glob("[0-9][0-9]_*.py"):
+        if re.search(r"baselines\.(report|leaderboard)\(\s*\"\d\d\"", path.read_text()):
+            found.add(path.name[:2])
+    assert found == set(baselines.REPORTING_NOTEBOOKS)
 
 
 def test_leaderboard_grows_and_replaces_rows(tmp_path, monkeypatch):

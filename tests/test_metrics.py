@@ -223,3 +223,23 @@ def test_paired_bootstrap_rejects_bad_input():
         paired_bootstrap([0, 1, 3], [0, 1, 3], [0, 1, 4], labels=range(4))
     with pytest.raises(ValueError, match="n_resamples"):
         paired_bootstrap([0, 1, 3], [0, 1, 3], [0, 1, 3], n_resamples=5)
+
+
+def test_simplest_within_noise_picks_the_first_setting_the_essays_cannot_tell_from_the_best():
+    from course_utils.metrics import paired_bootstrap, simplest_within_noise
+
+    rng = np.random.default_rng(0)
+    h = rng.integers(0, 7, 200)
+    noisy = lambda k: np.where(rng.random(200) < k, rng.integers(0, 7, 200), h)  # noqa: E731
+    preds = {10: noisy(0.9), 50: noisy(0.6), 100: noisy(0.08), 300: noisy(0.05)}  # simplest first
+    choice = simplest_within_noise(h, preds, labels=range(7), n_resamples=300, seed=3)
+    assert choice.best == 300 and set(choice.comparisons) == {10, 50, 100}
+    for k, comp in choice.comparisons.items():  # each is the paired bootstrap of best against k
+        assert comp == paired_bootstrap(h, preds[300], preds[k], n_resamples=300, seed=3, labels=range(7))
+    # brute force: the first setting, in the given order, whose interval contains 0 (or the best)
+    expected = next(k for k in preds if k == 300 or not choice.comparisons[k].excludes_zero)
+    assert choice.chosen == expected == 100 and choice.comparisons[50].excludes_zero
+    only = simplest_within_noise(h, {"a": preds[300]}, labels=range(7))
+    assert only.chosen == only.best == "a"
+    with pytest.raises(ValueError, match="empty"):
+        simplest_within_noise(h, {})
