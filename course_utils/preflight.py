@@ -143,10 +143,12 @@ def check_gpu() -> Check:
         return Check("GPU", False, "none: Runtime -> Change runtime type -> T4 GPU (the passes need one)")
     import torch
 
+    from course_utils.training import mixed_precision
+
     props = torch.cuda.get_device_properties(0)
-    bf16 = torch.cuda.is_bf16_supported()
+    amp_dtype, _ = mixed_precision("cuda")  # what the fine-tuning notebooks will use
     return Check("GPU", True, f"{torch.cuda.get_device_name(0)}, {props.total_memory / 1e9:.1f} GB; "
-                              f"mixed precision {'bf16' if bf16 else 'fp16'}")
+                              f"mixed precision {'bf16' if amp_dtype == torch.bfloat16 else 'fp16'}")
 
 
 def hub_ids() -> list[tuple[str, str]]:
@@ -349,14 +351,16 @@ def download(paths: list[Path]) -> None:
 
 
 def run(run_passes: bool = False, folder: str | Path = "preflight") -> Report | None:
-    """The pre-flight. Outside Colab: prints :func:`plan` and returns ``None``.
+    """The pre-flight. Outside Colab: says so (and, with ``run_passes=True``, prints
+    :func:`plan`) and returns ``None``.
 
     In Colab: the quick checks (seconds), then, with ``run_passes=True`` and a GPU, the
     timed passes (each a few steps; model downloads included), the report written to
     ``folder`` and offered for download. Keys are only ever reported as set or not set.
     """
     if not config.in_colab():
-        print("Not in Colab: nothing is checked here.\n" + plan())
+        print("Not in Colab: nothing is checked here." + (
+            "\n" + plan() if run_passes else " (An instructor's check of Colab before teaching.)"))
         return None
     report = Report(machine=machine(), checks=[check_gpu(), check_hub(), *check_keys()])
     print(f"Pre-flight on {report.machine}:")
@@ -374,7 +378,6 @@ def run(run_passes: bool = False, folder: str | Path = "preflight") -> Report | 
     _print_table([(p.notebook, f"{p.status}" + ("" if p.seconds is None else f", {p.seconds:.1f} s")
                    + f": {p.detail}") for p in report.passes])
     paths = report.save(folder)
-    print(f"Report: {', '.join(map(str, paths))}. Please send both back (an issue or a pull "
-          "request): the CSV's rows go into results/notebook_times.csv with profile 'preflight'.")
+    print(f"Report: {', '.join(map(str, paths))} (offered for download).")
     download(paths)
     return report

@@ -84,17 +84,30 @@ def quiet_transformers(max_threads: int = 4) -> None:
     torch.set_num_threads(max(1, min(max_threads, torch.get_num_threads())))
 
 
+def has_native_bf16(index: int = 0) -> bool:
+    """True when CUDA GPU ``index`` computes bf16 in hardware: compute capability 8.0 or higher.
+
+    Ampere and later (A100, L4, H100, ...) do; a Colab T4 (capability 7.5) does not. Not
+    ``torch.cuda.is_bf16_supported()``: by default it also counts software emulation and
+    answers True on a T4, where bf16 autocast would be slow.
+    """
+    import torch
+
+    major, _minor = torch.cuda.get_device_capability(index)
+    return major >= 8
+
+
 def mixed_precision(device: str):
     """``(autocast dtype or None, use a GradScaler)`` for this device.
 
-    bf16 where the GPU supports it (A100, H100, ...), fp16 with loss scaling on older
-    GPUs such as the T4, and plain fp32 on a CPU.
+    bf16 on GPUs with bf16 hardware (:func:`has_native_bf16`: A100, L4, H100, ...), fp16
+    with loss scaling on older GPUs such as the T4, and plain fp32 on a CPU.
     """
     import torch
 
     if device != "cuda":
         return None, False
-    if torch.cuda.is_bf16_supported():
+    if has_native_bf16():
         return torch.bfloat16, False
     return torch.float16, True
 

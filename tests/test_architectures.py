@@ -229,7 +229,9 @@ class _Recorded(Exception):
 
 @pytest.fixture
 def t4(monkeypatch):
-    """Pretend a Colab T4 is present (CUDA, no bf16) and record training arguments instead of building them."""
+    """Pretend a Colab T4 is present (CUDA, capability 7.5: no bf16 hardware, though PyTorch's
+    ``is_bf16_supported()`` says True there, counting emulation) and record training arguments
+    instead of building them."""
     seen = {}
 
     def record(self):  # TrainingArguments (and trl's SFTConfig) check their settings here
@@ -238,17 +240,28 @@ def t4(monkeypatch):
 
     monkeypatch.setattr(transformers.TrainingArguments, "__post_init__", record)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: (7, 5))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # emulation counts
     monkeypatch.setattr(config, "device", lambda: "cuda")
     return seen
 
 
-def test_mixed_precision_choice(monkeypatch):
+@pytest.mark.parametrize("capability, expected", [
+    ((7, 5), (torch.float16, True)),   # T4: fp16 + loss scaling
+    ((7, 0), (torch.float16, True)),   # V100
+    ((8, 0), (torch.bfloat16, False)),  # A100
+    ((8, 9), (torch.bfloat16, False)),  # L4
+    ((9, 0), (torch.bfloat16, False)),  # H100
+])
+def test_mixed_precision_choice(monkeypatch, capability, expected):
+    """bf16 by compute capability (>= 8.0), whatever is_bf16_supported() says (True on a T4: emulation)."""
+    from course_utils import training
+
     assert finetune.mixed_precision("cpu") == (None, False)
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
-    assert finetune.mixed_precision("cuda") == (torch.float16, True)  # T4: fp16 + loss scaling
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: capability)
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
-    assert finetune.mixed_precision("cuda") == (torch.bfloat16, False)  # A100/H100
+    assert training.has_native_bf16() is (capability[0] >= 8)
+    assert finetune.mixed_precision("cuda") == expected
 
 
 def test_trainer_arguments_on_a_t4(t4, tmp_path):

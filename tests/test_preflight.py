@@ -54,13 +54,15 @@ def colab(monkeypatch):
 
 @pytest.fixture
 def t4(monkeypatch):
-    """A faked CUDA device: a 15.8 GB Tesla T4 without bf16, 3.2 GB peak memory per pass."""
+    """A faked CUDA device: a 15.8 GB Tesla T4 (capability 7.5, no bf16 hardware, although
+    PyTorch's ``is_bf16_supported()`` says True there, counting emulation), 3.2 GB peak memory per pass."""
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "Tesla T4")
     monkeypatch.setattr(torch.cuda, "get_device_properties", lambda i=0: types.SimpleNamespace(total_memory=15_828_320_256))
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a, **k: (7, 5))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
     monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: None)
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
     monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda *a: None)
@@ -101,6 +103,14 @@ def test_outside_colab_it_only_says_what_it_would_check(monkeypatch, fakes, caps
     for words in ("GPU (name, memory)", "Hugging Face Hub", "GROQ_API_KEY and CEREBRAS_API_KEY",
                   "11 fine-tuning", "14 local generation", "16 LoRA", "17 cross-encoder", "preflight.csv"):
         assert words in out, words
+    assert fakes.seen == [] and fakes.probed == []
+
+
+def test_outside_colab_a_learner_sees_one_line(monkeypatch, fakes, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert preflight.run(run_passes=False) is None
+    out = capsys.readouterr().out
+    assert out.startswith("Not in Colab: nothing is checked here.") and out.count("\n") == 1, out
     assert fakes.seen == [] and fakes.probed == []
 
 
