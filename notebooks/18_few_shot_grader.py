@@ -24,7 +24,7 @@
 #
 # **Beetle**: answers to an electronics tutor's questions, labelled `correct`, `contradictory`
 # (the opposite of a correct answer: "the bulb is off" where it lights) or `incorrect` (incomplete,
-# irrelevant, off-domain); grades `incorrect = 0`, `contradictory = 1`, `correct = 2` (codes, not a scale).
+# irrelevant, off-domain); `sa.BEETLE_GRADES`: `incorrect = 0`, `contradictory = 1`, `correct = 2` (codes, not a scale).
 #
 # *Time to work through: about 45 minutes.*
 
