@@ -112,3 +112,15 @@ def test_a_checked_published_figure_must_name_its_table_and_page(tmp_path):
     write_csv([{**row, "checked": "maybe"}], path, fields)
     with pytest.raises(ValueError, match="yes or no"):
         L.published_rows(path)
+
+
+def test_nested_choices_pick_each_folds_own_dev_best():
+    rows = [{"subset": "a", "dev_qwk_per_fold": "0.80 0.70 0.90"},
+            {"subset": "b", "dev_qwk_per_fold": "0.75 0.72 0.85"}]
+    # by the mean over folds "a" wins (0.800 vs 0.773); fold 1 alone chooses "b"
+    assert L.nested_choices(rows) == [(0, "a", 0.80), (1, "b", 0.72), (2, "a", 0.90)]
+    with pytest.raises(ValueError, match="different numbers of folds"):
+        L.nested_choices(rows + [{"subset": "c", "dev_qwk_per_fold": "0.9 0.9"}])
+    assert "## Caveat: this choice is not a nested selection" in L.render_dev(
+        [{**r, "candidate": "", "dev_qwk_mean": "0.8", "dev_qwk_sd": "0.1", "oof_qwk_mean": "0.8",
+          "seconds": "1", "machine": "m", "date": "d"} for r in rows])
