@@ -162,7 +162,8 @@ def show_results(name: str, columns: dict[str, str] | list[str] | None = None,
     display(table.style.hide(axis="index").format(precision=digits, na_rep=""))
     footer = "".join(f"<br>{label}{note[:200]}{'…' if len(note) > 200 else ''}"
                      for label, note in row_notes(results_table(name), table.index)[:6])
-    display(Markdown(f"<span class='course-footer'>Source: `results/{name}.csv`.{footer}</span>"))
+    if footer:
+        display(Markdown(f"<span class='course-footer'>{footer.removeprefix('<br>')}</span>"))
 
 
 #: Columns that name a row, in the order a footnote looks for a non-empty one.
@@ -288,11 +289,10 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None,
         display(Markdown(f"*Not measured yet: no{f' rows for {which} in' if which else ''} "
                          f"`results/{name}.csv`. Run `make results`.*"))
         return
-    fig = qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high,
-                   source=f"results/{name}.csv")
+    fig = qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high)
     labels_above_bars(fig.axes[0], list(table.label)[::-1])
     slide_layout(fig, height=min(6.4, 0.46 * len(table) + 0.9))
-    show_figure(fig, kind="results", alt=f"QWK of {len(table)} rows of results/{name}.csv")
+    show_figure(fig, kind="results", alt=f"QWK of {len(table)} scorers on the test essays")
 
 
 #: The lines drawn across :func:`plot_methods`' chart: (row id, name, colour, line style).
@@ -301,11 +301,12 @@ REFERENCE_LINES = (("human", "two humans", "#2E7D32", "-"),
 
 
 def plot_methods(ids: list[str], name: str = "asap7",
-                 references=REFERENCE_LINES) -> None:
+                 references=REFERENCE_LINES, labels: dict[str, str] | None = None) -> None:
     """QWK bars of the rows ``ids`` of ``results/<name>.csv`` that are measured (in that
     order), with the reference rows (human-human agreement, the length line) drawn as
-    vertical lines across the chart, labelled with their QWK; laid out as
-    :func:`plot_results` lays out its charts."""
+    vertical lines across the chart, labelled with their QWK, and the first reference's
+    95% interval shaded; laid out as :func:`plot_results` lays out its charts.
+    ``labels`` replaces the label of the rows it names (row id -> text)."""
     from IPython.display import Markdown, display
 
     from course_utils.plots import qwk_bars
@@ -318,17 +319,21 @@ def plot_methods(ids: list[str], name: str = "asap7",
     if table is None or table.empty:
         display(Markdown(f"*Not measured yet: none of {ids} in `results/{name}.csv`.*"))
         return
-    fig = qwk_bars(table.label, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high,
-                   source=f"results/{name}.csv")
+    shown_labels = [(labels or {}).get(i, text) for i, text in zip(table.index, table.label)]
+    fig = qwk_bars(shown_labels, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high)
     ax = fig.axes[0]
-    for row_id, label, colour, style in references:
+    for k, (row_id, label, colour, style) in enumerate(references):
         value = result(name, row_id)
         if value is not None:
             ax.axvline(value, color=colour, ls=style, lw=2.5, label=f"{label}: {value:.3f}")
-    labels_above_bars(ax, list(table.label)[::-1])
+            low, high = result(name, row_id, "qwk_ci_low"), result(name, row_id, "qwk_ci_high")
+            if k == 0 and low is not None and high is not None:
+                ax.axvspan(low, high, color=colour, alpha=0.12, lw=0,
+                           label=f"{label}, 95% CI {low:.3f} to {high:.3f}")
+    labels_above_bars(ax, shown_labels[::-1])
     ax.legend(loc="upper right", framealpha=1)  # the first rows' labels are the short ones
     slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.2))
-    show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods of results/{name}.csv")
+    show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods on the test essays")
 
 
 def labels_above_bars(ax, labels: list[str]) -> None:
