@@ -51,6 +51,12 @@ print(type(essay).__name__, type(score).__name__, type(share).__name__, type(is_
 print(f"Score {score}/{max_score} = {share:.0%}; passing: {is_passing}")
 
 # %% [markdown]
+# A string that starts with `f` (an *f-string*) puts values into text: `{score}` writes
+# the value, and a format after a colon says how. `{share:.0%}` writes a share as a
+# percentage with no decimals, `{x:.2f}` a number with two decimals, `{name:20s}` a
+# string padded to 20 characters. `{x!r}` writes the value as Python would (a string
+# with its quotes).
+#
 # Strings have many useful methods. Counting words is the oldest essay feature there is:
 
 # %%
@@ -93,6 +99,15 @@ print("high:", high_scores)
 #
 # A function packages a computation under a name, with a docstring saying what it does.
 # Good functions check their input and say clearly what is wrong.
+#
+# * `rater1: list[int]` and `-> float` are *type hints*: they tell the reader that the
+#   function expects lists of whole numbers and returns a decimal number. Python does
+#   not check them.
+# * `zip(rater1, rater2)` pairs the two lists item by item; `sum` of True/False values
+#   counts the Trues (True counts as 1).
+# * `raise ValueError(...)` stops the function with an error and a message.
+# * `try:` runs code that may fail; `except ValueError as err:` catches that kind of
+#   error, with its message in `err`, so the notebook goes on instead of stopping.
 
 # %%
 def exact_agreement(rater1: list[int], rater2: list[int]) -> float:
@@ -114,10 +129,18 @@ except ValueError as err:
 #
 # A class bundles data with the functions (methods) that use it. Every scorer in this
 # course is a class with the same two methods, `fit` and `predict`, as in scikit-learn.
+#
+# * `__init__` runs when an object is made (`LengthScorer()`); `self` is that object, and
+#   `self.words_per_point = ...` stores a value in it.
+# * `fit` learns from examples and returns `self`, so `LengthScorer().fit(...)` is the
+#   fitted object. Its return hint `-> "LengthScorer"` is in quotes because the class is
+#   not finished when Python reads that line.
+# * What `fit` learns ends in an underscore (`max_score_`): scikit-learn's way of telling
+#   learnt values from the settings given to `__init__`.
 
 # %%
 class LengthScorer:
-    """Predicts a score from essay length alone: a baseline every model should beat."""
+    """Predicts a score from essay length alone: a baseline every model is compared with."""
 
     def __init__(self, words_per_point: float = 20.0):
         self.words_per_point = words_per_point
@@ -142,7 +165,12 @@ print(f"{model.words_per_point:.2f} words per point ->", model.predict(["I waite
 #
 # Code others wrote comes in **packages**. `import` loads one; `pip install` adds one
 # (in a notebook: `%pip install package-name`). This course uses NumPy, pandas,
-# scikit-learn, PyTorch and Hugging Face libraries, plus its own small package:
+# scikit-learn, PyTorch and Hugging Face libraries, plus its own small package.
+# Its `aes_metrics` compares two raters' scores in several ways at once: `Acc` is the
+# exact agreement of section 4; the others (QWK, Adj, SMD, r) are defined in notebook 03.
+# `N` counts the essays, and `mean_human` and `mean_machine` are the means of the first
+# and the second list (the first is taken as the human rater).
+# `.items()` gives a dictionary's (key, value) pairs; we round each value to 3 decimals:
 
 # %%
 import numpy as np
@@ -151,7 +179,8 @@ import course_utils
 from course_utils.metrics import aes_metrics
 
 print("numpy", np.__version__, "| course_utils", course_utils.__version__)
-print(aes_metrics([8, 5, 11, 7], [8, 6, 11, 6]))
+agreement = aes_metrics([8, 5, 11, 7], [8, 6, 11, 6])
+print({name: round(value, 3) for name, value in agreement.items()})
 
 # %% [markdown]
 # ## Summary
@@ -220,5 +249,8 @@ class MeanScorer:
 
 
 print(MeanScorer().fit(train_essays, train_scores).predict(["any essay", "another"]))
-# Every essay gets the same score: a model that cannot beat "always predict the mean" has
-# learnt nothing about the essays (notebook 03 makes this a baseline for every model).
+# Every essay gets the same score, so this scorer knows nothing about the essays. On QWK
+# (notebook 03) any constant scores 0, so a model that does not beat it on QWK has learnt
+# nothing. On exact agreement a constant can do well when many essays share the most
+# common score; that is one reason the course reports QWK. (Notebooks 03-08 use the
+# training essays' median score as their constant, not the mean.)
