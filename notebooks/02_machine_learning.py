@@ -79,35 +79,45 @@ print(f"train {len(X_train)}, dev {len(X_dev)}, test {len(X_test)}")
 # %% [markdown]
 # ## 3. Three classifiers
 #
+# From the simplest to the most flexible:
+#
 # * **Logistic regression** draws a straight line between the classes.
-# * **Random forest** votes over many decision trees, each asking yes/no questions.
 # * **Gaussian naive Bayes** models each class as a bell curve per feature.
+# * **Random forest** votes over many decision trees, each asking yes/no questions.
 
 # %%
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
-models = {
+models = {  # simplest first: on a tie, the first one listed is chosen (section 6)
     "logistic regression": LogisticRegression(),
-    "random forest": RandomForestClassifier(n_estimators=200, random_state=42),
     "naive Bayes": GaussianNB(),
+    "random forest": RandomForestClassifier(n_estimators=200, random_state=42),
 }
 dev_accuracy = {}
 for name, model in models.items():
     model.fit(X_train, y_train)
     dev_accuracy[name] = model.score(X_dev, y_dev)
     print(f"{name:20s} train acc {model.score(X_train, y_train):.3f}  dev acc {dev_accuracy[name]:.3f}")
+print(f"(on {len(y_dev)} dev fruit, one fruit more or less moves an accuracy by {1 / len(y_dev):.3f})")
 
 # %% [markdown]
-# The random forest fits its training data almost perfectly: it can memorise. The dev
-# column is the honest comparison.
+# The random forest gets every training fruit right: it can memorise, so its train
+# column says little. The dev column is the honest comparison, but a rough one: the
+# three dev accuracies differ by at most a fruit or two. Two models can even score
+# higher on dev than on train: 40 dev fruit are few, and by chance they can hold fewer
+# hard cases (fruit in the overlap of the two clouds) than the 120 training fruit.
 #
 # ## 4. Classification reports
 #
 # Accuracy hides which class is confused with which. Precision asks "of the fruit
 # called apples, how many were apples?", recall asks "of the apples, how many did we
-# find?", and F1 is their harmonic mean.
+# find?", and F1 combines the two into one number (their *harmonic mean*,
+# 2 × precision × recall / (precision + recall), which is low when either one is low).
+# `support` is how many fruit of that class the set holds; `macro avg` is the plain
+# mean over the two classes, `weighted avg` the mean weighted by support (the same here,
+# where both classes have 20 fruit).
 
 # %%
 from sklearn.metrics import classification_report
@@ -120,32 +130,59 @@ for name, model in models.items():
 # ## 5. Decision boundaries
 #
 # Colouring every point of the plane by the class a model predicts shows *how* it
-# decides.
+# decides. The dots are the **training** fruit, the ones each model learnt from; a dot
+# on the shading of the other fruit is a training fruit that model gets wrong. The
+# titles give the accuracy on the dev fruit, which are not drawn.
 
 # %%
-plots.decision_regions(models, fruit.loc[X_train.index],
-                       titles={name: f"dev acc {acc:.2f}" for name, acc in dev_accuracy.items()})
+fig = plots.decision_regions(models, fruit.loc[X_train.index],
+                             titles={name: f"dev acc {acc:.3f}" for name, acc in dev_accuracy.items()})
+fig.suptitle(f"dots: the {len(X_train)} training fruit; shading: the fruit each model predicts there", y=1.04)
 plt.show()
 
 # %% [markdown]
 # ## 6. Choose on dev, test once
 #
-# We pick the model with the best dev accuracy (ties go to the simpler model, listed
-# first), refit it on train + dev, and evaluate it on the test set exactly once.
+# We pick the model with the best dev accuracy (`max` keeps the first of equal values,
+# so a tie goes to the simpler model, listed first), refit it on train + dev, and
+# evaluate it on the test set exactly once.
+#
+# An accuracy measured on *n* fruit is a share, and a share is uncertain: its
+# *standard error* is about √(p(1−p)/n), and the true accuracy usually lies within two
+# standard errors of the measured one (a rough 95% interval).
 
 # %%
+def standard_error(accuracy, n):
+    """Rough standard error of an accuracy measured on n items."""
+    return (accuracy * (1 - accuracy) / n) ** 0.5
+
+
 best_name = max(dev_accuracy, key=dev_accuracy.get)
-print(f"Chosen on dev: {best_name} (dev acc {dev_accuracy[best_name]:.3f})")
+runner_up = max(acc for name, acc in dev_accuracy.items() if name != best_name)
+margin = round((dev_accuracy[best_name] - runner_up) * len(y_dev))
+print(f"Chosen on dev: {best_name} (dev acc {dev_accuracy[best_name]:.3f}; "
+      f"{margin} fruit more than the next model, of {len(y_dev)})")
 best = models[best_name].fit(X_rest, y_rest)
 test_accuracy = best.score(X_test, y_test)
-print(f"Test accuracy of the chosen model: {test_accuracy:.3f}")
+se = standard_error(test_accuracy, len(y_test))
+print(f"Test accuracy of the chosen model: {test_accuracy:.3f} ({round(test_accuracy * len(y_test))} of "
+      f"{len(y_test)} fruit), roughly {test_accuracy - 2 * se:.2f} to {test_accuracy + 2 * se:.2f} (± 2 SE)")
 print(classification_report(y_test, best.predict(X_test), digits=3))
+drop = dev_accuracy[best_name] - test_accuracy
+se_drop = (standard_error(dev_accuracy[best_name], len(y_dev)) ** 2 + se ** 2) ** 0.5
+print(f"Dev accuracy minus test accuracy: {drop:.3f} ({round(drop * len(y_test))} fruit of {len(y_test)}); the "
+      f"standard error of a difference between two sets this small is about {se_drop:.3f}: {drop / se_drop:.1f} SE")
 
 # %% [markdown]
-# The test accuracy need not equal the dev accuracy: both sets hold only 40 fruit, so
-# one fruit more or less on the right side moves the accuracy by 2.5 points, and the
-# model that won on dev was partly lucky there. That is why the test figure, measured
-# once, is the one to report.
+# The test accuracy need not equal the dev accuracy. With 40 fruit per set, each
+# accuracy is uncertain by several fruit (the interval above), and the dev ranking here
+# rested on a margin of a fruit or so: the dev set cannot really tell these models
+# apart. And the model that wins on dev tends to be one that was lucky there, so its dev
+# accuracy is biased upwards and a drop on test is to be expected. A drop of about two
+# standard errors is large, but chance on sets this small, plus the winner's luck, can
+# produce it. That is why the test figure, measured once, is the one to report, with
+# its interval. Notebook 03 meets the same problem on essays, with a sharper tool for
+# it: the bootstrap.
 
 # %% [markdown]
 # ## 7. Save and load a model
@@ -205,28 +242,36 @@ for depth in (1, 2, 3, 5, None):
     rf = RandomForestClassifier(n_estimators=200, max_depth=depth, random_state=42).fit(X_train, y_train)
     by_depth[depth] = rf.score(X_dev, y_dev)
     print(f"max_depth={depth}: train {rf.score(X_train, y_train):.3f}, dev {by_depth[depth]:.3f}")
-print(f"Best depth on dev: {max(by_depth, key=by_depth.get)}. Deeper trees fit the training data more closely;")
-print("the dev column, not the train column, says whether that carries over to new fruit.")
+best_depth = max(by_depth, key=by_depth.get)
+spread = round((max(by_depth.values()) - min(by_depth.values())) * len(y_dev))
+print(f"Best depth on dev: {best_depth}, but all five depths lie within {spread} fruit of one another "
+      f"on {len(y_dev)} dev fruit: a single split cannot tell them apart.")
+print("Deeper trees fit the training data more closely; the dev column, not the train column, "
+      "says whether that carries over to new fruit.")
 
 # %% [markdown]
 # ### Exercise 3: harder fruit
 # Make the task harder with `make_fruit(seed=1)` after moving the classes closer
 # (hint: edit a copy of the data, e.g. shrink every orange's size by 1 cm). How does
-# logistic regression's dev accuracy change?
+# logistic regression's accuracy on held-out fruit change? One split of 50 held-out
+# fruit moves by 0.02 per fruit: compare the two versions on the same few splits.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-def lr_dev_accuracy(data):
-    """Logistic regression's dev accuracy, on the same kind of split for both versions of the data."""
+def lr_heldout_accuracy(data, split_seed):
+    """Logistic regression's accuracy on a held-out quarter of the data (split by split_seed)."""
     Xa, Xb, ya, yb = train_test_split(data[["size", "sweetness"]], data["label"], test_size=0.25,
-                                      random_state=42, stratify=data["label"])
+                                      random_state=split_seed, stratify=data["label"])
     return LogisticRegression().fit(Xa, ya).score(Xb, yb)
 
 
 easy = make_fruit(seed=1)
 hard = easy.copy()
 hard.loc[hard.label == "orange", "size"] -= 1.0
-acc_easy, acc = lr_dev_accuracy(easy), lr_dev_accuracy(hard)
-print(f"Logistic regression dev accuracy, make_fruit(seed=1): {acc_easy:.3f} as it is, {acc:.3f} with oranges 1 cm smaller")
-print(f"Moving the classes closer {'lowers' if acc < acc_easy else 'does not lower'} the accuracy here: the more the clouds "
-      "overlap, the more fruit fall on the wrong side of any line.")
+splits = range(10)  # the same ten splits for both versions: a paired comparison
+diffs = [lr_heldout_accuracy(hard, s) - lr_heldout_accuracy(easy, s) for s in splits]
+lower = sum(d < 0 for d in diffs)
+print(f"Held-out accuracy, oranges 1 cm smaller minus as they are, over {len(diffs)} splits: "
+      f"mean {sum(diffs) / len(diffs):+.3f}, lower on {lower} of {len(diffs)} splits")
+print(f"Moving the classes closer {'lowers the accuracy on every split' if lower == len(diffs) else 'does not always lower the accuracy'} "
+      "on these data: the more the clouds overlap, the more fruit fall on the wrong side of any line.")
