@@ -23,7 +23,8 @@ from course_utils.cutoffs import mu, mu_inv
 #: Every function sets both axis labels; score axes get integer ticks (tests/test_plots.py).
 
 #: One colour per fruit, the same in every figure of notebook 02 (dots and regions).
-FRUIT_COLORS = {"apple": "tab:red", "orange": "tab:orange"}
+FRUIT_COLORS = {"apple": "tab:blue", "orange": "tab:orange"}  # told apart in colour-blind eyes too
+FRUIT_MARKERS = {"apple": "o", "orange": "^"}  # and by shape
 
 
 def integer_ticks(axis) -> None:
@@ -36,7 +37,7 @@ def integer_ticks(axis) -> None:
 def _scatter_fruit(ax, fruit, size: float = 20, alpha: float = 0.7) -> None:
     for label, group in fruit.groupby("label"):
         ax.scatter(group["size"], group["sweetness"], c=FRUIT_COLORS.get(label), s=size,
-                   label=label, alpha=alpha)
+                   marker=FRUIT_MARKERS.get(label, "o"), label=label, alpha=alpha)
 
 
 def fruit_scatter(fruit, figsize=(5, 4)):
@@ -126,7 +127,7 @@ def svd_variance(explained_variance_ratio, marks=(), figsize=(6.4, 4)):
             ax.plot(m, share[m - 1], "o", color="tab:red")
             ax.annotate(f" k={m}: {share[m - 1]:.0%}", (m, share[m - 1]), va="top")
     ax.set_xlabel("number of components k")
-    ax.set_ylabel("share of variance explained")
+    ax.set_ylabel("cumulative share of variance explained")
     ax.set_title("Truncated SVD of the TF-IDF matrix")
     return fig
 
