@@ -670,7 +670,7 @@ BUILD_WORDS = (
     r"\bslides (are|were) built\b",
     # where numbers and plans are stored, and how they were produced or checked
     r"\bresults/", r"\w\.csv\b", r"\bresults tables?\b", r"instructor_guide", r"course_utils/\w+\.py",
-    r"\bnot rerun\b", r"\b(not|never) typed\b", r"\btyped (in )?by hand\b",
+    r"\bnot rerun\b", r"\bnot typed\b", r"\btyped (in )?by hand\b",
     r"\bnot measured (here|on this machine)\b", r"\bthe slide was drawn\b",
 )
 

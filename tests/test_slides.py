@@ -484,7 +484,8 @@ def test_build_talk_nan_and_glyph_patterns(tmp_path, monkeypatch):
         "typed; not measured here; the results table")]
     assert said == ["results/", "7.csv", "instructor_guide", "course_utils/config.py", "not rerun",
                     "typed in by hand", "not typed", "not measured here", "results table"]
-    assert not talk.search("results of the test set; the course's settings; course_utils.metrics")
+    assert not talk.search("results of the test set; the course's settings; course_utils.metrics; "
+                           "a key never typed into a cell")
     assert slides.NAN.search("nan: a note") and slides.NAN.search("| NaN |")
     assert not slides.NAN.search("np.nan and nanoseconds, Nancy")
     assert ord("A") in slides.font_coverage() and 0x10FFFF not in slides.font_coverage()
