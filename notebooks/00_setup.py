@@ -56,8 +56,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## 2. Profiles
 #
-# The course runs in three places. One environment variable, `COURSE_PROFILE`, picks
-# the settings:
+# The course has three sets of settings, called profiles. One environment variable,
+# `COURSE_PROFILE`, picks one:
 #
 # | profile | for | what changes |
 # |---|---|---|
