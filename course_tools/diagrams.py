@@ -264,12 +264,12 @@ def prompt_reply_parse():
 
 
 def bi_vs_cross_encoder():
-    """A bi-encoder encodes question and answer apart and compares the vectors; a
+    """A bi-encoder encodes reference and answer apart and compares the vectors; a
     cross-encoder reads the pair together and a head gives the grade."""
     fig, ax = _canvas(4.8)
     ax.text(27, 44, "bi-encoder", ha="center", fontsize=BIG, fontweight="bold")
     ax.text(83, 44, "cross-encoder", ha="center", fontsize=BIG, fontweight="bold")
-    for y, what, vec in ((29, "question", "u"), (13, "answer", "v")):
+    for y, what, vec in ((29, "reference", "u"), (13, "answer", "v")):
         _box(ax, 1, y, 14, 7, what, TEXT)
         _box(ax, 20, y, 12, 7, "encoder", MODEL)
         _box(ax, 37, y, 5, 7, vec, FEATURE, weight="bold")
@@ -281,7 +281,7 @@ def bi_vs_cross_encoder():
     ax.text(27, 3, "each text encoded once;\nmany comparisons are cheap", ha="center",
             fontsize=LABEL_PT)
     ax.plot([58, 58], [2, 46], color="#999999", lw=1.5)
-    _box(ax, 62, 30, 44, 6, "[CLS] question [SEP] answer [SEP]", TEXT)
+    _box(ax, 62, 30, 44, 6, "[CLS] reference [SEP] answer [SEP]", TEXT)
     _box(ax, 70, 19, 28, 6, "encoder reads both", MODEL)
     _box(ax, 77, 9, 14, 5, "head: grade", OUTPUT)
     _arrow(ax, (84, 29.5), (84, 25.5))

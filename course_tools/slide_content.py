@@ -331,8 +331,8 @@ def plot_methods(ids: list[str], name: str = "asap7",
                 ax.axvspan(low, high, color=colour, alpha=0.12, lw=0,
                            label=f"{label}, 95% CI {low:.3f} to {high:.3f}")
     labels_above_bars(ax, shown_labels[::-1])
-    ax.legend(loc="upper right", framealpha=1)  # the first rows' labels are the short ones
-    slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.2))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, framealpha=1)  # below: clear of the labels
+    slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.8))
     show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods on the test essays")
 
 

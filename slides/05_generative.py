@@ -28,7 +28,7 @@ import textwrap
 from course_utils import prompts
 from course_utils.llm import parse_score
 from course_tools import diagrams, slide_demos as demos
-from course_tools.slide_content import (fmt, md, plot_results, result, select_results, show_figure,
+from course_tools.slide_content import (fmt, md, plot_methods, result, select_results, show_figure,
                                         show_notebooks)
 
 pool = demos.essay_sample(20)  # training essays to draw few-shot examples from
@@ -150,7 +150,7 @@ for message in messages:
 md("```text\n" + "\n".join(lines).rstrip() + "\n```")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Built by course_utils.prompts, shortened for the slide. The answer format at the end
+# Built by prompts.with_rubric, shortened for the slide. The answer format at the end
 # of the user turn is what makes parsing reliable. Ask: which part of this prompt would
 # you change first for your own rubric?
 
@@ -163,10 +163,12 @@ md("```text\n" + "\n".join(lines).rstrip() + "\n```")
 from course_utils import llm, prompts
 client = llm.ChatClient("local", "HuggingFaceTB/SmolLM2-135M-Instruct")  # the stand-in
 few_shot = prompts.FewShot(pool.essay, pool.score, k=2, max_words=60)
+lines = []
 for essay, human in zip(new.essay, new.score):
     reply = client.chat(few_shot(essay), temperature=0, max_tokens=10)
     score = llm.parse_score(reply, 0, 12)
-    print(f"reply {reply!r:18} -> parsed {score!s:>4}   human score {human}")
+    lines.append(f"reply {reply!r:18} -> parsed {score!s:>4}   human score {human}")
+print("\n".join(lines))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A live call to the offline stand-in: SmolLM2-135M-Instruct, a 135-million-parameter
@@ -193,8 +195,8 @@ else:
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Only with a key: the same prompt, sent to a hosted model (Groq's or Cerebras's default
-# model of the course). The essay leaves the machine, which is why it is a training
-# dev essay of a public data set here, and why the privacy slide comes first. Without a key
+# model of the course). The essay leaves the machine, which is why it is a dev essay
+# of a public data set here, and why the privacy slide comes first. Without a key
 # the slide shows the code only. Ask: what would you check in the provider's terms
 # before sending a real student's essay?
 
@@ -209,56 +211,85 @@ else:
 # instructions), a **relevance check** (embedding far from the training essays →
 # flagged), an **injection detector**; flagged essays go to a human.
 #
-# Measured for the local models in `results/asap7_llm_robustness.md`.
+
+# %% tags=["hide-input"]
+from course_tools.slide_content import results_table
+attack = results_table("asap7_llm_robustness")
+if attack is not None:
+    facts = attack[attack["part"] == "injection"].set_index(["scorer", "measure"])["value"]
+    runs = attack[attack["part"] == "run"].set_index("measure")["value"]
+    md(f"<span class='course-small'>Measured with the stand-in ({runs.get('model', '?').split(' (')[0]}) "
+       f"on {runs.get('essays attacked', '?')} attacked essays: " + "; ".join(
+           f"{scorer}: scored 12 after the attack {facts.get((scorer, 'scored 12 after'), '?')}, "
+           f"flagged by the injection detector {facts.get((scorer, 'flagged by injection detector'), '?')}"
+           for scorer in dict.fromkeys(attack.loc[attack["part"] == "injection", "scorer"])) + ".</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Small models often ignore all instructions, the attacker's included; capable models
+# The line under the slide is the stand-in's measurement: it says how a 135M model
+# reacts, not how a capable one would. Small models often ignore all instructions, the attacker's included; capable models
 # follow instructions well, including the attacker's. Delimiting reduces the effect but
 # does not remove it. The reliable defence is to keep such essays away from an automatic
 # score. Ask: who writes essays for an automatic grader, and what will they try?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
-# ## Prompting results on the test subset
+# ## Prompting results on the test essays
 
 # %% tags=["hide-input"]
-plot_results("asap7", sections=["reference", "generative"])
+PROMPTED = ["llm_zero_shot", "llm_zero_shot_cutoffs", "llm_rubric", "llm_rubric_cutoffs",
+            "llm_few_shot", "llm_few_shot_cutoffs"]
+NAMES = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (2 similar training essays)"}
+plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
+                               + (" + cutoffs" if i.endswith("cutoffs") else "") for i in PROMPTED})
+n_test, n_cut = result("asap7", "llm_zero_shot", "n_test"), result("asap7", "llm_zero_shot_cutoffs", "n_train")
 cot = select_results("asap7", sections=["generative"], contains={"label": "chain"})
-md("Chain of thought (one line per trait, then the score): "
-   + (f"QWK **{fmt(cot['QWK'].iloc[0])}**, on the chart." if cot is not None and cot["QWK"].notna().any()
-      else "**not measured** in the results table: notebook 15 runs it on its own essays "
-           "and prints its QWK beside how many replies could be parsed."))
+md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, scored by answer probabilities "
+   f"(the expected score over the 13 answers `**Score**: 0` … `12`, no text generated). Every row: "
+   f"all {fmt(n_test, 0)} test essays, the same ones as the two lines. \"+ cutoffs\": cutoffs "
+   f"fitted on the expected scores of {fmt(n_cut, 0)} training essays. Chain of thought: "
+   + (f"QWK {fmt(cot['QWK'].iloc[0])}." if cot is not None and cot["QWK"].notna().any()
+      else "not among these rows (it needs generated text); notebook 15 runs it and prints its "
+           "QWK beside how many replies could be parsed.") + "</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# From results/asap7.csv: measured with the offline stand-in, SmolLM2-135M-Instruct,
-# on a fixed subset of the test essays; hosted-model rows are not measured here and are
-# left out. A 135M model barely follows instructions, so read this chart as the method
-# at work, not as what prompting can reach. Ask: which prompt helps the small model most,
-# and why might that be?
+# Measured with the offline stand-in, SmolLM2-135M-Instruct, on every test essay; hosted
+# models need a key and are not drawn. These rows read answer probabilities, not the
+# reply text of the previous slides: one forward pass per essay, so every essay gets a
+# score and nothing is unparseable. The rubric prompt scores below zero: a negative QWK
+# means the scores go the wrong way, longer and better essays getting lower scores more
+# often than chance would give. With the long rubric in front of it, the 135M model's
+# answer probabilities follow the rubric's text and its digits more than the essay;
+# cutoffs cannot repair an order that is reversed. A 135M model barely follows
+# instructions, so read this chart as the method at work, not as what prompting can
+# reach. Ask: which prompt helps the small model most, and why might that be?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
-# ## Beside published figures for real LLMs
+# ## Real LLMs on ASAP: what to read
+#
+# * published LLM figures: **not checked here**, so no number is shown beside the stand-in's
+# * papers that score ASAP essays with real LLMs (GPT-3.5, GPT-4, Llama 2 and 3):
 
 # %% tags=["hide-input"]
-demos.show_published_beside_stand_in()
+_, papers = demos.published_llm_rows()
+if papers is not None and len(papers):
+    md("\n".join(f"  * {r.source.split('. ')[0]}: {r.model} ({r.prompt})"
+                  for r in papers.drop_duplicates("source").itertuples(index=False)))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The first rows are measured in this course with the 135M stand-in on the fixed test
-# subset of prompt 7. A published figure appears here only when it was read in the
-# paper's own table, with the table cited; the papers listed underneath evaluate real
-# LLMs (GPT-3.5, GPT-4, Llama 2 and 3) on ASAP, but their figures were not checked, so
-# no number is shown for them. Their abstracts agree on the direction: prompted LLMs
-# stay below fine-tuned scorers and below human-human agreement, and fine-tuning an
-# LLM narrows the gap. Ask: before trusting a published QWK, what would you check?
-# (Which prompt set, which split, and whether the score range matches.)
+# The chart of the previous slide is a 135M model; these papers measure real ones.
+# Before you set any published QWK beside a figure of this course, read in the paper
+# which prompt set it used, which essays it scored, which score (rater 1, the resolved
+# score, a trait) and which range. Ask: before trusting a published QWK, what would you
+# check? (Which prompt set, which split, and whether the score range matches.)
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
-# ## LoRA: $h = Wx + BAx$
+# ## LoRA: $h = Wx + \frac{\alpha}{r} BAx$
 #
-# $$h = W x + B A x, \qquad W \in \mathbb{R}^{d \times k} \text{ frozen}, \quad
+# $$h = W x + \frac{\alpha}{r} B A x, \qquad W \in \mathbb{R}^{d \times k} \text{ frozen}, \quad
 # B \in \mathbb{R}^{d \times r},\ A \in \mathbb{R}^{r \times k} \text{ trained}, \quad r \ll d, k$$
 #
 # * $B$ starts at zero, so training starts from the pretrained model
 # * the update $BA$ has rank $r$: few parameters, little memory, one small file to save
+# * $\alpha$ (`alpha`) scales the update, so changing $r$ does not change its size
 
 # %% tags=["hide-input"]
 d = k = 1024
@@ -267,7 +298,7 @@ for r in (8, 16):
        f"instead of {d * k:,} ({r * (d + k) / (d * k):.1%}).")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The counts are computed on the slide: r(d + k) against dk. lora_config picks the
+# The counts are r(d + k) against dk. lora_config picks the
 # linear layers that exist in the model family (their names differ between Llama,
 # LFM2 and GPT-2). Ask: why does starting B at zero matter? (At step 0 the model is
 # exactly the pretrained one.)
@@ -297,7 +328,7 @@ print(tok.apply_chat_template(conversation, tokenize=False))
 # %% [markdown] slideshow={"slide_type": "notes"}
 # One training example as the stand-in model (SmolLM2-135M-Instruct) receives it: the
 # system turn, the user turn with the score range and the essay (cut to 30 words for the
-# slide), and the assistant's answer in the fixed form **Score**: n. The special tokens
+# slide), and the assistant's answer in the fixed form `**Score**: n`. The special tokens
 # around each turn come from the model's own chat template; trl computes the loss on the
 # answer only. Ask: why train on the answer only and not on the essay too?
 
@@ -333,8 +364,12 @@ print(f"trainable {trainable:,} of {total:,} parameters ({trainable / total:.2%}
 # Every essay gets a valid score; nothing is parsed.
 
 # %% tags=["hide-input"]
-md(f"Test subset QWK, LoRA on the stand-in model: **{fmt(result('asap7', 'llm_lora'))}** "
-   f"(`results/asap7.csv`; the original's 0.693 came from a model trained on its test essays).")
+md(f"Test QWK, LoRA (r = 8) on the 135M stand-in, trained on a CPU on "
+   f"{fmt(result('asap7', 'llm_lora', 'n_train'), 0)} training essays, all "
+   f"{fmt(result('asap7', 'llm_lora', 'n_test'), 0)} test essays scored: "
+   f"**{fmt(result('asap7', 'llm_lora'))}**. The original's "
+   f"{fmt(result('asap7', 'llm_lora', 'original'))} came from a larger model trained on its "
+   f"test essays: neither number says how good LoRA is as a method.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Reading the whole answer matters: for some tokenizers "12" is two tokens, so the first
@@ -359,7 +394,7 @@ print(f"argmax {p.argmax()}, expected score {(np.arange(13) * p).sum():.1f}, "
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The stand-in with the LoRA layers of the previous slide, before any training: B is
 # still zero, so these are the pretrained model's probabilities. Every complete answer
-# "**Score**: n" gets its log-likelihood after the prompt, and normalising over the 13
+# `**Score**: n` gets its log-likelihood after the prompt, and normalising over the 13
 # answers gives a distribution; nothing is generated or parsed. Untrained, the
 # distribution says more about which digits the model likes than about the essay;
 # notebook 16 trains the adapters and measures the change. Ask: when would you report
