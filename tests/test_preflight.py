@@ -141,6 +141,7 @@ def test_in_colab_with_a_gpu_checks_times_and_writes_the_report(colab, t4, fakes
     assert all(r["machine"].startswith("cuda Tesla T4, ") and r["machine"].endswith(", Colab") for r in rows)
     assert "# Pre-flight on cuda Tesla T4" in md.read_text() and "| 16_lora_generative | LoRA" in md.read_text()
     assert "Tesla T4" in out and "PROBLEM: 1 of 7 not reachable" in out
+    assert "pull request" not in out and "results/" not in out  # a learner's notebook, not the course's upkeep
     # keys are never shown: not in the output, the Markdown or the CSV
     for secret in SECRETS.values():
         for text in (out, md.read_text(), table.read_text()):
