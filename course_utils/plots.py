@@ -132,6 +132,21 @@ def svd_variance(explained_variance_ratio, marks=(), figsize=(6.4, 4)):
     return fig
 
 
+def correlation_bars(correlations, xlabel: str = "Pearson r with rater 1's score", figsize=(8, 4)):
+    """Horizontal bars of each feature's correlation with the score, sorted, with a line at 0.
+
+    ``correlations`` is a pandas Series indexed by feature name (as notebook 06 computes it).
+    """
+    corr = correlations.sort_values()
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.barh([str(name) for name in corr.index], corr.to_numpy(), color="#4C72B0")
+    ax.axvline(0, color="k", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("feature")
+    fig.tight_layout()
+    return fig
+
+
 def token_lengths(n_tokens, limits=(256, 512), figsize=(7, 3)):
     """Histogram of essay lengths in tokens, with the share cut at each length limit.
 

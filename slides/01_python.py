@@ -25,8 +25,7 @@
 import pandas as pd
 
 from course_utils import config
-from course_tools.slide_content import md, show_notebooks
-from course_tools.tables import markdown_table
+from course_tools.slide_content import show_notebooks
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb00"]
 # ## Three profiles, one course
@@ -42,7 +41,8 @@ profiles = pd.DataFrame({
     "tokens per essay": {n: p.finetune_max_length for n, p in rows.items()},
     "test essays scored by an LLM": {n: p.llm_eval_essays for n, p in rows.items()},
 }).T
-md(markdown_table(profiles.rename_axis("setting").reset_index()))
+profiles.style.set_table_styles([{"selector": "th, td",   # at the size of the slide's text
+                                  "props": "font-size: 24px; padding: 6px 18px"}])
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The table is the course's settings, as config.get_profile returns them: every knob

@@ -409,17 +409,24 @@ else:
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb06"]
 # ## Hand-crafted features: the nine of the original workshop
-#
-# | feature | what it measures |
-# |---|---|
-# | `flesch_reading_ease` | 206.835 − 1.015·(words/sentence) − 84.6·(syllables/word) |
-# | `flesch_kincaid_grade` | 0.39·(words/sentence) + 11.8·(syllables/word) − 15.59 |
-# | `gunning_fog` | 0.4·(words/sentence + 100·share of words of 3+ syllables) |
-# | `smog_index` | 1.043·√(polysyllables·30/sentences) + 3.1291 |
-# | `automated_readability_index` | 4.71·(characters/word) + 0.5·(words/sentence) − 21.43 |
-# | `coleman_liau_index` | 0.0588·L − 0.296·S − 15.8 (letters, sentences per 100 words) |
-# | `lexicon_count`, `sentence_count` | words, sentences: length |
-# | `difficult_words` | words of 2+ syllables not on the Dale-Chall list of easy words |
+
+# %% tags=["hide-input"]
+FORMULAS = {
+    "flesch_reading_ease": "206.835 − 1.015·(words/sentence) − 84.6·(syllables/word)",
+    "flesch_kincaid_grade": "0.39·(words/sentence) + 11.8·(syllables/word) − 15.59",
+    "gunning_fog": "0.4·(words/sentence + 100·share of words of 3+ syllables)",
+    "smog_index": "1.043·√(polysyllables·30/sentences) + 3.1291",
+    "automated_readability_index": "4.71·(characters/word) + 0.5·(words/sentence) − 21.43",
+    "coleman_liau_index": "0.0588·L − 0.296·S − 15.8 (letters, sentences per 100 words)",
+    "lexicon_count, sentence_count": "words, sentences: length",
+    "difficult_words": "words of 2+ syllables not on the Dale-Chall list of easy words",
+}
+import pandas as pd  # noqa: E402
+
+(pd.DataFrame({"feature": list(FORMULAS), "what it measures": list(FORMULAS.values())})
+ .style.hide(axis="index")
+ .set_table_styles([{"selector": "th, td", "props": "font-size: 21px; padding: 5px 12px; "
+                                                    "text-align: left"}]))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # These are the textstat library's formulas; syllables come from the CMU pronouncing
@@ -459,11 +466,8 @@ else:
 
     feats = textstat_features(train.essay, as_frame=True)
     corr = feats.corrwith(train.rater1_domain1.reset_index(drop=True).set_axis(feats.index))
-    fig, ax = plt.subplots()
-    corr.sort_values().plot.barh(ax=ax, color="#4C72B0")
-    ax.axvline(0, color="k", lw=1)
-    ax.set_xlabel(f"Pearson r with rater 1's score ({len(train):,} training essays)")
-    ax.set_ylabel("feature")
+    fig = plots.correlation_bars(
+        corr, xlabel=f"Pearson r with rater 1's score ({len(train):,} training essays)")
     slide_layout(fig, height=4.0)
     show_figure(fig, alt="correlation of each textstat feature with rater 1's score")
     md(f"Test QWK: textstat + random forest {test_qwk('textstat_rf')}; with SVD(10) "

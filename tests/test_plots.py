@@ -85,6 +85,7 @@ def _small_calls():
         "decision_regions": (plots.decision_regions({"a": model, "b": model}, fruit), {}),
         "score_distributions": (plots.score_distributions(essays), {0: "x", 1: "x", 2: "y"}),
         "svd_variance": (plots.svd_variance([0.5, 0.2]), {}),
+        "correlation_bars": (plots.correlation_bars(pd.Series({"a": 0.5, "b": -0.2})), {}),
         "token_lengths": (plots.token_lengths([10, 300, 600]), {}),
         "lr_schedule": (plots.lr_schedule([0.0, 1.0, 0.5]), {}),
         "mu_mapping": (plots.mu_mapping(0, 12), {0: "y"}),

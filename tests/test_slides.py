@@ -248,16 +248,18 @@ def test_missing_data_stands_in_and_the_build_shows_one_line():
             use()
     assert repr(missing) == "<data not available here>"
     cell = nbformat.v4.new_code_cell("train.essay", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="printed "),
         nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noise\n"),
-        nbformat.v4.new_output("stream", name="stdout", text="printed first\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="first\n"),
         nbformat.v4.new_output("error", ename=slides.NO_DATA_ERROR, traceback=["..."],
                                evalue="Cannot load asap-7. Either set COURSE_DATA_DIR.")])
     other = nbformat.v4.new_code_cell("1/0", outputs=[
         nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division", traceback=[])])
     nb = nbformat.v4.new_notebook(cells=[cell, other])
     slides.clean_outputs(nb)
+    # the warning is dropped, and what was printed around it is one block with the error's line
     assert [o.get("text") for o in cell.outputs] == [
-        "printed first\n", "Not run here: the essays are not available (Cannot load asap-7).\n"]
+        "printed first\nNot run here: the essays are not available (Cannot load asap-7).\n"]
     assert other.outputs[0].output_type == "error"  # any other error is left for the build to report
 
 
