@@ -295,6 +295,8 @@ def plot_results(name: str = "asap7", sections: list[str] | None = None,
     show_figure(fig, kind="results", alt=f"QWK of {len(table)} scorers on the test essays")
 
 
+#: Above this many rows, :func:`plot_methods` leaves the row labels in the left margin.
+MANY_ROWS = 10
 #: The lines drawn across :func:`plot_methods`' chart: (row id, name, colour, line style).
 REFERENCE_LINES = (("human", "two humans", "#2E7D32", "-"),
                    ("baseline_length", "length line", "#E67E22", "-."))
@@ -330,8 +332,9 @@ def plot_methods(ids: list[str], name: str = "asap7",
             if k == 0 and low is not None and high is not None:
                 ax.axvspan(low, high, color=colour, alpha=0.12, lw=0,
                            label=f"{label}, 95% CI {low:.3f} to {high:.3f}")
-    labels_above_bars(ax, shown_labels[::-1])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, framealpha=1)  # below: clear of the labels
+    if len(table) <= MANY_ROWS:  # more rows keep their labels in the margin, one line each
+        labels_above_bars(ax, shown_labels[::-1])
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.2), ncol=3, framealpha=1)  # below: clear of the labels
     slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.8))
     show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods on the test essays")
 

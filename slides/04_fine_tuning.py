@@ -89,7 +89,7 @@ show_figure(diagrams.tokenizer_split(" ".join(essays.essay[0].split()[:40]), tok
 # The opening words of the training essay of the next slide, as pieces: each box is one
 # token the model sees. Whole common words stay whole; rare words, misspellings and the
 # anonymisation tags split into several pieces, and every piece costs a position out of
-# the 512 a BERT-style model can read (256 in the fast profile). Ask: which words of this essay would you expect a
+# the 512 a BERT-style model can read (fewer in the fast profile, as slide 1 says). Ask: which words of this essay would you expect a
 # model to understand worst, judging by the pieces?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb10"]

@@ -352,7 +352,6 @@ for text, p, why, grade in zip(tries, p_attempt, reasons, grader.predict(tries))
 # (held-out questions)
 
 # %% tags=["hide-input"]
-from course_tools.slide_content import select_results
 held = select_results("short_answer", where={"table": "guard_held_out"}, columns=[])
 if held is None:
     md("*Not measured yet.*")

@@ -39,13 +39,11 @@ DAY = ["tfidf_lr", "svd300_lr", "textstat_rf", "svd10_textstat_rf", "minilm_lr",
 
 #: Short names for the chart (the decks of each section give the full ones).
 SHORT = {"tfidf_lr": "TF-IDF + LR", "svd300_lr": "SVD(300) + LR", "textstat_rf": "textstat + RF",
-         "svd10_textstat_rf": "SVD(10) + textstat + RF", "minilm_lr": "MiniLM embeddings + LR",
-         "ensemble_cutoffs": "CPU ensemble (09)",
-         "ensemble_cutoffs_2raters": "CPU ensemble, trained on the raters' mean",
-         "ensemble_rubric": "rubric ensemble (09)",
-         "ensemble_rubric_2raters": "rubric ensemble, trained on the raters' mean",
-         "finetune_clf": "fine-tuned, classification", "finetune_reg": "fine-tuned, regression",
-         "finetune_ensemble_dev": "fine-tuned + classical, chosen on dev",
+         "svd10_textstat_rf": "SVD(10) + textstat + RF", "minilm_lr": "embeddings + LR",
+         "ensemble_cutoffs": "CPU ensemble (09)", "ensemble_cutoffs_2raters": "CPU ens., raters' mean",
+         "ensemble_rubric": "rubric ensemble (09)", "ensemble_rubric_2raters": "rubric ens., raters' mean",
+         "finetune_clf": "fine-tuned, classif.", "finetune_reg": "fine-tuned, regression",
+         "finetune_ensemble_dev": "fine-tuned + classical",
          "llm_zero_shot_cutoffs": "LLM zero-shot + cutoffs", "llm_rubric_cutoffs": "LLM rubric + cutoffs",
          "llm_few_shot_cutoffs": "LLM few-shot + cutoffs", "llm_lora": "LoRA chat model"}
 
@@ -53,7 +51,7 @@ SHORT = {"tfidf_lr": "TF-IDF + LR", "svd300_lr": "SVD(300) + LR", "textstat_rf":
 def trained_on(row_id: str) -> str:
     """The row's short name with how many training essays it learnt from."""
     n = result("asap7", row_id, "n_train")
-    return SHORT[row_id] if n is None else f"{SHORT[row_id]} · {n:,.0f} essays"
+    return SHORT[row_id] if n is None else f"{SHORT[row_id]} ({n:,.0f})"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The day on one chart: test QWK on ASAP prompt 7
@@ -61,7 +59,7 @@ def trained_on(row_id: str) -> str:
 # %% tags=["hide-input"]
 plot_methods(DAY, labels={i: trained_on(i) for i in DAY if result("asap7", i) is not None})
 md(f"<span class='course-small'>QWK against rater 1, all {fmt(result('asap7', 'human', 'n_test'), 0)} "
-   f"test essays; · n essays: training essays; a constant score: "
+   f"test essays; (n): training essays; a constant score: "
    f"{fmt(result('asap7', 'baseline_constant'))}.</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -114,6 +112,7 @@ from course_utils.baselines import LengthLine
 from course_utils.data import load_asap, reference_split
 from course_utils.metrics import paired_bootstrap
 from course_utils.scorers import EnsembleScorer
+
 train, test = reference_split(load_asap(7))         # 1,255 training, 314 test essays
 r1, r2 = test.rater1_domain1, test.rater2_domain1
 length = LengthLine(0, 12).fit(train.essay, train.rater1_domain1).predict(test.essay)
