@@ -344,6 +344,7 @@ def paired_bootstrap(
     seed: int = 42,
     labels: Sequence[int] | None = None,
     level: float = 0.95,
+    groups: ArrayLike | None = None,
 ) -> PairedComparison:
     """Paired bootstrap of metric(y_true, pred_a) - metric(y_true, pred_b).
 
@@ -351,6 +352,8 @@ def paired_bootstrap(
     resample, so the difference's spread leaves out what the two models share (which
     essays are hard). ``metric`` defaults to QWK on score values (:func:`qwk_closed_form`,
     equal to :func:`qwk`). Resamples where the metric is undefined (NaN) are skipped.
+    ``groups`` (one id per item, e.g. the question of each short answer) resamples whole
+    groups instead of items: answers to one question are not independent of each other.
     """
     h, a, b = _paired_arrays(y_true, pred_a, pred_b, labels)
     if n_resamples < 10:
@@ -359,7 +362,17 @@ def paired_bootstrap(
         raise ValueError(f"level must be between 0 and 1, got {level}.")
     fn = qwk_closed_form if metric is None else metric
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(h), size=(n_resamples, len(h)))
+    if groups is None:
+        idx = rng.integers(0, len(h), size=(n_resamples, len(h)))
+    else:
+        g = np.asarray(groups)
+        if len(g) != len(h):
+            raise ValueError(f"groups must have one id per item ({len(h)}), got {len(g)}.")
+        members = [np.flatnonzero(g == u) for u in np.unique(g)]
+        if len(members) < 2:
+            raise ValueError("groups holds a single group: there is nothing to resample.")
+        idx = [np.concatenate([members[j] for j in rng.integers(0, len(members), len(members))])
+               for _ in range(n_resamples)]
     diffs = np.array([fn(h[i], a[i]) - fn(h[i], b[i]) for i in idx], dtype=float)
     diffs = diffs[~np.isnan(diffs)]
     if diffs.size == 0:

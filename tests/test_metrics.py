@@ -212,6 +212,33 @@ def test_paired_bootstrap_clear_winner_and_identical_models():
     assert not same.excludes_zero and "cannot tell" in same.verdict()
 
 
+def test_paired_bootstrap_by_groups_matches_brute_force_resampling_of_whole_groups():
+    from course_utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(5)
+    groups = np.array(["q3", "q1", "q2", "q1", "q3", "q2", "q4", "q4", "q1", "q2"] * 3)
+    h = rng.integers(0, 3, len(groups))
+    a = np.where(rng.random(len(groups)) < 0.7, h, 2 - h)
+    b = np.where(rng.random(len(groups)) < 0.5, h, 2 - h)
+    accuracy = lambda gold, pred: float(np.mean(gold == pred))  # noqa: E731
+    result = paired_bootstrap(h, a, b, metric=accuracy, n_resamples=300, seed=2, groups=groups)
+    draw = np.random.default_rng(2)  # brute force: draw questions, then take every answer of each
+    names = sorted(set(groups))
+    diffs = []
+    for _ in range(300):
+        rows = [i for j in draw.integers(0, len(names), len(names)) for i in range(len(groups))
+                if groups[i] == names[j]]
+        diffs.append(accuracy(h[rows], a[rows]) - accuracy(h[rows], b[rows]))
+    assert result.difference == pytest.approx(accuracy(h, a) - accuracy(h, b))
+    assert result.low == pytest.approx(np.quantile(diffs, 0.025))
+    assert result.high == pytest.approx(np.quantile(diffs, 0.975))
+    assert result.a_wins == pytest.approx(np.mean(np.array(diffs) > 0))
+    with pytest.raises(ValueError, match="one id per item"):
+        paired_bootstrap(h, a, b, metric=accuracy, groups=groups[:-1])
+    with pytest.raises(ValueError, match="single group"):
+        paired_bootstrap(h, a, b, metric=accuracy, groups=["q1"] * len(h))
+
+
 def test_paired_bootstrap_rejects_bad_input():
     from course_utils.metrics import paired_bootstrap
 
