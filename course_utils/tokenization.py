@@ -47,7 +47,11 @@ def load_tokenizer(model_id: str = MINILM_ID, verbose: bool = True):
     """
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(resolve_model(model_id, kind="encoder", verbose=verbose))
+    path = resolve_model(model_id, kind="encoder", verbose=False)
+    tok = AutoTokenizer.from_pretrained(path)
+    if verbose and path != model_id and model_id not in (MINILM_ID, "all-MiniLM-L6-v2"):
+        print(f"Tokenizer: {model_id} cannot be downloaded offline, so {MINILM_ID.split('/')[-1]}'s "
+              "tokenizer is used instead (uncased WordPiece, like BERT's).")
     # Notebook 10 measures whole essays on purpose; truncation comes later, so the
     # "longer than the specified maximum" warning would only alarm a learner.
     if isinstance(getattr(tok, "deprecation_warnings", None), dict):
@@ -120,17 +124,21 @@ def is_misspelled(word: str) -> bool:
     return re.sub(f"[{APOSTROPHES}]", "'", word.strip().lower()) not in _dictionary()
 
 
-def pieces_per_word(texts: Iterable[str], tokenizer) -> pd.DataFrame:
+def pieces_per_word(texts: Iterable[str], tokenizer, lowercase: bool | None = None) -> pd.DataFrame:
     """One row per distinct word of ``texts``: how often it occurs and how many pieces it costs.
 
     Columns ``count`` (occurrences), ``pieces`` (tokens of the word on its own),
     ``chars`` (characters) and ``misspelled`` (:func:`is_misspelled`), sorted by ``count``.
     Each word is tokenized once, with a leading space, which is how it appears inside a
     sentence (exact for WordPiece; byte-level BPE such as RoBERTa's also marks the space).
-    Weight by ``count`` for per-occurrence averages.
+    Weight by ``count`` for per-occurrence averages. ``lowercase`` merges *Thats* and
+    *thats* into one row; by default it follows the tokenizer (``do_lower_case``), since an
+    uncased tokenizer sees them as the same word.
     """
     texts = check_texts(texts)
-    counts = Counter(w for t in texts for w in split_words(t))
+    if lowercase is None:
+        lowercase = bool(getattr(tokenizer, "do_lower_case", False))
+    counts = Counter(w.lower() if lowercase else w for t in texts for w in split_words(t))
     if not counts:
         raise ValueError("texts contain no words (runs of letters); nothing to count.")
     words = sorted(counts, key=lambda w: (-counts[w], w))

@@ -70,6 +70,14 @@ def test_pieces_per_word(tok):
         tk.pieces_per_word(["123 !!!"], tok)
 
 
+def test_pieces_per_word_merges_case_for_an_uncased_tokenizer(tok, capsys):
+    assert tok.do_lower_case  # the course's WordPiece is uncased
+    merged = tk.pieces_per_word(["Thats it, thats all."], tok)
+    assert merged.loc["thats", "count"] == 2 and "Thats" not in merged.index
+    kept = tk.pieces_per_word(["Thats it, thats all."], tok, lowercase=False)
+    assert kept.loc["Thats", "count"] == 1 and kept.loc["thats", "count"] == 1
+
+
 def test_head_tail_truncate(tok):
     text = "one two three four five six seven eight"
     ids = tok(text, add_special_tokens=False)["input_ids"]
@@ -117,3 +125,13 @@ def test_mean_pool_matches_sentence_transformers(tok):
         tk.mean_pool_embeddings([[]])
     with pytest.raises(ValueError, match="positions"):
         tk.mean_pool_embeddings([[101] * 600])
+
+
+def test_load_tokenizer_says_in_plain_words_which_tokenizer_stands_in(tok, capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    tk.load_tokenizer("google/electra-small-discriminator")
+    said = capsys.readouterr().out
+    assert "cannot be downloaded offline" in said and "all-MiniLM-L6-v2" in said
+    assert "package" not in said  # how the stand-in is shipped is not the learner's business
+    tk.load_tokenizer(verbose=True)  # the stand-in itself: nothing to say
+    assert capsys.readouterr().out == ""
