@@ -222,6 +222,24 @@ def test_cross_encoder_one_epoch(tiny, tmp_path):
     assert len(sa.predict_cross_encoder(trainer, df.iloc[:3], max_length=32)) == 3
 
 
+def test_pair_dataset_tokenises_each_pair_without_a_progress_bar(tiny, capfd):
+    from transformers import AutoTokenizer
+
+    from course_utils.short_answer.cross_encoder import pair_dataset
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny(FULL.sa_cross_encoder_model))
+    df = pd.DataFrame({"reference_answer": ["the bulb is in a closed path"] * 2,
+                       "student_answer": ["closed path", None], "label_3way": ["correct", "incorrect"]})
+    capfd.readouterr()
+    ds = pair_dataset(df, tokenizer, max_length=8)
+    out, err = capfd.readouterr()
+    assert "Map" not in out + err and "%|" not in out + err  # nothing printed for the learner to wade through
+    assert ds["label"] == [0, 2]
+    assert ds["input_ids"][0] == tokenizer("the bulb is in a closed path", "closed path", truncation=True,
+                                           max_length=8)["input_ids"]
+    assert len(ds["input_ids"][1]) <= 8
+
+
 # --- mixed precision: fp16 only with CUDA, never bf16 on a T4 -------------------------------------
 class _Recorded(Exception):
     pass
