@@ -162,7 +162,7 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
     if verbose and not same and model_id not in _ANNOUNCED:
         _ANNOUNCED.add(model_id)
         print(
-            f"Model: {model_id} -> {standin} (the Hugging Face Hub is offline; the course's "
-            f"stand-in with real weights, from the {_STANDIN_PACKAGE[standin]} package)."
+            f"Model: {model_id} -> {standin} (the Hugging Face Hub cannot be reached, so this "
+            f"smaller model, kept on disk, is used instead)."
         )
     return str(path)
