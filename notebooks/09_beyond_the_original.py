@@ -255,8 +255,8 @@ williamson_check(test[TARGET], pred, human2=test.rater2_domain1)
 # Ng 2016 and the many papers that reuse their folds) follow one protocol:
 #
 # * **five folds** of each prompt, fixed by essay id (the course ships prompt 7's):
-#   per fold about 942 train, 313 dev and 314 test essays; every essay is a test
-#   essay in exactly one fold;
+#   per fold three fifths of the essays for training, one fifth dev, one fifth test;
+#   every essay is a dev essay in exactly one fold and a test essay in another;
 # * target **`domain1_score`**, the resolved score: for prompt 7 the *sum* of both
 #   raters (0-24), not rater 1's 0-12;
 # * QWK on each fold's test part, **averaged over the five folds**.
@@ -327,14 +327,15 @@ for k, ((tr, dv, te), plain) in enumerate(zip(fold_parts, fold_ridge)):
 nested = pd.DataFrame(rows).set_index("fold")
 print(nested.round(3).to_string())
 print(f"mean test QWK of the nested choice over {n_folds} folds: {nested['test QWK of the choice'].mean():.3f} "
-      f"(ridge alone: {folds_table.iloc[:n_folds, 2].mean():.3f}; {n_folds} folds, an observation, not a verdict)")
+      f"(ridge alone: {folds_table['ridge, target domain1_score (0-24)'].iloc[-1]:.3f}; "
+      f"{n_folds} folds, an observation, not a verdict)")
 
 # %% [markdown]
 # `RubricEnsembleScorer` (in `course_utils.ensembles`) takes the idea further: the
 # rubric counts in both members of the ensemble, and a third member, `CharNgramScorer`
 # (ridge regression on character 2-5-grams, which see misspellings and word endings).
-# Choosing its members among many candidates takes about twenty CPU minutes, too long
-# for this notebook; the further-reading tables give its five-fold figures beside
+# Choosing its members among many candidates takes far longer than this notebook's
+# cells; the further-reading tables give its five-fold figures beside
 # published ones (an LSTM+CNN, Taghipour & Ng 2016; a fine-tuned BERT, R2BERT, Yang et
 # al. 2020). Its members were chosen with the averaged-over-folds shortcut above, so
 # read its five-fold test figure as slightly optimistic.
@@ -367,8 +368,8 @@ by_rounding = np.clip(np.rint(cont), 0, 12).astype(int)
 by_cutoffs = ensemble.predict(dev.essay)
 print(f"rounded {qwk(dev[TARGET], by_rounding, 0, 12):.3f} | cutoffs {qwk(dev[TARGET], by_cutoffs, 0, 12):.3f}")
 paired = paired_bootstrap(dev[TARGET], by_cutoffs, by_rounding, n_resamples=profile.n_bootstrap, labels=range(13))
-print("Paired on the dev essays: " + paired.verdict("scoring by cutoffs", "scoring by rounding") + ".\nRounding a regression "
-      "that shrinks towards the mean under-uses the top and bottom score points, which the cutoffs can widen.")
+print("Paired on the dev essays: " + paired.verdict("scoring by cutoffs", "scoring by rounding") + ".\nWhy cutoffs can "
+      "help: rounding a regression that shrinks towards the mean under-uses the top and bottom score points.")
 
 # %% [markdown]
 # ### Exercise 2: Drop the embeddings
