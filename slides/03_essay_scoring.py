@@ -524,8 +524,8 @@ md(f"Embeddings + logistic regression, test QWK {test_qwk('minilm_lr')}; TF-IDF 
    f"{fmt(result('asap7', 'tfidf_lr'))}.")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A strong general tool that disappoints here, below the length line on this split,
-# and the reasons are instructive: the model was trained to tell what a text is about,
+# A strong general tool that does no better than the length line here (on this split a
+# paired bootstrap cannot tell them apart), and the reasons are instructive: the model was trained to tell what a text is about,
 # while the rubric rewards organisation, development and conventions; unit length
 # throws away the essay's length, and long essays are cut at 256 word pieces. Notebook
 # 07 compares it with the length line, and adds length back, by paired bootstraps. Embeddings are cached by text, so tuning loops never
