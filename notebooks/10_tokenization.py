@@ -423,7 +423,8 @@ print("Bag of pieces without truncation against the length line, "
 # * **Which end to keep**, at each length: the simplest strategy that the dev essays
 #   cannot tell apart from the one with the highest QWK, by a paired bootstrap. Head-only
 #   is the simplest (it is what a tokenizer does by default), so another strategy replaces
-#   it only when the interval says it is better.
+#   it only when the interval says it is better (an interval that reaches 0, printed
+#   as +0.000, counts as containing it).
 # * **Which length**: the shortest `max_length` (cheapest to train and score) whose
 #   head-only scores the dev essays cannot tell apart from the best of the lengths and
 #   no truncation.
@@ -648,5 +649,6 @@ gap = paired_bootstrap(y_dev, by_head[0.5], by_head[0.25], labels=range(LO, HI +
                        n_resamples=profile.n_bootstrap, seed=config.SEED)
 print(f"head=0.5 is {abs(gap.difference):.3f} {'higher' if gap.difference > 0 else 'lower'} than head=0.25; "
       f"paired over the dev essays: {gap.verdict('head=0.5', 'head=0.25')}.")
-# The four head shares do not rise or fall steadily with the share kept from the start:
-# another sign that gaps of a few hundredths on 189 essays are mostly noise.
+# The four head shares do not rise or fall steadily with the share kept from the start,
+# so no trend is to be read off them; only a paired interval, like the one above, says
+# which single gap the dev essays support.
