@@ -276,11 +276,11 @@ print(check.to_string(index=False))
 # ## Thank you
 #
 # * every notebook runs in Colab, on a laptop, and offline; the exercises have solutions
-# * the results tables say which model ran, on which machine, with how many seeds
+# * every result of the day names the model that actually ran; a stand-in is named as one
 # * questions, corrections and new results: open an issue on the course's repository
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Thank the room. Point to the results tables as the place where every number of the
+# Thank the room. Point to the notebooks as the place where every number of the
 # day can be checked and rerun, and invite corrections: a figure that cannot be
 # reproduced is a bug. Collect the feedback forms if there are any, and remind
 # participants that the notebooks and the library stay available after today.
