@@ -200,10 +200,15 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
         present = {r["notebook"] for r in rows}
         missing = [nb for nb in REPORTING_NOTEBOOKS if nb < notebook and nb not in present]
         print(f"Leaderboard ({profile} profile, {len(table)} entries): test QWK with its 95% bootstrap "
-              "interval and number of test essays, from the notebooks run on this machine since notebook 03 "
-              "started the table.")
+              "interval, number of test essays and number of training essays of every model scored so far "
+              "in this profile on this computer.")
         if missing:
-            print(f"Not in it: notebook(s) {', '.join(missing)} (not run since then); run them to add their rows.")
+            print(f"Not in it yet: notebook(s) {', '.join(missing)} (no model of theirs scored here in this "
+                  "profile).")
+        sizes = {r["n_train"] for r in rows if r["n_train"] not in ("", "–")}
+        if len(sizes) > 1:
+            print(f"Rows were trained on different numbers of essays ({', '.join(sorted(sizes, key=int))}): "
+                  "between such rows a gap mixes the method with the amount of training data.")
         print("A record of results, never used to choose a model: every choice is made on training or dev "
               "essays. Rows whose intervals overlap are not ranked by this table; only a paired comparison "
               "on the same essays can order them.")
@@ -278,6 +283,26 @@ def published(row_id: str) -> dict | None:
     return match.iloc[0].to_dict()
 
 
+#: ASAP-7's reference split (``data.train_dev_test_split``): 1,255 essays outside the test set,
+#: of which 189 are dev and 1,066 are the training split.
+REFERENCE_TRAIN_DEV, REFERENCE_DEV = 1255, 189
+
+
+def training_set(n_train: int) -> str:
+    """What a published row's ``n_train`` essays are, in words.
+
+    1,255 is train + dev (nothing held out); 1,066 is the training split alone, with the
+    189 dev essays held out for the row's choices (the epoch, cutoffs); any other number
+    is a subset of the training essays.
+    """
+    if n_train == REFERENCE_TRAIN_DEV:
+        return f"train + dev ({n_train:,} essays)"
+    if n_train == REFERENCE_TRAIN_DEV - REFERENCE_DEV:
+        return (f"the {n_train:,} training essays (the {REFERENCE_DEV} dev essays held out for its "
+                "choices, such as the epoch)")
+    return f"{n_train:,} training essays"
+
+
 def describe_published(row_id: str) -> str:
     """``published(row_id)`` as one sentence, e.g. for a notebook's printed comparison.
 
@@ -295,11 +320,12 @@ def describe_published(row_id: str) -> str:
         spread = f" ± {row['qwk_sd']:.3f} (mean ± SD over {n_seeds} training seeds)"
     else:
         spread = " (one seed)"
-    text = (f"Full data: {row['label']} trained on train + dev ({int(row['n_train'])} essays), "
+    text = (f"Full data: {row['label']} trained on {training_set(int(row['n_train']))}, "
             f"test QWK {row['qwk_mean']:.3f}{spread}")
     low, high = row.get("qwk_ci_low"), row.get("qwk_ci_high")
     if _is_value(low) and _is_value(high):
-        text += f", 95% interval over test essays [{float(low):.3f}, {float(high):.3f}]"
+        whose = " (the first seed's run)" if n_seeds > 1 else ""
+        text += f", 95% interval over test essays{whose} [{float(low):.3f}, {float(high):.3f}]"
     original = row.get("original")
     if _is_value(original):
         text += f"; the original workshop reported {float(original):.3f}"

@@ -40,7 +40,7 @@ def test_describe_published_speaks_of_the_model_not_of_the_table(monkeypatch):
     row = {"label": "TF-IDF + LR", "n_train": 1255, "n_seeds": 5, "qwk_mean": 0.567, "qwk_sd": 0.012}
     monkeypatch.setattr(baselines, "published", lambda row_id: row if row_id == "known" else None)
     text = baselines.describe_published("known")
-    assert text == ("Full data: TF-IDF + LR trained on train + dev (1255 essays), "
+    assert text == ("Full data: TF-IDF + LR trained on train + dev (1,255 essays), "
                     "test QWK 0.567 ± 0.012 (mean ± SD over 5 training seeds)")
     assert "not measured here" in baselines.describe_published("unknown")
     assert "row" not in text and "results" not in text
@@ -115,7 +115,8 @@ def test_leaderboard_names_missing_notebooks_and_marks_a_human_without_training_
     baselines.leaderboard("04", "TF-IDF", 0.56, 100, "smoke", show=False)
     table = baselines.leaderboard("08", "tuned", 0.56, 100, "smoke")
     out = capsys.readouterr().out
-    assert "Not in it: notebook(s) 05, 06, 07 (not run since then)" in out
+    assert "Not in it yet: notebook(s) 05, 06, 07" in out
+    assert "since notebook 03" not in out and "different numbers of essays" not in out  # one size (100)
     assert table.set_index("model").loc["rater 2", "n_train"] == "–"
     baselines.leaderboard("05", "SVD", 0.5, 100, "smoke")
     assert "Not in it" not in capsys.readouterr().out
@@ -176,3 +177,25 @@ def test_against_constant_calls_a_small_margin_no_better(capsys):
     rows["m"]["QWK"] = 0.6
     baselines.against_constant(rows, "m", np.array([5, 6, 7]))
     assert "(beats it)" in capsys.readouterr().out
+
+
+def test_describe_published_names_the_rows_real_training_set(monkeypatch):
+    """1,066 is the training split alone (dev held out for the epoch), not train + dev (review of 12)."""
+    row = {"label": "Fine-tuned", "n_train": 1066, "n_seeds": 3, "qwk_mean": 0.674, "qwk_sd": 0.011,
+           "qwk_ci_low": 0.62, "qwk_ci_high": 0.734}
+    monkeypatch.setattr(baselines, "published", lambda row_id: row)
+    text = baselines.describe_published("finetune_clf")
+    assert "train + dev" not in text and "the 1,066 training essays" in text and "189 dev essays held out" in text
+    assert "interval over test essays (the first seed's run) [0.620, 0.734]" in text
+    row.update(n_train=256, n_seeds=1)
+    text = baselines.describe_published("llm_lora")
+    assert "trained on 256 training essays" in text and "held out" not in text and "first seed" not in text
+    assert baselines.REFERENCE_TRAIN_DEV - baselines.REFERENCE_DEV == 1066
+
+
+def test_leaderboard_says_when_rows_differ_in_training_size(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    baselines.leaderboard("03", "rater 2", 0.73, None, "smoke", show=False)
+    baselines.leaderboard("04", "TF-IDF", 0.56, 1066, "smoke", show=False)
+    baselines.leaderboard("12", "fine-tuned", 0.59, 600, "smoke")
+    assert "different numbers of essays (600, 1066)" in capsys.readouterr().out
