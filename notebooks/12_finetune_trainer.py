@@ -157,7 +157,9 @@ print({k: getattr(args, k) for k in ("eval_strategy", "save_strategy", "report_t
 # training or for choosing the epoch; section 4 scores it once, at the end.
 #
 # **What to expect in the CPU profiles.** The run is short: a few passes over a subset
-# of the essays. Classification also treats a 7 and an 8 as unrelated labels, so it
+# of the essays, and in `fast` it stops before it has converged. Expect dev QWK still
+# rising at the last epoch, and a test result that may not beat the length line; section
+# 4 prints, beside it, the same classifier trained on the full training split. Classification also treats a 7 and an 8 as unrelated labels, so it
 # cannot use the fact that scores are ordered (notebook 13 predicts the score as a
 # number instead), and it has 13 of them to learn. So dev QWK may still be rising at the
 # last epoch; the lines after the table say whether it was. The training cell is the
