@@ -216,8 +216,8 @@ print(baselines.describe_published("tfidf_lr"))
 # * "deterministic" in the train + dev line means that logistic regression's solver finds
 #   the same weights for every seed: the seed changes nothing, and the only uncertainty
 #   is which test essays were drawn (its interval).
-# * The leaderboard lists the rows of the notebooks run since notebook 03 started it,
-#   each with its interval; overlapping intervals mean the table does not rank them.
+# * The leaderboard lists the models scored so far in this course, each with its
+#   interval; overlapping intervals mean the table does not rank them.
 #
 # The dev QWKs are lower than the test QWKs, for the length line as well as for the
 # model (the next cell prints both). That is not leakage (nothing was fitted on test);
