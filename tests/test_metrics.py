@@ -270,3 +270,44 @@ def test_simplest_within_noise_picks_the_first_setting_the_essays_cannot_tell_fr
     assert only.chosen == only.best == "a"
     with pytest.raises(ValueError, match="empty"):
         simplest_within_noise(h, {})
+
+
+@pytest.mark.parametrize("block", [metrics._ROW_BLOCK, 50])  # 50: a few rows per block, so blocks are joined
+def test_all_resamples_at_once_give_the_row_by_row_values_exactly(monkeypatch, block):
+    """The bootstraps score every resample in one go (_metric_rows); the numbers must not move."""
+    monkeypatch.setattr(metrics, "_ROW_BLOCK", block)
+    rng = np.random.default_rng(4)
+    one_by_one = {"QWK": metrics.qwk_closed_form, "SMD": smd, "Acc": lambda a, b: float(np.mean(a == b)),
+                  "Adj": lambda a, b: float(np.mean(np.abs(a - b) <= 1))}
+    for n, k in ((7, 3), (60, 5), (314, 13)):
+        h = rng.integers(0, k, n)
+        m = np.clip(h + rng.integers(-2, 3, n), 0, k - 1)
+        idx = rng.integers(0, n, size=(300, n))
+        for name, fn in one_by_one.items():
+            expected = np.array([fn(h[i], m[i]) for i in idx])
+            assert np.array_equal(metrics._metric_rows(name, h, m, idx), expected, equal_nan=True), (name, n)
+    constant = np.full(5, 2)  # both constant: QWK undefined (NaN), SMD 0
+    rows = np.zeros((3, 5), dtype=int)
+    assert np.isnan(metrics._metric_rows("QWK", constant, constant, rows)).all()
+    assert (metrics._metric_rows("SMD", constant, constant, rows) == 0).all()
+    with pytest.raises(ValueError, match="QWK, Acc, Adj and SMD"):
+        metrics._metric_rows("r", h, m, idx)
+
+
+def test_bootstraps_equal_their_row_by_row_loop():
+    """paired_bootstrap (QWK) and bootstrap_ci give the numbers of a loop over the same resamples."""
+    from course_utils.metrics import paired_bootstrap
+
+    rng = np.random.default_rng(9)
+    h = rng.integers(0, 13, 314)
+    a = np.clip(h + rng.integers(-2, 3, 314), 0, 12)
+    b = np.clip(h + rng.integers(-3, 4, 314), 0, 12)
+    idx = np.random.default_rng(42).integers(0, 314, size=(1000, 314))
+    q = metrics.qwk_closed_form
+    diffs = np.array([q(h[i], a[i]) - q(h[i], b[i]) for i in idx])
+    result = paired_bootstrap(h, a, b, labels=range(13))  # seed 42, 1000 resamples
+    assert (result.low, result.high) == tuple(np.quantile(diffs, [0.025, 0.975]))
+    assert result.a_wins == np.mean(diffs > 0) and result.n_used == 1000
+    values = np.array([q(h[i], a[i]) for i in np.random.default_rng(0).integers(0, 314, size=(1000, 314))])
+    ci = bootstrap_ci(h, a)  # seed 0, 1000 resamples
+    assert (ci.low, ci.high) == tuple(np.nanquantile(values, [0.025, 0.975]))
