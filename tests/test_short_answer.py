@@ -306,3 +306,25 @@ def test_margin_column_sweeps_the_nonsense_threshold():
     assert ((base["margin"] > -0.2) != (base["margin"] > 0.15))[~early].any()
     unguarded = sa.evaluate_subjects(maths, sa.Guard(nonsense=False), split="dev")
     assert unguarded["margin"].isna().all()
+
+
+def test_evaluate_subjects_rows_are_what_each_grader_predicts_and_says():
+    """One guard pass per answer (predict_with_reasons) gives predict's grade and reasons' reason."""
+    sets = sa.load_eval_sets()
+    maths = sets[sets["subject"] == "mathematics"]
+    rows = sa.evaluate_subjects(maths, sa.Guard(), split="dev")
+    graded = maths[maths["kind"] == "graded"].reset_index(drop=True)
+    answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
+    question = maths["question"].iloc[0]
+    junk = maths[(maths["kind"] == "junk") & (maths["split"] == "dev")]["answer"].tolist()
+    full = sa.FewShotGrader(sa.Guard()).fit(question, answers, grades)
+    assert full.predict_with_reasons(junk)[0].tolist() == full.predict(junk).tolist()
+    assert full.predict_with_reasons(junk)[1] == full.reasons(junk)
+    got = rows[rows["category"] != "real_answer"]
+    assert got["grade"].tolist() == full.predict(junk).tolist() and got["reason"].tolist() == full.reasons(junk)
+    i = int(np.flatnonzero(graded["split"] == "dev")[0])  # the first real answer: left out of its grader
+    loo = sa.FewShotGrader(sa.Guard()).fit(question, answers[:i] + answers[i + 1:], np.delete(grades, i))
+    first = rows[rows["category"] == "real_answer"].iloc[0]
+    assert (first["answer"], first["grade"], first["reason"]) == (answers[i], loo.predict([answers[i]])[0],
+                                                                  loo.reasons([answers[i]])[0])
+    assert first["gold"] == grades[i]

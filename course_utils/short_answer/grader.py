@@ -185,9 +185,13 @@ class FewShotGrader:
 
     def predict(self, answers: Sequence[str]) -> np.ndarray:
         """Grades: the most probable fitted grade, or ``zero_grade`` when the guard rejects the answer."""
-        p_cls, (r, _), _ = self._scores(answers)
+        return self.predict_with_reasons(answers)[0]
+
+    def predict_with_reasons(self, answers: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+        """``(predict(answers), reasons(answers))`` with one pass of the guard instead of two."""
+        p_cls, (r, reasons), _ = self._scores(answers)
         pred = self.classes_[p_cls.argmax(1)]
-        return np.where(r >= self.threshold, pred, self.zero_grade)
+        return np.where(r >= self.threshold, pred, self.zero_grade), reasons
 
     def predict_outcome(self, answers: Sequence[str]) -> pd.DataFrame:
         """One row per answer: ``grade`` (int), ``referred`` (bool), ``reason`` (str).

@@ -82,17 +82,24 @@ def evaluate_subjects(sets: pd.DataFrame, guard="default", split: str = "heldout
         answers, grades = graded["answer"].tolist(), graded["grade"].astype(int).to_numpy()
         grader = FewShotGrader(guard, model_id=model_id).fit(question, answers, grades)
         junk = s[(s["kind"] == "junk") & (s["split"] == split)]
-        _, reasons = grader.check(junk["answer"])
+        junk_grades, reasons = grader.predict_with_reasons(junk["answer"])  # one pass of the guard
         rows.append(pd.DataFrame({"subject": subject, "category": junk["category"], "answer": junk["answer"],
-                                  "grade": grader.predict(junk["answer"]), "gold": np.nan, "reason": reasons,
+                                  "grade": junk_grades, "gold": np.nan, "reason": reasons,
                                   "margin": _margins(grader, junk["answer"])}))
-        for i in np.flatnonzero(graded["split"] == split):
+        real = np.flatnonzero(graded["split"] == split)
+        loo_grades, loo_reasons, loo_margins = [], [], []
+        for i in real:
             keep = np.arange(len(graded)) != i
             loo = FewShotGrader(guard, model_id=model_id).fit(question, [answers[j] for j in np.flatnonzero(keep)],
                                                               grades[keep])
-            rows.append(pd.DataFrame({"subject": [subject], "category": ["real_answer"], "answer": [answers[i]],
-                                      "grade": loo.predict([answers[i]]), "gold": [grades[i]],
-                                      "reason": loo.reasons([answers[i]]), "margin": _margins(loo, [answers[i]])}))
+            grade, reason = loo.predict_with_reasons([answers[i]])
+            loo_grades.append(grade)
+            loo_reasons += reason
+            loo_margins.append(_margins(loo, [answers[i]]))
+        if len(real):  # one frame per subject's real answers
+            rows.append(pd.DataFrame({"subject": subject, "category": "real_answer", "answer": [answers[i] for i in real],
+                                      "grade": np.concatenate(loo_grades), "gold": grades[real],
+                                      "reason": loo_reasons, "margin": np.concatenate(loo_margins)}))
     out = pd.concat(rows, ignore_index=True)
     out["flagged"] = out["reason"] != ""
     return out

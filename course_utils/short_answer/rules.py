@@ -78,6 +78,7 @@ def script_of(char: str) -> str:
         return "UNKNOWN"
 
 
+@lru_cache(maxsize=4096)  # the same question and answers are checked again and again (one grader per answer)
 def main_script(text: str) -> str:
     """The most common script among ``text``'s letters (``""`` if it has none)."""
     counts = Counter(script_of(c) for c in text if c.isalpha())
@@ -117,6 +118,7 @@ def is_mashed(word: str) -> bool:
     return bool(CONSONANT_RUN_RE.search(word))
 
 
+@lru_cache(maxsize=4096)
 def is_english(text: str) -> bool:
     """Most of ``text``'s words are English dictionary words."""
     words = [w for w in tokens(text) if w.isalpha()]
