@@ -328,3 +328,20 @@ def test_evaluate_subjects_rows_are_what_each_grader_predicts_and_says():
     assert (first["answer"], first["grade"], first["reason"]) == (answers[i], loo.predict([answers[i]])[0],
                                                                   loo.reasons([answers[i]])[0])
     assert first["gold"] == grades[i]
+
+
+def test_hypergradient_with_cached_task_inputs_equals_a_fresh_computation():
+    """The row space of a task is made once per task (it does not depend on l2); the numbers do not move."""
+    from course_utils.short_answer import implicit
+
+    X, y = _data(n=30, d=40, k=3, seed=1)
+    Xq, yq = _data(n=20, d=40, k=3, seed=2)
+    cached = [sa.hypergradient(X, y, Xq, yq, 3, r) for r in (-1.0, 0.0, 1.0)]
+    assert len(implicit._TASK_INPUTS) >= 1
+    fresh = []
+    for r in (-1.0, 0.0, 1.0):
+        implicit._TASK_INPUTS.clear()
+        fresh.append(sa.hypergradient(X, y, Xq, yq, 3, r))
+    assert cached == fresh
+    other = sa.hypergradient(X, y, Xq[:10], yq[:10], 3, 0.0)  # another query set: another task
+    assert other != cached[1]

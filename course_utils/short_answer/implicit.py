@@ -6,6 +6,7 @@ by many questions).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -52,14 +53,36 @@ def hypergradient(X, y, X_val, y_val, n_classes: int, log_l2: float) -> Hypergra
         return _hypergradient(X, y, X_val, y_val, n_classes, l2)
 
 
+#: Each task's inputs in the row space of its answers, by the bytes of the task: they do not
+#: depend on ``l2``, so a curve over ``l2`` or a descent (one call per task and step) makes them once.
+_TASK_INPUTS: dict[str, tuple] = {}
+
+
+def _task_inputs(X, y, X_val, y_val, n_classes: int) -> tuple:
+    """``(Zt, Zt_val, Y, Y_val)``: support and query in X's row space with an intercept column, one-hot labels."""
+    import torch
+
+    digest = hashlib.blake2b(digest_size=16)
+    for t in (X, y, X_val, y_val):
+        digest.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())
+        digest.update(t.numpy().tobytes())
+    key = f"{n_classes}:{digest.hexdigest()}"
+    if key not in _TASK_INPUTS:
+        V = _row_space(X)
+        Zt = _augment(X if V is None else X @ V)
+        Zt_val = _augment(X_val if V is None else X_val @ V)
+        Y = torch.nn.functional.one_hot(y, n_classes).to(X.dtype)
+        Y_val = torch.nn.functional.one_hot(y_val, n_classes).to(X.dtype)
+        if len(_TASK_INPUTS) >= 256:  # a bound on memory: forget the oldest
+            del _TASK_INPUTS[next(iter(_TASK_INPUTS))]
+        _TASK_INPUTS[key] = (Zt, Zt_val, Y, Y_val)
+    return _TASK_INPUTS[key]
+
+
 def _hypergradient(X, y, X_val, y_val, n_classes: int, l2: float) -> Hypergradient:
     import torch
 
-    V = _row_space(X)
-    Zt = _augment(X if V is None else X @ V)
-    Zt_val = _augment(X_val if V is None else X_val @ V)
-    Y = torch.nn.functional.one_hot(y, n_classes).to(X.dtype)
-    Y_val = torch.nn.functional.one_hot(y_val, n_classes).to(X.dtype)
+    Zt, Zt_val, Y, Y_val = _task_inputs(X, y, X_val, y_val, n_classes)
     theta, _, _ = _newton(Zt, Y, l2, 50, 1e-12)
     free = _free(theta)
     _, H = _grad_hess(Zt, Y, theta, l2)
