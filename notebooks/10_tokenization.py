@@ -478,15 +478,18 @@ emb_dev = subset(dev, profile.truncation_dev_essays)
 emb_tok = load_tokenizer(profile.embedding_model, verbose=False)
 L = profile.finetune_max_length
 start = time.perf_counter()
+ids = {(name, split): [head_tail_truncate(e, emb_tok, L, head=strategies[name]) for e in df["essay"]]
+       for name in ("head only", "head+tail") for split, df in (("train", emb_train), ("dev", emb_dev))}
+# one call for both strategies: an essay that fits is the same ids under both, and is encoded once
+vectors = mean_pool_embeddings([s for seqs in ids.values() for s in seqs], profile.embedding_model,
+                               batch_size=profile.encode_batch_size)
+X, at = {}, 0
+for key, seqs in ids.items():
+    X[key], at = vectors[at:at + len(seqs)], at + len(seqs)
 emb_results = {}
 for name in ("head only", "head+tail"):
-    X = {}
-    for split, df in (("train", emb_train), ("dev", emb_dev)):
-        ids = [head_tail_truncate(e, emb_tok, L, head=strategies[name]) for e in df["essay"]]
-        X[split] = mean_pool_embeddings(ids, profile.embedding_model,
-                                        batch_size=profile.encode_batch_size)
-    reg = Ridge().fit(X["train"], emb_train[TARGET])
-    emb_results[name] = to_score(reg.predict(X["dev"]))
+    reg = Ridge().fit(X[name, "train"], emb_train[TARGET])
+    emb_results[name] = to_score(reg.predict(X[name, "dev"]))
 seconds = time.perf_counter() - start
 cut_share = (token_stats(emb_dev["essay"], emb_tok)["tokens"] > L).mean()
 for name, pred in emb_results.items():
