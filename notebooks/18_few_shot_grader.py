@@ -243,16 +243,19 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 # real answer is checked by a grader fitted on the *other* 23. Target: at most **5% of real answers
 # wrongly flagged**. On dev: the layers one at a time, then layer 3's threshold
 # (`sa.Guard(nonsense_threshold=...)`, 0 by default; higher flags fewer real answers and less
-# nonsense). Each row keeps its `margin`, so one dev run gives every threshold: we take the lowest
-# that flags at most 5% of dev real answers. Then held-out, once, with that guard: for junk, the
-# share flagged and graded 0 (by guard or classifier); for `real_answer`, the share **wrongly** flagged.
+# nonsense). One dev run with all three layers gives both. The first layer that objects decides and
+# `reason` names it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None,
+# nonsense=False)` would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row
+# keeps its `margin`, so the run gives every threshold too: we take the lowest that flags at most 5%
+# of dev real answers. Then held-out, once, with that guard: for junk, the share flagged and graded 0
+# (by guard or classifier); for `real_answer`, the share **wrongly** flagged.
 
 # %%
-layers = {"rules only": sa.Guard(relevance_model=None, nonsense=False),
-          "+ relevance": sa.Guard(nonsense=False), "+ nonsense (default)": guard}
-dev = {name: sa.evaluate_subjects(sets, g, split="dev", model_id=model_id) for name, g in layers.items()}
-d = dev["+ nonsense (default)"]
-earlier = ~d["reason"].isin(["", "on-topic nonsense"])  # rejected by layer 1 or 2, whatever the threshold
+d = sa.evaluate_subjects(sets, guard, split="dev", model_id=model_id)  # layers 1-3: the default guard
+layer = d["reason"].map({"": 0, "off topic (relevance model)": 2, "on-topic nonsense": 3}).fillna(1)  # 1: a rule
+dev = {name: d.assign(flagged=layer.between(1, last))  # what the first `last` layers flag
+       for name, last in (("rules only", 1), ("+ relevance", 2), ("+ nonsense (default)", 3))}
+earlier = layer.isin([1, 2])  # rejected by layer 1 or 2, whatever the threshold
 sweep = pd.DataFrame({t: (earlier | (d["margin"] > t)).groupby(d["category"]).mean()
                       for t in np.round(np.arange(-0.1, 0.31, 0.05), 2)})
 chosen = sweep.columns[sweep.loc["real_answer"] <= 0.05].min()

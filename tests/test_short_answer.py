@@ -345,3 +345,17 @@ def test_hypergradient_with_cached_task_inputs_equals_a_fresh_computation():
     assert cached == fresh
     other = sa.hypergradient(X, y, Xq[:10], yq[:10], 3, 0.0)  # another query set: another task
     assert other != cached[1]
+
+
+def test_one_run_of_the_guard_shows_what_its_first_layers_alone_flag():
+    """The first layer that objects decides and names itself: notebook 18 reads layers 1 and 1-2 from one run."""
+    sets = sa.load_eval_sets()
+    maths = sets[sets["subject"] == "mathematics"]
+    full = sa.evaluate_subjects(maths, sa.Guard(), split="dev")
+    rules = sa.evaluate_subjects(maths, sa.Guard(relevance_model=None, nonsense=False), split="dev")
+    two = sa.evaluate_subjects(maths, sa.Guard(nonsense=False), split="dev")
+    later = {"rules": ["", "off topic (relevance model)", "on-topic nonsense"], "two": ["", "on-topic nonsense"]}
+    assert (rules["flagged"] == ~full["reason"].isin(later["rules"])).all()
+    assert (two["flagged"] == ~full["reason"].isin(later["two"])).all()
+    assert (rules["reason"][rules["flagged"]] == full["reason"][rules["flagged"]]).all()  # the same rule fired
+    assert rules["flagged"].sum() < two["flagged"].sum() < full["flagged"].sum()  # each layer adds: can fail
