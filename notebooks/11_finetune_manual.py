@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 11 · Fine-tuning a transformer with a manual PyTorch loop, done right
 #
-# We fine-tune a small pretrained encoder (ELECTRA-small in Colab) to score ASAP-7
-# essays, writing the training loop ourselves. First we run the loop **as the original
-# workshop wrote it**, and find its four problems:
+# We fine-tune a small pretrained encoder to score ASAP-7 essays, writing the training
+# loop ourselves. First we run the loop **as the original workshop wrote it**, and find
+# its four problems:
 #
 # 1. gradients are clipped *before* `backward()`, so clipping does nothing;
 # 2. the "best" weights are kept as `model.state_dict()`, a live reference, so the
@@ -29,9 +29,12 @@
 # Then we write the corrected training step ourselves, check it against the course
 # library's version, and train with `course_utils.finetune.FineTunedScorer`, whose loop
 # fixes each problem and adds a dev set with early stopping, a learning-rate schedule
-# with warm-up and mixed precision on GPUs.
+# with warm-up and, on GPUs, mixed precision (16-bit arithmetic where it is safe, which
+# is faster there; section 3 says more).
 #
-# *Time to work through: about 45 minutes.*
+# *Time to work through: about 45 minutes of reading, plus the two training cells of
+# sections 2 and 3, the longest cells of the notebook (the course README lists run
+# times per profile).*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -48,13 +51,27 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %% [markdown]
 # ## 1. Data, model and settings
 #
-# Train / dev / test: the reference test set (314 essays, touched once at the end) and
-# a dev set carved from the training part. The profile decides how many training
-# essays, epochs and tokens per essay we use, and the learning rate: on a CPU we
-# train on fewer essays, so the `fast` profile uses small batches, three passes and a
-# higher learning rate to learn something in a few minutes (chosen on the dev set). `max_length` was chosen in
+# Train / dev / test: the reference test set, and a dev set carved from the training
+# part (the first printed line gives their sizes). The test set is scored once, at the
+# end, for the model we report; section 2 misuses it on purpose, as the original did,
+# to show what goes wrong.
+#
+# The profile decides how many training essays, epochs (passes over the training
+# essays) and tokens per essay we use, the batch size and the learning rate. In the CPU
+# profiles the training essays are a seeded random subset of the training split
+# (`profile.finetune_train_essays`), to keep the training time down; `full`, the GPU
+# profile, uses them all. The number of epochs is set by the time a CPU can spend, not
+# chosen on dev; the `fast` learning rate, higher than the GPU profile's, was chosen on
+# dev essays for that short run. `max_length` was chosen in
 # [notebook 10](10_tokenization.ipynb), which measured how many ASAP-7 essays each
 # length truncates.
+#
+# The model is a small pretrained encoder: ELECTRA-small where the Hugging Face Hub can
+# be reached (as in Colab); the printed model line names the checkpoint that actually
+# runs. `AutoModelForSequenceClassification` puts a new classification head on top of
+# it, with random weights: for each essay it outputs 13 numbers, the **logits**, one per
+# score 0-12; the larger a logit, the more likely the model finds that score, and the
+# predicted score is the one with the largest logit (the *argmax*).
 
 # %%
 import time
@@ -67,7 +84,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from course_utils import baselines, finetune
 from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
-from course_utils.metrics import qwk, williamson_check
+from course_utils.metrics import paired_bootstrap, qwk, qwk_closed_form, williamson_check
 
 finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
@@ -104,14 +121,19 @@ def predict(model, texts, batch_size=32):
 #
 # This is the original workshop's loop, kept as it was apart from the data: one essay
 # per step, clipping before `backward()`, a checkpoint chosen **on the test set**, and
-# `state_dict()` kept as the best model. To give the selection problem a chance to show
-# on a short run we evaluate three times per epoch, on the test set as the original does,
-# and — only to compare afterwards — on the dev set. To keep this quick it trains on
-# `profile.finetune_demo_essays` essays for one epoch and evaluates on half as many
-# (all of them in `full`).
+# `state_dict()` kept as the best model. Its optimizer is AdamW, the usual one for
+# transformers: Adam moves each weight by a running average of its recent gradients
+# divided by a running average of their size, so every weight takes steps of a similar
+# size; the W stands for *weight decay*, which shrinks every weight slightly at each
+# step (a mild pull towards small weights).
 #
-# *This cell takes one to two minutes on a 2-core CPU in `fast` (200 one-essay steps and six
-# evaluations).*
+# To give the selection problem a chance to show on a short run we evaluate three times
+# per epoch, on the test set as the original does, and — only to compare afterwards —
+# on the dev set; each evaluation also records how many different scores the model
+# gives. To keep this quick it trains for one epoch on the first
+# `profile.finetune_demo_essays` training essays (in `full`, on all of them) and
+# evaluates on half as many test and dev essays. The printed line gives the number of
+# steps and the seconds they took.
 
 # %%
 demo = train.iloc[: profile.finetune_demo_essays]
@@ -132,24 +154,33 @@ for i, (text, score) in enumerate(zip(demo.essay, demo[TARGET])):
     loss.backward()
     optimizer.step()
     if (i + 1) % check_every == 0:
-        test_qwk = qwk(test_small[TARGET], predict(model, test_small.essay), LO, HI)
+        test_pred = predict(model, test_small.essay)
+        test_qwk = qwk(test_small[TARGET], test_pred, LO, HI)
         dev_qwk = qwk(dev_small[TARGET], predict(model, dev_small.essay), LO, HI)
-        log.append({"step": i + 1, "test_QWK": test_qwk, "dev_QWK": dev_qwk})
+        log.append({"step": i + 1, "test_QWK": test_qwk, "dev_QWK": dev_qwk,
+                    "test_scores_used": len(np.unique(test_pred))})
         if test_qwk > best_qwk:  # problem 3: the test set picks the model
             best_qwk, best_state = test_qwk, model.state_dict()  # problem 2: a reference
 original_seconds = time.perf_counter() - start
-original_final = finetune.snapshot_state(model)  # to score it on the test set in section 4
 log = pd.DataFrame(log)
-print(f"{len(demo)} one-essay steps in {original_seconds:.0f} s; "
+print(f"{len(demo)} one-essay steps and {len(log)} evaluations in {original_seconds:.0f} s; "
       f"the original would report test QWK {best_qwk:.3f} (on {len(test_small)} test essays)")
+constant = log.loc[log.test_scores_used == 1, "step"].tolist()
+if constant:
+    print(f"at step(s) {', '.join(map(str, constant))} the model gave one score to every test essay, so its "
+          "test QWK is 0 whatever that score is (like notebook 03's constant predictor)")
 log.round(3)
 
 # %% [markdown]
 # ### Problem 1: clipping before `backward()` clips nothing
 #
-# `clip_grad_norm_` rescales the gradients that are *there*. Before `backward()` they
-# are empty (or left over from the last step), so the new gradients go into the
-# optimizer unclipped. We compute the gradients of one batch both ways:
+# The **gradient norm** is the length of all the model's gradients taken together as
+# one long vector (the square root of the sum of their squares). `clip_grad_norm_`
+# scales every gradient down by the same factor when that length exceeds `max_norm`,
+# so one unusual batch cannot take a huge step. It rescales the gradients that are
+# *there*: before `backward()` they are empty (or left over from the last step), so the
+# new gradients go into the optimizer unclipped. We compute the gradients of one batch
+# both ways:
 
 # %%
 def grad_norm(m):
@@ -180,9 +211,10 @@ model.zero_grad()
 #
 # ### Problem 2: `state_dict()` is a live view, not a copy
 #
-# The tensors in `model.state_dict()` share memory with the model. We keep a view and a
-# real copy (`finetune.snapshot_state`) of the same weights, take one more training
-# step, and compare both with the model:
+# `model.state_dict()` is a dictionary from each weight tensor's name to the tensor
+# itself, and those tensors share memory with the model. We keep a view and a real copy
+# (`finetune.snapshot_state`) of the same weights, take one more training step, and
+# compare both with the model:
 
 # %%
 view, copy_now = model.state_dict(), finetune.snapshot_state(model)
@@ -208,7 +240,7 @@ print(f"So the original's 'best' state (kept at step {best_step}) is whatever th
 # The original keeps whichever checkpoint scores best **on the test set** and reports
 # that score: a maximum over several tries, so on average it is biased upwards.
 # Choosing on dev and then reporting the test score of that one checkpoint is an
-# honest estimate:
+# honest estimate. First, what the short run above gives:
 
 # %%
 by_dev = log.loc[log.dev_QWK.idxmax()]
@@ -216,51 +248,104 @@ gap = log.test_QWK.max() - by_dev.test_QWK
 print(f"chosen on test: reported test QWK {log.test_QWK.max():.3f}")
 print(f"chosen on dev:  test QWK {by_dev.test_QWK:.3f} (step {int(by_dev.step)})")
 if log.test_QWK.nunique() == 1:
-    verdict = ("every checkpoint scores the same on test in this run (the short original loop has "
-               "learned nothing to choose between), so the choice cannot show its bias here.")
+    verdict = ("every checkpoint scores the same on test in this run, so there was nothing to choose "
+               "between and the choice cannot show its bias here")
+    if (log.test_scores_used == 1).all():
+        verdict += ("; each gave one score to every test essay: one pass of single-essay steps "
+                    "has not moved the new head away from a single score")
 elif gap == 0:
     verdict = ("dev picked the same checkpoint as test, so this run shows no gap; "
-               "the bias is an average over runs, not a promise for each one.")
+               "the bias is an average over runs, not a promise for each one")
 else:
-    verdict = "the test-chosen figure is the higher one, as expected."
-print(f"gap {gap:+.3f}: {verdict}")
+    verdict = "the test-chosen figure is the higher one, as expected"
+print(f"gap {gap:+.3f}: {verdict}.")
 
 # %% [markdown]
-# **Why it matters:** the two numbers differ only by how the checkpoint was chosen. With
-# more checkpoints the expected gap grows, and a figure chosen on test cannot be
-# compared with anything else.
+# One short run may not show the bias (the line above says whether this one does). A
+# simulation shows it without training anything. Each simulated checkpoint gives every
+# essay its human score plus its own random error (normal, standard deviation 2.5
+# points, rounded into 0-12), so all checkpoints are **equally good by construction**:
+# any difference between their QWKs is the luck of which errors fall on which essays.
+# We score `k` of them on the same essays (as many as `test_small` above, drawn from the
+# dev scores: a simulation needs no test set), report the best, as the original does,
+# and repeat 500 times. `qwk_closed_form` gives the same value as `qwk` in a few
+# microseconds.
+
+# %%
+rng = np.random.default_rng(config.SEED)
+n_items, n_checkpoints, n_repeats = len(test_small), 10, 500
+sim_qwk = np.empty((n_repeats, n_checkpoints))
+for r in range(n_repeats):
+    gold = rng.choice(dev[TARGET].to_numpy(), n_items, replace=False)
+    for c in range(n_checkpoints):
+        noisy = np.clip(np.rint(gold + rng.normal(0, 2.5, n_items)), LO, HI)
+        sim_qwk[r, c] = qwk_closed_form(gold, noisy)
+expected = np.nanmean(sim_qwk)
+best_of = {k: np.nanmean(np.nanmax(sim_qwk[:, :k], axis=1)) for k in sorted({len(log), n_checkpoints})}
+sim = pd.DataFrame({"checkpoints compared (k)": list(best_of),
+                    "mean reported QWK (best of k)": list(best_of.values()),
+                    "gap above the expected QWK": [v - expected for v in best_of.values()]})
+print(f"every simulated checkpoint has the same expected QWK, about {expected:.3f} on {n_items} essays "
+      f"(the mean over all of them: what one checkpoint, reported as it is, gives on average); one "
+      f"checkpoint's QWK varies from draw to draw with a standard deviation of {np.nanstd(sim_qwk[:, 0]):.3f}")
+sim.round(3)
+
+# %% [markdown]
+# **Why it matters:** the reported figures differ only by how many equally good
+# checkpoints were compared: each row reports the best of `k` (the first row as many as
+# the original loop evaluated), and the gap is how far that lies above what any one of
+# them is worth. A figure chosen on test is partly luck and cannot be compared with
+# anything else. Choosing on dev moves that luck onto the dev figure and leaves the
+# test figure of the chosen checkpoint honest.
 #
 # ### Problem 4: one essay per step
 #
 # One essay per step means many small steps, each following the gradient of a single
-# essay: noisy, and with no room for a learning-rate schedule. Batching also lets the
+# essay: a noisy direction. A mini-batch averages the gradients of several essays, so
+# each step follows a steadier direction. (The original also used a fixed learning
+# rate; a schedule works with any batch size, it just had none.) Batching also lets the
 # hardware work on several essays at once. Whether that is faster per essay depends on
-# the hardware and on padding (a batch is padded to its longest essay); we measure it:
+# the hardware and on padding (a batch is padded to its longest essay); we measure it,
+# three times each way in alternating order (a busy computer slows single timings down
+# at random), and compare the medians:
 
 # %%
 texts = sorted(train.essay.iloc[:8], key=len)  # similar lengths: little padding
+
+
+def forward_backward_seconds(batched):
+    """Seconds for one forward and backward pass over `texts`, as one batch or one by one."""
+    t = time.perf_counter()
+    if batched:
+        enc = tokenizer(texts, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+        model(**enc).logits.sum().backward()
+    else:
+        for text in texts:
+            enc = tokenizer(text, truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
+            model(**enc).logits.sum().backward()
+    model.zero_grad()
+    return time.perf_counter() - t
+
+
 model.train()
-t = time.perf_counter()
-for text in texts:
-    model(**tokenizer(text, truncation=True, max_length=MAX_LENGTH, return_tensors="pt")).logits.sum().backward()
-one_by_one = time.perf_counter() - t
-t = time.perf_counter()
-enc = tokenizer(texts, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
-model(**enc).logits.sum().backward()
-batched = time.perf_counter() - t
-model.zero_grad()
-print(f"8 essays, forward + backward on {config.device()}: one at a time {one_by_one:.2f} s, "
-      f"as one batch {batched:.2f} s")
+timings = {False: [], True: []}
+for repeat in range(3):
+    for batched in ((False, True) if repeat % 2 == 0 else (True, False)):
+        timings[batched].append(forward_backward_seconds(batched))
+one_by_one, batched = np.median(timings[False]), np.median(timings[True])
+print(f"{len(texts)} essays, forward + backward on {config.device()} (median of 3): "
+      f"one at a time {one_by_one:.2f} s, as one batch {batched:.2f} s")
 ratio = batched / one_by_one
 print("batching is", "faster" if ratio < 0.95 else "slower" if ratio > 1.05 else "about as fast (within 5%)",
       "here")
 
 # %% [markdown]
-# **Why it matters:** on a GPU a batch of 16 costs about as much as one essay, so
-# batching is much faster there; on a CPU, which does little in parallel, the gain per
-# essay is smaller and can vanish (the line above says what it is here). On every device, averaged
-# batches with a learning-rate schedule train more stably than single-essay steps at a
-# fixed rate.
+# **Why it matters:** a GPU computes many essays in parallel, so a batch of a few essays
+# takes far less than that many times one essay's time there; on a CPU, which does
+# little in parallel, the gain per essay is smaller and can vanish (the line above says
+# what it is here). This notebook does not compare the two loops' results like for
+# like: the original loop of section 2 and the loop of section 3 differ in essays,
+# passes, batch size and schedule.
 
 # %% [markdown]
 # ## 3. The loop done right
@@ -268,7 +353,9 @@ print("batching is", "faster" if ratio < 0.95 else "slower" if ratio > 1.05 else
 # ### One training step, written out
 #
 # The order is the lesson: `zero_grad -> forward -> loss -> backward -> clip -> step ->
-# schedule`. Clipping comes after `backward()`, when there are gradients to clip.
+# schedule`. Clipping comes after `backward()`, when there are gradients to clip. The
+# loss is the *cross-entropy*: minus the log of the probability the model gives the true
+# score (the softmax of the logits).
 
 # %%
 import torch.nn.functional as F
@@ -310,36 +397,87 @@ print("same weights after the step:", torch.allclose(w_ours, w_library, atol=1e-
 del results, m, opt
 
 # %% [markdown]
-# `FineTunedScorer` wraps that step in the rest of a careful loop: mini-batches of
-# similar-length essays with dynamic padding, AdamW with weight decay, a linear
-# learning-rate schedule with 10% warm-up, and mixed precision on a GPU (bf16 where
-# supported, fp16 with a gradient scaler on a T4, fp32 on a CPU). After each epoch it
-# scores the **dev** set, prints QWK, Acc and SMD, deep-copies the weights when dev QWK
-# improves, stops after `patience` epochs without improvement, and puts the best
-# weights back at the end. `fit` has no test-set argument.
+# `FineTunedScorer` wraps that step in the rest of a careful loop:
 #
-# *This cell takes about 4 minutes on a 2-core CPU in `fast` (225 training steps of 8
-# essays, three passes over 600).*
+# * mini-batches of similar-length essays with *dynamic padding*: each batch is padded
+#   only to its own longest essay, not to `max_length`;
+# * AdamW with weight decay (section 2), none on biases and normalisation weights;
+# * a linear learning-rate schedule with 10% warm-up: the rate climbs from 0 during the
+#   first tenth of the steps, then falls linearly to 0 (exercise 3 plots it);
+# * *mixed precision* on a GPU: most arithmetic in 16-bit numbers instead of the usual
+#   32-bit ones (*fp32*), faster and smaller. *bf16* is the 16-bit format of newer GPUs;
+#   a T4 (Colab's free GPU) has only *fp16*, whose small range can round tiny gradients
+#   to zero, so a *gradient scaler* multiplies the loss before `backward()` and divides
+#   the gradients back before the step. On a CPU everything stays fp32.
+#
+# After each epoch it scores the **dev** set and prints one line (training loss, dev
+# QWK, Acc and SMD, seconds), deep-copies the weights when dev QWK improves, stops after
+# `patience` epochs without improvement (early stopping), and puts the best weights back
+# at the end. `fit` has no test-set argument. `progress=False` turns off its progress
+# bar, so the epoch lines are all it prints.
+#
+# **What to expect in the CPU profiles.** The run is short: a few passes over a subset
+# of the training essays on a CPU, and the new head starts from random weights. In
+# `fast` it stops before it has converged: expect dev QWK still rising at the last
+# epoch (so early stopping never acts, and the best weights are the last ones), and a
+# test result that may not beat the length line. Classification also treats a 7 and an
+# 8 as unrelated labels, so it cannot use the fact that scores are ordered (notebook 13
+# predicts the score as a number), and it has 13 of them to learn. Section 4 says in
+# words how this run compares with the length line, and prints beside it the same kind
+# of model trained on the full training split. The first line of the cell gives the
+# number of optimizer steps.
 
 # %%
 scorer = finetune.FineTunedScorer(
     profile.finetune_model, LO, HI, mode="classification",
     max_length=MAX_LENGTH, epochs=profile.finetune_epochs, lr=profile.finetune_lr,
-    batch_size=profile.finetune_batch_size, seed=config.SEED,
+    batch_size=profile.finetune_batch_size, seed=config.SEED, progress=False,
 )
+steps = int(np.ceil(len(train) / scorer.batch_size)) * scorer.epochs
+print(f"at most {scorer.epochs} epoch(s) over {len(train)} essays in batches of {scorer.batch_size}: "
+      f"{steps} optimizer steps, the first {int(scorer.warmup_ratio * steps)} of them warm-up; "
+      f"early stopping after {scorer.patience} epoch(s) without a better dev QWK")
 scorer.fit(train.essay, train[TARGET], dev.essay, dev[TARGET])
-steps = int(np.ceil(len(train) / profile.finetune_batch_size)) * len(scorer.history_)
-print(f"best epoch {scorer.best_epoch_} (dev QWK {scorer.best_dev_qwk_:.3f}); "
-      f"precision {scorer.precision_}; {steps} batched steps in {scorer.fit_seconds_:.0f} s "
-      f"(the original loop: {len(demo)} one-essay steps in {original_seconds:.0f} s)")
-pd.DataFrame(scorer.history_).round(3)
+
+history = pd.DataFrame(scorer.history_).set_index("epoch")
+last = int(history.index.max())
+print(f"fit: {scorer.fit_seconds_:.0f} s (loading the model, training and the dev scoring after each "
+      f"epoch), computed in {scorer.precision_}")
+if scorer.best_epoch_ == last and last == scorer.epochs:
+    print(f"best dev QWK {scorer.best_dev_qwk_:.3f} at epoch {last}, the last one: dev QWK had not stopped "
+          f"rising, so early stopping (patience {scorer.patience}) never acted and the best weights are "
+          "the final ones. More epochs might have helped.")
+elif scorer.best_epoch_ == last:
+    print(f"best dev QWK {scorer.best_dev_qwk_:.3f} at epoch {last}, the last one run.")
+else:
+    stopped = f"stopped early after epoch {last}" if last < scorer.epochs else f"ran all {last} epochs"
+    print(f"best dev QWK {scorer.best_dev_qwk_:.3f} at epoch {scorer.best_epoch_}; the loop {stopped} "
+          f"and put epoch {scorer.best_epoch_}'s weights back.")
+for epoch, row in history.iterrows():
+    if abs(row.dev_QWK) < 1e-9:
+        print(f"epoch {epoch}: dev QWK 0.000 means one score for every dev essay (QWK is 0 whatever that "
+              f"score is); its Acc {row.dev_Acc:.3f} is the share of dev essays that have that score.")
+for (e1, r1), (e2, r2) in zip(history.iterrows(), list(history.iterrows())[1:]):
+    if r2.dev_QWK > r1.dev_QWK and r2.dev_Acc < r1.dev_Acc:
+        print(f"epoch {e1} -> {e2}: dev QWK rose while dev Acc fell. Acc counts exact hits only; QWK "
+              "also weighs how far each miss is, so a model can lose a few exact hits while its other "
+              "scores land nearer the human's.")
+
+# %% [markdown]
+# The best dev QWK over the epochs is an optimistic estimate: it is the maximum of a
+# few noisy figures on the same dev essays (Problem 3's bias, on dev this time). That
+# is why the test set is still scored, once, below.
 
 # %% [markdown]
 # ## 4. The test set, once
 #
-# Beside the figure: the two baselines every model must beat (notebook 03), the
-# original loop's test figure on the same essays, and the results table's figure for
-# the same model trained on all 1,066 training essays for four epochs.
+# `baselines.report` prints the fine-tuned model beside the two baselines every model
+# must beat (notebook 03), a paired verdict against the length line, the Williamson
+# flags, and the leaderboard: every model scored so far in this profile on this
+# computer, sorted by test QWK for reading (rows whose intervals overlap are not ranked
+# by it). `against_constant` compares with the constant predictor, whose QWK is 0 by
+# construction (one score for every essay): beating it on QWK is the lowest of bars;
+# the length line is the real one. The table at the end holds the Williamson criteria.
 
 # %%
 pred = scorer.predict(test.essay)
@@ -347,18 +485,70 @@ base = baselines.fit_baselines(train.essay, train[TARGET])
 rows = baselines.report("11", "fine-tuned (manual loop)", test.essay, test[TARGET], pred, base,
                         n_train=len(train))
 baselines.against_constant(rows, "fine-tuned (manual loop)", pred)
-model.load_state_dict(original_final)
-original_test = qwk(test[TARGET], predict(model, test.essay), LO, HI)
-print(f"the original loop's final model on all {len(test)} test essays: QWK {original_test:.3f}")
-print(baselines.describe_published("finetune_clf"))
-williamson_check(test[TARGET], pred, test.rater2_domain1)
+flags = williamson_check(test[TARGET], pred, test.rater2_domain1)
+flags
 
 # %% [markdown]
-# The printed lines say, for this profile, whether the model beats the length line and
-# the constant predictor, and how many distinct scores it gives. In `smoke` (64 essays,
-# one pass, CI) it learns next to nothing: one score, or nearly, for every essay. In
-# `fast` it learns, but from fewer essays and passes than the results table, whose
-# figure is printed beside it.
+# The table above holds the Williamson et al. (2012) criteria from notebook 03: QWK, and
+# `r`, the Pearson correlation of machine and human scores, should reach 0.70; the
+# *degradation* is the human–human QWK (rater 1 with rater 2) minus the machine–human QWK,
+# and should stay under 0.10; |SMD| should stay under 0.15. "pass" or "fail" alone means
+# the whole 95% interval lies on that side of the threshold; "... on the point estimate
+# only" means the interval still reaches the threshold, so these essays cannot settle
+# that criterion. In words, for this run, with the same kind of model trained on the
+# full training split (measured separately) printed beside it, and how often each score
+# was given:
+
+# %%
+comparison = paired_bootstrap(test[TARGET], pred, base[baselines.LENGTH_LINE].predict(test.essay),
+                              n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED,
+                              labels=range(LO, HI + 1))
+if comparison.low > 0:
+    print(f"* Against counting words: better, on these {len(test)} essays (the whole paired interval "
+          "lies above 0).")
+elif comparison.high < 0:
+    print(f"* Against counting words: worse, on these {len(test)} essays (the whole paired interval "
+          "lies below 0).")
+else:
+    print(f"* Against counting words: these {len(test)} essays cannot tell them apart. The paired "
+          f"interval runs from a loss of {-comparison.low:.3f} to a gain of {comparison.high:.3f} QWK: it "
+          "rules out neither, so this is no evidence that the two are equally good either; but this "
+          "run has not shown that it learned more than essay length tells.")
+settled = flags[~flags["verdict"].str.contains("point estimate|n/a")]
+unsettled = flags[flags["verdict"].str.contains("point estimate")]
+print(f"* Williamson: fails {', '.join(settled.loc[settled['verdict'] == 'fail', 'criterion']) or 'no criterion'} "
+      f"outright; {', '.join(unsettled['criterion']) or 'no criterion'} not settled by these essays.")
+smd = rows["fine-tuned (manual loop)"]["SMD"]
+print(f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
+      f"{len(np.unique(pred))} of the {HI - LO + 1} possible scores.")
+print(f"* {baselines.describe_published('finetune_clf')}.")
+published = baselines.published("finetune_clf")
+if published is not None:
+    print(f"  Its settings: {str(published['note']).split(';')[0]}, {int(published['n_train'])} training "
+          f"essays. This run: max_length {MAX_LENGTH}, {profile.finetune_epochs} epoch(s), batch "
+          f"{profile.finetune_batch_size}, lr {profile.finetune_lr:g}, {len(train)} training essays.")
+print()
+counts = pd.DataFrame({"rater 1": test[TARGET].value_counts(), "fine-tuned": pd.Series(pred).value_counts()})
+print("test essays per score:")
+print(counts.reindex(range(LO, HI + 1), fill_value=0).fillna(0).astype(int).T.to_string())
+
+# %% [markdown]
+# The full-data line is a figure from separate runs: not a paired comparison with this
+# run or with the length line on the same essays. Its label names its model (compare it
+# with the model line of section 1: in Colab you may have fine-tuned another one), and
+# its settings line and this run's say where the two differ (training essays, epochs,
+# and whatever else the lines show): a gap between the two mixes all of those
+# differences, not only the amount of data. Its ± is the spread over training seeds;
+# the interval is one run resampled over the test essays.
+#
+# The original reported the best of its evaluations **on the test set**; here dev alone
+# decided which weights to keep (when the best epoch is the last one, nothing was
+# chosen), and this test figure is the first and only one for the model we report.
+# Taking the argmax over 13 separately learned classes after a short run tends to put
+# the essays into a few common scores, which moves the average score and the spread away
+# from the human's: that is what the SMD, the count of scores used and the table of
+# scores show. Notebook 13 predicts the score as a number and fits cutoffs on dev
+# instead.
 #
 # ## 5. Save and load
 #
@@ -379,10 +569,15 @@ with tempfile.TemporaryDirectory() as folder:
 # ## Summary
 #
 # * Clip **after** `backward()`, copy weights with `deepcopy` (or `snapshot_state`), and
-#   let the **dev** set choose the checkpoint; the test set is scored once.
-# * Mini-batches with a learning-rate schedule train more stably than one essay per step.
-# * A fine-tuned model must beat the length line and a constant predictor; with few
-#   essays and few passes it may not, and the results table shows what more data buys.
+#   let the **dev** set choose the checkpoint; the test set is scored once. The best of
+#   several checkpoints on the same essays is biased upwards, even when all are equally
+#   good.
+# * Mini-batches average the gradients of several essays, so each step follows a
+#   steadier direction, and they let the hardware work in parallel; how much faster they
+#   are depends on the device (Problem 4 measured it here).
+# * A fine-tuned model must beat the length line and a constant predictor, judged by a
+#   paired comparison on the same essays; with few essays and few passes on a CPU it may
+#   not (section 4 says whether this run did).
 #
 # Next: [notebook 12](12_finetune_trainer.ipynb) lets the Hugging Face `Trainer` write
 # this loop for us.
@@ -409,7 +604,10 @@ before = torch.nn.utils.clip_grad_norm_(m.parameters(), 0.5)  # returns the norm
 print(f"gradient norm {float(before):.3f} before clipping, {grad_norm(m):.3f} after")
 opt.step()
 # The norm after clipping is at most 0.5: clipping after backward() acts on the real gradients.
-# Before clipping it was larger, so this step would otherwise have moved the weights further.
+# With AdamW the size of this first step hardly depends on the gradient's scale: Adam divides
+# each gradient by a running average of its own size, so scaling all gradients down changes
+# little here. Clipping acts through those running averages: one huge gradient, clipped, cannot
+# inflate them and dominate the steps that follow.
 
 # %% [markdown]
 # ### Exercise 2: a copy that stays put
@@ -460,4 +658,5 @@ print(f"{n_full} essays: {steps} steps, {warmup} of them warm-up")
 plots.lr_schedule(rates, warmup)
 plt.show()
 # The rate climbs linearly for the first 10% of the steps, then falls linearly to zero:
-# small steps while the new head is random, large ones in the middle, fine ones at the end.
+# small steps while the new head is random, the largest right after warm-up, then smaller
+# and smaller ones towards the end.
