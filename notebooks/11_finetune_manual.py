@@ -443,7 +443,10 @@ history = pd.DataFrame(scorer.history_).set_index("epoch")
 last = int(history.index.max())
 print(f"fit: {scorer.fit_seconds_:.0f} s (loading the model, training and the dev scoring after each "
       f"epoch), computed in {scorer.precision_}")
-if scorer.best_epoch_ == last and last == scorer.epochs:
+if last == 1:
+    print(f"dev QWK {scorer.best_dev_qwk_:.3f} after the only epoch: nothing to choose, the weights are the "
+          "final ones.")
+elif scorer.best_epoch_ == last and last == scorer.epochs:
     print(f"best dev QWK {scorer.best_dev_qwk_:.3f} at epoch {last}, the last one: dev QWK had not stopped "
           f"rising, so early stopping (patience {scorer.patience}) never acted and the best weights are "
           "the final ones. More epochs might have helped.")
@@ -516,8 +519,10 @@ else:
           "run has not shown that it learned more than essay length tells.")
 settled = flags[~flags["verdict"].str.contains("point estimate|n/a")]
 unsettled = flags[flags["verdict"].str.contains("point estimate")]
-print(f"* Williamson: fails {', '.join(settled.loc[settled['verdict'] == 'fail', 'criterion']) or 'no criterion'} "
-      f"outright; {', '.join(unsettled['criterion']) or 'no criterion'} not settled by these essays.")
+failed = ", ".join(settled.loc[settled["verdict"] == "fail", "criterion"]) or "no criterion"
+print(f"* Williamson: fails {failed} outright; "
+      + (f"{', '.join(unsettled['criterion'])} not settled by these essays." if len(unsettled)
+         else "these essays settle every criterion."))
 smd = rows["fine-tuned (manual loop)"]["SMD"]
 print(f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
       f"{len(np.unique(pred))} of the {HI - LO + 1} possible scores.")
