@@ -121,40 +121,29 @@ def qwk_closed_form(human: np.ndarray, machine: np.ndarray) -> float:
     return float(1.0 - np.sum((h - m) ** 2) / expected)
 
 
-#: Resampled scores handled at once by :func:`_metric_rows` (rows x items), to bound memory.
-_ROW_BLOCK = 2_000_000
+def _metric_rows(name: str, human: np.ndarray, machine: np.ndarray, idx: np.ndarray, block: int = 2_000_000):
+    """``metric(human[i], machine[i])`` for every row ``i`` of the index matrix ``idx`` at once.
 
-
-def _metric_rows(name: str, human: np.ndarray, machine: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``metric(human[i], machine[i])`` for every row ``i`` of the index matrix ``idx``, all rows at once.
-
-    ``name`` is ``"QWK"`` (:func:`qwk_closed_form`), ``"Acc"``, ``"Adj"`` or ``"SMD"`` (:func:`smd`).
-    The same arithmetic as those functions, row by row, so the values are identical to a
-    loop over the rows (the one squared scalar of each formula is squared as a scalar, as
-    they do); the bootstraps use it to score 1,000 resamples in a few array operations.
+    ``name``: ``"QWK"`` (:func:`qwk_closed_form`), ``"Acc"``, ``"Adj"`` or ``"SMD"`` (:func:`smd`), with their
+    arithmetic row by row (squared scalars squared as scalars): a loop's values, in a few array operations.
+    ``block`` bounds the resampled scores held in memory at once.
     """
-    out = np.empty(len(idx))
-    step = max(1, _ROW_BLOCK // max(1, idx.shape[1]))
+    if name not in ("QWK", "Acc", "Adj", "SMD"):
+        raise ValueError(f"_metric_rows knows QWK, Acc, Adj and SMD, got {name!r}.")
+    out, step = np.empty(len(idx)), max(1, block // max(1, idx.shape[1]))
     for start in range(0, len(idx), step):
-        rows = idx[start:start + step]
-        h, m = human[rows].astype(float), machine[rows].astype(float)
-        if name == "Acc":
-            out[start:start + step] = np.mean(h == m, axis=1)
-        elif name == "Adj":
-            out[start:start + step] = np.mean(np.abs(h - m) <= 1, axis=1)
-        elif name == "QWK":
-            shift = np.array([d ** 2 for d in h.mean(axis=1) - m.mean(axis=1)])
-            expected = h.shape[1] * (h.var(axis=1) + m.var(axis=1) + shift)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[start:start + step] = np.where(expected == 0, np.nan,
-                                                   1.0 - np.sum((h - m) ** 2, axis=1) / expected)
-        elif name == "SMD":
-            spread = np.array([a ** 2 + b ** 2 for a, b in zip(h.std(axis=1), m.std(axis=1))])
-            pooled, diff = np.sqrt(spread / 2), m.mean(axis=1) - h.mean(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[start:start + step] = np.where(pooled == 0, np.where(diff == 0, 0.0, np.nan), diff / pooled)
-        else:
-            raise ValueError(f"_metric_rows knows QWK, Acc, Adj and SMD, got {name!r}.")
+        h, m = human[idx[start:start + step]].astype(float), machine[idx[start:start + step]].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if name in ("Acc", "Adj"):
+                value = np.mean(h == m if name == "Acc" else np.abs(h - m) <= 1, axis=1)
+            elif name == "QWK":
+                expected = h.shape[1] * (h.var(axis=1) + m.var(axis=1) + np.array([d ** 2 for d in h.mean(1) - m.mean(1)]))
+                value = np.where(expected == 0, np.nan, 1.0 - np.sum((h - m) ** 2, axis=1) / expected)
+            else:
+                pooled = np.sqrt(np.array([a ** 2 + b ** 2 for a, b in zip(h.std(axis=1), m.std(axis=1))]) / 2)
+                diff = m.mean(axis=1) - h.mean(axis=1)
+                value = np.where(pooled == 0, np.where(diff == 0, 0.0, np.nan), diff / pooled)
+        out[start:start + step] = value
     return out
 
 
@@ -314,10 +303,8 @@ def bootstrap_ci(
 
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(h), size=(n, len(h)))
-    if metric in ("QWK", "Acc", "Adj", "SMD"):  # all resamples at once, the same values as fn row by row
-        values = _metric_rows(metric, h, m, idx)
-    else:
-        values = np.array([fn(h[i], m[i]) for i in idx], dtype=float)
+    values = (_metric_rows(metric, h, m, idx) if metric in ("QWK", "Acc", "Adj", "SMD")  # all at once, same values
+              else np.array([fn(h[i], m[i]) for i in idx], dtype=float))
     alpha = (1 - level) / 2
     low, high = np.nanquantile(values, [alpha, 1 - alpha])
     return ConfidenceInterval(float(fn(h, m)), float(low), float(high))
@@ -413,10 +400,8 @@ def paired_bootstrap(
             raise ValueError("groups holds a single group: there is nothing to resample.")
         idx = [np.concatenate([members[j] for j in rng.integers(0, len(members), len(members))])
                for _ in range(n_resamples)]
-    if metric is None and groups is None:  # all resamples at once, the same values as fn row by row
-        diffs = _metric_rows("QWK", h, a, idx) - _metric_rows("QWK", h, b, idx)
-    else:
-        diffs = np.array([fn(h[i], a[i]) - fn(h[i], b[i]) for i in idx], dtype=float)
+    diffs = (_metric_rows("QWK", h, a, idx) - _metric_rows("QWK", h, b, idx) if metric is None and groups is None
+             else np.array([fn(h[i], a[i]) - fn(h[i], b[i]) for i in idx], dtype=float))  # all at once: same values
     diffs = diffs[~np.isnan(diffs)]
     if diffs.size == 0:
         raise ValueError("the metric is undefined (NaN) on every resample; are all scores one constant?")

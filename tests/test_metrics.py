@@ -272,10 +272,9 @@ def test_simplest_within_noise_picks_the_first_setting_the_essays_cannot_tell_fr
         simplest_within_noise(h, {})
 
 
-@pytest.mark.parametrize("block", [metrics._ROW_BLOCK, 50])  # 50: a few rows per block, so blocks are joined
-def test_all_resamples_at_once_give_the_row_by_row_values_exactly(monkeypatch, block):
+@pytest.mark.parametrize("block", [2_000_000, 50])  # 50: a few rows per block, so blocks are joined
+def test_all_resamples_at_once_give_the_row_by_row_values_exactly(block):
     """The bootstraps score every resample in one go (_metric_rows); the numbers must not move."""
-    monkeypatch.setattr(metrics, "_ROW_BLOCK", block)
     rng = np.random.default_rng(4)
     one_by_one = {"QWK": metrics.qwk_closed_form, "SMD": smd, "Acc": lambda a, b: float(np.mean(a == b)),
                   "Adj": lambda a, b: float(np.mean(np.abs(a - b) <= 1))}
@@ -285,7 +284,7 @@ def test_all_resamples_at_once_give_the_row_by_row_values_exactly(monkeypatch, b
         idx = rng.integers(0, n, size=(300, n))
         for name, fn in one_by_one.items():
             expected = np.array([fn(h[i], m[i]) for i in idx])
-            assert np.array_equal(metrics._metric_rows(name, h, m, idx), expected, equal_nan=True), (name, n)
+            assert np.array_equal(metrics._metric_rows(name, h, m, idx, block), expected, equal_nan=True), (name, n)
     constant = np.full(5, 2)  # both constant: QWK undefined (NaN), SMD 0
     rows = np.zeros((3, 5), dtype=int)
     assert np.isnan(metrics._metric_rows("QWK", constant, constant, rows)).all()
