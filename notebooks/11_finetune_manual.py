@@ -52,9 +52,9 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # ## 1. Data, model and settings
 #
 # Train / dev / test: the reference test set, and a dev set carved from the training
-# part (the first printed line gives their sizes). The test set is scored once, at the
-# end, for the model we report; section 2 misuses it on purpose, as the original did,
-# to show what goes wrong.
+# part (the line `train ... | dev ... | test ...` below gives their sizes). The test
+# set is scored once, at the end, for the model we report; section 2 misuses it on
+# purpose, as the original did, to show what goes wrong.
 #
 # The profile decides how many training essays, epochs (passes over the training
 # essays) and tokens per essay we use, the batch size and the learning rate. In the CPU
@@ -177,10 +177,10 @@ log.round(3)
 # The **gradient norm** is the length of all the model's gradients taken together as
 # one long vector (the square root of the sum of their squares). `clip_grad_norm_`
 # scales every gradient down by the same factor when that length exceeds `max_norm`,
-# so one unusual batch cannot take a huge step. It rescales the gradients that are
-# *there*: before `backward()` they are empty (or left over from the last step), so the
-# new gradients go into the optimizer unclipped. We compute the gradients of one batch
-# both ways:
+# so that one unusual batch cannot push the weights far off course. It rescales the
+# gradients that are *there*: before `backward()` they are empty (or left over from the
+# last step), so the new gradients go into the optimizer unclipped. We compute the
+# gradients of one batch both ways:
 
 # %%
 def grad_norm(m):
