@@ -165,8 +165,9 @@ for name, pred in preds.items():
                  "Acc": m["Acc"], "SMD": m["SMD"], "mean score": m["mean_machine"],
                  "seconds": round(results[name].seconds, 1) if name in results else np.nan})
     if name in results:  # every prompt is a row of the leaderboard; none is chosen
-        baselines.leaderboard("15", f"prompting: {name} ({parsed} of {len(subset)} replies parsed, "
-                              "the rest scored the training median)", m["QWK"], len(pool), profile.name,
+        how = ("every reply parsed" if parsed == len(subset) else
+               f"{parsed} of {len(subset)} replies parsed, the others scored the training median")
+        baselines.leaderboard("15", f"prompting: {name} ({how})", m["QWK"], len(pool), profile.name,
                               show=False, n_test=len(subset), interval=(ci.low, ci.high))
 table = pd.DataFrame(rows).round(3)
 table
