@@ -123,12 +123,22 @@ def sft_dataset(
     if tokenizer is not None and max_length is not None:
         budget = essay_budget(tokenizer, max_length, min_score, max_score, delimit)
         essays = [truncate_essay(e, tokenizer, budget) for e in essays]
-    return Dataset.from_dict(
+    data = Dataset.from_dict(
         {
             "prompt": [build_messages(e, min_score, max_score, delimit) for e in essays],
             "completion": [[{"role": "assistant", "content": answer(s)}] for s in scores],
         }
     )
+    if tokenizer is not None and max_length is not None:
+        # trl cuts a longer conversation from the right, which would cut the answer (the only
+        # tokens the loss is on): make sure every shortened conversation fits whole.
+        for i, example in enumerate(data):
+            n = len(tokenizer.apply_chat_template(example["prompt"] + example["completion"], tokenize=True,
+                                                  return_dict=True)["input_ids"])
+            if n > max_length:
+                raise ValueError(f"Example {i} is {n} tokens after shortening its essay, over max_length="
+                                 f"{max_length}: its answer would be cut; raise max_length.")
+    return data
 
 
 # --- LoRA ---------------------------------------------------------------------------------
@@ -266,13 +276,22 @@ class GenerativeScorer(BaseEstimator):
                 dataloader_num_workers=0,
                 dataloader_pin_memory=cuda,
             )
-            trainer = SFTTrainer(
-                model=self.model_,
-                args=args,
-                train_dataset=self.train_dataset_,
-                processing_class=self.tokenizer_,
-                peft_config=lora_config(self.model_, r=self.lora_r, alpha=2 * self.lora_r),
-            )
+            import datasets
+
+            bars = datasets.utils.logging.is_progress_bar_enabled()
+            if not verbose:  # no "Tokenizing/Truncating train dataset" bars (display only)
+                datasets.disable_progress_bars()
+            try:
+                trainer = SFTTrainer(
+                    model=self.model_,
+                    args=args,
+                    train_dataset=self.train_dataset_,
+                    processing_class=self.tokenizer_,
+                    peft_config=lora_config(self.model_, r=self.lora_r, alpha=2 * self.lora_r),
+                )
+            finally:
+                if bars:
+                    datasets.enable_progress_bars()
             if not verbose:  # no log dict per step: the loss curve is in log_history_
                 from transformers import PrinterCallback
 

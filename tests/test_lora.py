@@ -56,6 +56,28 @@ def test_no_test_essay_reaches_the_sft_dataset(asap7):
     assert set(sub) <= set(essays)
 
 
+def test_long_essays_are_shortened_so_the_answer_is_never_cut(tiny_model_dir):
+    from transformers import AutoTokenizer
+    from trl.data_utils import truncate_dataset
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    essays = ["patience " * 40, "I waited for the bus for a long time and stayed calm. " * 60]
+    data = lora.sft_dataset(essays, [5, 12], tokenizer=tok, max_length=128)
+    assert "patience " * 40 in data[0]["prompt"][1]["content"] + " "  # a short essay is left whole
+    assert data[1]["prompt"][1]["content"].endswith(" [...]")  # a long one keeps its start, marked
+    # what trl does: tokenize prompt + completion, then cut from the right at max_length
+    ids = [tok.apply_chat_template(ex["prompt"] + ex["completion"], tokenize=True, return_dict=True)["input_ids"]
+           for ex in data]
+    from datasets import Dataset
+
+    cut = truncate_dataset(Dataset.from_dict({"input_ids": ids}), 128)["input_ids"]
+    assert len(ids[1]) <= 128 and cut == ids  # nothing is cut: the answer "**Score**: 12" is whole
+    assert lora.answer(12) in tok.decode(cut[1])
+    # too small a max_length is an error, never a silently cut answer
+    with pytest.raises(ValueError, match="raise it"):
+        lora.sft_dataset(essays, [5, 12], tokenizer=tok, max_length=60)
+
+
 def test_sft_dataset_rejects_bad_input():
     with pytest.raises(ValueError, match="as many scores"):
         lora.sft_dataset(["a", "b"], [1])
