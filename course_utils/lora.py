@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,21 @@ def lora_config(model, r: int = 8, alpha: int = 16, dropout: float = 0.05, targe
 
 
 # --- the scorer ---------------------------------------------------------------------------
+@contextmanager
+def _dataset_bars(show: bool):
+    """``datasets``' progress bars (trl's "Tokenizing/Truncating train dataset") on or off, then as before."""
+    import datasets
+
+    was_on = datasets.utils.logging.is_progress_bar_enabled()
+    if not show:
+        datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if was_on:
+            datasets.enable_progress_bars()
+
+
 class GenerativeScorer(BaseEstimator):
     """A chat model LoRA-tuned to answer "**Score**: n"; scores from answer probabilities.
 
@@ -251,7 +267,7 @@ class GenerativeScorer(BaseEstimator):
         # activation_checkpointing; the new name where it exists, so no deprecation warning.
         renamed = "activation_checkpointing" in getattr(SFTConfig, "__dataclass_fields__", {})
         no_checkpointing = {"activation_checkpointing" if renamed else "gradient_checkpointing": False}
-        with tempfile.TemporaryDirectory() as out, warnings.catch_warnings():
+        with tempfile.TemporaryDirectory() as out, warnings.catch_warnings(), _dataset_bars(verbose):
             # peft and trl still read model.is_gradient_checkpointing, which transformers deprecates
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
             args = SFTConfig(
@@ -276,22 +292,13 @@ class GenerativeScorer(BaseEstimator):
                 dataloader_num_workers=0,
                 dataloader_pin_memory=cuda,
             )
-            import datasets
-
-            bars = datasets.utils.logging.is_progress_bar_enabled()
-            if not verbose:  # no "Tokenizing/Truncating train dataset" bars (display only)
-                datasets.disable_progress_bars()
-            try:
-                trainer = SFTTrainer(
-                    model=self.model_,
-                    args=args,
-                    train_dataset=self.train_dataset_,
-                    processing_class=self.tokenizer_,
-                    peft_config=lora_config(self.model_, r=self.lora_r, alpha=2 * self.lora_r),
-                )
-            finally:
-                if bars:
-                    datasets.enable_progress_bars()
+            trainer = SFTTrainer(
+                model=self.model_,
+                args=args,
+                train_dataset=self.train_dataset_,
+                processing_class=self.tokenizer_,
+                peft_config=lora_config(self.model_, r=self.lora_r, alpha=2 * self.lora_r),
+            )
             if not verbose:  # no log dict per step: the loss curve is in log_history_
                 from transformers import PrinterCallback
 
