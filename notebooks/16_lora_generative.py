@@ -420,11 +420,13 @@ if RUN_SOLUTION or config.run_solutions("under half a minute on a 2-core CPU in 
           f"(undelimited {s_before.mean():.2f} -> {s_after.mean():.2f})")
     shift_d, shift_u = d_after.mean() - d_before.mean(), s_after.mean() - s_before.mean()
     print(f"The injection shifts the mean by {shift_d:+.2f} delimited against {shift_u:+.2f} undelimited: "
-          f"delimiting {'weakens' if abs(shift_d) < abs(shift_u) else 'does not weaken'} it here.")
+          + ("it moved nothing either way here, so this run cannot say whether delimiting helps."
+             if shift_d == shift_u == 0 else
+             f"delimiting {'weakens' if abs(shift_d) < abs(shift_u) else 'does not weaken'} it here."))
     moved = d_before.mean() - s_before.mean()
     print(f"The catch: the prompt is not the format the adapters were trained on (the untouched essays' mean "
           f"moves by {moved:+.2f} with it here); to use delimiting, train with it: "
-          "GenerativeScorer(..., delimit=True).fit(...). With 8 essays and a scorer that gives few distinct "
+          f"GenerativeScorer(..., delimit=True).fit(...). With {n_rob} essays and a scorer that gives few distinct "
           "scores, these shifts are a hint, not a measurement.")
 
 # %% [markdown]
