@@ -84,8 +84,11 @@ if answering == client.model:
 # * **zero-shot**: the task the students wrote to, the score range, the answer format;
 # * **rubric**: plus the public four-trait rubric of ASAP prompt 7 (Ideas, Organization,
 #   Style, Conventions, each 0-3; the holistic score is their sum), printed below;
-# * **few-shot**: plus the $k$ most similar *training* essays with their human scores,
-#   retrieved by sentence-embedding similarity (notebook 07);
+# * **few-shot**: the zero-shot prompt (no rubric) plus the $k$ most similar *training*
+#   essays with their human scores, retrieved by sentence-embedding similarity (notebook
+#   07). To keep the prompt short, each example *and* the essay scored are cut to 150
+#   words (the other prompts keep 300), although each example's human score is for the
+#   whole essay;
 # * **chain of thought**: the rubric prompt, but the model first writes one line per
 #   trait and then the score.
 #
@@ -143,6 +146,12 @@ base = baselines.fit_baselines(pool.essay, pool.rater1_domain1)
 fallback = base[baselines.CONSTANT].value_  # the training median, for replies without a score
 RETRIEVED = "mean score of the 2 retrieved examples"
 
+
+def interval(ci):
+    """'[low, high]' with 3 decimals (a constant's interval prints as [0.000, 0.000], not -0.000)."""
+    return "[" + ", ".join(f"{v:.3f}".replace("-0.000", "0.000") for v in (ci.low, ci.high)) + "]"
+
+
 results, preds = {}, {}
 for name, build in builders.items():
     tokens = profile.llm_max_new_tokens if name == "chain of thought" else 12
@@ -161,10 +170,14 @@ for name, pred in preds.items():
     m, ci = aes_metrics(human, pred, 0, 12), bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
     parsed = len(subset) - results[name].n_unparseable if name in results else len(subset)
     rows.append({"scorer": name if name in results else f"baseline: {name}", "parsed": parsed,
-                 "of": len(subset), "QWK": m["QWK"], "95% interval": f"[{ci.low:.3f}, {ci.high:.3f}]",
+                 "of": len(subset), "QWK": m["QWK"], "95% interval": interval(ci),
                  "Acc": m["Acc"], "SMD": m["SMD"], "mean score": m["mean_machine"],
-                 "seconds": round(results[name].seconds, 1) if name in results else np.nan})
-    if name in results:  # every prompt is a row of the leaderboard; none is chosen
+                 "SD": np.std(pred), "min-max": f"{pred.min()}-{pred.max()}",
+                 "seconds": round(results[name].seconds, 1) if name in results else np.nan,
+                 "model calls": len(subset) - results[name].n_cached if name in results else 0})
+    # Each prompt's test QWK is also added to the leaderboard started in notebook 03, as a
+    # row with its n_test and interval (20 test essays do not rank prompts); none is chosen.
+    if name in results:
         how = ("every reply parsed" if parsed == len(subset) else
                f"{parsed} of {len(subset)} replies parsed, the others scored the training median")
         baselines.leaderboard("15", f"prompting: {name} ({how})", m["QWK"], len(pool), profile.name,
@@ -173,22 +186,56 @@ table = pd.DataFrame(rows).round(3)
 table
 
 # %%
+from transformers import AutoTokenizer
+
 for name, out in results.items():
     print(f"--- {name}: first reply ---\n{out.replies[0][:300]}\n")
+counts = ", ".join(f"{s}: {n}" for s, n in zip(*np.unique(human, return_counts=True)))
+print(f"Human scores of these {len(subset)} essays: mean {human.mean():.2f}, SD {np.std(human):.2f}, "
+      f"{human.min()}-{human.max()} "
+      f"(score: count  {counts}).")
+cap, tokenizer = profile.llm_max_new_tokens, AutoTokenizer.from_pretrained(loaded)  # the answering model's
+cot = results["chain of thought"].replies
+at_cap = sum(len(tokenizer(r).input_ids) >= cap - 2 for r in cot)
+print(f"Chain of thought: {at_cap} of {len(cot)} replies are {cap - 2}+ tokens long, i.e. the "
+      f"{cap}-token cap most likely cut them off; {sum('Score' not in r for r in cot)} of {len(cot)} "
+      "contain no 'Score' at all.")
 
 # %% [markdown]
 # Read each row with its `parsed` column: a prompt with few parsed replies is mostly the
-# constant score. The `seconds` column is the model's time for the row (near 0 when the
-# replies came from the cache). The lines below compare each prompt with the length line
+# constant score. **How to read `Acc` and `SMD`.** `Acc` is exact agreement, the share of
+# essays given exactly the human score. When most human scores sit on one value (the
+# counts above), a constant at that value gets a high `Acc` with a QWK of 0, and a scorer
+# that follows the order of the essays but is shifted by a point gets a low `Acc` with a
+# fair QWK: `Acc` alone does not rank scorers. `SMD` is the difference of the machine's
+# and the human's mean scores, in standard deviations: it measures a *shift*, not the
+# spread. A positive SMD (compare `mean score` with the human mean) means the scorer
+# scores too high on average. The spread is in `SD` and `min-max`, beside the human
+# scores' SD and range printed above.
+#
+# For the chain-of-thought prompt, the reply cap matters: one line per trait and then
+# the score line may need more tokens than the cap allows, and a reply cut off by the cap
+# (counted above) never reaches its score line. Where many replies hit the cap, its
+# parsed count measures the cap as much as the model.
+#
+# The `seconds` column is the model's time for the row; it covers only the `model calls`
+# of that row (replies not already in the cache), so rows are comparable only per model
+# call. The lines below compare each prompt with the length line
 # on the same essays by the paired bootstrap of notebook 03, and the few-shot prompt with
-# the mean of its own two examples. No prompt is chosen here: with this few test essays
+# the mean of its own two examples. In each line, `difference` is the QWK of the
+# **first-named scorer minus** that of the second, so a negative difference favours the
+# second. A prompt with no parsed reply scores the training median on every essay: its
+# line is the constant baseline's, not a verdict on the prompt. No prompt is chosen here: with this few test essays
 # and one split, each line is a small single-split observation, and choosing the best
 # row on test essays would make its figure optimistic.
 
 # %%
 length = base[baselines.LENGTH_LINE]
+print("difference = QWK of the first-named scorer minus QWK of the second.")
 for name in [*results, RETRIEVED]:
-    print(baselines.length_line_verdict(name, subset.essay, human, preds[name], length))
+    note = (" (0 replies parsed: this is the constant baseline's line)"
+            if name in results and results[name].n_unparseable == len(subset) else "")
+    print(baselines.length_line_verdict(name, subset.essay, human, preds[name], length) + note)
 few_vs_examples = paired_bootstrap(human, preds["few-shot (k=2)"], preds[RETRIEVED],
                                    n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED,
                                    labels=range(13))
@@ -216,7 +263,9 @@ print(f"One split of {len(subset)} test essays: an interval that reaches 0 rules
 #    every essay. Rounded, it *shrinks toward the middle*: a mean of a spread-out
 #    distribution lies between its extremes, so when the model is unsure, the
 #    probability on low and high scores averages out and rounded scores rarely reach the
-#    ends of the scale (compare `distinct scores` and `SMD`).
+#    ends of the scale: compare `SD`, `min-max` and `distinct scores` with the human
+#    scores' SD and range (printed after the first table). `SMD` measures a shift of the
+#    mean, not this narrowing.
 # 2. **Cutoffs.** Twelve thresholds between the 13 scores; an essay gets score $s$ when
 #    its expected score lies between the thresholds below and above $s$. They are fitted
 #    on training essays only, by the rule of notebooks 09 and 13: start from rounding
@@ -244,8 +293,9 @@ prob_preds, prob_rows = {}, []
 
 def prob_row(prompt, decision, pred, mass=np.nan):
     m, ci = aes_metrics(human, pred, 0, 12), bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
-    return {"prompt": prompt, "decision": decision, "QWK": m["QWK"], "95% interval": f"[{ci.low:.3f}, {ci.high:.3f}]",
-            "Acc": m["Acc"], "SMD": m["SMD"], "distinct scores": len(np.unique(pred)), "well-formed mass": mass}
+    return {"prompt": prompt, "decision": decision, "QWK": m["QWK"], "95% interval": interval(ci),
+            "Acc": m["Acc"], "SMD": m["SMD"], "SD": np.std(pred), "min-max": f"{pred.min()}-{pred.max()}",
+            "distinct scores": len(np.unique(pred)), "well-formed mass": mass}
 
 
 for name, build in prob_builders.items():
@@ -274,6 +324,15 @@ for decision in ("expected, rounded", "expected + cutoffs"):
     print(f"on these {len(subset)} essays: {comparison.verdict(f'few-shot, {decision}', RETRIEVED)}.")
 print(f"Cutoffs fitted on {len(fit_essays)} training essays; {len(subset)} test essays, one split: "
       "small single-split observations.")
+print(f"What the cutoffs did in this run (human scores: SD {np.std(human):.2f}, {human.min()}-{human.max()}):")
+for name in prob_builders:
+    r, c = prob_preds[f"{name}, expected, rounded"], prob_preds[f"{name}, expected + cutoffs"]
+    q_r, q_c = (aes_metrics(human, x, 0, 12)["QWK"] for x in (r, c))
+    print(f"  {name}: SD {np.std(r):.2f} -> {np.std(c):.2f}, range {r.min()}-{r.max()} -> {c.min()}-{c.max()}, "
+          f"QWK {q_r:.3f} -> {q_c:.3f} ({'wider' if np.std(c) > np.std(r) else 'not wider'}, "
+          f"{'higher' if q_c > q_r else 'not higher'} QWK)")
+print(f"Twelve thresholds fitted on {len(fit_essays)} essays can also overfit them: a wider spread "
+      "is not better agreement on new essays.")
 
 # %% [markdown]
 # **The course's run of the same method on all test essays.** The same stand-in model
@@ -304,10 +363,12 @@ for name, pred in ((RETRIEVED, examples_all), (baselines.LENGTH_LINE, length.pre
 
 # %% [markdown]
 # A 135M-parameter model barely follows instructions: the tables above show how few of
-# its replies parse and how close its scores stay to the baselines that need no language
-# model. The point of this notebook is the *method*: the same code, pointed at a larger
-# model (LFM2 in Colab, or a hosted model), gives the comparison that matters, and the
-# same baselines say whether that model adds anything.
+# its replies parse, and the paired lines say where its scores stand against the
+# baselines that need no language model (the length line, the examples' mean). The point
+# of this notebook is the *method*: the same code, pointed at a larger model (LFM2 in
+# Colab, itself small, or a hosted model), is how to find out whether a model adds
+# anything; nothing here shows that those models follow the rubric, and the same
+# baselines and paired lines decide it for them too.
 #
 # **Published LLM scorers of ASAP essays** (not measured here). Real LLMs have been
 # studied on these essays: Mansour et al. (2024, LREC-COLING) prompted ChatGPT and
@@ -359,7 +420,8 @@ if hosted_rows:  # offline there is no table to show
 # The injection test uses the first `n_rob` essays of the subset (8, or all of them when
 # the subset is smaller) and compares each essay with itself, before and after the
 # injection: means and changes are counted only on the essays whose reply parsed both
-# times, and "scored 12 before" is the reference for "scored 12 after". With this few essays and a model that parses few
+# times, and "scored 12 before" is the reference for "scored 12 after" (both counted on
+# those essays). With this few essays and a model that parses few
 # replies, the table is a demonstration of the test, not a measurement of the defence.
 
 # %%
@@ -385,7 +447,8 @@ for delimit in (False, True):
                 "mean before (both parsed)": before[both].mean() if both.any() else np.nan,
                 "mean after (both parsed)": after[both].mean() if both.any() else np.nan,
                 "changed (both parsed)": int(np.sum(before[both] != after[both])),
-                "scored 12 before": int(np.sum(before == 12)), "scored 12 after": int(np.sum(after == 12))})
+                "scored 12 before (both parsed)": int(np.sum(before[both] == 12)),
+                "scored 12 after (both parsed)": int(np.sum(after[both] == 12))})
 robustness = pd.DataFrame(rob).round(2)
 robustness
 
@@ -395,9 +458,9 @@ false_alarms = np.mean([prompts.looks_like_injection(e) for e in pool.essay])
 print(f"injection detector: flags {sum(flags)} of {len(attacked)} attacked essays; "
       f"false alarms on {false_alarms:.1%} of the {len(pool)} training essays in the pool")
 for r in rob:
-    print(f"{r['prompt']}: scored 12 by {r['scored 12 before']} of {n_rob} essays before the injection and "
-          f"{r['scored 12 after']} after; {r['changed (both parsed)']} of the {r['parsed both times']} essays "
-          "parsed both times changed score")
+    print(f"{r['prompt']}: of the {r['parsed both times']} of {n_rob} essays parsed both times, "
+          f"{r['scored 12 before (both parsed)']} scored 12 before the injection and "
+          f"{r['scored 12 after (both parsed)']} after; {r['changed (both parsed)']} changed score")
 
 # %% [markdown]
 # ### Off-topic and gibberish essays
@@ -420,10 +483,19 @@ pd.DataFrame({"kind": kinds, "LLM score": llm_scores, "similarity": check.simila
 # The threshold is the 1% quantile of the same pool essays it was fitted on, so on the
 # pool about 1% fall below it by construction; genuine essays the check has not seen may
 # fall below it more often. The next cell measures that on held-out pool essays (a check
-# fitted on the other 80% of the pool) and counts the flagged real test essays; with
-# this few test essays, one flagged essay moves their share by a large step.
+# fitted on the other 80% of the pool), with an exact binomial 95% interval for that rate,
+# and counts the flagged real test essays; with this few test essays, one flagged essay
+# moves their share by a large step.
+#
+# In the table above, compare each text's similarity with the threshold. A sentence
+# embedding places coherent text by its topic, so a recipe lands far from the essays;
+# random letter strings have no topic and can land nearer the essays than clear
+# off-topic text. The smaller a flagged text's margin below the threshold, the less safe
+# its flag.
 
 # %%
+from scipy.stats import binomtest
+
 held_out = pool.sample(frac=0.2, random_state=config.SEED)
 held_check = prompts.RelevanceCheck(quantile=0.01).fit(pool.drop(index=held_out.index).essay.tolist())
 held_flagged = 1 - held_check.is_relevant(held_out.essay.tolist()).mean()
@@ -431,8 +503,13 @@ real_flagged = int(np.sum(~check.is_relevant(subset.essay.tolist())))
 print(f"relevance threshold (1% quantile of the {len(pool)} pool essays): {check.threshold_:.3f}; "
       f"flags {np.sum(~relevant)} of {len(strange)} off-topic/gibberish texts and {real_flagged} of the "
       f"{len(subset)} real test essays scored here")
-print(f"a check fitted on {len(pool) - len(held_out)} pool essays flags {held_flagged:.1%} of the "
-      f"{len(held_out)} held-out pool essays (1% by construction on the essays it was fitted on)")
+n_held_flagged = int(round(held_flagged * len(held_out)))
+held_ci = binomtest(n_held_flagged, len(held_out)).proportion_ci(0.95)
+print(f"a check fitted on {len(pool) - len(held_out)} pool essays flags {held_flagged:.1%} "
+      f"({n_held_flagged} of {len(held_out)}) held-out pool essays, 95% interval "
+      f"[{held_ci.low:.1%}, {held_ci.high:.1%}] (1% by construction on the essays it was fitted on)")
+print("This interval holds 1%: these essays cannot tell the held-out rate from 1%."
+      if held_ci.low <= 0.01 <= held_ci.high else "This interval excludes 1%: the held-out rate differs from 1%.")
 
 # %% [markdown]
 # **Reading the results.** Whether the injected instruction moves the score depends
@@ -450,8 +527,10 @@ print(f"a check fitted on {len(pool) - len(held_out)} pool essays flags {held_fl
 #   compared like any model, on the same essays, beside the same baselines, with a
 #   stated rule for replies without a score and the number of parsed replies. A few-shot
 #   prompt needs one more baseline, the mean score of its own examples.
-# * Reading the answer probabilities gives every essay a score; cutoffs fitted on
-#   training essays undo the expected score's pull toward the middle.
+# * Reading the answer probabilities gives every essay a score. The expected score is
+#   pulled toward the middle; cutoffs fitted on training essays are meant to stretch it
+#   back out, but fitted on few essays they can also make agreement worse: the lines
+#   after the probability table say what they did in this run.
 # * Essays can attack a prompted grader. Hypothesis for a capable model, not shown with
 #   this one: delimiting helps a little, flagging (injection detector, relevance check)
 #   and a human in the loop help more.
@@ -465,9 +544,14 @@ print(f"a check fitted on {len(pool) - len(held_out)} pool essays flags {held_fl
 # %% [markdown]
 # ### Exercise 1: More examples
 #
-# Does a few-shot prompt with $k=4$ examples score the subset better than $k=2$? Compare
-# QWK (same rule for unparsed replies) and the number of parsed replies. (The prompt gets
-# longer: what does that cost in seconds?)
+# How does a few-shot prompt with $k=4$ examples score the subset compared with $k=2$?
+# Compare QWK (same rule for unparsed replies) and the number of parsed replies. (The
+# prompt gets longer: what does that cost in seconds?) This is an illustration on the
+# test essays: it must not be used to *choose* $k$. A choice would be made on training
+# essays the examples are not drawn from (as the cutoffs above are fitted), and the
+# chosen prompt then scored once on test. The solution also shortens each example to
+# 100 words (150 for $k=2$), so two things change at once, and its $k=2$ seconds are
+# near 0 when those replies came from the cache.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
@@ -489,8 +573,10 @@ if RUN_SOLUTION or config.run_solutions("about as long as the few-shot row of th
 # %% [markdown]
 # ### Exercise 2: Random instead of similar examples
 #
-# Replace the retrieved neighbours by $k=2$ random training essays. Is similarity-based
-# retrieval worth it here?
+# Replace the retrieved neighbours by $k=2$ random training essays. How do the scores
+# change? As in exercise 1, this is an illustration on the test essays, not a way to
+# choose: whether retrieval is worth it would be decided on training essays held out
+# from the examples.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
