@@ -156,6 +156,41 @@ def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_
     return text
 
 
+def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[str, object], flags,
+             min_score: int = 0, max_score: int = 12) -> list[str]:
+    """A test run read in words, one line each: the paired verdict against the length line,
+    which Williamson criteria the essays settle, and the model's average and spread of scores.
+
+    ``flags`` is :func:`course_utils.metrics.williamson_check`'s table for the same essays.
+    Returns the lines (bullets), which the notebooks print.
+    """
+    from course_utils.metrics import paired_bootstrap
+
+    n = len(texts)
+    c = paired_bootstrap(human, machine, baselines[LENGTH_LINE].predict(texts), n_resamples=VERDICT_RESAMPLES,
+                         seed=VERDICT_SEED, labels=range(min_score, max_score + 1))
+    if c.low > 0:
+        length = f"better, on these {n} essays (the whole paired interval lies above 0)."
+    elif c.high < 0:
+        length = f"worse, on these {n} essays (the whole paired interval lies below 0)."
+    else:
+        length = (f"these {n} essays cannot tell them apart. The paired interval runs from a loss of "
+                  f"{-c.low:.3f} to a gain of {c.high:.3f} QWK: it rules out neither, so this is no evidence "
+                  "that the two are equally good either; but this run has not shown that it learned more "
+                  "than essay length tells.")
+    verdicts = flags["verdict"].astype(str)
+    settled = flags[~verdicts.str.contains("point estimate|n/a")]
+    unsettled = flags[verdicts.str.contains("point estimate")]
+    failed = ", ".join(settled.loc[settled["verdict"] == "fail", "criterion"]) or "no criterion"
+    open_ = (f"{', '.join(unsettled['criterion'])} not settled by these essays." if len(unsettled)
+             else "these essays settle every criterion.")
+    smd = aes_metrics(human, machine, min_score, max_score)["SMD"]
+    return [f"* Against counting words: {length}",
+            f"* Williamson: fails {failed} outright; {open_}",
+            f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
+            f"{len(np.unique(as_scores(machine)))} of the {max_score - min_score + 1} possible scores."]
+
+
 def start_leaderboard(profile: str) -> None:
     """Empty this profile's leaderboard (notebook 03 starts it; later notebooks add rows)."""
     from course_utils.config import cache_dir

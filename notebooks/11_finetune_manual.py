@@ -84,7 +84,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from course_utils import baselines, finetune
 from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
-from course_utils.metrics import paired_bootstrap, qwk, qwk_closed_form, williamson_check
+from course_utils.metrics import qwk, qwk_closed_form, williamson_check
 
 finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
@@ -503,29 +503,7 @@ flags
 # was given:
 
 # %%
-comparison = paired_bootstrap(test[TARGET], pred, base[baselines.LENGTH_LINE].predict(test.essay),
-                              n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED,
-                              labels=range(LO, HI + 1))
-if comparison.low > 0:
-    print(f"* Against counting words: better, on these {len(test)} essays (the whole paired interval "
-          "lies above 0).")
-elif comparison.high < 0:
-    print(f"* Against counting words: worse, on these {len(test)} essays (the whole paired interval "
-          "lies below 0).")
-else:
-    print(f"* Against counting words: these {len(test)} essays cannot tell them apart. The paired "
-          f"interval runs from a loss of {-comparison.low:.3f} to a gain of {comparison.high:.3f} QWK: it "
-          "rules out neither, so this is no evidence that the two are equally good either; but this "
-          "run has not shown that it learned more than essay length tells.")
-settled = flags[~flags["verdict"].str.contains("point estimate|n/a")]
-unsettled = flags[flags["verdict"].str.contains("point estimate")]
-failed = ", ".join(settled.loc[settled["verdict"] == "fail", "criterion"]) or "no criterion"
-print(f"* Williamson: fails {failed} outright; "
-      + (f"{', '.join(unsettled['criterion'])} not settled by these essays." if len(unsettled)
-         else "these essays settle every criterion."))
-smd = rows["fine-tuned (manual loop)"]["SMD"]
-print(f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
-      f"{len(np.unique(pred))} of the {HI - LO + 1} possible scores.")
+print("\n".join(baselines.in_words("fine-tuned (manual loop)", test.essay, test[TARGET], pred, base, flags, LO, HI)))
 print(f"* {baselines.describe_published('finetune_clf')}.")
 published = baselines.published("finetune_clf")
 if published is not None:

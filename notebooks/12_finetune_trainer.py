@@ -71,7 +71,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trai
 from course_utils import baselines, finetune
 from course_utils.data import TARGET, essay_splits, load_asap
 from course_utils.hub import resolve_model
-from course_utils.metrics import aes_metrics, paired_bootstrap, williamson_check
+from course_utils.metrics import aes_metrics, williamson_check
 
 finetune.quiet_transformers()  # no expected-warning noise; at most 4 CPU threads
 
@@ -227,26 +227,7 @@ flags
 # that criterion. In words, for this run:
 
 # %%
-comparison = paired_bootstrap(test[TARGET], pred, base[baselines.LENGTH_LINE].predict(test.essay),
-                              n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED,
-                              labels=range(LO, HI + 1))
-if comparison.low > 0:
-    print(f"* Against counting words: better, on these {len(test)} essays (the whole paired interval "
-          "lies above 0).")
-elif comparison.high < 0:
-    print(f"* Against counting words: worse, on these {len(test)} essays (the whole paired interval "
-          "lies below 0).")
-else:
-    print(f"* Against counting words: these {len(test)} essays cannot tell them apart. The paired "
-          f"interval runs from a loss of {-comparison.low:.3f} to a gain of {comparison.high:.3f} QWK: it "
-          "rules out neither, so this is no evidence that the two are equally good either.")
-settled = flags[~flags["verdict"].str.contains("point estimate|n/a")]
-unsettled = flags[flags["verdict"].str.contains("point estimate")]
-print(f"* Williamson: fails {', '.join(settled.loc[settled['verdict'] == 'fail', 'criterion']) or 'no criterion'} "
-      f"outright; {', '.join(unsettled['criterion']) or 'no criterion'} not settled by these essays.")
-smd = rows["fine-tuned (Trainer)"]["SMD"]
-print(f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
-      f"{len(np.unique(pred))} of the {HI - LO + 1} possible scores.")
+print("\n".join(baselines.in_words("fine-tuned (Trainer)", test.essay, test[TARGET], pred, base, flags, LO, HI)))
 
 # %% [markdown]
 # The original reported the best of its evaluations **on the test set**; here dev alone

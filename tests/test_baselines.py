@@ -199,3 +199,35 @@ def test_leaderboard_says_when_rows_differ_in_training_size(tmp_path, monkeypatc
     baselines.leaderboard("04", "TF-IDF", 0.56, 1066, "smoke", show=False)
     baselines.leaderboard("12", "fine-tuned", 0.59, 600, "smoke")
     assert "different numbers of essays (600, 1066)" in capsys.readouterr().out
+
+
+def test_in_words_reads_the_paired_verdict_williamson_and_the_scores_used():
+    import pandas as pd
+
+    train = ["word " * n for n in (10, 20, 30, 40)]
+    base = baselines.fit_baselines(train, [2, 4, 6, 8])
+    lengths = [12, 18, 24, 30, 36] * 6
+    test = ["word " * n for n in lengths]
+    human = [10 - n // 6 for n in lengths]  # longer essays score lower: the length line is wrong here
+    flags = pd.DataFrame({"criterion": ["QWK >= 0.70", "|SMD| <= 0.15", "degradation < 0.10"],
+                          "verdict": ["pass", "fail", "fail on the point estimate only"]})
+    lines = baselines.in_words("model", test, human, human, base, flags)
+    assert lines[0].startswith("* Against counting words: better, on these 30 essays")
+    assert lines[1] == "* Williamson: fails |SMD| <= 0.15 outright; degradation < 0.10 not settled by these essays."
+    assert "uses 5 of the 13 possible scores" in lines[2]
+    longer_is_better = [n // 6 for n in lengths]
+    assert "worse" in baselines.in_words("model", test, longer_is_better, human, base, flags)[0]
+    same = baselines.in_words("model", test, human, base["length line"].predict(test), base, flags[:1])
+    assert "cannot tell them apart" in same[0] and "settle every criterion" in same[1]
+    below = [h - 1 for h in human]  # every score one lower than the human's
+    assert "lower than rater 1 on average" in baselines.in_words("model", test, human, below, base, flags)[2]
+
+
+def test_reference_sizes_follow_from_the_split_of_asap7s_1569_essays():
+    """The sizes `training_set` names are what `train_dev_test_split` gives on ASAP-7 (1,569 essays)."""
+    import pandas as pd
+
+    from course_utils.data import train_dev_test_split
+
+    train, dev, test = train_dev_test_split(pd.DataFrame({"essay_id": range(1569)}))
+    assert (len(train) + len(dev), len(dev), len(test)) == (baselines.REFERENCE_TRAIN_DEV, baselines.REFERENCE_DEV, 314)
