@@ -208,7 +208,9 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
     Each row keeps the number of test essays and, when given, the QWK's 95% bootstrap
     interval; the printed header says the table is a record, never used to choose, and
     names the earlier notebooks whose rows are missing (not run since notebook 03 started
-    the table on this machine). ``n_train=None`` (a human rater) prints "–".
+    the table on this machine). Rows of later notebooks (run earlier on this machine) are
+    left out of the printed table, and rows on different numbers of test essays are
+    flagged as not comparable. ``n_train=None`` (a human rater) prints "–".
     Returns the table as a pandas DataFrame, best test QWK first.
     """
     import pandas as pd
@@ -232,6 +234,9 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
     table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": str})
     table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
     if show:
+        later = {r["notebook"] for r in rows if r["notebook"] != "--" and r["notebook"] > notebook}
+        table = table[~table["notebook"].isin(later)].reset_index(drop=True)  # course order: not ahead of this one
+        rows = [r for r in rows if r["notebook"] not in later]
         present = {r["notebook"] for r in rows}
         missing = [nb for nb in REPORTING_NOTEBOOKS if nb < notebook and nb not in present]
         print(f"Leaderboard ({profile} profile, {len(table)} entries): test QWK with its 95% bootstrap "
@@ -240,6 +245,12 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
         if missing:
             print(f"Not in it yet: notebook(s) {', '.join(missing)} (no model of theirs scored here in this "
                   "profile).")
+        if later:
+            print(f"Rows of later notebooks ({', '.join(sorted(later))}) are left out until you reach them.")
+        tests = {r["n_test"] for r in rows if r.get("n_test")}
+        if len(tests) > 1:
+            print(f"Rows were scored on different test essays ({', '.join(sorted(tests, key=int))} of them): a QWK on "
+                  "a few essays is not comparable with one on many, and only rows on the same essays can be compared.")
         sizes = {r["n_train"] for r in rows if r["n_train"] not in ("", "–")}
         if len(sizes) > 1:
             print(f"Rows were trained on different numbers of essays ({', '.join(sorted(sizes, key=int))}): "
@@ -249,6 +260,19 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
               "on the same essays can order them.")
         print(table.to_string(index=False))
     return table
+
+
+def record(notebook: str, name: str, human, machine, n_train: int | None, profile: str,
+           min_score: int = 0, max_score: int = 12) -> None:
+    """Add a test figure to the leaderboard without printing the table.
+
+    The QWK, its 95% bootstrap interval and the number of test essays all come from the
+    scores, so no row lacks them.
+    """
+    q = aes_metrics(human, machine, min_score, max_score)["QWK"]
+    ci = bootstrap_ci(human, machine, "QWK", n=1000, seed=0)
+    leaderboard(notebook, name, q, n_train, profile, show=False, n_test=len(as_scores(machine)),
+                interval=(ci.low, ci.high))
 
 
 def report(notebook: str, name: str, texts: Sequence[str], human, machine,
@@ -359,7 +383,11 @@ def describe_published(row_id: str) -> str:
             f"test QWK {row['qwk_mean']:.3f}{spread}")
     low, high = row.get("qwk_ci_low"), row.get("qwk_ci_high")
     if _is_value(low) and _is_value(high):
-        whose = " (the first seed's run)" if n_seeds > 1 else ""
+        first = str(row.get("qwk_per_seed", "")).split()
+        whose = ""
+        if n_seeds > 1:
+            whose = f" (the first seed's run, QWK {float(first[0]):.3f})" if first and _is_value(first[0]) \
+                else " (the first seed's run)"
         text += f", 95% interval over test essays{whose} [{float(low):.3f}, {float(high):.3f}]"
     original = row.get("original")
     if _is_value(original):

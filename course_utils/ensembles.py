@@ -13,7 +13,9 @@ Weights and cutoffs chosen on ~190 dev essays flatter themselves on those essays
 their dev QWK cannot rank procedures fairly. :func:`nested_dev_qwk` redoes every choice
 (weights, then cutoffs) on k-1 folds of the dev set and scores the held-out fold:
 an out-of-sample estimate, still without touching the test set.
-:func:`select_procedure` picks the best of a few candidates by that estimate.
+:func:`out_of_fold_scores` gives the held-out scores themselves, so that two procedures
+can be compared essay by essay (a paired bootstrap). :func:`select_procedure` picks the
+best of a few candidates by that estimate.
 
 :class:`RubricEnsembleScorer` is the course's strongest CPU essay scorer: the ensemble
 of :class:`~course_utils.scorers.EnsembleScorer` with rubric counts and a character
@@ -151,17 +153,15 @@ def fit_ensemble(weights_or_procedure: np.ndarray | Sequence[float] | Procedure,
     return FittedEnsemble(weights, fitted)
 
 
-def nested_dev_qwk(procedure: Procedure | Sequence[float], dev_preds: Sequence[np.ndarray], dev_scores,
-                   min_score: int, max_score: int, folds: int = 5, repeats: int = 4,
-                   random_state: int = SEED, cutoffs: dict | None = None) -> float:
-    """Out-of-sample QWK of a whole ensemble procedure, estimated on dev data only.
+def out_of_fold_scores(procedure: Procedure | Sequence[float], dev_preds: Sequence[np.ndarray], dev_scores,
+                       min_score: int, max_score: int, folds: int = 5, random_state: int = SEED,
+                       cutoffs: dict | None = None) -> np.ndarray:
+    """Each dev essay's score from an ensemble whose every choice was made without it.
 
-    For each of ``folds`` folds (``repeats`` shuffles), the procedure chooses weights and
-    :class:`OptimizedCutoffs` are fitted on the other folds; the held-out fold is scored.
-    Returns the mean over shuffles of the QWK of the pooled held-out scores. A single
-    member (``[preds]`` with :func:`equal_weights`) gives the fair estimate of
-    "this model + cutoffs" to compare with; fixed weights (a list) estimate one mixture.
-    ``cutoffs`` is passed to :func:`fit_ensemble`.
+    The dev set is cut into ``folds`` folds (shuffled with ``random_state``); for each fold
+    the procedure chooses weights and :class:`OptimizedCutoffs` are fitted on the other
+    folds, and the held-out fold is scored. Two procedures scored this way on the same
+    essays can be compared with :func:`course_utils.metrics.paired_bootstrap`.
     """
     from sklearn.model_selection import KFold
 
@@ -169,14 +169,28 @@ def nested_dev_qwk(procedure: Procedure | Sequence[float], dev_preds: Sequence[n
     members = _members(dev_preds, len(y))
     if not 2 <= folds <= len(y):
         raise ValueError(f"folds must be between 2 and the number of dev essays ({len(y)}), got {folds}.")
-    values = []
-    for r in range(repeats):
-        held_out = np.empty(len(y), dtype=int)
-        for fit_idx, test_idx in KFold(folds, shuffle=True, random_state=random_state + r).split(y):
-            fitted = fit_ensemble(procedure, list(members[:, fit_idx]), y[fit_idx], min_score, max_score,
-                                  cutoffs)
-            held_out[test_idx] = fitted.predict(list(members[:, test_idx]))
-        values.append(qwk(y, held_out, min_score, max_score))
+    held_out = np.empty(len(y), dtype=int)
+    for fit_idx, test_idx in KFold(folds, shuffle=True, random_state=random_state).split(y):
+        fitted = fit_ensemble(procedure, list(members[:, fit_idx]), y[fit_idx], min_score, max_score, cutoffs)
+        held_out[test_idx] = fitted.predict(list(members[:, test_idx]))
+    return held_out
+
+
+def nested_dev_qwk(procedure: Procedure | Sequence[float], dev_preds: Sequence[np.ndarray], dev_scores,
+                   min_score: int, max_score: int, folds: int = 5, repeats: int = 4,
+                   random_state: int = SEED, cutoffs: dict | None = None) -> float:
+    """Out-of-sample QWK of a whole ensemble procedure, estimated on dev data only.
+
+    The QWK of :func:`out_of_fold_scores`, averaged over ``repeats`` shuffles
+    (``random_state``, ``random_state + 1``, ...). A single member (``[preds]`` with
+    :func:`equal_weights`) gives the fair estimate of "this model + cutoffs" to compare
+    with; fixed weights (a list) estimate one mixture. ``cutoffs`` is passed to
+    :func:`fit_ensemble`.
+    """
+    y = as_scores(dev_scores, "dev_scores")
+    values = [qwk(y, out_of_fold_scores(procedure, dev_preds, y, min_score, max_score, folds, random_state + r,
+                                        cutoffs), min_score, max_score)
+              for r in range(repeats)]
     return float(np.mean(values))
 
 

@@ -232,10 +232,11 @@ class FineTunedScorer:
         for epoch in range(1, self.epochs + 1):
             t0 = time.perf_counter()
             train_loss = self._train_epoch(train_ds, rng, step, bar)
-            stats = aes_metrics(dev_y, self.predict(dev_texts), self.min_score, self.max_score)
+            dev_pred = self.predict(dev_texts)
+            stats = aes_metrics(dev_y, dev_pred, self.min_score, self.max_score)
             row = {"epoch": epoch, "train_loss": train_loss, "dev_QWK": stats["QWK"],
                    "dev_Acc": stats["Acc"], "dev_SMD": stats["SMD"],
-                   "seconds": time.perf_counter() - t0}
+                   "dev_scores_used": int(len(np.unique(dev_pred))), "seconds": time.perf_counter() - t0}
             self.history_.append(row)
             bar.write(f"epoch {epoch}: train loss {row['train_loss']:.4f} | dev QWK {row['dev_QWK']:.3f} "
                       f"Acc {row['dev_Acc']:.3f} SMD {row['dev_SMD']:+.3f} | {row['seconds']:.0f} s")

@@ -28,10 +28,10 @@
 # Two things the original got wrong, and we fix: its model was trained **on the test
 # essays** (so its QWK of 0.693 is not a test result), and its parser read the last three
 # characters of the generated text: a reply "Score: 10 out of 12" reads as 12, and
-# "**Score**: 8." as " 8." (no number at all).
+# "**Score**: 8." as " 8.", which `int()` cannot read.
 #
 # *Time to work through: about 40 minutes, plus the training cell, the longest of the
-# notebook (the README's table of notebooks gives measured run times).*
+# notebook (it prints how long it took).*
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -54,14 +54,17 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # computed **on the answer only** -- the model is not trained to reproduce essays.
 #
 # The examples come from the training split only: `lora.training_data` draws a seeded
-# random subset of `profile.lora_train_essays` of the 1,255 training essays (all of them in
-# `full`; fewer on a CPU, where every essay costs training time). Its target, like every
+# random subset of `profile.lora_train_essays` essays from the 1,255 training essays (all
+# of them in `full`; fewer on a CPU, where every essay costs training time; the count is
+# printed below). Its target, like every
 # score in this notebook, is rater 1's score (`rater1_domain1`), as in notebook 03.
 # `exclude=test.essay` makes `sft_dataset` raise an error if a test essay slips in.
 # The evaluation essays are a fixed seeded random subset of `profile.llm_eval_essays` test
 # essays (`lora.eval_positions`, the same essays as notebook 15), each model scored on all of them.
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -77,7 +80,10 @@ human = subset.rater1_domain1.to_numpy()
 print(f"LoRA training essays: {len(essays)} (of {len(train)}); evaluation: {len(subset)} test essays")
 print(f"human scores of the evaluation essays (count of 0..12): {np.bincount(human, minlength=13)}")
 second = aes_metrics(human, subset.rater2_domain1.to_numpy(), 0, 12)["QWK"]
-print(f"rater 2 against rater 1 on these essays: QWK {second:.3f} (what a second human reaches)")
+second_all = aes_metrics(test.rater1_domain1, test.rater2_domain1, 0, 12)["QWK"]
+mode = np.bincount(human).argmax()
+print(f"rater 2 against rater 1: QWK {second:.3f} on these {len(subset)} essays, {second_all:.3f} on all "
+      f"{len(test)} test essays; {np.sum(human == mode)} of the {len(subset)} have the score {mode}")
 
 data = lora.sft_dataset(essays, scores, exclude=test.essay)
 example = data[0]
@@ -85,6 +91,10 @@ for turn in example["prompt"] + example["completion"]:
     print(f"[{turn['role']}] {turn['content'][:300]}")
 
 # %% [markdown]
+# When most of a few essays share one score, every QWK on them is low and unstable, a
+# second human's included: the figure on all test essays is the one to remember. The
+# few essays are a price of CPU time (each essay is scored 13 times, once per answer).
+#
 # The model's chat template turns the conversation into one string with special tokens.
 # Note how the answer's digits are tokenised: for some tokenizers "12" is two tokens, so
 # reading only the *first* answer token would confuse 1 with 10, 11 and 12.
@@ -112,12 +122,20 @@ for s in ("7", "10", "12"):
 #
 # The layer names differ between model families (Llama:
 # `q_proj ... down_proj`; LFM2: `q_proj, out_proj, in_proj, w1-w3`; GPT-2: `c_attn`...),
-# so `lora_config` inspects the model and picks the linear layers that exist.
+# so `lora.lora_config` inspects the model and picks the linear layers that exist. What it
+# returns is the `peft` library's own configuration object; written by hand it would be
+#
+# ```python
+# from peft import LoraConfig
+# LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05, target_modules=[...the names printed below...],
+#            bias="none", task_type="CAUSAL_LM")
+# ```
 
 # %%
 print("linear layers:", lora.linear_module_names(scorer.model_))
 lcfg = lora.lora_config(scorer.model_, r=scorer.lora_r, alpha=2 * scorer.lora_r)
-print("LoRA targets :", sorted(lcfg.target_modules), f"| rank r = {lcfg.r}, alpha = {lcfg.lora_alpha}")
+print(f"{type(lcfg).__module__}.{type(lcfg).__name__}: targets {sorted(lcfg.target_modules)}, r = {lcfg.r}, "
+      f"lora_alpha = {lcfg.lora_alpha}, lora_dropout = {lcfg.lora_dropout}, task_type = {lcfg.task_type}")
 added = sum(lcfg.r * (m.in_features + m.out_features) for name, m in scorer.model_.named_modules()
             if name.split(".")[-1] in lcfg.target_modules and hasattr(m, "in_features"))
 total = sum(p.numel() for p in scorer.model_.parameters())
@@ -127,9 +145,20 @@ print(f"LoRA trains {added:,} added weights; the frozen model has {total:,} ({ad
 # ## 3. Before training: answer probabilities of the untuned model
 #
 # `predict_proba` scores every candidate answer by its log-likelihood given the prompt
-# (all tokens of "12" plus the end-of-turn token), normalised over the 13 answers.
+# (all tokens of "12" plus the end-of-turn token), normalised over the 13 answers. In
+# outline, for one essay:
+#
+# ```python
+# for n in range(13):                                   # each complete answer
+#     ids = prompt_tokens + answer_tokens(f"**Score**: {n}") + [end_of_turn]
+#     logp = log_softmax(model(ids).logits)             # next-token log-probabilities
+#     loglik[n] = sum of logp at each answer token      # log P(answer | prompt)
+# probs = softmax(loglik)                               # over the 13 answers
+# ```
+#
 # `valid_mass_` is how much probability the model put on the 13 well-formed answers at all,
-# before normalising.
+# before normalising (the sum of `exp(loglik)`). `predict` returns the argmax of
+# `predict_proba`: the most likely score.
 
 # %%
 pred_before = scorer.predict(subset.essay)
@@ -145,9 +174,10 @@ print(f"untuned: QWK {before['QWK']:.3f}, predictions (count of 0..12) {np.binco
 # anyway. Which answer wins then depends on the wording of the prompt, not on the essay,
 # so the untuned model tends to give one score to every essay (with the stand-in: the
 # count above). One score for every essay has QWK 0 by construction: its agreement is
-# exactly what chance gives. So `valid_mass_` is also a reliability flag: a score built
-# from a tiny share of the model's probability deserves no trust, and a scorer in use
-# should send such essays to a human.
+# exactly what chance gives. So `valid_mass_` is a warning flag, in one direction only: a
+# score built from a tiny share of the model's probability deserves no trust, and a
+# scorer in use should send such essays to a human. A large share shows only that the
+# model writes the format; section 5 shows it says nothing about the score being right.
 #
 # ## 4. Fine-tuning with trl's SFTTrainer
 #
@@ -176,7 +206,12 @@ settings = scorer.get_params()
 print("this run:", {k: settings[k] for k in ("epochs", "learning_rate", "batch_size", "grad_accum",
                                              "max_length", "lora_r")})
 budget = lora.essay_budget(tok, scorer.max_length)
-n_tokens = lambda texts: np.array([len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts])  # noqa: E731
+
+
+def n_tokens(texts):
+    return np.array([len(tok(t, add_special_tokens=False)["input_ids"]) for t in texts])
+
+
 print(f"room for the essay: {budget} tokens; shortened: {np.sum(n_tokens(essays) > budget)} of {len(essays)} "
       f"training essays, {np.sum(n_tokens(subset.essay) > budget)} of {len(subset)} evaluation essays")
 updates = int(np.ceil(np.ceil(len(essays) / scorer.batch_size) / scorer.grad_accum) * scorer.epochs)
@@ -184,15 +219,20 @@ print(f"about {updates} updates of the LoRA weights ({len(essays)} essays, {scor
       f"{scorer.grad_accum} essays per update, {scorer.epochs:g} epoch(s))")
 
 # %% [markdown]
+# `grad_accum` is *gradient accumulation*: the gradients of `grad_accum` batches of
+# `batch_size` essays are added up before one update of the weights, which acts like one
+# larger batch in less memory.
+
+# %% [markdown]
 # **What you will see on a CPU.** The CPU profiles train for a few CPU minutes: one pass,
 # the number of updates printed above, of the 135M-parameter stand-in. Expect the model
 # to learn mostly the answer *format* (section 5 prints how much of its probability is
 # then on well-formed answers) and little about the essays: few distinct scores and, on
 # these few evaluation essays, a QWK that the paired comparison of section 5 cannot tell
-# apart from the length line, or that falls below it. The course also ran the same method
-# separately, scored on all test essays; the next cell prints that run with its settings
-# (model, training essays, epochs, batch, max_length), beside the length line fitted on
-# the same training essays and scored on the same test essays. LFM2-350M trained on a GPU
+# apart from the length line, or that falls below it. The course also ran a related
+# configuration separately, scored on all test essays; the next cell prints that run with
+# its settings (model, training essays, epochs, batch, max_length) beside this run's, and
+# the length line fitted on the same training essays and scored on the same test essays. LFM2-350M trained on a GPU
 # (the `full` profile) has no measured figure in this course, so how much a larger model
 # or longer training would gain is not shown here.
 
@@ -203,7 +243,9 @@ if row is not None:
                     if not part.startswith(("original", "seconds"))]
     print(f"{row['label']}: test QWK {row['qwk_mean']:.3f} [{row['qwk_ci_low']:.3f}, {row['qwk_ci_high']:.3f}] "
           f"on {row['n_test']:.0f} test essays, {row['n_seeds']:.0f} training seed(s)\n"
-          f"    settings: {'; '.join(settings_row)}")
+          f"    its settings: {'; '.join(settings_row)}\n"
+          f"    this run:     {len(essays)} training essays, max_length {scorer.max_length}, "
+          f"{scorer.epochs:g} epoch(s), batch {scorer.batch_size} x {scorer.grad_accum}")
     row_essays, row_scores, _ = lora.training_data(int(row["n_train"]))
     row_line = baselines.LengthLine().fit(row_essays, row_scores).predict(test.essay)
     ci = bootstrap_ci(test.rater1_domain1, row_line, "QWK", n=1000, seed=0)
@@ -211,7 +253,8 @@ if row is not None:
     print(f"length line, fitted on the same {len(row_essays)} training essays, computed here: QWK "
           f"{line_qwk:.3f} [{ci.low:.3f}, {ci.high:.3f}] on the same {len(test)} test essays")
     apart = row["qwk_ci_high"] < ci.low or ci.high < row["qwk_ci_low"]
-    print(f"Two separate runs, so no paired comparison; their 95% intervals "
+    print("That run's per-essay scores are not available here, so no paired comparison; its interval covers "
+          "the sampling of test essays only, not the run-to-run variation of training. Their 95% intervals "
           f"{'do not overlap: that run scored ' + ('below' if row['qwk_mean'] < line_qwk else 'above') + ' the length line' if apart else 'overlap: these figures do not order them'}.")
 
 # %% [markdown]
@@ -220,7 +263,9 @@ if row is not None:
 # %%
 scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
                               epochs=profile.lora_epochs, random_state=config.SEED)
+start = time.perf_counter()
 scorer.fit(essays, scores, exclude=test.essay)
+print(f"trained in {time.perf_counter() - start:.0f} s")
 steps = [h["step"] for h in scorer.log_history_]
 losses = [h["loss"] for h in scorer.log_history_]
 trainable, _ = scorer.model_.get_nb_trainable_parameters()
@@ -229,15 +274,37 @@ print(f"trained {trainable:,} LoRA weights on {len(essays)} essays in {len(steps
 plt.plot(steps, losses, marker=".")
 plt.xlabel("update (optimizer step)")
 plt.ylabel("training loss (answer tokens only)")
-plt.title("Training loss per update, one batch each")
+plt.title(f"Training loss per update ({scorer.batch_size} x {scorer.grad_accum} essays each)")
 plt.show()
 
 # %% [markdown]
 # The loss is on the answer tokens "**Score**: n" and the end-of-turn token, and all but
 # the digits are the same in every answer. A falling loss therefore shows first that the
 # model learned the *format*; it says little about whether it learned to *score*. Each
-# point is one batch of training essays (noisy), and no held-out loss is computed: the
-# test essays in section 5 answer that question.
+# point is the loss of one update's essays (noisy).
+#
+# Whether it learned to score is a question for essays it did not train on, and not for
+# the test essays, which only report. The training essays this run did not use serve:
+# for each, we read the probability the model gives to the human's score. Its average
+# negative logarithm (the *cross-entropy*, in nats; lower is better) is compared with two
+# scorers that ignore the essay: one that knows only how often each score occurs among
+# the training essays, and a uniform guess over the 13 scores.
+
+# %%
+unused = train[~train.essay.isin(essays)].sample(len(subset), random_state=config.SEED)
+held_probs, held_human = scorer.predict_proba(unused.essay), unused.rater1_domain1.to_numpy()
+held_ce = -np.mean(np.log(held_probs[np.arange(len(unused)), held_human]))
+prior = (np.bincount(scores, minlength=13) + 1) / (len(scores) + 13)  # score frequencies (+1 each: none is 0)
+prior_ce = -np.mean(np.log(prior[held_human]))
+print(f"on {len(unused)} training essays this run did not use, cross-entropy of the human score: "
+      f"LoRA {held_ce:.2f}; score frequencies only {prior_ce:.2f}; uniform over 13 scores {np.log(13):.2f} nats")
+print("The tuned model " + ("puts more probability on the human's score than the score frequencies alone do."
+                            if held_ce < prior_ce else
+                            "does not put more probability on the human's score than the score frequencies "
+                            "alone do: on these essays it has not learned to score.")
+      + f" ({len(unused)} essays: a rough check, without an interval.)")
+
+# %% [markdown]
 #
 # ## 5. Scoring the test essays
 #
@@ -245,7 +312,8 @@ plt.show()
 # score with the highest probability; the **expected score** is $\sum_n n\,P(n)$, written
 # `probs @ points` (a matrix product: each row of probabilities times the scores 0..12,
 # summed), then rounded. Each variant is scored on the same evaluation essays, beside the
-# length line and the constant score fitted on the same training essays as the LoRA model.
+# length line and the constant score fitted on the same training essays as the LoRA model,
+# and beside rater 2 (scored against rater 1 like every row).
 
 # %%
 probs = scorer.predict_proba(subset.essay)
@@ -255,30 +323,46 @@ expected_raw = probs @ points  # sum over n of P(n) * n, for every essay
 expected = np.rint(expected_raw).astype(int)
 base = baselines.fit_baselines(essays, scores)  # the same training essays as the LoRA model
 variants = {"untuned, argmax": pred_before, "LoRA, argmax": argmax, "LoRA, expected score": expected,
-            **{f"baseline: {name}": model.predict(subset.essay) for name, model in base.items()}}
+            **{f"baseline: {name}": model.predict(subset.essay) for name, model in base.items()},
+            "rater 2 (human)": subset.rater2_domain1.to_numpy()}
 rows = []
 for name, pred in variants.items():
     m = aes_metrics(human, pred, 0, 12)
-    rows.append({"scorer": name, "QWK": m["QWK"], "Acc": m["Acc"], "SMD": m["SMD"],
-                 "distinct scores": len(np.unique(pred)), "N": m["N"]})
+    ci = bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
+    rows.append({"scorer": name, "QWK": m["QWK"], "95% interval": f"[{ci.low:.2f}, {ci.high:.2f}]",
+                 "Acc": m["Acc"], "SMD": m["SMD"], "distinct scores": len(np.unique(pred)), "N": m["N"]})
 lora_table = pd.DataFrame(rows).set_index("scorer").round(3)
 # one row of the leaderboard of test figures that notebook 03 started (a record: nothing is chosen from it)
-baselines.leaderboard("16", f"LoRA generative, argmax ({len(subset)} test essays)",
-                      lora_table.loc["LoRA, argmax", "QWK"], len(essays), profile.name, show=False)
+baselines.record("16", f"LoRA generative, argmax ({len(subset)} test essays)", human, argmax, len(essays),
+                 profile.name)
 print(f"median probability on the 13 well-formed answers: {np.median(mass_before):.3f} before tuning, "
-      f"{np.median(scorer.valid_mass_):.3f} after")
+      f"{np.median(scorer.valid_mass_):.3f} after; median probability of the most likely score after tuning "
+      f"{np.median(probs.max(1)):.3f} (a uniform guess over 13 gives each 0.077)")
+median_score = base[baselines.CONSTANT].predict(subset.essay[:1])[0]
+for name in ("untuned, argmax", "LoRA, argmax", "LoRA, expected score"):
+    if len(np.unique(variants[name])) == 1:
+        acc, acc_const = aes_metrics(human, variants[name], 0, 12)["Acc"], lora_table.loc["baseline: constant (training median)", "Acc"]
+        print(f"{name}: the score {variants[name][0]} for every essay, so it ignores the essays (QWK 0 by "
+              f"construction); exact agreement {acc:.2f}, against {acc_const:.2f} for the training median "
+              f"{median_score} given to every essay")
 lora_table
 
 # %% [markdown]
-# `N` is the number of essays behind each figure: this few makes every QWK noisy. The
-# constant score gives every essay the training median, so its QWK is 0 by construction
-# (as is the untuned model's when it gives one score to all); its `Acc` and `SMD` show
-# what a scorer that ignores the essay gets. The verdicts against the length line come
-# from the paired bootstrap of notebook 03, on the same essays; with this few essays
-# they are a small single-split observation, not a verdict about the method. Rounding
-# the expected score can hide an ordering (if every expected score lies between 7.6 and
-# 8.4, all round to 8), so the last line compares the unrounded expected scores with the
-# human scores by rank (Spearman), which needs no rounding.
+# `N` is the number of essays behind each figure, and the interval column shows how
+# little so few essays settle. The constant score gives every essay the training median,
+# so its QWK is 0 by construction; its `Acc` and `SMD` show what a scorer that ignores the
+# essay gets. Any other scorer that gives one score to every essay is named in the lines
+# above the table: a tuned model can learn to write "**Score**: n" reliably (a large
+# probability on well-formed answers) and still spread its probability thinly over the
+# scores (a small top probability), so that one score wins for every essay. Learning the
+# format is not learning to score.
+#
+# The verdicts against the length line come from the paired bootstrap of notebook 03,
+# on the same essays. "Cannot tell apart" is not "equally good": read the interval, which
+# on this few essays usually spans large losses and gains. Rounding the expected score
+# can hide an ordering (if every expected score lies between 7.6 and 8.4, all round to
+# 8), so the last line compares the unrounded expected scores with the human scores by
+# rank (Spearman), which needs no rounding, with a bootstrap interval.
 
 # %%
 from scipy.stats import spearmanr
@@ -286,8 +370,14 @@ from scipy.stats import spearmanr
 for name, pred in (("LoRA, argmax", argmax), ("LoRA, expected score", expected)):
     print(baselines.length_line_verdict(name, subset.essay, human, pred, base[baselines.LENGTH_LINE]))
 rho = spearmanr(expected_raw, human).statistic
+draws = np.random.default_rng(0).integers(0, len(subset), (1000, len(subset)))  # 1,000 resamples of the essays
+with np.errstate(invalid="ignore"):  # a resample with one human score has no rank correlation
+    rhos = np.array([spearmanr(expected_raw[d], human[d]).statistic for d in draws])
+low, high = np.nanpercentile(rhos, [2.5, 97.5])
 print(f"unrounded expected scores: from {expected_raw.min():.2f} to {expected_raw.max():.2f}; "
-      f"Spearman correlation with the human scores {rho:.3f} on {len(subset)} essays")
+      f"Spearman correlation with the human scores {rho:.3f}, 95% interval [{low:.2f}, {high:.2f}] on "
+      f"{len(subset)} essays: " + ("the interval includes 0, so no ordering is shown." if low <= 0 <= high else
+                                 "the interval excludes 0."))
 
 # %%
 i = 0
@@ -299,6 +389,10 @@ plt.ylabel("probability")
 plt.title(f"One test essay: argmax {argmax[i]}, expected {expected_raw[i]:.2f}")
 plt.legend()
 plt.show()
+top2 = np.sort(probs[i])[-2:]
+print(f"its most likely score has probability {top2[1]:.2f} (the runner-up {top2[0]:.2f}; uniform would give "
+      f"each of the 13 scores 0.08): the flatter the bars, the more the argmax is decided by small differences, "
+      "while the expected score averages over them all.")
 
 # %% [markdown]
 # The original's 0.693 came from a model that had seen the test essays, but it also
@@ -310,10 +404,10 @@ plt.show()
 #
 # Does the fine-tuned scorer follow an instruction inside the essay? And what does it
 # give an off-topic text or gibberish? It *always* returns a score -- which is exactly
-# why it needs a relevance check in front of it. A scorer that gives (nearly) one score
-# to every essay cannot change much under any attack: read the `distinct scores` column
-# of section 5 before reading the counts below. Each check is also run on the untouched
-# essays, since a check that flags everything would catch every attack too.
+# why it needs a relevance check in front of it. Even a scorer that gives one score to
+# every essay can follow an instruction written inside one: it ignores the essay's
+# quality, not its words. Each check is also run on the untouched essays, since a check
+# that flags everything would catch every attack too.
 
 # %%
 from course_utils import prompts
@@ -326,13 +420,22 @@ s_before, s_after = scorer.predict(originals), scorer.predict(attacked)
 print(f"injection: mean score {s_before.mean():.2f} -> {s_after.mean():.2f} "
       f"(shift {np.mean(s_after - s_before):+.2f}; {np.sum(s_after != s_before)} of {n_rob} changed; "
       f"scored 12: {np.sum(s_before == 12)} before, {np.sum(s_after == 12)} after)")
+if np.sum(s_after == 12) > np.sum(s_before == 12):
+    print(f"The attack worked on {np.sum((s_after == 12) & (s_before != 12))} of {n_rob} essays: a model trained to "
+          "write '**Score**: n' copies the answer written into the essay.")
+flags_untouched = sum(prompts.looks_like_injection(e) for e in subset.essay)
 print(f"injection detector flags {sum(prompts.looks_like_injection(e) for e in attacked)} of {n_rob} attacked "
-      f"essays and {sum(prompts.looks_like_injection(e) for e in subset.essay)} of {len(subset)} untouched ones")
+      f"essays and {flags_untouched} of {len(subset)} untouched ones"
+      + (f" (0 of {len(subset)} still allows a false-flag rate up to about {3 / len(subset):.0%}: the 'rule of three')"
+         if flags_untouched == 0 else ""))
+print("The attacks all use one known wording; a detector tested on the wording it was written for says little "
+      "about other wordings.")
 
 # %% [markdown]
 # The relevance check (notebook 15) embeds the training essays, takes their mean direction
 # and flags a text whose cosine similarity with it is lower than that of almost every
-# training essay. A flagged text goes to a human instead of receiving the model's score.
+# training essay (the check's threshold is printed below). A flagged text goes to a human
+# instead of receiving the model's score.
 
 # %%
 strange = list(prompts.OFF_TOPIC) + prompts.gibberish(3)
@@ -341,9 +444,11 @@ strange_scores = scorer.predict(strange)
 pool = train if profile.max_train_essays is None else train.sample(profile.max_train_essays, random_state=config.SEED)
 check = prompts.RelevanceCheck().fit(pool.essay.tolist())  # fitted on training essays only
 relevant = check.is_relevant(strange)
-print(f"relevance check flags {np.sum(~check.is_relevant(subset.essay.tolist()))} of {len(subset)} untouched "
-      f"evaluation essays ({len(pool)} training essays behind the check)")
-pd.DataFrame({"kind": kinds, "LoRA score": strange_scores, "relevant?": relevant,
+print(f"threshold: cosine similarity {check.threshold_:.3f}, the {check.quantile:.0%} quantile of the {len(pool)} "
+      f"training essays' (so about {check.quantile:.0%} of real essays are expected to be flagged); it flags "
+      f"{np.sum(~check.is_relevant(subset.essay.tolist()))} of {len(subset)} untouched evaluation essays")
+pd.DataFrame({"kind": kinds, "text": [t[:60] + "..." for t in strange], "LoRA score": strange_scores,
+              "relevant?": relevant,
               "decision": [f"score {s}" if ok else "to a human (flagged)" for ok, s in zip(relevant, strange_scores)]})
 
 # %% [markdown]
@@ -357,8 +462,9 @@ pd.DataFrame({"kind": kinds, "LoRA score": strange_scores, "relevant?": relevant
 #   model answer "**Score**: n"; the loss is on the answer only, long essays are shortened
 #   so the answer is never cut, and the training essays never include test essays.
 # * Reading the probability of every complete answer gives one of the 13 scores for every
-#   essay, with nothing to parse; the argmax or the expected score is the prediction, and
-#   the probability left on well-formed answers says how much to trust it.
+#   essay, with nothing to parse; the argmax or the expected score is the prediction. A
+#   small probability on well-formed answers is a reason to distrust a score; a large one
+#   shows only that the model writes the format.
 # * A few CPU minutes of LoRA on a 135M stand-in teach the format more than the scoring:
 #   compare with the length line on the same essays before believing a fine-tuned model.
 # * A generative scorer still scores injected, off-topic and gibberish texts: it needs
@@ -399,6 +505,9 @@ print("10, 11 and 12 are single tokens here: the shortcut could still work." if 
 if not one_token:
     print(f"Full answers: P(1) {probs[0][1]:.3f}, P(10, 11 or 12) {probs[0][10:].sum():.3f}; the shortcut's "
           f"single '1' ({first[1] / first.sum():.3f}) lumps all four together.")
+print("The two sets of numbers are normalised differently, so they do not add up exactly: the shortcut's over "
+      "the ten digit tokens, the full answers over the 13 complete answers (each with its end-of-turn token). "
+      "A '1' that continues as '13' or '1.' counts for the shortcut and for no full answer.")
 
 # %% [markdown]
 # ### Exercise 2: Delimiting for the fine-tuned model
@@ -433,11 +542,11 @@ if RUN_SOLUTION or config.run_solutions("under half a minute on a 2-core CPU in 
 # ### Exercise 3: Argmax or expected score?
 #
 # The argmax picks the single most likely score; the expected score averages over all
-# of them, so it is pulled away from the extremes, towards the middle of the model's own
-# probability spread (not towards 6, the middle of the scale). Compare the two on the
-# evaluation essays: their mean, their spread (standard deviation) and their SMD against
-# the human scores. Which one would you report? Why must that choice be made on essays
-# other than these test essays, and which essays could serve?
+# of them, so it is usually pulled away from the extremes, towards the middle of the
+# model's own probability spread (not towards 6, the middle of the scale). Compare the
+# two on the evaluation essays: their mean, their spread (standard deviation) and their
+# SMD against the human scores. Which one would you report? Why must that choice be made
+# on essays other than these test essays, and which essays could serve?
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
@@ -447,15 +556,18 @@ for name, pred in (("argmax", argmax), ("expected", expected)):
     m = aes_metrics(human, pred, 0, 12)
     print(f"{name:8s}: mean {pred.mean():.2f} (human {human.mean():.2f}), sd {pred.std():.2f} "
           f"(human {human.std():.2f}), SMD {m['SMD']:+.2f}, QWK {m['QWK']:.3f}")
-print(f"The expected score's spread is {'smaller than' if expected.std() < argmax.std() else 'not smaller than'} "
-      "the argmax's here. Choosing between the two is model selection: make it on essays the model "
-      f"was not trained on and that are not test essays, e.g. the {len(train) - len(essays)} training "
-      "essays this LoRA run did not use.")
-RUN_SOLUTION = False  # True runs it: the model scores as many unused training essays as test essays
-if RUN_SOLUTION or config.run_solutions("under a minute on a 2-core CPU in fast"):
-    dev = train[~train.essay.isin(essays)].sample(len(subset), random_state=config.SEED)
-    dev_probs, dev_human = scorer.predict_proba(dev.essay), dev.rater1_domain1.to_numpy()
-    dev_argmax, dev_expected = points[dev_probs.argmax(1)], np.rint(dev_probs @ points).astype(int)
-    comparison = paired_bootstrap(dev_human, dev_expected, dev_argmax, labels=range(13))
-    print(f"On {len(dev)} unused training essays: {comparison.verdict('the expected score', 'the argmax')}. "
-          "Only this comparison may choose; the test figures above only report.")
+if argmax.std() == 0:
+    print(f"Here the argmax gives one score to every essay (sd 0), so nothing can spread less: the usual pattern "
+          f"cannot show. The two readings also differ in mean by {abs(expected.mean() - argmax.mean()):.2f} points, "
+          "which is why their SMDs differ so much.")
+else:
+    print(f"The expected score's spread is {'smaller than' if expected.std() < argmax.std() else 'not smaller than'} "
+          "the argmax's here.")
+print("Choosing between the two is model selection: make it on essays the model was not trained on and that are "
+      f"not test essays, e.g. the {len(train) - len(essays)} training essays this LoRA run did not use. Section 4 "
+      f"scored {len(unused)} of them:")
+held_argmax, held_expected = points[held_probs.argmax(1)], np.rint(held_probs @ points).astype(int)
+comparison = paired_bootstrap(held_human, held_expected, held_argmax, labels=range(13))
+print(f"On {len(unused)} unused training essays: {comparison.verdict('the expected score', 'the argmax')}. "
+      f"Only this comparison may choose, and {len(unused)} essays decide little: scoring more of the unused "
+      "essays (each costs 13 likelihoods) would narrow the interval.")

@@ -129,7 +129,7 @@ def test_reporting_notebooks_are_those_that_add_rows():
     root = Path(__file__).resolve().parents[1] / "notebooks"
     found = set()
     for path in root.glob("[0-9][0-9]_*.py"):
-        if re.search(r"baselines\.(report|leaderboard)\(\s*\"\d\d\"", path.read_text()):
+        if re.search(r"baselines\.(report|leaderboard|record)\(\s*\"\d\d\"", path.read_text()):
             found.add(path.name[:2])
     assert found == set(baselines.REPORTING_NOTEBOOKS)
 
@@ -187,6 +187,9 @@ def test_describe_published_names_the_rows_real_training_set(monkeypatch):
     text = baselines.describe_published("finetune_clf")
     assert "train + dev" not in text and "the 1,066 training essays" in text and "189 dev essays held out" in text
     assert "interval over test essays (the first seed's run) [0.620, 0.734]" in text
+    row["qwk_per_seed"] = "0.6800 0.6616 0.6805"  # the interval's own run is named with its QWK
+    assert "(the first seed's run, QWK 0.680) [0.620, 0.734]" in baselines.describe_published("finetune_clf")
+    del row["qwk_per_seed"]
     row.update(n_train=256, n_seeds=1)
     text = baselines.describe_published("llm_lora")
     assert "trained on 256 training essays" in text and "held out" not in text and "first seed" not in text
@@ -231,3 +234,20 @@ def test_reference_sizes_follow_from_the_split_of_asap7s_1569_essays():
 
     train, dev, test = train_dev_test_split(pd.DataFrame({"essay_id": range(1569)}))
     assert (len(train) + len(dev), len(dev), len(test)) == (baselines.REFERENCE_TRAIN_DEV, baselines.REFERENCE_DEV, 314)
+
+
+def test_leaderboard_prints_rows_in_course_order_and_flags_other_test_sets(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    human = [2, 4, 6, 8, 10, 6, 7, 8] * 5
+    baselines.record("16", "LoRA", human[:20], [8] * 20, 200, "smoke")  # a later notebook run first
+    rows = {r["model"]: r for r in __import__("csv").DictReader((tmp_path / "leaderboard-smoke.csv").open())}
+    assert rows["LoRA"]["n_test"] == "20" and rows["LoRA"]["95% interval"] == "[0.000, 0.000]"
+    baselines.record("04", "TF-IDF", human, human, 1066, "smoke")
+    table = baselines.leaderboard("11", "fine-tuned", 0.6, 600, "smoke", n_test=40, interval=(0.5, 0.7))
+    out = capsys.readouterr().out
+    assert "LoRA" not in out and "Rows of later notebooks (16) are left out" in out
+    assert list(table["model"]) == ["TF-IDF", "fine-tuned"]
+    assert "different test essays" not in out  # 40 and 40
+    baselines.leaderboard("17", "cross-encoder", 0.5, 100, "smoke", n_test=314)
+    out = capsys.readouterr().out
+    assert "LoRA" in out and "different test essays (20, 40, 314 of them)" in out

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from course_utils import ensembles
+from course_utils.metrics import qwk
 
 
 def _members(n: int = 200, seed: int = 0):
@@ -100,3 +101,19 @@ def test_select_procedure_picks_the_best_candidate():
     assert best == "b"
     with pytest.raises(ValueError, match="at least one candidate"):
         ensembles.select_procedure({}, runs, y, 0, 12)
+
+
+def test_out_of_fold_scores_come_from_cutoffs_fitted_without_the_essay():
+    from sklearn.model_selection import KFold
+
+    from course_utils.cutoffs import OptimizedCutoffs
+
+    y, good, _, _ = _members()
+    scores = ensembles.out_of_fold_scores(ensembles.equal_weights, [good], y, 0, 12, folds=4, random_state=7)
+    expected = np.empty(len(y), dtype=int)
+    for fit_idx, held in KFold(4, shuffle=True, random_state=7).split(y):  # by hand, fold by fold
+        expected[held] = OptimizedCutoffs(0, 12).fit(good[fit_idx], y[fit_idx]).transform(good[held])
+    assert scores.tolist() == expected.tolist()
+    by_repeat = [qwk(y, ensembles.out_of_fold_scores(ensembles.equal_weights, [good], y, 0, 12,
+                                                                       random_state=42 + r), 0, 12) for r in range(4)]
+    assert ensembles.nested_dev_qwk(ensembles.equal_weights, [good], y, 0, 12) == pytest.approx(np.mean(by_repeat))

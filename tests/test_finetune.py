@@ -202,6 +202,8 @@ def test_fit_selects_on_dev_and_restores_the_best_epoch(tiny_model_dir, monkeypa
     assert scorer.history_[scorer.best_epoch_ - 1]["dev_QWK"] == best
     # the model in hand is the best epoch's, not the last one's
     assert qwk(dev_scores, original(scorer, dev_texts), 0, 4) == pytest.approx(best)
+    best_row = scorer.history_[scorer.best_epoch_ - 1]  # it also counts the distinct dev scores it gave
+    assert best_row["dev_scores_used"] == len(np.unique(original(scorer, dev_texts)))
 
 
 def test_fit_has_no_test_set_argument():
