@@ -159,7 +159,9 @@ def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_
 def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[str, object], flags,
              min_score: int = 0, max_score: int = 12) -> list[str]:
     """A test run read in words, one line each: the paired verdict against the length line,
-    which Williamson criteria the essays settle, and the model's average and spread of scores.
+    which Williamson criteria the essays settle, the model's average, spread and use of the
+    scores (which it over-uses, which it never gives), and its exact agreement beside the
+    constant predictor's.
 
     ``flags`` is :func:`course_utils.metrics.williamson_check`'s table for the same essays.
     Returns the lines (bullets), which the notebooks print.
@@ -184,11 +186,34 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
     failed = ", ".join(settled.loc[settled["verdict"] == "fail", "criterion"]) or "no criterion"
     open_ = (f"{', '.join(unsettled['criterion'])} not settled by these essays." if len(unsettled)
              else "these essays settle every criterion.")
-    smd = aes_metrics(human, machine, min_score, max_score)["SMD"]
+    h, m = as_scores(human, "human"), as_scores(machine, "machine")
+    stats = aes_metrics(h, m, min_score, max_score)
+    const_acc = aes_metrics(h, baselines[CONSTANT].predict(texts), min_score, max_score)["Acc"]
+    counts = score_counts(h, m, min_score, max_score)
+    excess = counts["machine"] - counts["human"]
+    top = int(excess.idxmax())
+    never = [str(k) for k in counts.index if counts.loc[k, "machine"] == 0 and counts.loc[k, "human"] > 0]
     return [f"* Against counting words: {length}",
             f"* Williamson: fails {failed} outright; {open_}",
-            f"* It scores {'higher' if smd > 0 else 'lower'} than rater 1 on average (SMD {smd:+.3f}) and uses "
-            f"{len(np.unique(as_scores(machine)))} of the {max_score - min_score + 1} possible scores."]
+            f"* It scores {'higher' if stats['SMD'] > 0 else 'lower'} than rater 1 on average (SMD "
+            f"{stats['SMD']:+.3f}: mean {m.mean():.2f} against {h.mean():.2f}; SD {m.std():.2f} against "
+            f"{h.std():.2f}) and uses {len(np.unique(m))} of the {max_score - min_score + 1} possible scores: "
+            + (f"it gives {top} to {counts.loc[top, 'machine']} essays (rater 1: {counts.loc[top, 'human']}) and "
+               f"never gives {', '.join(never) or 'a score rater 1 did not'}." if excess.max() > 0 else
+               "it gives each score as often as rater 1 does."),
+            f"* Exact agreement {stats['Acc']:.3f}, against {const_acc:.3f} for the constant predictor, which scores "
+            "many exact hits because many essays share the commonest score: QWK, not Acc, is what a model must "
+            "win on."]
+
+
+def score_counts(human, machine, min_score: int = 0, max_score: int = 12):
+    """How many essays get each score from the human and from the machine (a DataFrame, one row per score)."""
+    import pandas as pd
+
+    h, m = as_scores(human, "human"), as_scores(machine, "machine")
+    scores = range(min_score, max_score + 1)
+    return pd.DataFrame({"human": [int(np.sum(h == s)) for s in scores],
+                         "machine": [int(np.sum(m == s)) for s in scores]}, index=list(scores))
 
 
 def start_leaderboard(profile: str) -> None:
@@ -234,31 +259,36 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
     table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": str})
     table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
     if show:
-        later = {r["notebook"] for r in rows if r["notebook"] != "--" and r["notebook"] > notebook}
-        table = table[~table["notebook"].isin(later)].reset_index(drop=True)  # course order: not ahead of this one
-        rows = [r for r in rows if r["notebook"] not in later]
-        present = {r["notebook"] for r in rows}
-        missing = [nb for nb in REPORTING_NOTEBOOKS if nb < notebook and nb not in present]
-        print(f"Leaderboard ({profile} profile, {len(table)} entries): test QWK with its 95% bootstrap "
-              "interval, number of test essays and number of training essays of every model scored so far "
-              "in this profile on this computer.")
-        if missing:
-            print(f"Not in it yet: notebook(s) {', '.join(missing)} (no model of theirs scored here in this "
-                  "profile).")
-        if later:
-            print(f"Rows of later notebooks ({', '.join(sorted(later))}) are left out until you reach them.")
-        tests = {r["n_test"] for r in rows if r.get("n_test")}
-        if len(tests) > 1:
-            print(f"Rows were scored on different test essays ({', '.join(sorted(tests, key=int))} of them): a QWK on "
-                  "a few essays is not comparable with one on many, and only rows on the same essays can be compared.")
-        sizes = {r["n_train"] for r in rows if r["n_train"] not in ("", "–")}
-        if len(sizes) > 1:
-            print(f"Rows were trained on different numbers of essays ({', '.join(sorted(sizes, key=int))}): "
-                  "between such rows a gap mixes the method with the amount of training data.")
-        print("A record of results, never used to choose a model: every choice is made on training or dev "
-              "essays. Rows whose intervals overlap are not ranked by this table; only a paired comparison "
-              "on the same essays can order them.")
-        print(table.to_string(index=False))
+        table = _show_leaderboard(table, rows, notebook, profile)
+    return table
+
+
+def _show_leaderboard(table, rows: list[dict], notebook: str, profile: str):
+    """Print the leaderboard as notebook ``notebook`` sees it (rows up to it, in course order)."""
+    later = {r["notebook"] for r in rows if r["notebook"] != "--" and r["notebook"] > notebook}
+    table = table[~table["notebook"].isin(later)].reset_index(drop=True)  # course order: not ahead of this one
+    rows = [r for r in rows if r["notebook"] not in later]
+    present = {r["notebook"] for r in rows}
+    missing = [nb for nb in REPORTING_NOTEBOOKS if nb < notebook and nb not in present]
+    print(f"Leaderboard ({profile} profile, {len(table)} entries): test QWK with its 95% bootstrap "
+          "interval, number of test essays and number of training essays of every model you have scored "
+          "so far in this profile, up to this notebook.")
+    if missing:
+        print(f"Not in it yet: notebook(s) {', '.join(missing)} (no model of theirs scored here in this profile).")
+    if later:
+        print(f"Rows of later notebooks ({', '.join(sorted(later))}) are left out until you reach them.")
+    tests = {r["n_test"] for r in rows if r.get("n_test")}
+    if len(tests) > 1:
+        print(f"Rows were scored on different test essays ({', '.join(sorted(tests, key=int))} of them): a QWK on "
+              "a few essays is not comparable with one on many, and only rows on the same essays can be compared.")
+    sizes = {r["n_train"] for r in rows if r["n_train"] not in ("", "–")}
+    if len(sizes) > 1:
+        print(f"Rows were trained on different numbers of essays ({', '.join(sorted(sizes, key=int))}): "
+              "between such rows a gap mixes the method with the amount of training data.")
+    print("A record of results, never used to choose a model: every choice is made on training or dev "
+          "essays. Rows whose intervals overlap are not ranked by this table; only a paired comparison "
+          "on the same essays can order them.")
+    print(table.to_string(index=False))
     return table
 
 

@@ -163,6 +163,6 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
         _ANNOUNCED.add(model_id)
         print(
             f"Model: {model_id} -> {standin} (the Hugging Face Hub cannot be reached, so this "
-            f"smaller model, kept on disk, is used instead)."
+            f"stand-in, kept on disk, is used instead)."
         )
     return str(path)

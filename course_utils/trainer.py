@@ -30,7 +30,8 @@ from course_utils.training import (
 
 
 def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
-    """A ``compute_metrics`` function for the Trainer: QWK, Acc and SMD on score values.
+    """A ``compute_metrics`` function for the Trainer: QWK, Acc and SMD on score values,
+    and ``scores_used``, the number of distinct scores predicted.
 
     Classification labels are ``score - min``; regression labels are ``mu(score)`` and
     go back through ``mu_inv``, like the predictions.
@@ -48,7 +49,8 @@ def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
         else:
             gold = mu_inv(np.asarray(labels).reshape(-1), min_score, max_score)
         stats = aes_metrics(gold, pred, min_score, max_score)
-        return {"QWK": stats["QWK"], "Acc": stats["Acc"], "SMD": stats["SMD"]}
+        return {"QWK": stats["QWK"], "Acc": stats["Acc"], "SMD": stats["SMD"],
+                "scores_used": int(len(np.unique(pred)))}
 
     return compute_metrics
 

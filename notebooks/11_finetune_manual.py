@@ -570,17 +570,9 @@ if published is not None:
           f"essays. This run: max_length {MAX_LENGTH}, {profile.finetune_epochs} epoch(s), batch "
           f"{profile.finetune_batch_size}, lr {profile.finetune_lr:g}, {len(train)} training essays.")
 print()
-counts = pd.DataFrame({"rater 1": test[TARGET].value_counts(), "fine-tuned": pd.Series(pred).value_counts()})
 print("test essays per score:")
-counts = counts.reindex(range(LO, HI + 1), fill_value=0).fillna(0).astype(int)
-print(counts.T.to_string())
-excess = counts["fine-tuned"] - counts["rater 1"]
-never = [str(k) for k in counts.index if counts.loc[k, "fine-tuned"] == 0 and counts.loc[k, "rater 1"] > 0]
-print(f"It gives {excess.idxmax()} to {counts.loc[excess.idxmax(), 'fine-tuned']} essays (rater 1: "
-      f"{counts.loc[excess.idxmax(), 'rater 1']}), never gives {', '.join(never) or 'no score rater 1 used'}; "
-      f"mean {pred.mean():.2f} against rater 1's {test[TARGET].mean():.2f}, SD {pred.std():.2f} against "
-      f"{test[TARGET].std(ddof=0):.2f}; exact agreement {rows['fine-tuned (manual loop)']['Acc']:.3f} against "
-      f"the constant predictor's {rows[baselines.CONSTANT]['Acc']:.3f}.")
+print(baselines.score_counts(test[TARGET], pred, LO, HI).rename(columns={"human": "rater 1", "machine": "fine-tuned"})
+      .T.to_string())
 
 # %% [markdown]
 # The full-data line is a figure from separate runs: not a paired comparison with this
@@ -597,11 +589,9 @@ print(f"It gives {excess.idxmax()} to {counts.loc[excess.idxmax(), 'fine-tuned']
 # decided which weights to keep, and this test figure is the first and only one for the
 # model we report. Taking the argmax over 13 separately learned classes after a short
 # run tends to put the essays on a few scores, each class winning where the head learned
-# it best; the line under the table names the score it over-uses and what that does to
-# the mean (the SMD) and to the spread (the SD). The constant predictor's exact
-# agreement is high because many essays share the commonest score; QWK, not Acc, is what
-# a model must win on. Notebook 13 predicts the score as a number and fits cutoffs on dev
-# instead.
+# it best; the lines in words name the score it over-uses and what that does to the
+# mean (the SMD) and to the spread (the SD), and the table counts the essays per score.
+# Notebook 13 predicts the score as a number and fits cutoffs on dev instead.
 #
 # ## 5. Save and load
 #

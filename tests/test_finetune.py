@@ -105,6 +105,9 @@ def test_compute_metrics_on_score_values():
     logits = np.log(labels / (1 - labels)).reshape(-1, 1)  # perfect predictions
     out = fn(EvalPrediction(predictions=logits, label_ids=labels))
     assert out["QWK"] == pytest.approx(1.0) and out["Acc"] == 1.0 and out["SMD"] == 0.0
+    assert out["scores_used"] == 5
+    flat = fn(EvalPrediction(predictions=np.zeros((5, 1)), label_ids=labels))  # sigmoid(0): the middle score
+    assert flat["scores_used"] == 1 and flat["QWK"] == 0.0
 
 
 # --- the dataset ------------------------------------------------------------------------
