@@ -189,7 +189,7 @@ narrow = int(np.argmin(widths))
 print(f"cutoffs beyond every dev prediction (not estimated: moving them changes nothing on dev): "
       f"{', '.join(unused) or 'none'}; "
       f"narrowest slice: score {LO + narrow + 1}, from {cutoffs.cutoffs_[narrow]:.2f} to "
-      f"{cutoffs.cutoffs_[narrow + 1]:.2f} ({widths[narrow]:.2f} wide)")
+      f"{cutoffs.cutoffs_[narrow + 1]:.2f} ({widths[narrow]:.3f} wide)")
 plt.hist(dev_cont, bins=40, alpha=0.6, label="dev predictions")
 for i, c in enumerate(cutoffs.cutoffs_):
     plt.axvline(c, color="k", lw=0.8, label="optimised cutoffs (some lie on top of each other)" if i == 0 else None)

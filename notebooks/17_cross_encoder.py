@@ -24,23 +24,22 @@
 # answer and the student answer go through the transformer *together*, as a text pair,
 # so every layer can compare them word by word.
 #
-# A published tutorial did this with RoBERTa-large on SciEntsBank and chose its checkpoint
-# on the *test* split: the test score then reports a choice made on the test answers, so it
-# flatters the model (leakage). Here:
+# A common recipe fine-tunes RoBERTa-large on SciEntsBank and keeps the checkpoint that
+# scores best on the *test* split: the test score then reports a choice made on the test
+# answers, so it flatters the model (leakage). Here:
 #
 # * the dev set is **whole questions carved from the training split** (never a test
 #   split), so the checkpoint chosen on dev is chosen for new questions;
-# * dev accuracy and macro-F1 are printed after every epoch, and the checkpoint with
-#   the best **dev macro-F1** is kept;
+# * dev accuracy and macro-F1 are measured after every epoch (a table after training), and
+#   the checkpoint with the best **dev macro-F1** is kept;
 # * we report both test splits once at the end: **unseen answers** (new answers to
-#   training questions) and **unseen questions**;
+#   training questions) and **unseen questions**, each beside two baselines;
 # * the model is saved, and predictions are exported as CSV and parquet.
 #
 # *Time to work through: about 30 minutes of reading, plus the training runs.* Section 4
-# trains for one epoch in the `fast` profile: about a minute on a free 2-core machine (the
-# README table lists each profile's run time), but a quarter of an hour or more when the
-# machine is busy; Exercise 2 trains a second model of the same size. On a GPU both take
-# seconds.
+# trains for one epoch in the `fast` profile: about a minute on a free 2-core machine (it
+# prints its seconds), but a quarter of an hour or more when the machine is busy;
+# Exercise 2 trains a second model of the same size. On a GPU both take seconds.
 
 # %%
 # Colab only: install the course's helper package (does nothing elsewhere).
@@ -57,9 +56,10 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # %% [markdown]
 # ## 1. The data
 #
-# `load_short_answers` gives one schema for the Hub copy and the offline copy. The
-# offline copy has 5-way labels on `train` only, so we train and evaluate on the 3-way
-# labels, which every row has.
+# Each row is one student answer with its question, the reference answer and two labels:
+# `label` holds the 5-way label where the data has one (on the training split only here)
+# and `label_3way` the 3-way label, which every row has. We train and evaluate on the
+# 3-way labels.
 
 # %%
 import time
@@ -88,8 +88,9 @@ df.head(3)
 # `question_dev_split` uses scikit-learn's `GroupShuffleSplit` with the question id as
 # the group: no dev question has a single answer in the training part. (A dev set of
 # random answers would reward memorising each question's typical answers and would
-# flatter the model on unseen questions.) `profile.sa_train_answers` caps the number of
-# training answers on small machines.
+# flatter the model on unseen questions.) `dev_size=0.15` is a share of the *questions*
+# (8 of the 47); `profile.sa_train_answers` caps the number of training answers on small
+# machines, and the dev answers at half that.
 
 # %%
 train_all = df[df["split"] == "train"]
@@ -109,13 +110,16 @@ assert not set(fit["question_id"]) & set(dev["question_id"])
 # A tokenizer called with two texts builds one input: `[CLS] reference [SEP] answer
 # [SEP]` for BERT-like models (`<s> reference </s></s> answer </s>` for RoBERTa). The
 # model is `profile.sa_cross_encoder_model` (RoBERTa-large in `full`); offline,
-# `resolve_model` substitutes the course's MiniLM stand-in.
+# `resolve_model` substitutes the course's MiniLM stand-in (a line says so). The decoded
+# text below is lower-case because that tokenizer is uncased, and `decode` puts spaces
+# between tokens, so "1.5" comes back as "1. 5".
 
 # %%
 from transformers import AutoTokenizer
 
 model_id = profile.sa_cross_encoder_model
-tokenizer = AutoTokenizer.from_pretrained(resolve_model(model_id))
+model_path = resolve_model(model_id)
+tokenizer = AutoTokenizer.from_pretrained(model_path)
 row = fit.iloc[0]
 encoded = tokenizer(row["reference_answer"], row["student_answer"])
 print(tokenizer.decode(encoded["input_ids"]))
@@ -126,22 +130,25 @@ print(tokenizer.decode(encoded["input_ids"]))
 # **What you will see in the CPU profiles.** `fast` and `smoke` train for
 # `profile.sa_epochs` epoch(s) on a CPU, and the model learns little. Expect it almost
 # never to predict "incorrect". That is not because "incorrect" is rare: the table in
-# section 1 shows that "contradictory" is the rarest training class. "Incorrect" is the
-# *mixed* class: in the 5-way scheme it is three classes (partially correct, irrelevant,
-# non-domain) with little in common, so there is no one pattern to learn. Missing a
-# whole class lowers macro-F1 (section 5) more than accuracy. More epochs (the `full`
-# profile on a GPU) are needed to learn it; that run is not measured in this notebook.
+# section 1 shows that "contradictory" is the rarest training class. One guess is that
+# "incorrect" is the *mixed* class: in the 5-way scheme it is three classes (partially
+# correct, irrelevant, non-domain) with little in common. The dev answers keep their
+# 5-way labels, so the end of this section checks which kinds of "incorrect" the model
+# misses. A class the model never predicts has F1 0, which caps macro-F1 (section 5) at
+# 2/3. More epochs (the `full` profile on a GPU) are needed to learn it; that run is not
+# measured in this notebook.
 #
 # `sa.train_cross_encoder` is a short function around the Trainer (read it with
 # `sa.train_cross_encoder??`: in Jupyter, `??` after a name shows its source code):
 # `eval_strategy="epoch"` on the **dev** questions, `metric_for_best_model="macro_f1"` with
 # `load_best_model_at_end=True`, fp16 on a GPU (half-precision numbers: faster, and
 # precise enough for training), `report_to="none"`. Large models need a smaller learning
-# rate, so we pick it from the model's size. The next cell is the slow one (see the time
-# note at the top).
+# rate, so we pick it from the size of the model that actually loads. The next cell is
+# the slow one (see the time note at the top).
 
 # %%
-learning_rate = 1e-5 if "large" in model_id else 5e-5
+learning_rate = 1e-5 if "large" in str(model_path).lower() else 5e-5  # the model that loads, not the one asked for
+print(f"model asked for: {model_id}; loaded: {model_path}; learning rate {learning_rate:g}")
 out_dir = Path("outputs") / "17_cross_encoder"
 start = time.perf_counter()
 trainer = sa.train_cross_encoder(
@@ -149,9 +156,13 @@ trainer = sa.train_cross_encoder(
     epochs=profile.sa_epochs, max_length=profile.sa_max_length, lr=learning_rate,
 )
 print(f"trained in {time.perf_counter() - start:.0f} s")
-history = sa.epoch_history(trainer)
-print(f"a model that guesses 1/3 for every class has loss ln 3 = {np.log(3):.3f}: the closer the losses "
-      "below are to it, the less the model has learned")
+history = sa.epoch_history(trainer).astype({"epoch": int})
+shares = fit["label_3way"].value_counts(normalize=True)
+prior_loss = float(-(shares * np.log(shares)).sum())
+print(f"a model that has learned only how often each class occurs in training (shares "
+      f"{', '.join(f'{c} {v:.2f}' for c, v in shares.items())}) has loss {prior_loss:.3f} (a uniform guess: "
+      f"ln 3 = {np.log(3):.3f}); the closer the losses below are to {prior_loss:.3f}, the less the model has "
+      "learned about the answers. `loss` is averaged over the epoch's training steps, `dev_loss` measured at its end.")
 history
 
 # %%
@@ -162,6 +173,15 @@ print(f"best epoch by dev macro-F1: {best['epoch']:.0f} (dev macro-F1 {best['dev
 if len(history) == 1:
     print("With one epoch there is one checkpoint: nothing was chosen here. With more epochs the choice rests "
           f"on {dev['question_id'].nunique()} dev questions, so it is coarse.")
+
+# %% [markdown]
+# Which "incorrect" answers does the model miss? The dev answers carry the 5-way label,
+# so we can count the model's dev predictions for each kind (dev, not test: what we learn
+# here may change the model, and test must not):
+
+# %%
+dev_pred = sa.predict_cross_encoder(trainer, dev, profile.sa_max_length)
+print(pd.crosstab(dev_pred["label"], dev_pred["pred_3way"]).reindex(columns=sa.CE_LABELS, fill_value=0))
 
 # %% [markdown]
 # ## 5. The test splits, once
@@ -183,29 +203,68 @@ if len(history) == 1:
 # on Beetle unseen answers. A small model trained for one epoch on 200 (`smoke`) or
 # 1,500 (`fast`) answers will be far below that.
 #
-# The floor to beat: always answering the most frequent training label, on both metrics.
-# Model and floor are scored on the same answers, so they are compared with the paired
+# Two lines to beat. The floor: always answering the most frequent training label. And a
+# cheap model that compares the two texts by their words, with no transformer: logistic
+# regression on three numbers per answer (the share of the answer's words found in the
+# reference, the share of the reference's words found in the answer, and the answer's
+# length), fitted on the same training answers. If the cross-encoder does not beat word
+# overlap, it has not yet learned to compare the texts in any deeper way.
+#
+# Each is scored on the same answers as the model, so they are compared with the paired
 # bootstrap (notebook 03) of the accuracy difference. Answers to one question are alike,
-# so the bootstrap draws whole *questions* (`groups=`), not single answers: with few
-# questions the interval is wide. The two splits differ in their questions and class mix,
-# so do not read a higher score on unseen questions as "new questions are easier".
+# so the bootstrap draws whole *questions* (`groups=`), not single answers; with few
+# questions (unseen questions has 9) even that interval is too narrow, so the line after
+# it also counts on how many questions the model does better. The two splits differ in
+# their questions and class mix, so do not read a higher score on unseen questions as
+# "new questions are easier". And the "unseen answers" split has answers to all 47
+# training-split questions, 8 of which were our dev questions, never trained on: the
+# lines split that score into the two kinds.
 
 # %%
+from sklearn.linear_model import LogisticRegression
+
 from course_utils.metrics import paired_bootstrap
 
+
+def overlap_features(part):
+    """Word overlap of answer and reference, both ways, and the answer's length in words."""
+    rows = []
+    for ref, ans in zip(part["reference_answer"], part["student_answer"]):
+        r, a = set(ref.lower().split()), ans.lower().split()
+        rows.append([np.mean([w in r for w in a]) if a else 0.0, len(r & set(a)) / max(len(r), 1), len(a)])
+    return np.array(rows)
+
+
+overlap = LogisticRegression(max_iter=1000).fit(overlap_features(fit), fit["label_3way"])
 predictions = []
 majority = fit["label_3way"].mode()[0]
+accuracy = lambda g, p: float(np.mean(g == p))  # noqa: E731  (paired_bootstrap takes the metric as a function)
 for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
     pred = sa.predict_cross_encoder(trainer, part, profile.sa_max_length)
     scores = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
     floor = sa.classification_scores(pred["label_3way"], [majority] * len(pred))
+    words = overlap.predict(overlap_features(pred))
+    by_words = sa.classification_scores(pred["label_3way"], words)
     print(f"== {name}: {scores['n']} answers to {part['question_id'].nunique()} questions: accuracy "
           f"{scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}; always '{majority}': accuracy "
-          f"{floor['accuracy']:.3f}, macro-F1 {floor['macro_f1']:.3f}")
-    gold = pred["label_3way"].map(sa.CE_LABELS.index)
-    gain = paired_bootstrap(gold, pred["pred_3way"].map(sa.CE_LABELS.index), [sa.CE_LABELS.index(majority)] * len(pred),
-                            metric=lambda g, p: float(np.mean(g == p)), groups=pred["question_id"])
-    print("accuracy, resampling questions: " + gain.verdict("the cross-encoder", f"always '{majority}'"))
+          f"{floor['accuracy']:.3f}, macro-F1 {floor['macro_f1']:.3f}; word overlap: accuracy "
+          f"{by_words['accuracy']:.3f}, macro-F1 {by_words['macro_f1']:.3f}")
+    # paired_bootstrap works on integer labels: each class becomes its position in sa.CE_LABELS
+    as_int = lambda labels: pd.Series(labels).map(sa.CE_LABELS.index).to_numpy()  # noqa: E731
+    gold, model_int = as_int(pred["label_3way"]), as_int(pred["pred_3way"])
+    for other, other_name in ((as_int([majority] * len(pred)), f"always '{majority}'"),
+                              (as_int(words), "word overlap")):
+        gain = paired_bootstrap(gold, model_int, other, metric=accuracy, groups=pred["question_id"])
+        per_q = pd.DataFrame({"q": pred["question_id"].to_numpy(), "d": (model_int == gold).astype(float)
+                              - (other == gold).astype(float)}).groupby("q")["d"].mean()
+        print(f"accuracy, resampling questions: {gain.verdict('the cross-encoder', other_name)}; "
+              f"better on {int((per_q > 0).sum())}, worse on {int((per_q < 0).sum())} of {len(per_q)} questions")
+    if name == "unseen answers":
+        seen = pred["question_id"].isin(fit["question_id"])
+        for label, mask in (("questions it was trained on", seen), ("our dev questions, never trained on", ~seen)):
+            if mask.any():
+                part_scores = sa.classification_scores(pred.loc[mask, "label_3way"], pred.loc[mask, "pred_3way"])
+                print(f"   of which {label}: {int(mask.sum())} answers, accuracy {part_scores['accuracy']:.3f}")
     print("predictions per class:", pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict())
     print(classification_report(pred["label_3way"], pred["pred_3way"], labels=sa.CE_LABELS,
                                 zero_division=0))
@@ -220,7 +279,8 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
 # The model loads from `config.json` and `model.safetensors` (plain numbers) and the
 # tokenizer files; `trainer.save_model` also writes `training_args.bin`, a *pickle* of the
 # training settings that loading does not need, so we delete it. The probabilities in the
-# table show how sure the model is: near 1/3 each means it has learned little.
+# table show how sure the model is: near the training class shares (printed in section 4)
+# for every answer means it has learned little about the answers.
 
 # %%
 model_dir = out_dir / "model"
@@ -240,12 +300,14 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 #   predicts Beetle's 3-way label; it is fine-tuned with the Trainer like the essay models.
 # * The dev set is made of whole training questions, so the checkpoint is chosen for
 #   questions the model has not seen; both test splits are scored once, each beside
-#   always answering the most frequent label.
-# * A small model trained briefly on a CPU may not beat that majority line: the paired
-#   bootstrap above, which draws whole questions, says whether it does in this profile.
+#   always answering the most frequent label and beside a word-overlap model.
+# * A small model trained briefly on a CPU may not beat those lines: the paired
+#   bootstraps above, which draw whole questions, and the per-question counts say what
+#   this run shows; with 9 unseen questions, read that split's verdict as tentative.
 #   The `full` profile's RoBERTa-large is the intended model (not measured here).
 # * Precision, recall and F1 are per class; macro-F1 averages them, so a class the model
-#   never predicts costs a third of it.
+#   never predicts caps macro-F1 at 2/3. Missing a rare class hurts macro-F1 more than
+#   accuracy; missing a common one hurts both.
 # * The model is saved in the format `from_pretrained` reads, the predictions as CSV and
 #   parquet: files anyone can open, with nothing that runs when they are read.
 #
@@ -258,26 +320,30 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 # %% [markdown]
 # ### Exercise 1: where does the model go wrong?
 #
-# Build the confusion matrix of the unseen-answers predictions (`pd.crosstab`). Which
-# two classes does the model confuse most? Print three such answers with their
+# Build the confusion matrix of the **dev** predictions of section 4 (`pd.crosstab`):
+# error analysis is where we learn how to change the model, so it uses dev, never test.
+# Which two classes does the model confuse most? Print three such answers with their
 # reference answer: would you agree with the gold label?
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-ua_pred = predictions[0]
-print(pd.crosstab(ua_pred["label_3way"], ua_pred["pred_3way"]))
-wrong = ua_pred[ua_pred["label_3way"] != ua_pred["pred_3way"]]
+checked = dev_pred  # the dev answers, scored in section 4
+print(pd.crosstab(checked["label_3way"], checked["pred_3way"]).reindex(index=sa.CE_LABELS, columns=sa.CE_LABELS,
+                                                                      fill_value=0))
+wrong = checked[checked["label_3way"] != checked["pred_3way"]]
 pairs = wrong.groupby(["label_3way", "pred_3way"]).size()
 gold, pred = pairs.idxmax()  # the most frequent confusion
 for _, r in wrong[(wrong["label_3way"] == gold) & (wrong["pred_3way"] == pred)].head(3).iterrows():
     print(f"REF: {r['reference_answer']}\nANS: {r['student_answer']}\n"
           f"gold={r['label_3way']} pred={r['pred_3way']}\n")
 print(f"Most confused: gold '{gold}' predicted as '{pred}', {pairs.max()} of the {len(wrong)} errors "
-      f"({len(ua_pred)} answers).")
-shares = ua_pred["pred_3way"].value_counts(normalize=True)
+      f"({len(checked)} answers).")
+shares = checked["pred_3way"].value_counts(normalize=True)
 print(f"The model puts {shares.iloc[0]:.0%} of all answers in '{shares.index[0]}', and "
-      f"{(wrong['pred_3way'] == shares.index[0]).mean():.0%} of its errors are answers it put there; "
-      "judge from the three answers above whether the gold label or the model is at fault.")
+      f"{(wrong['pred_3way'] == shares.index[0]).mean():.0%} of its errors are answers it put there.")
+print("Read the three answers against their reference: an answer such as 'i don't know' called correct is "
+      "the model's fault; an answer that states the reference's idea in other words may be a fair reading that "
+      "the gold label does not allow. Deciding which errors are which is the teacher's judgement, not the model's.")
 
 # %% [markdown]
 # ### Exercise 2: is the pair needed?
@@ -296,13 +362,18 @@ t2 = sa.train_cross_encoder(no_ref_fit, no_ref_dev, model_id, str(out_dir / "no_
 with_ref, without_ref = trainer.state.best_metric, t2.state.best_metric
 print(f"dev macro-F1 with the reference: {with_ref:.3f}; without: {without_ref:.3f} "
       f"(difference {with_ref - without_ref:+.3f})")
+no_ref_pred = sa.predict_cross_encoder(t2, no_ref_dev, profile.sa_max_length)
+print("dev predictions per class, with the reference:",
+      dev_pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict(),
+      "| without:", no_ref_pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict())
 print(f"That is one training run of each model, scored on {len(dev)} answers to only "
       f"{dev['question_id'].nunique()} dev questions: a single-split observation, not a verdict. Answers to one "
       "question are alike, so the evidence is closer to that many questions than to that many answers; a paired "
       "bootstrap that draws whole questions (section 5) and several training seeds would be needed to decide.")
-print("An answer-only model can score well without any reference: answers such as 'i don't know' are "
-      "labelled incorrect, whatever the question. After so little training the pair model may "
-      "not yet have learned to compare the two texts, which is what the reference is for.")
+print("An answer-only model can score well without any reference where some answers are wrong whatever the "
+      "question (for example 'i don't know'), if it has learned that pattern: the counts per class above show "
+      "whether either model predicts 'incorrect' at all. After so little training the pair model may not yet "
+      "have learned to compare the two texts, which is what the reference is for.")
 
 # %% [markdown]
 # ### Exercise 3: reload and grade
@@ -316,13 +387,15 @@ import torch
 from transformers import AutoModelForSequenceClassification
 
 reloaded = AutoModelForSequenceClassification.from_pretrained(model_dir)
+reloaded_tokenizer = AutoTokenizer.from_pretrained(model_dir)  # the folder holds both: it works on its own
 q = test_ua.iloc[0]
 mine = "there is a gap between terminal 1 and the positive terminal, so they are in different states"
-inputs = tokenizer(q["reference_answer"], mine, return_tensors="pt")
+inputs = reloaded_tokenizer(q["reference_answer"], mine, return_tensors="pt")
 with torch.no_grad():
     probs = reloaded(**inputs).logits.softmax(-1)[0]
 print(f"QUESTION: {q['question']}\nREF: {q['reference_answer']}\nMINE: {mine}")
 print({reloaded.config.id2label[i]: round(float(p), 3) for i, p in enumerate(probs)})
 label = reloaded.config.id2label[int(probs.argmax())]
 print(f"We wrote a correct answer; the reloaded model calls it '{label}' (probability {float(probs.max()):.2f})"
-      + (": all three classes are near 1/3, so this model has learned little." if probs.max() < 0.5 else "."))
+      + (": no class is much more likely than the others, so this model has learned little."
+         if probs.max() < 0.5 else "."))
