@@ -238,7 +238,18 @@ def overlap_features(part):
 overlap = LogisticRegression(max_iter=1000).fit(overlap_features(fit), fit["label_3way"])
 predictions = []
 majority = fit["label_3way"].mode()[0]
-accuracy = lambda g, p: float(np.mean(g == p))  # noqa: E731  (paired_bootstrap takes the metric as a function)
+
+
+def accuracy(gold, pred):
+    """The share of answers labelled right (paired_bootstrap takes the metric as a function)."""
+    return float(np.mean(gold == pred))
+
+
+def as_int(labels):
+    """Each class as its position in sa.CE_LABELS: paired_bootstrap works on integer labels."""
+    return pd.Series(labels).map(sa.CE_LABELS.index).to_numpy()
+
+
 for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
     pred = sa.predict_cross_encoder(trainer, part, profile.sa_max_length)
     scores = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
@@ -249,8 +260,6 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
           f"{scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}; always '{majority}': accuracy "
           f"{floor['accuracy']:.3f}, macro-F1 {floor['macro_f1']:.3f}; word overlap: accuracy "
           f"{by_words['accuracy']:.3f}, macro-F1 {by_words['macro_f1']:.3f}")
-    # paired_bootstrap works on integer labels: each class becomes its position in sa.CE_LABELS
-    as_int = lambda labels: pd.Series(labels).map(sa.CE_LABELS.index).to_numpy()  # noqa: E731
     gold, model_int = as_int(pred["label_3way"]), as_int(pred["pred_3way"])
     for other, other_name in ((as_int([majority] * len(pred)), f"always '{majority}'"),
                               (as_int(words), "word overlap")):
