@@ -22,6 +22,7 @@ Taught in notebook 03; every notebook from 03 on prints its test figures beside 
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -137,6 +138,27 @@ def williamson_flags(name: str, metrics: dict) -> str:
     return f"{name} against the Williamson et al. (2012) flags: {qwk_part}; {smd_part}."
 
 
+def versus_length_line(texts: Sequence[str], human, machine, length_line, min_score: int = 0,
+                       max_score: int = 12):
+    """The paired bootstrap of ``machine`` against the length line on the same essays.
+
+    :func:`length_line_verdict` and :func:`in_words` read the same comparison: it is computed
+    once for a given set of scores (same resamples, same seed) and remembered.
+    """
+    h = tuple(as_scores(human, "human").tolist())
+    m = tuple(as_scores(machine, "machine").tolist())
+    line = tuple(as_scores(length_line.predict(texts), "length line").tolist())
+    return _paired_against_line(h, m, line, min_score, max_score)
+
+
+@functools.lru_cache(maxsize=16)
+def _paired_against_line(human: tuple, machine: tuple, line: tuple, min_score: int, max_score: int):
+    from course_utils.metrics import paired_bootstrap
+
+    return paired_bootstrap(np.array(human), np.array(machine), np.array(line), n_resamples=VERDICT_RESAMPLES,
+                            seed=VERDICT_SEED, labels=range(min_score, max_score + 1))
+
+
 def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_line,
                         min_score: int = 0, max_score: int = 12) -> str:
     """Does ``machine`` agree with ``human`` better than the length line, on the same essays?
@@ -145,10 +167,7 @@ def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_
     not by comparing two QWKs: both are scored on the same essays, so the question is how
     much the difference itself varies from one sample of essays to another.
     """
-    from course_utils.metrics import paired_bootstrap
-
-    comparison = paired_bootstrap(human, machine, length_line.predict(texts), n_resamples=VERDICT_RESAMPLES,
-                                  seed=VERDICT_SEED, labels=range(min_score, max_score + 1))
+    comparison = versus_length_line(texts, human, machine, length_line, min_score, max_score)
     text = f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE)}."
     if comparison.excludes_zero and min(abs(comparison.low), abs(comparison.high)) < BORDERLINE:
         text += (f" Borderline: the interval ends within {BORDERLINE} of 0, so another set of resamples "
@@ -166,11 +185,8 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
     ``flags`` is :func:`course_utils.metrics.williamson_check`'s table for the same essays.
     Returns the lines (bullets), which the notebooks print.
     """
-    from course_utils.metrics import paired_bootstrap
-
     n = len(texts)
-    c = paired_bootstrap(human, machine, baselines[LENGTH_LINE].predict(texts), n_resamples=VERDICT_RESAMPLES,
-                         seed=VERDICT_SEED, labels=range(min_score, max_score + 1))
+    c = versus_length_line(texts, human, machine, baselines[LENGTH_LINE], min_score, max_score)
     if c.low > 0:
         length = f"better, on these {n} essays (the whole paired interval lies above 0)."
     elif c.high < 0:
@@ -293,15 +309,15 @@ def _show_leaderboard(table, rows: list[dict], notebook: str, profile: str):
 
 
 def record(notebook: str, name: str, human, machine, n_train: int | None, profile: str,
-           min_score: int = 0, max_score: int = 12) -> None:
-    """Add a test figure to the leaderboard without printing the table.
+           min_score: int = 0, max_score: int = 12, show: bool = False) -> None:
+    """Add a test figure to the leaderboard (printing the table only if ``show``).
 
     The QWK, its 95% bootstrap interval and the number of test essays all come from the
     scores, so no row lacks them.
     """
     q = aes_metrics(human, machine, min_score, max_score)["QWK"]
     ci = bootstrap_ci(human, machine, "QWK", n=1000, seed=0)
-    leaderboard(notebook, name, q, n_train, profile, show=False, n_test=len(as_scores(machine)),
+    leaderboard(notebook, name, q, n_train, profile, show=show, n_test=len(as_scores(machine)),
                 interval=(ci.low, ci.high))
 
 
@@ -320,10 +336,9 @@ def report(notebook: str, name: str, texts: Sequence[str], human, machine,
     profile = profile_name()[0]
     predictions = {label: model.predict(texts) for label, model in baselines.items()} | {name: machine}
     for label, pred in predictions.items():  # the model last, so it prints the table
-        ci = bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
         fitted_on = getattr(baselines[label], "n_train_", n_train) if label in baselines else n_train
-        leaderboard("--" if label in baselines else notebook, label, rows[label]["QWK"], fitted_on, profile,
-                    show=show_leaderboard and label == name, n_test=len(texts), interval=(ci.low, ci.high))
+        record("--" if label in baselines else notebook, label, human, pred, fitted_on, profile,
+               min_score, max_score, show=show_leaderboard and label == name)
     return rows
 
 

@@ -205,7 +205,8 @@ table
 from transformers import AutoTokenizer
 
 for name, out in results.items():
-    print(f"--- {name}: first reply (parsed as {out.scores[0]}) ---\n{out.replies[0][:300]}\n")
+    parsed = "no score found in it" if out.scores[0] is None else f"parsed as {out.scores[0]}"
+    print(f"--- {name}: first reply ({parsed}) ---\n{out.replies[0][:300]}\n")
 for name, out in results.items():
     got = [s for s in out.scores if s is not None]
     print(f"{name}: the {len(got)} parsed score(s): {sorted(got)}")

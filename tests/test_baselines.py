@@ -90,13 +90,13 @@ def test_verdict_on_the_edge_is_called_borderline(monkeypatch):
 
     test, human, machine, base = _verdict_data()
     edge = metrics.PairedComparison(0.06, 0.004, 0.12, 0.97, 1000, 0.95, 1000)
-    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: edge)
+    monkeypatch.setattr(baselines, "versus_length_line", lambda *a, **k: edge)
     assert "Borderline" in baselines.length_line_verdict("model", test, human, machine, base["length line"])
     clear = metrics.PairedComparison(0.06, 0.03, 0.12, 0.99, 1000, 0.95, 1000)
-    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: clear)
+    monkeypatch.setattr(baselines, "versus_length_line", lambda *a, **k: clear)
     assert "Borderline" not in baselines.length_line_verdict("model", test, human, machine, base["length line"])
     inside = metrics.PairedComparison(0.0, -0.004, 0.12, 0.6, 1000, 0.95, 1000)  # contains 0: no verdict to doubt
-    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: inside)
+    monkeypatch.setattr(baselines, "versus_length_line", lambda *a, **k: inside)
     assert "Borderline" not in baselines.length_line_verdict("model", test, human, machine, base["length line"])
 
 
@@ -256,3 +256,44 @@ def test_leaderboard_prints_rows_in_course_order_and_flags_other_test_sets(tmp_p
     baselines.leaderboard("17", "cross-encoder", 0.5, 100, "smoke", n_test=314)
     out = capsys.readouterr().out
     assert "LoRA" in out and "different test essays (20, 40, 314 of them)" in out
+
+
+def test_the_verdict_line_and_in_words_read_one_paired_bootstrap(monkeypatch):
+    """The printed verdict and the words below it come from the same resamples, computed once."""
+    import pandas as pd
+
+    from course_utils import metrics
+
+    test, human, machine, base = _verdict_data()
+    machine = np.clip(machine + 1, 0, 12)  # scores no other test has used
+    calls = []
+    real = metrics.paired_bootstrap
+    monkeypatch.setattr(metrics, "paired_bootstrap", lambda *a, **k: calls.append(1) or real(*a, **k))
+    verdict = baselines.length_line_verdict("model", test, human, machine, base["length line"])
+    flags = pd.DataFrame({"criterion": ["QWK >= 0.70"], "verdict": ["fail"]})
+    words = baselines.in_words("model", test, human, machine, base, flags)[0]
+    assert len(calls) == 1
+    c = real(human, machine, base["length line"].predict(test), n_resamples=baselines.VERDICT_RESAMPLES,
+             seed=baselines.VERDICT_SEED, labels=range(13))
+    assert c.verdict("model", "length line") in verdict
+    if c.low <= 0 <= c.high:
+        assert f"{-c.low:.3f}" in words and f"{c.high:.3f}" in words
+    baselines.length_line_verdict("model", test, human, np.clip(machine - 2, 0, 12), base["length line"])
+    assert len(calls) == 2  # other scores: a new comparison
+
+
+def test_report_writes_each_row_as_record_does(tmp_path, monkeypatch, capsys):
+    import csv
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    test, human, machine, base = _verdict_data()
+    baselines.report("05", "model", test, human, machine, base, n_train=4)
+    path = tmp_path / "leaderboard-smoke.csv"
+    reported = list(csv.DictReader(path.open()))
+    path.unlink()
+    for label, pred in {**{k: m.predict(test) for k, m in base.items()}, "model": machine}.items():
+        baselines.record("--" if label in base else "05", label, human, pred,
+                         getattr(base.get(label), "n_train_", 4), "smoke")
+    assert list(csv.DictReader(path.open())) == reported
+    assert len(reported) == 3 and all(r["95% interval"] and r["n_test"] == "30" for r in reported)
