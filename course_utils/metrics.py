@@ -301,8 +301,7 @@ def bootstrap_ci(
                 return fast[metric](a, b)
             return aes_metrics(a, b, labels[0], labels[-1])[metric]
 
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(h), size=(n, len(h)))
+    idx = np.random.default_rng(seed).integers(0, len(h), size=(n, len(h)))
     values = (_metric_rows(metric, h, m, idx) if metric in ("QWK", "Acc", "Adj", "SMD")  # all at once, same values
               else np.array([fn(h[i], m[i]) for i in idx], dtype=float))
     alpha = (1 - level) / 2
@@ -333,14 +332,15 @@ class PairedComparison:
         """True when the whole interval lies on one side of 0."""
         return self.low > 0 or self.high < 0
 
-    def verdict(self, a: str = "A", b: str = "B") -> str:
-        """One sentence that follows from the interval (and says so when it does not decide)."""
-        span = f"difference {self.difference:+.3f}, {self.level:.0%} interval [{self.low:+.3f}, {self.high:+.3f}]"
+    def verdict(self, a: str = "A", b: str = "B", items: str = "essays") -> str:
+        """One sentence from the interval (``items``: what was scored); difference = first-named minus second-named."""
+        d, lo, hi = (-self.difference, -self.high, -self.low) if self.high < 0 else (self.difference, self.low, self.high)
+        span = f"difference {d:+.3f}, {self.level:.0%} interval [{lo:+.3f}, {hi:+.3f}]"  # B ahead: B is named first
         if self.low > 0:
             return f"{a} agrees better than {b} ({span}; {a} wins {self.wins})"
         if self.high < 0:
             return f"{b} agrees better than {a} ({span}; {a} wins {self.wins})"
-        return f"these essays cannot tell {a} and {b} apart ({span}; {a} wins {self.wins})"
+        return f"these {items} cannot tell {a} and {b} apart ({span}; {a} wins {self.wins})"
 
 
 def _paired_arrays(y_true, pred_a, pred_b, labels) -> tuple[np.ndarray, ...]:

@@ -109,8 +109,9 @@ assert not set(fit["question_id"]) & set(dev["question_id"])
 #
 # A tokenizer called with two texts builds one input: `[CLS] reference [SEP] answer
 # [SEP]` for BERT-like models (`<s> reference </s></s> answer </s>` for RoBERTa). The
-# model is `profile.sa_cross_encoder_model` (RoBERTa-large in `full`); offline,
-# `resolve_model` substitutes the course's MiniLM stand-in (a line says so). The decoded
+# model is `profile.sa_cross_encoder_model`: RoBERTa-large in `full`, the small
+# all-MiniLM-L6-v2 in `fast` and `smoke`. Where a model cannot be downloaded,
+# `resolve_model` substitutes MiniLM and prints a line saying so. The decoded
 # text below is lower-case because that tokenizer is uncased, and `decode` puts spaces
 # between tokens, so "1.5" comes back as "1. 5".
 
@@ -128,27 +129,34 @@ print(tokenizer.decode(encoded["input_ids"]))
 # ## 4. Fine-tuning with the Trainer
 #
 # **What you will see in the CPU profiles.** `fast` and `smoke` train for
-# `profile.sa_epochs` epoch(s) on a CPU, and the model learns little. Expect it almost
-# never to predict "incorrect". That is not because "incorrect" is rare: the table in
-# section 1 shows that "contradictory" is the rarest training class. One guess is that
-# "incorrect" is the *mixed* class: in the 5-way scheme it is three classes (partially
-# correct, irrelevant, non-domain) with little in common. The dev answers keep their
-# 5-way labels, so the end of this section checks which kinds of "incorrect" the model
-# misses. A class the model never predicts has F1 0, which caps macro-F1 (section 5) at
-# 2/3. More epochs (the `full` profile on a GPU) are needed to learn it; that run is not
-# measured in this notebook.
+# `profile.sa_epochs` epoch(s) on a CPU, and the model learns little: its losses stay
+# close to the reference printed below, and it predicts some class rarely or never (in
+# our runs, "incorrect"). That is not because "incorrect" is rare: the table in section 1
+# shows that "contradictory" is the rarest training class. One guess is that "incorrect"
+# is the *mixed* class: in the 5-way scheme it is three classes (partially correct,
+# irrelevant, non-domain) with little in common. The dev answers keep their 5-way labels,
+# so the end of this section counts which kinds of "incorrect" the model misses, and
+# Exercise 2 tests another guess (the same model, trained on the answer alone). A class
+# the model never predicts has F1 0, which caps macro-F1 (section 5) at 2/3. The `full`
+# profile (RoBERTa-large, more epochs, on a GPU) is not measured in this notebook.
 #
 # `sa.train_cross_encoder` is a short function around the Trainer (read it with
 # `sa.train_cross_encoder??`: in Jupyter, `??` after a name shows its source code):
 # `eval_strategy="epoch"` on the **dev** questions, `metric_for_best_model="macro_f1"` with
 # `load_best_model_at_end=True`, fp16 on a GPU (half-precision numbers: faster, and
 # precise enough for training), `report_to="none"`. Large models need a smaller learning
-# rate, so we pick it from the size of the model that actually loads. The next cell is
-# the slow one (see the time note at the top).
+# rate, so we pick it from the name of the model that actually loads (a "large" model
+# gets 1e-5). The next cell is the slow one (see the time note at the top).
+#
+# The **loss** is the average of −ln(the probability the model gives the true class):
+# 0 for a model that is sure and right, ln 3 ≈ 1.099 for a uniform guess over the three
+# classes. The reference is a model that has learned only how often each class occurs in
+# training: it gives every answer the training shares as probabilities.
 
 # %%
 learning_rate = 1e-5 if "large" in str(model_path).lower() else 5e-5  # the model that loads, not the one asked for
-print(f"model asked for: {model_id}; loaded: {model_path}; learning rate {learning_rate:g}")
+loaded = "the offline copy installed with the course" if Path(model_path).is_dir() else model_path
+print(f"model asked for: {model_id}; loaded: {loaded}; learning rate {learning_rate:g}")
 out_dir = Path("outputs") / "17_cross_encoder"
 start = time.perf_counter()
 trainer = sa.train_cross_encoder(
@@ -157,12 +165,19 @@ trainer = sa.train_cross_encoder(
 )
 print(f"trained in {time.perf_counter() - start:.0f} s")
 history = sa.epoch_history(trainer).astype({"epoch": int})
-shares = fit["label_3way"].value_counts(normalize=True)
-prior_loss = float(-(shares * np.log(shares)).sum())
-print(f"a model that has learned only how often each class occurs in training (shares "
-      f"{', '.join(f'{c} {v:.2f}' for c, v in shares.items())}) has loss {prior_loss:.3f} (a uniform guess: "
-      f"ln 3 = {np.log(3):.3f}); the closer the losses below are to {prior_loss:.3f}, the less the model has "
-      "learned about the answers. `loss` is averaged over the epoch's training steps, `dev_loss` measured at its end.")
+train_shares = fit["label_3way"].value_counts(normalize=True).reindex(sa.CE_LABELS)
+dev_shares = dev["label_3way"].value_counts(normalize=True).reindex(sa.CE_LABELS)
+prior_loss = float(-(train_shares * np.log(train_shares)).sum())  # on the training answers
+prior_dev_loss = float(-(dev_shares * np.log(train_shares)).sum())  # the same probabilities, on dev's mix
+print(f"The class-share model (training shares {', '.join(f'{c} {v:.2f}' for c, v in train_shares.items())}) has "
+      f"loss {prior_loss:.3f} on the training answers and {prior_dev_loss:.3f} on the dev answers, whose mix differs "
+      f"({', '.join(f'{c} {v:.2f}' for c, v in dev_shares.items())}). Read the column loss (averaged over the "
+      f"epoch's training steps) against {prior_loss:.3f}, and dev_loss (measured at the epoch's end) against "
+      f"{prior_dev_loss:.3f}: the closer, the less the model has learned about the answers.")
+gap = prior_dev_loss - history["dev_loss"].min()
+print(f"Best dev_loss {history['dev_loss'].min():.3f}: {abs(gap):.3f} {'below' if gap > 0 else 'above'} the "
+      f"class-share model's {prior_dev_loss:.3f}, on a scale that runs from {np.log(3):.3f} (uniform) to 0 (sure "
+      "and right).")
 history
 
 # %%
@@ -182,6 +197,18 @@ if len(history) == 1:
 # %%
 dev_pred = sa.predict_cross_encoder(trainer, dev, profile.sa_max_length)
 print(pd.crosstab(dev_pred["label"], dev_pred["pred_3way"]).reindex(columns=sa.CE_LABELS, fill_value=0))
+is_incorrect = dev_pred[dev_pred["label_3way"] == "incorrect"]
+caught = (is_incorrect["pred_3way"] == "incorrect").groupby(is_incorrect["label"]).mean()
+print(f"\nThe model calls {int((dev_pred['pred_3way'] == 'incorrect').sum())} of the {len(dev_pred)} dev answers "
+      "'incorrect'. Of the answers that are incorrect, the share it calls incorrect, by kind: "
+      + ", ".join(f"{kind} {share:.0%}" for kind, share in caught.items())
+      + f"; the others go mostly to '{is_incorrect.loc[is_incorrect['pred_3way'] != 'incorrect', 'pred_3way'].mode()[0]}'.")
+if caught.max() - caught.min() < 0.10:
+    print("Every kind is caught about equally (or not at all), so this table can neither support nor refute "
+          "the guess that 'incorrect' is hard because it is mixed: it stays a guess.")
+else:
+    print(f"The kinds differ (most caught: {caught.idxmax()}; least: {caught.idxmin()}), which fits the guess that "
+          "'incorrect' mixes unlike answers; one run on a few dev questions makes it a hint, not a finding.")
 
 # %% [markdown]
 # ## 5. The test splits, once
@@ -192,7 +219,9 @@ print(pd.crosstab(dev_pred["label"], dev_pred["pred_3way"]).reindex(columns=sa.C
 # * **recall**: of the answers that *are* incorrect, the share the model called incorrect;
 # * **F1**: `2 · precision · recall / (precision + recall)`, high only when both are high;
 # * **macro-F1**: the mean of the three classes' F1, so each class counts the same however
-#   few answers it has; `support` is the number of gold answers of the class.
+#   few answers it has; `support` is the number of gold answers of the class;
+# * **weighted-average F1**: the mean of the classes' F1 weighted by their `support`, so
+#   common classes count more (the "weighted avg" row of the report).
 #
 # A class the model almost never predicts shows how these can mislead: if it says
 # "incorrect" once and is right, precision is 1.00 while recall is near 0.00, and F1 stays
@@ -211,16 +240,26 @@ print(pd.crosstab(dev_pred["label"], dev_pred["pred_3way"]).reindex(columns=sa.C
 # overlap, it has not yet learned to compare the texts in any deeper way.
 #
 # Each is scored on the same answers as the model, so they are compared with the paired
-# bootstrap (notebook 03) of the accuracy difference. Answers to one question are alike,
-# so the bootstrap draws whole *questions* (`groups=`), not single answers; with few
-# questions (unseen questions has 9) even that interval is too narrow, so the line after
-# it also counts on how many questions the model does better. The two splits differ in
-# their questions and class mix, so do not read a higher score on unseen questions as
-# "new questions are easier". And the "unseen answers" split has answers to all 47
-# training-split questions, 8 of which were our dev questions, never trained on: the
-# lines split that score into the two kinds.
+# bootstrap (notebook 03) of the difference, in accuracy and in macro-F1 (the metric that
+# punishes a class never predicted, and the one the checkpoint was chosen on). Answers to
+# one question are alike, so the bootstrap draws whole *questions* (`groups=`), not single
+# answers. With few questions (unseen questions has 9) even that interval is too narrow:
+# the bootstrap can only reshuffle the questions it has, so it underestimates how much
+# another set of questions would vary. So the line after it also counts the questions on
+# which the model does better, worse or the same, with a **sign test**: if the two were
+# equally good, each untied question would be a coin flip, and p is how often a split at
+# least this uneven comes up by chance. The lines "In words" at the end read all of it.
+#
+# The two splits differ in their questions and class mix, so do not read a higher score
+# on unseen questions as "new questions are easier". And the "unseen answers" split has
+# answers to all 47 training-split questions, 8 of which were our dev questions, never
+# trained on: the "of which" lines split that score into the two kinds. Each part rests on
+# few questions, so read the two as a check, not a finding; and where there are several
+# epochs (`full`), the dev questions chose the checkpoint, so their answers are not fully
+# untouched.
 
 # %%
+from scipy.stats import binomtest
 from sklearn.linear_model import LogisticRegression
 
 from course_utils.metrics import paired_bootstrap
@@ -236,13 +275,28 @@ def overlap_features(part):
 
 
 overlap = LogisticRegression(max_iter=1000).fit(overlap_features(fit), fit["label_3way"])
-predictions = []
+predictions, verdicts = [], []
 majority = fit["label_3way"].mode()[0]
 
 
 def accuracy(gold, pred):
     """The share of answers labelled right (paired_bootstrap takes the metric as a function)."""
     return float(np.mean(gold == pred))
+
+
+def macro_f1(gold, pred):
+    """The mean over the three classes of F1 = 2·TP / (2·TP + FP + FN); 0 for a class never predicted."""
+    f1 = []
+    for c in range(len(sa.CE_LABELS)):
+        tp = np.sum((pred == c) & (gold == c))
+        fp, fn = np.sum((pred == c) & (gold != c)), np.sum((pred != c) & (gold == c))
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1))
+
+
+def p_value(p):
+    """A p-value as printed: 'p < 0.001' rather than a misleading 'p = 0.000'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def as_int(labels):
@@ -263,11 +317,18 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
     gold, model_int = as_int(pred["label_3way"]), as_int(pred["pred_3way"])
     for other, other_name in ((as_int([majority] * len(pred)), f"always '{majority}'"),
                               (as_int(words), "word overlap")):
-        gain = paired_bootstrap(gold, model_int, other, metric=accuracy, groups=pred["question_id"])
+        row = {"split": name, "against": other_name, "questions": part["question_id"].nunique()}
+        for metric_name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
+            row[metric_name] = paired_bootstrap(gold, model_int, other, metric=metric, groups=pred["question_id"])
+            print(f"{metric_name} against the gold labels, resampling questions: "
+                  f"{row[metric_name].verdict('the cross-encoder', other_name, items='answers')}")
         per_q = pd.DataFrame({"q": pred["question_id"].to_numpy(), "d": (model_int == gold).astype(float)
                               - (other == gold).astype(float)}).groupby("q")["d"].mean()
-        print(f"accuracy, resampling questions: {gain.verdict('the cross-encoder', other_name)}; "
-              f"better on {int((per_q > 0).sum())}, worse on {int((per_q < 0).sum())} of {len(per_q)} questions")
+        row["better"], row["worse"] = int((per_q > 0).sum()), int((per_q < 0).sum())
+        row["p"] = binomtest(row["better"], row["better"] + row["worse"]).pvalue if row["better"] + row["worse"] else 1.0
+        print(f"accuracy per question: better on {row['better']}, worse on {row['worse']}, the same on "
+              f"{len(per_q) - row['better'] - row['worse']} of {len(per_q)} questions (sign test {p_value(row['p'])})")
+        verdicts.append(row)
     if name == "unseen answers":
         seen = pred["question_id"].isin(fit["question_id"])
         for label, mask in (("questions it was trained on", seen), ("our dev questions, never trained on", ~seen)):
@@ -279,6 +340,25 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
                                 zero_division=0))
     predictions.append(pred.assign(test_split=name))
 
+
+def side(c):
+    """What one paired interval says, in words."""
+    return "better" if c.low > 0 else "worse" if c.high < 0 else "not decided (the interval contains 0)"
+
+
+print("In words:")
+for v in verdicts:
+    few = f"; only {v['questions']} questions, so read it as tentative" if v["questions"] < 20 else ""
+    print(f"* {v['split']}, against {v['against']}: accuracy {side(v['accuracy'])}, macro-F1 "
+          f"{side(v['macro-F1'])}; questions better/worse {v['better']}/{v['worse']} ({p_value(v['p'])}){few}.")
+beats_words = [v["split"] for v in verdicts if v["against"] == "word overlap" and v["accuracy"].low > 0
+               and v["macro-F1"].low > 0]
+print("* So: " + (f"the cross-encoder beats word overlap on {' and '.join(beats_words)}: there it has learned more "
+                  "about comparing the two texts than shared words tell." if beats_words else
+                  "in this run the cross-encoder has not shown that it beats word overlap on either split, so it has "
+                  "not shown that it compares the two texts more deeply than counting shared words. 'Not shown' is "
+                  "not 'as good as': an interval that contains 0 rules out neither."))
+
 # %% [markdown]
 # ## 6. Save the model and export the predictions
 #
@@ -288,8 +368,9 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
 # The model loads from `config.json` and `model.safetensors` (plain numbers) and the
 # tokenizer files; `trainer.save_model` also writes `training_args.bin`, a *pickle* of the
 # training settings that loading does not need, so we delete it. The probabilities in the
-# table show how sure the model is: near the training class shares (printed in section 4)
-# for every answer means it has learned little about the answers.
+# table show how sure the model is: probabilities near the training class shares
+# (printed in section 4, in the order of these columns) or near 1/3 each, for every
+# answer, mean it has learned little about the answers.
 
 # %%
 model_dir = out_dir / "model"
@@ -310,9 +391,10 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 # * The dev set is made of whole training questions, so the checkpoint is chosen for
 #   questions the model has not seen; both test splits are scored once, each beside
 #   always answering the most frequent label and beside a word-overlap model.
-# * A small model trained briefly on a CPU may not beat those lines: the paired
-#   bootstraps above, which draw whole questions, and the per-question counts say what
-#   this run shows; with 9 unseen questions, read that split's verdict as tentative.
+# * A small model trained briefly on a CPU may not beat those lines: the lines "In words"
+#   at the end of section 5 (paired bootstraps that draw whole questions, in accuracy and
+#   macro-F1, and per-question counts) say what this run shows; with 9 unseen questions,
+#   read that split's verdict as tentative.
 #   The `full` profile's RoBERTa-large is the intended model (not measured here).
 # * Precision, recall and F1 are per class; macro-F1 averages them, so a class the model
 #   never predicts caps macro-F1 at 2/3. Missing a rare class hurts macro-F1 more than
@@ -329,8 +411,9 @@ pd.read_parquet(out_dir / "predictions.parquet").head()
 # %% [markdown]
 # ### Exercise 1: where does the model go wrong?
 #
-# Build the confusion matrix of the **dev** predictions of section 4 (`pd.crosstab`):
-# error analysis is where we learn how to change the model, so it uses dev, never test.
+# Section 4 printed the **dev** predictions against the 5-way labels. Build the 3-way
+# confusion matrix (gold `label_3way` × prediction, `pd.crosstab`): error analysis is
+# where we learn how to change the model, so it uses dev, never test.
 # Which two classes does the model confuse most? Print three such answers with their
 # reference answer: would you agree with the gold label?
 
@@ -358,9 +441,11 @@ print("Read the three answers against their reference: an answer such as 'i don'
 # ### Exercise 2: is the pair needed?
 #
 # Train the same model on the student answer *alone* (put an empty string in
-# `reference_answer`) and compare dev macro-F1. What does the reference add on unseen
-# questions, where the model cannot memorise a question's typical answers? (This trains
-# a second model: as slow as section 4.)
+# `reference_answer`) and compare dev macro-F1 and the counts of "incorrect" predictions.
+# What does the reference add on unseen questions, where the model cannot memorise a
+# question's typical answers? And what does the result say about section 4's guess that
+# "incorrect" is hard to learn because it is mixed? (This trains a second model: as slow
+# as section 4.)
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
@@ -379,6 +464,11 @@ print(f"That is one training run of each model, scored on {len(dev)} answers to 
       f"{dev['question_id'].nunique()} dev questions: a single-split observation, not a verdict. Answers to one "
       "question are alike, so the evidence is closer to that many questions than to that many answers; a paired "
       "bootstrap that draws whole questions (section 5) and several training seeds would be needed to decide.")
+n_with, n_without = (int((p["pred_3way"] == "incorrect").sum()) for p in (dev_pred, no_ref_pred))
+if n_without > n_with:
+    print(f"Trained the same way, the answer-only model calls {n_without} dev answers 'incorrect', the pair model "
+          f"{n_with}: the class was learnable in this much training, so 'it is mixed' cannot be the whole reason "
+          "(one run of each, not a verdict).")
 print("An answer-only model can score well without any reference where some answers are wrong whatever the "
       "question (for example 'i don't know'), if it has learned that pattern: the counts per class above show "
       "whether either model predicts 'incorrect' at all. After so little training the pair model may not yet "

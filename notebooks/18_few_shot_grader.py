@@ -306,7 +306,7 @@ print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['m
 assert pred_guard.index.equals(pred_plain.index)  # the same answers in the same order
 gain = paired_bootstrap(pred_guard["grade"], pred_guard["pred_grade"], pred_plain["pred_grade"],
                         metric=lambda gold, pred: float(np.mean(gold == pred)))  # accuracy
-print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the guarded grader", "the unguarded one"))
+print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the guarded grader", "the unguarded one", items="answers"))
 
 # %% [markdown]
 # ## 8. Latency

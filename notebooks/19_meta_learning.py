@@ -213,7 +213,7 @@ for other, other_pred in (("the default λ", default_pred["pred_3way"].map(code)
                           (f"always '{majority}'", [code[majority]] * len(gold))):
     gain = paired_bootstrap(gold, learned_pred["pred_3way"].map(code), other_pred, metric=accuracy,
                             groups=learned_pred["question_id"])
-    print("accuracy, resampling questions: " + gain.verdict("the learned λ", other))
+    print("accuracy, resampling questions: " + gain.verdict("the learned λ", other, items="answers"))
 
 # %% [markdown]
 # ## Summary

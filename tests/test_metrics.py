@@ -207,9 +207,14 @@ def test_paired_bootstrap_clear_winner_and_identical_models():
     assert "A agrees better than B" in better.verdict() and "A wins 1000 of 1000 resamples" in better.verdict()
     worse = paired_bootstrap(h, bad, good, seed=1, labels=range(7))
     assert worse.high < 0 and worse.a_wins == 0.0
+    # the winner is named first, so "difference" is always first-named minus second-named: here B minus A
+    assert worse.verdict().startswith(f"B agrees better than A (difference {-worse.difference:+.3f}, 95% interval "
+                                      f"[{-worse.high:+.3f}, {-worse.low:+.3f}]; A wins 0 of 1000 resamples)")
+    assert -worse.difference > 0
     same = paired_bootstrap(h, good, good, seed=1)
     assert (same.difference, same.low, same.high, same.a_wins) == (0.0, 0.0, 0.0, 0.0)
-    assert not same.excludes_zero and "cannot tell" in same.verdict()
+    assert not same.excludes_zero and same.verdict().startswith("these essays cannot tell A and B apart")
+    assert same.verdict("model", "floor", items="answers").startswith("these answers cannot tell model and floor")
 
 
 def test_paired_bootstrap_by_groups_matches_brute_force_resampling_of_whole_groups():
