@@ -209,14 +209,15 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
     excess = counts["machine"] - counts["human"]
     top = int(excess.idxmax())
     never = [str(k) for k in counts.index if counts.loc[k, "machine"] == 0 and counts.loc[k, "human"] > 0]
+    never_text = (f"never gives {', '.join(never)} ({'a score' if len(never) == 1 else 'scores'} that rater 1 gives)."
+                  if never else "gives every score rater 1 gives.")
     return [f"* Against counting words: {length}",
             f"* Williamson: fails {failed} outright; {open_}",
             f"* It scores {'higher' if stats['SMD'] > 0 else 'lower'} than rater 1 on average (SMD "
             f"{stats['SMD']:+.3f}: mean {m.mean():.2f} against {h.mean():.2f}; SD {m.std():.2f} against "
             f"{h.std():.2f}) and uses {len(np.unique(m))} of the {max_score - min_score + 1} possible scores: "
             + (f"it gives {top} to {counts.loc[top, 'machine']} essays (rater 1: {counts.loc[top, 'human']}) and "
-               f"never gives {', '.join(never) or 'a score rater 1 did not'}." if excess.max() > 0 else
-               "it gives each score as often as rater 1 does."),
+               + never_text if excess.max() > 0 else "it gives each score as often as rater 1 does."),
             f"* Exact agreement {stats['Acc']:.3f}, against {const_acc:.3f} for the constant predictor, which scores "
             "many exact hits because many essays share the commonest score: QWK, not Acc, is what a model must "
             "win on."]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import textwrap
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
 from course_utils.cutoffs import mu, mu_inv
@@ -175,7 +176,13 @@ def lr_schedule(rates, warmup: int | None = None, figsize=(6.4, 3.2)):
         ax.legend()
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("learning rate")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_plain_number))  # 5e-05, not "5" under a "1e-5"
     return fig
+
+
+def _plain_number(value, _position) -> str:
+    """A tick label as the number itself (5e-05, 0), never scaled by an offset in the corner."""
+    return f"{value:g}"
 
 
 def mu_mapping(lo: int, hi: int, figsize=(6.4, 4)):

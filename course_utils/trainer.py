@@ -31,7 +31,8 @@ from course_utils.training import (
 
 def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
     """A ``compute_metrics`` function for the Trainer: QWK, Acc and SMD on score values,
-    and ``scores_used``, the number of distinct scores predicted.
+    ``scores_used``, the number of distinct scores predicted, and ``top_score``, the score
+    predicted most often (the lowest of ties).
 
     Classification labels are ``score - min``; regression labels are ``mu(score)`` and
     go back through ``mu_inv``, like the predictions.
@@ -49,8 +50,9 @@ def make_compute_metrics(min_score: int, max_score: int, mode: Mode):
         else:
             gold = mu_inv(np.asarray(labels).reshape(-1), min_score, max_score)
         stats = aes_metrics(gold, pred, min_score, max_score)
+        values, counts = np.unique(pred, return_counts=True)
         return {"QWK": stats["QWK"], "Acc": stats["Acc"], "SMD": stats["SMD"],
-                "scores_used": int(len(np.unique(pred)))}
+                "scores_used": int(len(values)), "top_score": int(values[np.argmax(counts)])}
 
     return compute_metrics
 

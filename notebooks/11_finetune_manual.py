@@ -31,7 +31,8 @@
 # check the step against the course library's version, and train with
 # `course_utils.finetune.FineTunedScorer`, which packages that loop: it fixes each
 # problem and adds a dev set with early stopping, a learning-rate schedule with warm-up
-# and, on GPUs, mixed precision (16-bit arithmetic where it is safe, which is faster
+# (the rate starts near 0 and climbs over the first steps, so the new, random head does
+# not take large steps) and, on GPUs, mixed precision (16-bit arithmetic where it is safe, which is faster
 # there; section 3 says more).
 #
 # *Time to work through: about 45 minutes of reading, plus the two training cells of
@@ -68,8 +69,7 @@ profile = config.setup()  # prints profile, device, Hub mode, data source; seeds
 # length truncates.
 #
 # The model is a small pretrained encoder: ELECTRA-small where the Hugging Face Hub can
-# be reached (as in Colab); the printed model line names the checkpoint that actually
-# runs. `AutoModelForSequenceClassification` puts a new classification head on top of
+# be reached (as in Colab); the printed model line names the model that actually runs. `AutoModelForSequenceClassification` puts a new classification head on top of
 # it, with random weights: for each essay it outputs 13 numbers, the **logits**, one per
 # score 0-12; the larger a logit, the more likely the model finds that score, and the
 # predicted score is the one with the largest logit (the *argmax*).
@@ -120,9 +120,10 @@ def predict(model, texts, batch_size=32):
 # %% [markdown]
 # ## 2. The original loop
 #
-# This is the original workshop's loop, kept as it was apart from the data: one essay
-# per step, clipping before `backward()`, a checkpoint chosen **on the test set**, and
-# `state_dict()` kept as the best model. Its optimizer is AdamW, the usual one for
+# This is the original workshop's loop, kept as it was apart from the data and the
+# learning rate (the course's, chosen for batches of 8 with a warm-up): one essay per
+# step, clipping before `backward()`, a **checkpoint** (the model's weights at one moment
+# of training) chosen **on the test set**, and `state_dict()` kept as the best model. Its optimizer is AdamW, the usual one for
 # transformers: Adam moves each weight by a running average of its recent gradients
 # divided by a running average of their size, so every weight takes steps of a similar
 # size; the W stands for *weight decay*, which shrinks every weight slightly at each
@@ -139,9 +140,10 @@ def predict(model, texts, batch_size=32):
 # What to expect on a CPU: so short a run often ends with the model giving one score to
 # every essay at every check, and then Problems 2 and 3 cannot show in this table (the
 # sections below show them another way). The first line printed counts the scores the
-# new head gives before any training, so you can see whether training moved it. The
-# learning rate was chosen for batches of 8 with a warm-up; here it drives single-essay
-# steps without one, which can also push the model onto one score.
+# new head gives before any training, so you can see whether training moved it. If it
+# does end on one score, the likely cause is our learning rate, chosen for batches of 8
+# with a warm-up and driving single-essay steps here without one, not something shown
+# about the original's design.
 
 # %%
 demo = train.iloc[: profile.finetune_demo_essays]
@@ -151,8 +153,8 @@ test_small = test.iloc[: len(demo) // 2]
 dev_small = dev.iloc[: len(demo) // 2]
 check_every = max(1, len(demo) // 3)
 best_qwk, best_state, log = -1.0, None, []
-print(f"before training: the new head gives {len(np.unique(predict(model, test_small.essay)))} different "
-      f"score(s) to the {len(test_small)} test essays")
+scores_before = len(np.unique(predict(model, test_small.essay)))
+print(f"before training: the new head gives {scores_before} different score(s) to the {len(test_small)} test essays")
 
 start = time.perf_counter()
 for i, (text, score) in enumerate(zip(demo.essay, demo[TARGET])):
@@ -200,7 +202,7 @@ def grad_norm(m):
 batch = tokenizer(list(train.essay.iloc[:8]), truncation=True, max_length=MAX_LENGTH,
                   padding=True, return_tensors="pt")
 labels = torch.tensor(train[TARGET].iloc[:8].to_numpy() - LO)
-model.eval()  # no dropout, so both orders see the same gradients
+model.eval()  # eval mode: no dropout (defined in section 3), so both orders see the same gradients
 
 model.zero_grad()
 torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
@@ -265,9 +267,11 @@ if log.test_QWK.nunique() == 1:
     verdict = ("every checkpoint scores the same on test in this run, so there was nothing to choose "
                "between and the choice cannot show its bias here")
     if (log.test_scores_used == 1).all():
-        verdict += ("; each ended at one score for every test essay (whether that is the untrained head "
-                    "or training drove it there, the line printed before training tells; a learning rate "
-                    "chosen for batches of 8 with warm-up, used here on single essays without one, can do it)")
+        verdict += (f"; each ended at one score for every test essay. Before training the new head gave "
+                    f"{scores_before} different score(s), so "
+                    + ("training pushed it onto one (a learning rate chosen for batches of 8 with warm-up, used "
+                       "here on single essays without one, can do that)" if scores_before > 1 else
+                       "the untrained head already gave one score, and this short run did not move it"))
 elif gap == 0:
     verdict = ("dev picked the same checkpoint as test, so this run shows no gap; "
                "the bias is an average over runs, not a promise for each one")
@@ -285,8 +289,9 @@ print(f"gap {gap:+.3f}: {verdict}.")
 # dev scores: a simulation needs no test set), report the best, as the original does,
 # and repeat 500 times. `qwk_closed_form(gold, pred)` gives the same value as `qwk` (it
 # takes the score range from the scores themselves) in a few microseconds; it returns
-# `nan` where QWK is undefined (every score the same), which `np.nanmean` and
-# `np.nanmax` skip. The checkpoints' errors are independent of each other; real
+# `nan` where QWK is undefined (human and machine scores all one and the same value, a
+# safeguard that this simulation hardly ever needs), which `np.nanmean` and `np.nanmax`
+# skip. The checkpoints' errors are independent of each other; real
 # checkpoints of one run share most of their predictions, so their QWKs differ less and
 # the gap below is an upper-end picture.
 
@@ -304,10 +309,12 @@ best_of = {k: np.nanmean(np.nanmax(sim_qwk[:, :k], axis=1)) for k in sorted({len
 sim = pd.DataFrame({"checkpoints compared (k)": list(best_of),
                     "mean reported QWK (best of k)": list(best_of.values()),
                     "gap above the expected QWK": [v - expected for v in best_of.values()]})
+spread = np.nanmean(np.nanstd(sim_qwk, axis=1))
 print(f"every simulated checkpoint has the same expected QWK, about {expected:.3f} on {n_items} essays "
       f"(the mean over all of them: what one checkpoint, reported as it is, gives on average); on the same "
-      f"essays the checkpoints' QWKs spread with a standard deviation of {np.nanmean(np.nanstd(sim_qwk, axis=1)):.3f}: "
-      "the best of k lies above the mean by a multiple of that spread, growing with k")
+      f"essays the checkpoints' QWKs spread with a standard deviation of {spread:.3f}: the best of k lies above "
+      "the mean by " + " and ".join(f"{(v - expected) / spread:.2f} standard deviations for k={k}"
+                                    for k, v in best_of.items()) + ", more as k grows")
 sim.round(3)
 
 # %% [markdown]
@@ -326,8 +333,11 @@ sim.round(3)
 # rate; a schedule works with any batch size, it just had none.) Batching also lets the
 # hardware work on several essays at once. Whether that is faster per essay depends on
 # the hardware and on padding (a batch is padded to its longest essay); we measure it,
-# three times each way in alternating order (a busy computer slows single timings down
-# at random), and compare the medians:
+# after one untimed pass each way (the first call of a model is slower: memory is set up
+# then), three times each way in alternating order (a busy computer slows single timings
+# down at random). We call one way faster only when every one of its timings beats every
+# timing of the other: with three against three, anything less is within the machine's
+# noise. The medians are printed too, as a summary:
 
 # %%
 texts = sorted(train.essay.iloc[:8], key=len)  # similar lengths: little padding
@@ -348,6 +358,7 @@ def forward_backward_seconds(batched):
 
 
 model.train()
+forward_backward_seconds(False), forward_backward_seconds(True)  # untimed warm-up passes
 timings = {False: [], True: []}
 for repeat in range(3):
     for batched in ((False, True) if repeat % 2 == 0 else (True, False)):
@@ -358,8 +369,11 @@ print(f"{len(texts)} essays, forward + backward on {config.device()}: one at a t
       f"{', '.join(f'{t:.2f}' for t in timings[True])} s (median {batched:.2f})")
 apart = max(timings[True]) < min(timings[False]) or max(timings[False]) < min(timings[True])
 ratio = batched / one_by_one
-print("batching is", ("faster" if ratio < 1 else "slower") + " here (every timing of one way beats every timing "
-      "of the other)" if apart else "neither clearly faster nor slower here (the timings of the two ways overlap)")
+if apart:
+    way = "faster" if ratio < 1 else "slower"
+    print(f"batching is {way} here (every timing of one way beats every timing of the other)")
+else:
+    print("batching is neither clearly faster nor slower here (the timings of the two ways overlap)")
 
 # %% [markdown]
 # **Why it matters:** a GPU computes many essays in parallel, so a batch of a few essays
@@ -379,7 +393,9 @@ print("batching is", ("faster" if ratio < 1 else "slower") + " here (every timin
 # The order is the lesson: `zero_grad -> forward -> loss -> backward -> clip -> step ->
 # schedule`. Clipping comes after `backward()`, when there are gradients to clip. The
 # loss is the *cross-entropy*: minus the log of the probability the model gives the true
-# score (the softmax of the logits). The original let the model compute it
+# score. That probability is the **softmax** of the logits: each of the 13 logits is
+# exponentiated and divided by the sum of all 13, so they become positive and add up to
+# 1. The original let the model compute it
 # (`model(..., labels=...).loss`); here we compute it from the logits ourselves, so the
 # step works for any head. `.float()` makes sure the loss is computed in 32-bit numbers
 # even when mixed precision produced 16-bit logits, and `.long()` gives the integer
@@ -405,8 +421,11 @@ def training_step(model, batch, optimizer, scheduler=None, max_grad_norm=1.0):
 
 # %% [markdown]
 # The library's `finetune.train_step` is the same step plus mixed precision on GPUs.
-# Two identical models, the same batch and the same random numbers (for dropout): after
-# one step each, the losses, gradient norms and weights should agree.
+# Two identical models, the same batch and the same random numbers: after one step
+# each, the losses, gradient norms and weights should agree. (The random numbers are for
+# **dropout**, which switches off a random part of the network at each training step so
+# that it does not lean on any one part; `model.train()` turns dropout on and
+# `model.eval()` turns it off, as in the Problem 1 check above.)
 
 # %%
 step_batch = {**batch, "labels": labels}
@@ -528,7 +547,11 @@ for (e1, r1), (e2, r2) in zip(history.iterrows(), list(history.iterrows())[1:]):
 # The best dev QWK over the epochs is an optimistic estimate: it is the maximum of a
 # few noisy figures on the same dev essays (Problem 3's bias, on dev this time), and the
 # `fast` learning rate was itself chosen on these dev essays. That is why the test set
-# is still scored, once, below: only the test figure is free of both choices.
+# is still scored, once, below: only the test figure is free of both choices. The
+# optimism is an average over runs, not a promise for each one: dev (189 essays) and
+# test (314) are different samples, and a QWK on so few essays moves by several
+# hundredths from one sample to another, so in a single run the test figure can come
+# out above the dev figure.
 
 # %% [markdown]
 # ## 4. The test set, once

@@ -222,7 +222,7 @@ def test_in_words_reads_the_paired_verdict_williamson_and_the_scores_used():
     counts = baselines.score_counts(human, [8] * len(human))
     assert counts.loc[8, "machine"] == 30 and counts["human"].sum() == 30
     all_eights = baselines.in_words("model", test, human, [8] * len(human), base, flags)[2]
-    assert "it gives 8 to 30 essays (rater 1: 6) and never gives 4, 5, 6, 7" in all_eights
+    assert "it gives 8 to 30 essays (rater 1: 6) and never gives 4, 5, 6, 7 (scores that rater 1 gives)." in all_eights
     longer_is_better = [n // 6 for n in lengths]
     assert "worse" in baselines.in_words("model", test, longer_is_better, human, base, flags)[0]
     same = baselines.in_words("model", test, human, base["length line"].predict(test), base, flags[:1])

@@ -107,7 +107,8 @@ def test_compute_metrics_on_score_values():
     assert out["QWK"] == pytest.approx(1.0) and out["Acc"] == 1.0 and out["SMD"] == 0.0
     assert out["scores_used"] == 5
     flat = fn(EvalPrediction(predictions=np.zeros((5, 1)), label_ids=labels))  # sigmoid(0): the middle score
-    assert flat["scores_used"] == 1 and flat["QWK"] == 0.0
+    assert flat["scores_used"] == 1 and flat["QWK"] == 0.0 and flat["top_score"] == 2
+    assert out["top_score"] == 0  # five scores once each: the lowest of the tie
 
 
 # --- the dataset ------------------------------------------------------------------------

@@ -57,6 +57,11 @@ def test_token_lengths_labels_the_share_cut():
 def test_lr_schedule_and_mu_mapping():
     fig = plots.lr_schedule([0.0, 1.0, 0.5], warmup=1)
     assert list(fig.axes[0].lines[0].get_ydata()) == [0.0, 1.0, 0.5]
+    small = plots.lr_schedule([0.0, 5e-5, 2.5e-5])  # learning rates are small numbers
+    small.canvas.draw()
+    ax = small.axes[0]
+    assert ax.yaxis.get_offset_text().get_text() == ""  # no "1e-5" in the corner that the ticks depend on
+    assert "5e-05" in [t.get_text() for t in ax.get_yticklabels()]
     fig = plots.mu_mapping(0, 12)
     targets = fig.axes[0].lines[1]
     np.testing.assert_allclose(targets.get_xdata(), mu(np.arange(13), 0, 12))
