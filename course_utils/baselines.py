@@ -168,7 +168,7 @@ def length_line_verdict(name: str, texts: Sequence[str], human, machine, length_
     much the difference itself varies from one sample of essays to another.
     """
     comparison = versus_length_line(texts, human, machine, length_line, min_score, max_score)
-    text = f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE)}."
+    text = f"on these {len(texts)} essays: {comparison.verdict(name, LENGTH_LINE, metric='QWK')}."
     if comparison.excludes_zero and min(abs(comparison.low), abs(comparison.high)) < BORDERLINE:
         text += (f" Borderline: the interval ends within {BORDERLINE} of 0, so another set of resamples "
                  "or another training seed may say 'cannot tell apart'.")

@@ -332,10 +332,10 @@ class PairedComparison:
         """True when the whole interval lies on one side of 0."""
         return self.low > 0 or self.high < 0
 
-    def verdict(self, a: str = "A", b: str = "B", items: str = "essays") -> str:
+    def verdict(self, a: str = "A", b: str = "B", items: str = "essays", metric: str = "") -> str:
         """One sentence from the interval (``items``: what was scored); difference = first-named minus second-named."""
         d, lo, hi = (-self.difference, -self.high, -self.low) if self.high < 0 else (self.difference, self.low, self.high)
-        span = f"difference {d:+.3f}, {self.level:.0%} interval [{lo:+.3f}, {hi:+.3f}]"  # B ahead: B is named first
+        span = f"{metric + ' ' if metric else ''}difference {d:+.3f}, {self.level:.0%} interval [{lo:+.3f}, {hi:+.3f}]"
         if self.low > 0:
             return f"{a} agrees better than {b} ({span}; {a} wins {self.wins})"
         if self.high < 0:

@@ -18,7 +18,8 @@
 #
 # Prompting asks a general model to score; fine-tuning *teaches* it. We LoRA-tune a small
 # chat model (LiquidAI/LFM2-350M in Colab, as in the original workshop; offline the
-# SmolLM2-135M-Instruct stand-in) with trl's `SFTTrainer` to answer "**Score**: n", then
+# SmolLM2-135M-Instruct stand-in) with trl's `SFTTrainer` (SFT: *supervised
+# fine-tuning*, training on example conversations) to answer "**Score**: n", then
 # score essays without generating any text: we read the probability the model gives to
 # each complete answer "**Score**: 0" ... "**Score**: 12" and take the most likely one
 # (or the expected score). Every essay gets one of the 13 scores and nothing is parsed,
@@ -91,8 +92,9 @@ for turn in example["prompt"] + example["completion"]:
     print(f"[{turn['role']}] {turn['content'][:300]}")
 
 # %% [markdown]
-# When most of a few essays share one score, every QWK on them is low and unstable, a
-# second human's included: the figure on all test essays is the one to remember. The
+# When most of a few essays share one score, QWK on them is unstable (wide intervals) and
+# can sit far from its value on all test essays, a second human's included: section 5
+# prints both. The
 # few essays are a price of CPU time (each essay is scored 13 times, once per answer).
 #
 # The model's chat template turns the conversation into one string with special tokens.
@@ -121,14 +123,18 @@ for s in ("7", "10", "12"):
 # $r(d + k)$ numbers per layer instead of $dk$.
 #
 # The layer names differ between model families (Llama:
-# `q_proj ... down_proj`; LFM2: `q_proj, out_proj, in_proj, w1-w3`; GPT-2: `c_attn`...),
+# `q_proj ... down_proj`, and the SmolLM2 stand-in is a Llama-type model, so offline the
+# names printed below are these; LFM2: `q_proj, out_proj, in_proj, w1-w3`; GPT-2: `c_attn`...),
 # so `lora.lora_config` inspects the model and picks the linear layers that exist. What it
 # returns is the `peft` library's own configuration object; written by hand it would be
 #
 # ```python
 # from peft import LoraConfig
-# LoraConfig(r=8, lora_alpha=16, lora_dropout=0.05, target_modules=[...the names printed below...],
-#            bias="none", task_type="CAUSAL_LM")
+# LoraConfig(r=8, lora_alpha=16,      # rank r of A and B; alpha scales the update
+#            lora_dropout=0.05,        # dropout on the LoRA path while training
+#            target_modules=[...the names printed below...],
+#            bias="none",              # train no bias terms, only A and B
+#            task_type="CAUSAL_LM")    # a model that predicts the next token
 # ```
 
 # %%
@@ -145,7 +151,9 @@ print(f"LoRA trains {added:,} added weights; the frozen model has {total:,} ({ad
 # ## 3. Before training: answer probabilities of the untuned model
 #
 # `predict_proba` scores every candidate answer by its log-likelihood given the prompt
-# (all tokens of "12" plus the end-of-turn token), normalised over the 13 answers. In
+# (the tokens of "**Score**: 12" plus the end-of-turn token), normalised over the 13
+# answers. The prefix "**Score**: " is the same in all 13, so its log-probability is a
+# common term: it lowers `valid_mass_` below but cancels when the 13 are normalised. In
 # outline, for one essay:
 #
 # ```python
@@ -224,7 +232,8 @@ print(f"about {updates} updates of the LoRA weights ({len(essays)} essays, {scor
 # larger batch in less memory.
 
 # %% [markdown]
-# **What you will see on a CPU.** The CPU profiles train for a few CPU minutes: one pass,
+# **What you will see on a CPU.** The CPU profiles train for about ten minutes on a
+# 2-core CPU (the cell prints its seconds): one pass,
 # the number of updates printed above, of the 135M-parameter stand-in. Expect the model
 # to learn mostly the answer *format* (section 5 prints how much of its probability is
 # then on well-formed answers) and little about the essays: few distinct scores and, on
@@ -232,7 +241,9 @@ print(f"about {updates} updates of the LoRA weights ({len(essays)} essays, {scor
 # apart from the length line, or that falls below it. The course also ran a related
 # configuration separately, scored on all test essays; the next cell prints that run with
 # its settings (model, training essays, epochs, batch, max_length) beside this run's, and
-# the length line fitted on the same training essays and scored on the same test essays. LFM2-350M trained on a GPU
+# the length line fitted on the same training essays and scored on the same test essays.
+# The two runs differ in several settings at once, so the gap between them measures no
+# single setting. LFM2-350M trained on a GPU
 # (the `full` profile) has no measured figure in this course, so how much a larger model
 # or longer training would gain is not shown here.
 
@@ -261,6 +272,8 @@ if row is not None:
 # *The next cell is the notebook's longest.*
 
 # %%
+# A fresh scorer: `fit` loads the model again and adds the LoRA matrices to it, so the
+# untuned scores of section 3 (pred_before) stay as they were.
 scorer = lora.GenerativeScorer(profile.llm_model, max_length=profile.lora_max_length,
                               epochs=profile.lora_epochs, random_state=config.SEED)
 start = time.perf_counter()
@@ -286,9 +299,11 @@ plt.show()
 # Whether it learned to score is a question for essays it did not train on, and not for
 # the test essays, which only report. The training essays this run did not use serve:
 # for each, we read the probability the model gives to the human's score. Its average
-# negative logarithm (the *cross-entropy*, in nats; lower is better) is compared with two
-# scorers that ignore the essay: one that knows only how often each score occurs among
-# the training essays, and a uniform guess over the 13 scores.
+# negative logarithm (the *cross-entropy*, in *nats*: units of the natural logarithm;
+# lower is better) is compared with two scorers that ignore the essay: one that knows
+# only how often each score occurs among the training essays, and a uniform guess over
+# the 13 scores (ln 13 ≈ 2.56 nats). The comparison with the frequencies is paired: both
+# are scored on the same essays, so we bootstrap the per-essay differences.
 
 # %%
 unused = train[~train.essay.isin(essays)].sample(len(subset), random_state=config.SEED)
@@ -298,11 +313,19 @@ prior = (np.bincount(scores, minlength=13) + 1) / (len(scores) + 13)  # score fr
 prior_ce = -np.mean(np.log(prior[held_human]))
 print(f"on {len(unused)} training essays this run did not use, cross-entropy of the human score: "
       f"LoRA {held_ce:.2f}; score frequencies only {prior_ce:.2f}; uniform over 13 scores {np.log(13):.2f} nats")
-print("The tuned model " + ("puts more probability on the human's score than the score frequencies alone do."
-                            if held_ce < prior_ce else
-                            "does not put more probability on the human's score than the score frequencies "
-                            "alone do: on these essays it has not learned to score.")
-      + f" ({len(unused)} essays: a rough check, without an interval.)")
+per_essay = -np.log(held_probs[np.arange(len(unused)), held_human]) + np.log(prior[held_human])  # LoRA minus frequencies
+resampled = per_essay[np.random.default_rng(0).integers(0, len(unused), (1000, len(unused)))].mean(axis=1)
+low_d, high_d = np.percentile(resampled, [2.5, 97.5])
+print(f"LoRA minus frequencies, per essay: mean {per_essay.mean():+.2f} nats, paired 95% interval "
+      f"[{low_d:+.2f}, {high_d:+.2f}] (below 0 favours LoRA).")
+if high_d < 0:
+    reading = "puts more probability on the human's score than the score frequencies alone do"
+elif low_d > 0:
+    reading = ("puts less probability on the human's score than the score frequencies alone do: it shows no sign "
+               "of having learned to score here")
+else:
+    reading = "cannot be told apart from the score frequencies here: it has not shown that it learned to score"
+print(f"The tuned model {reading} ({len(unused)} essays, one training run).")
 
 # %% [markdown]
 #
@@ -329,12 +352,21 @@ rows = []
 for name, pred in variants.items():
     m = aes_metrics(human, pred, 0, 12)
     ci = bootstrap_ci(human, pred, "QWK", n=1000, seed=0)
-    rows.append({"scorer": name, "QWK": m["QWK"], "95% interval": f"[{ci.low:.2f}, {ci.high:.2f}]",
+    one_score = len(np.unique(pred)) == 1  # QWK 0 by construction: a bootstrap interval would say nothing
+    shown = "– (one score)" if one_score else f"[{ci.low:.2f}, {ci.high:.2f}]".replace("-0.00", "0.00")
+    rows.append({"scorer": name, "QWK": m["QWK"], "95% interval": shown,
                  "Acc": m["Acc"], "SMD": m["SMD"], "distinct scores": len(np.unique(pred)), "N": m["N"]})
 lora_table = pd.DataFrame(rows).set_index("scorer").round(3)
 # one row of the leaderboard of test figures that notebook 03 started (a record: nothing is chosen from it)
 baselines.record("16", f"LoRA generative, argmax ({len(subset)} test essays)", human, argmax, len(essays),
                  profile.name)
+commonest = np.bincount(human).argmax()
+print(f"{np.sum(human == commonest)} of {len(subset)} essays have the human score {commonest}: a scorer that always "
+      f"gives {commonest} gets exact agreement {np.mean(human == commonest):.2f}, so here Acc rewards guessing the "
+      "commonest score and does not rank scorers.")
+print(f"rater 2 on all {len(test)} test essays: QWK "
+      f"{aes_metrics(test.rater1_domain1, test.rater2_domain1, 0, 12)['QWK']:.3f} (on these {len(subset)}: "
+      f"{lora_table.loc['rater 2 (human)', 'QWK']:.3f}).")
 print(f"median probability on the 13 well-formed answers: {np.median(mass_before):.3f} before tuning, "
       f"{np.median(scorer.valid_mass_):.3f} after; median probability of the most likely score after tuning "
       f"{np.median(probs.max(1)):.3f} (a uniform guess over 13 gives each 0.077)")
@@ -349,17 +381,23 @@ lora_table
 
 # %% [markdown]
 # `N` is the number of essays behind each figure, and the interval column shows how
-# little so few essays settle. The constant score gives every essay the training median,
-# so its QWK is 0 by construction; its `Acc` and `SMD` show what a scorer that ignores the
-# essay gets. Any other scorer that gives one score to every essay is named in the lines
-# above the table: a tuned model can learn to write "**Score**: n" reliably (a large
-# probability on well-formed answers) and still spread its probability thinly over the
-# scores (a small top probability), so that one score wins for every essay. Learning the
-# format is not learning to score.
+# little so few essays settle: the rater 2 and length-line rows, for example, have wide,
+# overlapping intervals, so this table does not order a human and the length line (rater
+# 2's figure on all test essays is printed above). The constant score gives every essay
+# the training median, so its QWK is 0 by construction; its `Acc` and `SMD` show what a
+# scorer that ignores the essay gets, and the line above says why its `Acc` is high here.
+# Any other scorer that gives one score to every essay is named in the lines above the
+# table: a tuned model can learn to write "**Score**: n" reliably (a large probability on
+# well-formed answers) and still give nearly the same flat distribution to every essay
+# (a small top probability that barely changes from essay to essay), so that the same
+# score wins for every essay. Learning the format is not learning to score.
 #
 # The verdicts against the length line come from the paired bootstrap of notebook 03,
-# on the same essays. "Cannot tell apart" is not "equally good": read the interval, which
-# on this few essays usually spans large losses and gains. Rounding the expected score
+# on the same essays. "Cannot tell apart" is not "equally good": read the interval and the
+# count of resamples won, since an interval that contains 0 can still lie mostly on one
+# side. All of these rest on one training run (seed 42): the intervals cover the sampling
+# of essays, not the variation from one training run to another, and another seed may
+# put the argmax on another score. Rounding the expected score
 # can hide an ordering (if every expected score lies between 7.6 and 8.4, all round to
 # 8), so the last line compares the unrounded expected scores with the human scores by
 # rank (Spearman), which needs no rounding, with a bootstrap interval.
@@ -421,12 +459,15 @@ print(f"injection: mean score {s_before.mean():.2f} -> {s_after.mean():.2f} "
       f"(shift {np.mean(s_after - s_before):+.2f}; {np.sum(s_after != s_before)} of {n_rob} changed; "
       f"scored 12: {np.sum(s_before == 12)} before, {np.sum(s_after == 12)} after)")
 if np.sum(s_after == 12) > np.sum(s_before == 12):
-    print(f"The attack worked on {np.sum((s_after == 12) & (s_before != 12))} of {n_rob} essays: a model trained to "
-          "write '**Score**: n' copies the answer written into the essay.")
+    print(f"The appended line moved {np.sum((s_after == 12) & (s_before != 12))} of {n_rob} essays to 12. With no "
+          "control text appended (a neutral sentence of the same length) this shows that the scores move with "
+          "the appended words, not that training taught the model to copy: the untuned model may do the same.")
 flags_untouched = sum(prompts.looks_like_injection(e) for e in subset.essay)
-print(f"injection detector flags {sum(prompts.looks_like_injection(e) for e in attacked)} of {n_rob} attacked "
-      f"essays and {flags_untouched} of {len(subset)} untouched ones"
-      + (f" (0 of {len(subset)} still allows a false-flag rate up to about {3 / len(subset):.0%}: the 'rule of three')"
+print(f"injection detector (notebook 15: it searches for known attack phrasings) flags "
+      f"{sum(prompts.looks_like_injection(e) for e in attacked)} of {n_rob} attacked essays and {flags_untouched} of "
+      f"{len(subset)} untouched ones"
+      + (f" (0 of {len(subset)} still allows a false-flag rate up to about {3 / len(subset):.0%}: by the 'rule of "
+         "three', when 0 of n cases are flagged, 3/n is an approximate 95% upper bound on the true rate)"
          if flags_untouched == 0 else ""))
 print("The attacks all use one known wording; a detector tested on the wording it was written for says little "
       "about other wordings.")
@@ -465,7 +506,8 @@ pd.DataFrame({"kind": kinds, "text": [t[:60] + "..." for t in strange], "LoRA sc
 #   essay, with nothing to parse; the argmax or the expected score is the prediction. A
 #   small probability on well-formed answers is a reason to distrust a score; a large one
 #   shows only that the model writes the format.
-# * A few CPU minutes of LoRA on a 135M stand-in teach the format more than the scoring:
+# * Ten CPU minutes of LoRA on a 135M stand-in (one training run) taught the format more
+#   than the scoring:
 #   compare with the length line on the same essays before believing a fine-tuned model.
 # * A generative scorer still scores injected, off-topic and gibberish texts: it needs
 #   the relevance and injection checks in front of it.

@@ -78,10 +78,10 @@ def test_report_prints_one_paired_verdict_that_a_notebook_can_reproduce(tmp_path
     out = capsys.readouterr().out
     same = paired_bootstrap(human, machine, base["length line"].predict(test), labels=range(13),
                             n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED)
-    assert same.verdict("model", "length line") in out
+    assert same.verdict("model", "length line", metric="QWK") in out and "(QWK difference " in out
     other = paired_bootstrap(human, machine, base["length line"].predict(test), labels=range(13),
                              n_resamples=500, seed=0)
-    assert other.verdict("model", "length line") not in out  # another run gives another interval
+    assert other.verdict("model", "length line", metric="QWK") not in out  # another run gives another interval
     assert out.count("interval [") == 1
 
 
@@ -275,7 +275,7 @@ def test_the_verdict_line_and_in_words_read_one_paired_bootstrap(monkeypatch):
     assert len(calls) == 1
     c = real(human, machine, base["length line"].predict(test), n_resamples=baselines.VERDICT_RESAMPLES,
              seed=baselines.VERDICT_SEED, labels=range(13))
-    assert c.verdict("model", "length line") in verdict
+    assert c.verdict("model", "length line", metric="QWK") in verdict
     if c.low <= 0 <= c.high:
         assert f"{-c.low:.3f}" in words and f"{c.high:.3f}" in words
     baselines.length_line_verdict("model", test, human, np.clip(machine - 2, 0, 12), base["length line"])
