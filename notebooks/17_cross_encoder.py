@@ -88,19 +88,21 @@ df.head(3)
 # `question_dev_split` uses scikit-learn's `GroupShuffleSplit` with the question id as
 # the group: no dev question has a single answer in the training part. (A dev set of
 # random answers would reward memorising each question's typical answers and would
-# flatter the model on unseen questions.) `dev_size=0.15` is a share of the *questions*
+# flatter the model on unseen questions.) `dev_size=0.15` is a share of the *questions*,
+# rounded up to whole questions
 # (8 of the 47); `profile.sa_train_answers` caps the number of training answers on small
 # machines, and the dev answers at half that.
 
 # %%
 train_all = df[df["split"] == "train"]
 fit, dev = sa.question_dev_split(train_all, dev_size=0.15)
+n_fit_all = len(fit)  # before the profile's cap
 if profile.sa_train_answers is not None:
     fit = fit.sample(min(profile.sa_train_answers, len(fit)), random_state=config.SEED)
     dev = dev.sample(min(profile.sa_train_answers // 2, len(dev)), random_state=config.SEED)
 test_ua = df[df["split"] == "test_ua"]
 test_uq = df[df["split"] == "test_uq"]
-print(f"train: {len(fit)} answers to {fit['question_id'].nunique()} questions; "
+print(f"train: {len(fit)} of the {n_fit_all} answers left for training, to {fit['question_id'].nunique()} questions; "
       f"dev: {len(dev)} answers to {dev['question_id'].nunique()} other questions")
 assert not set(fit["question_id"]) & set(dev["question_id"])
 
@@ -127,6 +129,18 @@ print(tokenizer.decode(encoded["input_ids"]))
 
 # %% [markdown]
 # ## 4. Fine-tuning with the Trainer
+#
+# The checkpoint is chosen, and the model judged, by **macro-F1**, built from three
+# counts per class.
+# For each class, say "incorrect":
+#
+# * **precision**: of the answers the model *called* incorrect, the share that are incorrect;
+# * **recall**: of the answers that *are* incorrect, the share the model called incorrect;
+# * **F1**: `2 · precision · recall / (precision + recall)`, high only when both are high;
+# * **macro-F1**: the mean of the three classes' F1, so each class counts the same however
+#   few answers it has; `support` is the number of gold answers of the class;
+# * **weighted-average F1**: the mean of the classes' F1 weighted by their `support`, so
+#   common classes count more (the "weighted avg" row of the report).
 #
 # **What you will see in the CPU profiles.** `fast` and `smoke` train for
 # `profile.sa_epochs` epoch(s) on a CPU, and the model learns little: its losses stay
@@ -176,15 +190,15 @@ print(f"The class-share model (training shares {', '.join(f'{c} {v:.2f}' for c, 
       f"{prior_dev_loss:.3f}: the closer, the less the model has learned about the answers.")
 gap = prior_dev_loss - history["dev_loss"].min()
 print(f"Best dev_loss {history['dev_loss'].min():.3f}: {abs(gap):.3f} {'below' if gap > 0 else 'above'} the "
-      f"class-share model's {prior_dev_loss:.3f}, on a scale that runs from {np.log(3):.3f} (uniform) to 0 (sure "
-      "and right).")
+      f"class-share model's {prior_dev_loss:.3f} (a uniform guess scores {np.log(3):.3f} and a perfect model 0; lower is "
+      "better, and a model that is sure and wrong scores above the uniform guess).")
 history
 
 # %%
 best = history.loc[history["dev_macro_f1"].idxmax()]
 print(f"best epoch by dev macro-F1: {best['epoch']:.0f} (dev macro-F1 {best['dev_macro_f1']:.3f}, "
-      f"dev accuracy {best['dev_accuracy']:.3f}); the trainer has loaded it: "
-      f"{trainer.state.best_metric:.3f}")
+      f"dev accuracy {best['dev_accuracy']:.3f}); the trainer has loaded it (its stored best dev macro-F1: "
+      f"{trainer.state.best_metric:.3f})")
 if len(history) == 1:
     print("With one epoch there is one checkpoint: nothing was chosen here. With more epochs the choice rests "
           f"on {dev['question_id'].nunique()} dev questions, so it is coarse.")
@@ -213,17 +227,8 @@ else:
 # %% [markdown]
 # ## 5. The test splits, once
 #
-# For each class, say "incorrect":
-#
-# * **precision**: of the answers the model *called* incorrect, the share that are incorrect;
-# * **recall**: of the answers that *are* incorrect, the share the model called incorrect;
-# * **F1**: `2 · precision · recall / (precision + recall)`, high only when both are high;
-# * **macro-F1**: the mean of the three classes' F1, so each class counts the same however
-#   few answers it has; `support` is the number of gold answers of the class;
-# * **weighted-average F1**: the mean of the classes' F1 weighted by their `support`, so
-#   common classes count more (the "weighted avg" row of the report).
-#
-# A class the model almost never predicts shows how these can mislead: if it says
+# (Precision, recall, F1 and macro-F1 are defined at the start of section 4.) A class the
+# model almost never predicts shows how these can mislead: if it says
 # "incorrect" once and is right, precision is 1.00 while recall is near 0.00, and F1 stays
 # near 0. So read the count of predictions per class (printed below) beside the report.
 #
@@ -285,7 +290,8 @@ def accuracy(gold, pred):
 
 
 def macro_f1(gold, pred):
-    """The mean over the three classes of F1 = 2·TP / (2·TP + FP + FN); 0 for a class never predicted."""
+    """The mean over the three classes of F1 = 2·TP / (2·TP + FP + FN), the same number as
+    2·precision·recall / (precision + recall) written with counts; 0 for a class never predicted."""
     f1 = []
     for c in range(len(sa.CE_LABELS)):
         tp = np.sum((pred == c) & (gold == c))
@@ -303,7 +309,12 @@ def as_int(labels):
     """Each class as its position in sa.CE_LABELS: paired_bootstrap works on integer labels."""
     return pd.Series(labels).map(sa.CE_LABELS.index).to_numpy()
 
+# %% [markdown]
+# The next cell scores both test splits: for each, the model and the two lines, their
+# paired comparisons (accuracy and macro-F1, resampling questions), the per-question
+# counts of accuracy, and the report per class.
 
+# %%
 for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
     pred = sa.predict_cross_encoder(trainer, part, profile.sa_max_length)
     scores = sa.classification_scores(pred["label_3way"], pred["pred_3way"])
@@ -330,29 +341,47 @@ for name, part in (("unseen answers", test_ua), ("unseen questions", test_uq)):
               f"{len(per_q) - row['better'] - row['worse']} of {len(per_q)} questions (sign test {p_value(row['p'])})")
         verdicts.append(row)
     if name == "unseen answers":
-        seen = pred["question_id"].isin(fit["question_id"])
+        seen, split_acc = pred["question_id"].isin(fit["question_id"]), {}
         for label, mask in (("questions it was trained on", seen), ("our dev questions, never trained on", ~seen)):
             if mask.any():
                 part_scores = sa.classification_scores(pred.loc[mask, "label_3way"], pred.loc[mask, "pred_3way"])
                 print(f"   of which {label}: {int(mask.sum())} answers, accuracy {part_scores['accuracy']:.3f}")
+                split_acc[label] = part_scores["accuracy"]
+        if len(split_acc) == 2:
+            trained_acc, dev_acc = split_acc.values()
+            print("   " + ("no better on the questions it trained on than on questions it never saw: it has learned "
+                         "little about specific questions" if trained_acc <= dev_acc else
+                         "better on the questions it trained on, as one would expect")
+                  + f" ({int((~seen).sum())} answers to {pred.loc[~seen, 'question_id'].nunique()} dev questions: a hint)")
     print("predictions per class:", pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict())
     print(classification_report(pred["label_3way"], pred["pred_3way"], labels=sa.CE_LABELS,
                                 zero_division=0))
     predictions.append(pred.assign(test_split=name))
 
+# %% [markdown]
+# **In words.** An interval that excludes 0 says "better" or "worse" only where it can be
+# trusted: with fewer than 20 questions, it must also be backed by the per-question sign
+# test (p below 0.05); otherwise the line says "not settled".
 
-def side(c):
-    """What one paired interval says, in words."""
-    return "better" if c.low > 0 else "worse" if c.high < 0 else "not decided (the interval contains 0)"
+# %%
+
+
+def side(c, trusted):
+    """What one paired interval says, in words (``trusted``: enough questions, or backed by the sign test)."""
+    if c.low <= 0 <= c.high:
+        return "not decided (the interval contains 0)"
+    word = "better" if c.low > 0 else "worse"
+    return word if trusted else f"not settled (the interval says {word}; too few questions and the sign test does not back it)"
 
 
 print("In words:")
 for v in verdicts:
-    few = f"; only {v['questions']} questions, so read it as tentative" if v["questions"] < 20 else ""
-    print(f"* {v['split']}, against {v['against']}: accuracy {side(v['accuracy'])}, macro-F1 "
-          f"{side(v['macro-F1'])}; questions better/worse {v['better']}/{v['worse']} ({p_value(v['p'])}){few}.")
+    trusted = v["questions"] >= 20 or v["p"] < 0.05
+    print(f"* {v['split']} ({v['questions']} questions), against {v['against']}: accuracy "
+          f"{side(v['accuracy'], trusted)}; macro-F1 {side(v['macro-F1'], trusted)}; accuracy per question "
+          f"better/worse {v['better']}/{v['worse']} (sign test {p_value(v['p'])}).")
 beats_words = [v["split"] for v in verdicts if v["against"] == "word overlap" and v["accuracy"].low > 0
-               and v["macro-F1"].low > 0]
+               and v["macro-F1"].low > 0 and (v["questions"] >= 20 or v["p"] < 0.05)]
 print("* So: " + (f"the cross-encoder beats word overlap on {' and '.join(beats_words)}: there it has learned more "
                   "about comparing the two texts than shared words tell." if beats_words else
                   "in this run the cross-encoder has not shown that it beats word overlap on either split, so it has "
@@ -381,6 +410,9 @@ export = pd.concat(predictions)[["test_split", "question_id", "student_answer", 
                                   "pred_3way", *[f"p_{c}" for c in sa.CE_LABELS]]]
 export.to_csv(out_dir / "predictions.csv", index=False)
 export.to_parquet(out_dir / "predictions.parquet", index=False)
+top = export[[f"p_{c}" for c in sa.CE_LABELS]].max(axis=1)
+print(f"over all {len(export)} test answers, the most likely class gets a probability from {top.min():.2f} to "
+      f"{top.max():.2f} (median {top.median():.2f}; 1/3 = 0.33)")
 pd.read_parquet(out_dir / "predictions.parquet").head()
 
 # %% [markdown]
@@ -455,20 +487,24 @@ t2 = sa.train_cross_encoder(no_ref_fit, no_ref_dev, model_id, str(out_dir / "no_
                             lr=learning_rate)
 with_ref, without_ref = trainer.state.best_metric, t2.state.best_metric
 print(f"dev macro-F1 with the reference: {with_ref:.3f}; without: {without_ref:.3f} "
-      f"(difference {with_ref - without_ref:+.3f})")
+      f"(difference {with_ref - without_ref:+.3f}): in this run the reference "
+      + ("added nothing; the answer alone did better." if with_ref < without_ref else "helped."))
 no_ref_pred = sa.predict_cross_encoder(t2, no_ref_dev, profile.sa_max_length)
 print("dev predictions per class, with the reference:",
       dev_pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict(),
       "| without:", no_ref_pred["pred_3way"].value_counts().reindex(sa.CE_LABELS, fill_value=0).to_dict())
 print(f"That is one training run of each model, scored on {len(dev)} answers to only "
       f"{dev['question_id'].nunique()} dev questions: a single-split observation, not a verdict. Answers to one "
-      "question are alike, so the evidence is closer to that many questions than to that many answers; a paired "
-      "bootstrap that draws whole questions (section 5) and several training seeds would be needed to decide.")
+      "question are alike, so the evidence is closer to that many questions than to that many answers; deciding "
+      "would need more dev questions than these (section 5: few questions make even a question-level interval "
+      "too narrow) and several training seeds.")
 n_with, n_without = (int((p["pred_3way"] == "incorrect").sum()) for p in (dev_pred, no_ref_pred))
 if n_without > n_with:
     print(f"Trained the same way, the answer-only model calls {n_without} dev answers 'incorrect', the pair model "
-          f"{n_with}: the class was learnable in this much training, so 'it is mixed' cannot be the whole reason "
-          "(one run of each, not a verdict).")
+          f"{n_with}: with the same training, the answer-only model does predict the class, which weakens 'it is "
+          "mixed' as the whole reason. Whether those predictions are right is a question for its report per class, "
+          "and with probabilities near the class shares, whether a class is predicted at all can change from one "
+          "run to the next (one run of each, not a verdict).")
 print("An answer-only model can score well without any reference where some answers are wrong whatever the "
       "question (for example 'i don't know'), if it has learned that pattern: the counts per class above show "
       "whether either model predicts 'incorrect' at all. After so little training the pair model may not yet "
