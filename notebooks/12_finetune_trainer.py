@@ -23,8 +23,9 @@
 #
 # * **which set the Trainer evaluates on** — the original passed the *test* set as
 #   `eval_dataset` with `load_best_model_at_end=True`, so its 0.723 was chosen on test;
-#   we pass the dev set. (That 0.723 came from another model, ELECTRA-small, and one
-#   seed: it cannot be set against this notebook's figures to measure the selection bias);
+#   we pass the dev set. (That 0.723 came from ELECTRA-small, the model this notebook
+#   asks for where the Hub can be reached, with other settings and one seed: it cannot be
+#   set against this notebook's figures to measure the selection bias);
 # * **the argument names** — the original's `evaluation_strategy` was renamed
 #   `eval_strategy` and today's transformers rejects the old name;
 # * **logging** — `report_to="none"`, so nobody meets a Weights & Biases login prompt.
@@ -124,8 +125,8 @@ with tempfile.TemporaryDirectory() as folder:
 # share of all steps: 10% warm-up); clipping at norm 1; essays of similar length batched
 # together; half precision on a GPU (`fp16` on a T4, `bf16` on newer GPUs: 16-bit
 # numbers, faster and smaller). These are the names of transformers 5, which the course
-# requires (Colab has it); in transformers 4 the last two were `warmup_ratio=0.1` and
-# `group_by_length=True`. It saves no checkpoints (`save_strategy="no"`): a callback
+# requires (Colab has it); in transformers 4, `warmup_steps=0.1` was `warmup_ratio=0.1`
+# and `train_sampling_strategy="group_by_length"` was `group_by_length=True`. It saves no checkpoints (`save_strategy="no"`): a callback
 # keeps the best weights in memory instead. `logging_strategy="epoch"` logs the training
 # loss once per epoch, averaged over that epoch's steps. `disable_tqdm=True` turns off
 # the Trainer's own progress display: the table after training shows the same figures
@@ -195,8 +196,9 @@ print(f"max_length {MAX_LENGTH} tokens per essay (longer essays are cut)")
 #       model.load_state_dict(self.best_state)           # put the best weights back
 #   ```
 #
-#   It starts from minus infinity, so the first epoch's weights are always kept, even
-#   at dev QWK 0. This is what the Trainer's own `load_best_model_at_end=True,
+#   It starts from minus infinity, so the first epoch's weights are always stored as the
+#   first candidate, even at dev QWK 0; a later epoch replaces them only with a strictly
+#   higher dev QWK (a tie keeps the earlier epoch). This is what the Trainer's own `load_best_model_at_end=True,
 #   metric_for_best_model="QWK"` does, without writing checkpoints to disk (that route
 #   needs `save_strategy="epoch"` and saves every epoch's weights).
 # * `processing_class=tokenizer` hands the tokenizer to the Trainer (it used to be called
@@ -206,12 +208,15 @@ print(f"max_length {MAX_LENGTH} tokens per essay (longer essays are cut)")
 # training or for choosing the epoch; section 4 scores it once, at the end.
 #
 # **What to expect in the CPU profiles.** Expect dev QWK still rising at the last epoch
-# and a test result that may not beat the length line, for two reasons: the run is short
+# and a test result that may not beat the length line, for two likely reasons (this
+# notebook does not separate them; notebook 13 compares classification with regression
+# on the same essays): the run is short
 # (a few passes over a subset of the essays on a CPU), and classification treats a 7 and
 # an 8 as unrelated labels, so it cannot use the fact that scores are ordered (notebook
 # 13 predicts the score as a number instead) and has 13 of them to learn. The lines
-# after the table say how this run went; section 4 also prints a published QWK for the same
-# classifier trained on the full training split, from separate runs.
+# after the table say how this run went; section 4 also prints a reference figure from
+# separate runs: this classifier with the offline MiniLM model (the one the CPU profiles
+# run) trained on the full training split.
 
 # %%
 config.seed_everything()
@@ -261,9 +266,12 @@ for epoch in dev_rows.index[dev_rows["eval_scores_used"] == 1]:
 # along with skill. That is one reason the test set is still scored, once, below. The
 # bias is small when the chosen epoch leads the others by far (compare the dev QWK
 # column), but it is never zero: the rule still kept a maximum. And dev and test figures
-# differ by sampling noise in either direction: a QWK on about 190 essays has a 95%
-# interval roughly ±0.08 wide (the test QWK's interval below, on 314 essays, is about
-# ±0.06), so a gap of up to about 0.1 between the dev and the test figure is ordinary.
+# differ by sampling noise in either direction: the test QWK's 95% interval below, on
+# 314 essays, reaches about 0.06 either side of it; scaled to about 190 dev essays that
+# is about 0.08 either side, so a gap of up to about 0.1 between the dev and the test
+# figure is ordinary. (The training loss in the table is averaged over the epoch while
+# the weights still change; the dev loss is measured at the epoch's end, so it can be
+# the lower of the two.)
 #
 # ## 4. The test set, once
 #
@@ -306,14 +314,22 @@ print(baselines.score_counts(test[TARGET], pred, LO, HI).rename(columns={"human"
 # the argmax over 13 separately learned classes after a short run tends to put the
 # essays on a few scores: after a short run only a few of the 13 outputs ever have the
 # highest logit for some essay, so the other scores are never predicted; the lines
-# in words name the score it over-uses and what that does to the mean (the SMD) and to
-# the spread (the SD), and the table counts the essays per score. Notebook 13 predicts
+# in words name the score it over-uses most and what that does to the mean (the SMD) and to
+# the spread (the SD: a few scores far apart, such as 3 and 12, can even widen it), and
+# the table counts the essays per score. Notebook 13 predicts
 # the score as a number and fits cutoffs on dev instead.
 #
-# The same classifier trained on the full training split, measured separately:
+# For reference, from separate runs: this classifier with the offline MiniLM model (the
+# one the CPU profiles run; where the Hub is reached, this notebook fine-tunes
+# ELECTRA-small instead) trained on the full training split:
 
 # %%
 print(baselines.describe_published("finetune_clf"))
+published = baselines.published("finetune_clf")
+if published is not None:
+    print(f"Its settings: {str(published['note']).split(';')[0]}, {int(published['n_train'])} training essays. "
+          f"This run: max_length {MAX_LENGTH}, {profile.finetune_epochs} epoch(s), batch "
+          f"{profile.finetune_batch_size}, lr {profile.finetune_lr:g}, {len(train)} training essays.")
 from course_utils.metrics import bootstrap_ci
 
 full_train = essay_splits(load_asap(7), verbose=False)[0]  # the whole training split
@@ -321,7 +337,9 @@ line_full = baselines.LengthLine(LO, HI).fit(full_train.essay, full_train[TARGET
 line_ci = bootstrap_ci(test[TARGET], line_full, "QWK", n=1000, seed=0)
 print(f"Beside it, computed here: the length line fitted on the same {len(full_train)} training essays, on the same "
       f"test essays: QWK {aes_metrics(test[TARGET], line_full, LO, HI)['QWK']:.3f} [{line_ci.low:.3f}, "
-      f"{line_ci.high:.3f}] (no paired test: the classifier's per-essay scores come from separate runs).")
+      f"{line_ci.high:.3f}] (no paired test: the classifier's per-essay scores come from separate runs). Every "
+      "interval here resamples the same test essays (seed 0), so two scorers with nearly the same QWK can print "
+      "nearly the same interval; and the length line moves by a few thousandths with the essays it is fitted on.")
 
 # %% [markdown]
 # That is a figure from separate runs, not a paired comparison with this run or with the
@@ -329,8 +347,8 @@ print(f"Beside it, computed here: the length line fitted on the same {len(full_t
 # is the first seed's run resampled over the test essays (its standard error is about a
 # quarter of the interval's width). The two are different kinds of chance: the spread
 # over seeds (a new training run) and the test essays' sampling error (a new set of
-# essays). An SD from three seeds is itself rough (its true value could be several times
-# larger or smaller), so do not read the seed spread as smaller or larger than the
+# essays). An SD from three seeds is itself rough (its true value could be up to about
+# six times larger, or about half as large), so do not read the seed spread as smaller or larger than the
 # sampling error; both move a single figure.
 #
 # Notebook 11 fine-tuned the same model on the same essays with a hand-written loop (its
@@ -410,4 +428,5 @@ print(f"lowest dev loss: epoch {by_loss:g}; highest dev QWK: epoch {by_qwk:g}"
 print("Cross-entropy only asks how much probability the true score gets: putting a 7 on an essay")
 print("worth 8 costs as much as putting a 0 on it, when the true score gets the same probability.")
 print("QWK weights a miss by its squared distance, as a human reader would mind a far miss more, so the")
-print("epoch is chosen by dev QWK; the two can disagree, and dev QWK on ~190 essays is the noisier one.")
+print("epoch is chosen by dev QWK; the two can disagree. QWK is computed from argmax scores, so it jumps when a "
+      "small change of the logits flips an essay's score, while the loss changes smoothly.")
