@@ -28,7 +28,7 @@
 # rerunning this notebook spends no quota.
 #
 # *Time to work through: about 40 minutes, plus the scoring cells (the model answers every
-# prompt for every essay; the first scoring cell prints the seconds each prompt took). With
+# prompt for every essay; the first table's `seconds` column gives each prompt's time). With
 # a hosted API, the run time depends on the provider's rate limits.*
 
 # %%
@@ -237,12 +237,15 @@ for name, out in results.items():  # a reply about as long as its cap was most l
 # mean) means the scorer scores too high on average. The spread is in `SD` and
 # `min-max`, beside the human scores' SD and range printed above. The rater 2 row shows
 # what a second human reaches on these essays, as a rough reference only: on so few
-# essays, most of them given the same score, QWK intervals are wide and overlap, so this
-# row does not order a human and the length line (or any prompt). A scorer with one or
+# essays, most of them given the same score, QWK intervals are wide (the paired line
+# below compares rater 2 with the length line on the same essays). And a QWK near rater
+# 2's does not make a scorer human-like: read its `SMD`, `SD` and `Acc` with it (a line
+# below reads the few-shot row). A scorer with one or
 # two distinct scores gets a narrow interval because it barely varies, not because its
 # agreement is known precisely: read such intervals as no information. A **negative
 # QWK** means the scores agree with the human's *less* than chance would: they run
-# slightly against the human order.
+# against the human order (slightly, when the interval still reaches 0; beyond chance,
+# when the whole interval lies below 0).
 #
 # The reply cap matters for every prompt: a reply cut off by it (counted above for each
 # prompt) never reaches its score line. With 12 tokens, a reply parses only if it starts
@@ -270,7 +273,7 @@ for name, out in results.items():  # a reply about as long as its cap was most l
 # %%
 length = base[baselines.LENGTH_LINE]
 print("difference = QWK of the first-named scorer minus QWK of the second.")
-for name in [*results, RETRIEVED]:
+for name in [*results, RETRIEVED, "rater 2 (human)"]:
     note = (" (0 replies parsed: this is the constant baseline's line)"
             if name in results and results[name].n_unparseable == len(subset) else "")
     print(baselines.length_line_verdict(name, subset.essay, human, preds[name], length) + note)
@@ -283,16 +286,22 @@ few_checks = {"generated replies": few_vs_examples}  # the probability section a
 few = preds["few-shot (k=2)"]
 parsed_few = np.array([s is not None for s in results["few-shot (k=2)"].scores])
 same = int(np.sum(few == preds[RETRIEVED]))
-copied = int(np.sum(parsed_few & (example_scores == few[:, None]).any(axis=1)))
+one_example = (example_scores == few[:, None]).any(axis=1)
+copied = int(np.sum(parsed_few & (one_example | (few == preds[RETRIEVED]))))
 print(f"The few-shot prompt gives exactly its examples' rounded mean score (halves rounded up) to {same} of "
-      f"{len(subset)} essays, and of its {parsed_few.sum()} parsed replies, {copied} repeat the score of one of its "
-      "two examples.")
-print(f"A model that only copied would repeat an example's score in every parsed reply: this one does so in "
-      f"{copied} of {parsed_few.sum()}"
+      f"{len(subset)} essays, and of its {parsed_few.sum()} parsed replies, {int(np.sum(parsed_few & one_example))} "
+      "repeat the score of one of its two examples.")
+print(f"A model that only copied (one example's score, or their rounded mean) would do so in every parsed reply: "
+      f"this one does in {copied} of {parsed_few.sum()}"
       + (", consistent with copying." if copied == parsed_few.sum() else
-         ", so it does more than copy, though not necessarily better: the paired line above says whether it "
-         "agrees better.")
+         ". The counts cannot say whether the rest use the essay: only the paired line against the examples' mean "
+         "can, and it is read above.")
       + f" Its mean score is {few.mean():.2f}, its examples' mean {preds[RETRIEVED].mean():.2f}.")
+fm = aes_metrics(human, few, 0, 12)
+print(f"The few-shot row read whole: QWK {fm['QWK']:.3f}, but SMD {fm['SMD']:+.3f} ("
+      f"{'higher' if fm['SMD'] > 0 else 'lower'} than the human on average; on {len(subset)} essays an SMD moves by "
+      f"a few tenths from sample to sample), SD {np.std(few):.2f} against the human's {np.std(human):.2f}, exact "
+      f"agreement {fm['Acc']:.2f}: a QWK near rater 2's does not make it human-like.")
 print(f"One split of {len(subset)} test essays: an interval that reaches 0 rules out neither answer, "
       "and none of these lines ranks the prompts in general.")
 
@@ -415,7 +424,8 @@ print(f"The cutoffs brought the spread nearer the human's for {', '.join(closer)
 # per-essay scores are not stored here, so no paired test is possible; and its few-shot
 # prompt drew its examples from the pool without its cutoff essays, while the examples'
 # mean here uses the whole pool. Read them as separate figures with their intervals (a
-# negative QWK, as in section 3: scores that run slightly against the human order).
+# negative QWK, as in section 3: scores that run against the human order, beyond chance
+# where the whole interval lies below 0).
 
 # %%
 from course_utils.embeddings import encode
