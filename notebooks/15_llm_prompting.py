@@ -298,10 +298,10 @@ print(f"A model that only copied (one example's score, or their rounded mean) wo
          "can, and it is read above.")
       + f" Its mean score is {few.mean():.2f}, its examples' mean {preds[RETRIEVED].mean():.2f}.")
 fm = aes_metrics(human, few, 0, 12)
-print(f"The few-shot row read whole: QWK {fm['QWK']:.3f}, but SMD {fm['SMD']:+.3f} ("
+print(f"The few-shot row read whole: QWK {fm['QWK']:.3f}, SMD {fm['SMD']:+.3f} ("
       f"{'higher' if fm['SMD'] > 0 else 'lower'} than the human on average; on {len(subset)} essays an SMD moves by "
       f"a few tenths from sample to sample), SD {np.std(few):.2f} against the human's {np.std(human):.2f}, exact "
-      f"agreement {fm['Acc']:.2f}: a QWK near rater 2's does not make it human-like.")
+      f"agreement {fm['Acc']:.2f}. A QWK alone, even one near rater 2's, does not make a scorer human-like.")
 print(f"One split of {len(subset)} test essays: an interval that reaches 0 rules out neither answer, "
       "and none of these lines ranks the prompts in general.")
 
