@@ -262,7 +262,8 @@ for name, out in results.items():  # a reply about as long as its cap was most l
 # on the same essays by the paired bootstrap of notebook 03, and the few-shot prompt with
 # the mean of its own two examples. In each line, `difference` is the QWK of the
 # **first-named scorer minus** that of the second, so a negative difference favours the
-# second. A prompt with no parsed reply scores the training median on every essay: its
+# second (each QWK lies between -1 and 1, so a difference, and its interval, can run
+# from -2 to +2). A prompt with no parsed reply scores the training median on every essay: its
 # line is the constant baseline's, not a verdict on the prompt. No prompt is chosen here: with this few test essays
 # and one split, each line is a small single-split observation, and choosing the best
 # row on test essays would make its figure optimistic. There are also many such lines on
@@ -335,7 +336,8 @@ print(f"One split of {len(subset)} test essays: an interval that reaches 0 rules
 #    maximises QWK between the resulting scores and the human scores of those training
 #    essays. Cutoffs can stretch a shrunken scale back out; they cannot add information
 #    the expected scores lack. Here they are fitted on as many training essays as there
-#    are test essays, since each one costs a forward pass per prompt: for 12 thresholds
+#    are test essays, since each one costs a forward pass (one run of the model over the
+#    prompt and the 13 answers) per prompt: for 12 thresholds
 #    that is few, so they are noisy (the course's run printed below used more; its line
 #    says how many).
 #
@@ -440,6 +442,12 @@ for label, row_id in (("zero-shot", "llm_zero_shot"), ("rubric", "llm_rubric"), 
               f"{rounded_row['qwk_ci_high']:.3f}] rounded, {cutoff_row['qwk_mean']:.3f} "
               f"[{cutoff_row['qwk_ci_low']:.3f}, {cutoff_row['qwk_ci_high']:.3f}] with cutoffs fitted on "
               f"{cutoff_row['n_train']:.0f} training essays ({rounded_row['n_test']:.0f} test essays)")
+        overlap = not (rounded_row["qwk_ci_high"] < cutoff_row["qwk_ci_low"]
+                       or cutoff_row["qwk_ci_high"] < rounded_row["qwk_ci_low"])
+        print("    cutoffs against rounding there: " + ("the intervals overlap, and without per-essay scores no "
+              "paired test is possible, so these figures do not order them." if overlap else
+              f"the intervals do not overlap: {'cutoffs' if cutoff_row['qwk_mean'] > rounded_row['qwk_mean'] else 'rounding'} "
+              "scored higher in that run (unpaired)."))
 here = {}
 for name, pred in ((RETRIEVED, examples_all), (baselines.LENGTH_LINE, length.predict(test.essay))):
     ci = here[name] = bootstrap_ci(test.rater1_domain1, pred, "QWK", n=1000, seed=0)
