@@ -1,5 +1,4 @@
-"""Agreement metrics for automated scoring (Williamson, Xi & Breyer, 2012).
-Taught in notebook 03.
+"""Agreement metrics for automated scoring (Williamson, Xi & Breyer, 2012), taught in notebook 03.
 
 * **QWK** -- quadratic weighted kappa on score *values*: we pass the full score range
   as ``labels`` to scikit-learn, which otherwise weights by label *position* and gives
@@ -71,10 +70,9 @@ def softmax(logits, axis: int = -1) -> np.ndarray:
 
 def _is_number(value: object) -> bool:
     try:
-        float(value)  # type: ignore[arg-type]
+        return float(value) is not None  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-    return True
 
 
 def _pair(
@@ -320,6 +318,7 @@ class PairedComparison:
     n_resamples: int
     level: float
     n_used: int = 0  # resamples with a defined metric (NaN ones are skipped); 0: all of them
+    metric: str = ""  # name for :meth:`verdict`: "QWK" for the default metric, "" for one passed in
 
     @property
     def wins(self) -> str:
@@ -332,8 +331,10 @@ class PairedComparison:
         """True when the whole interval lies on one side of 0."""
         return self.low > 0 or self.high < 0
 
-    def verdict(self, a: str = "A", b: str = "B", items: str = "essays", metric: str = "") -> str:
-        """One sentence from the interval (``items``: what was scored); difference = first-named minus second-named."""
+    def verdict(self, a: str = "A", b: str = "B", items: str = "essays", metric: str | None = None) -> str:
+        """One sentence from the interval; difference = first-named minus second-named. ``items``: what
+        was scored; ``metric``: the difference's name ("QWK"), by default the one it was computed with."""
+        metric = self.metric if metric is None else metric
         d, lo, hi = (-self.difference, -self.high, -self.low) if self.high < 0 else (self.difference, self.low, self.high)
         span = f"{metric + ' ' if metric else ''}difference {d:+.3f}, {self.level:.0%} interval [{lo:+.3f}, {hi:+.3f}]"
         if self.low > 0:
@@ -407,10 +408,8 @@ def paired_bootstrap(
         raise ValueError("the metric is undefined (NaN) on every resample; are all scores one constant?")
     alpha = (1 - level) / 2
     low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    return PairedComparison(
-        float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)), int(n_resamples), level,
-        int(diffs.size),
-    )
+    return PairedComparison(float(fn(h, a) - fn(h, b)), float(low), float(high), float(np.mean(diffs > 0)),
+                            int(n_resamples), level, int(diffs.size), "QWK" if metric is None else "")
 
 
 class SimplestChoice(NamedTuple):

@@ -260,7 +260,7 @@ for name, out in results.items():  # a reply about as long as its cap was most l
 # from the cache of an earlier run, and `seconds` is not model time), so rows are
 # comparable only per model call. The lines below compare each prompt with the length line
 # on the same essays by the paired bootstrap of notebook 03, and the few-shot prompt with
-# the mean of its own two examples. In each line, `difference` is the QWK of the
+# the mean of its own two examples. In each line, `QWK difference` is the QWK of the
 # **first-named scorer minus** that of the second, so a negative difference favours the
 # second (each QWK lies between -1 and 1, so a difference, and its interval, can run
 # from -2 to +2). A prompt with no parsed reply scores the training median on every essay: its
@@ -273,7 +273,7 @@ for name, out in results.items():  # a reply about as long as its cap was most l
 
 # %%
 length = base[baselines.LENGTH_LINE]
-print("difference = QWK of the first-named scorer minus QWK of the second.")
+print("QWK difference = QWK of the first-named scorer minus QWK of the second.")
 for name in [*results, RETRIEVED, "rater 2 (human)"]:
     note = (" (0 replies parsed: this is the constant baseline's line)"
             if name in results and results[name].n_unparseable == len(subset) else "")

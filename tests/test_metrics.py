@@ -208,13 +208,18 @@ def test_paired_bootstrap_clear_winner_and_identical_models():
     worse = paired_bootstrap(h, bad, good, seed=1, labels=range(7))
     assert worse.high < 0 and worse.a_wins == 0.0
     # the winner is named first, so "difference" is always first-named minus second-named: here B minus A
-    assert worse.verdict().startswith(f"B agrees better than A (difference {-worse.difference:+.3f}, 95% interval "
+    assert worse.verdict().startswith(f"B agrees better than A (QWK difference {-worse.difference:+.3f}, 95% interval "
                                       f"[{-worse.high:+.3f}, {-worse.low:+.3f}]; A wins 0 of 1000 resamples)")
     assert -worse.difference > 0
     same = paired_bootstrap(h, good, good, seed=1)
     assert (same.difference, same.low, same.high, same.a_wins) == (0.0, 0.0, 0.0, 0.0)
     assert not same.excludes_zero and same.verdict().startswith("these essays cannot tell A and B apart")
     assert same.verdict("model", "floor", items="answers").startswith("these answers cannot tell model and floor")
+    # the difference is named by the metric it was computed with; a metric passed in has no name unless given
+    assert "(QWK difference" in same.verdict() and "(Acc difference" in same.verdict(metric="Acc")
+    by_hand = paired_bootstrap(h, good, bad, metric=lambda g, p: float(np.mean(g == p)), seed=1)
+    assert by_hand.metric == "" and "(difference" in by_hand.verdict()
+    assert "(accuracy difference" in by_hand.verdict(metric="accuracy")
 
 
 def test_paired_bootstrap_by_groups_matches_brute_force_resampling_of_whole_groups():
