@@ -135,7 +135,7 @@ def williamson_flags(name: str, metrics: dict) -> str:
     else:
         side = "higher" if d > 0 else "lower"
         smd_part = f"SMD {d:+.3f} (beyond ±{MAX_ABS_SMD}: on average {side} scores than the human's, flagged)"
-    return f"{name} against the Williamson et al. (2012) flags: {qwk_part}; {smd_part}."
+    return f"{name} against the Williamson et al. (2012) flags, on the point estimates: {qwk_part}; {smd_part}."
 
 
 def versus_length_line(texts: Sequence[str], human, machine, length_line, min_score: int = 0,
@@ -204,7 +204,7 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
              else "these essays settle every criterion.")
     h, m = as_scores(human, "human"), as_scores(machine, "machine")
     stats = aes_metrics(h, m, min_score, max_score)
-    const_acc = aes_metrics(h, baselines[CONSTANT].predict(texts), min_score, max_score)["Acc"]
+    const = aes_metrics(h, baselines[CONSTANT].predict(texts), min_score, max_score)
     counts = score_counts(h, m, min_score, max_score)
     excess = counts["machine"] - counts["human"]
     top = int(excess.idxmax())
@@ -218,9 +218,10 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
             f"{h.std():.2f}) and uses {len(np.unique(m))} of the {max_score - min_score + 1} possible scores: "
             + (f"it gives {top} to {counts.loc[top, 'machine']} essays (rater 1: {counts.loc[top, 'human']}) and "
                + never_text if excess.max() > 0 else "it gives each score as often as rater 1 does."),
-            f"* Exact agreement {stats['Acc']:.3f}, against {const_acc:.3f} for the constant predictor, which scores "
-            "many exact hits because many essays share the commonest score: QWK, not Acc, is what a model must "
-            "win on."]
+            f"* Exact agreement {stats['Acc']:.3f} (within one point: {stats['Adj']:.3f}), against {const['Acc']:.3f} "
+            f"({const['Adj']:.3f}) for the constant predictor, which scores many exact hits because many essays "
+            "share the commonest score. QWK weighs how far each miss is, Acc counts exact hits only: a model can "
+            "lead on one and trail on the other, so both are reported."]
 
 
 def score_counts(human, machine, min_score: int = 0, max_score: int = 12):
@@ -425,7 +426,7 @@ def describe_published(row_id: str) -> str:
         spread = f" ± {row['qwk_sd']:.3f} (mean ± SD over {n_seeds} training seeds)"
     else:
         spread = " (one seed)"
-    text = (f"Full data: {row['label']} trained on {training_set(int(row['n_train']))}, "
+    text = (f"Full data: {row['label']}; trained on {training_set(int(row['n_train']))}, "
             f"test QWK {row['qwk_mean']:.3f}{spread}")
     low, high = row.get("qwk_ci_low"), row.get("qwk_ci_high")
     if _is_value(low) and _is_value(high):

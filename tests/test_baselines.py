@@ -40,7 +40,7 @@ def test_describe_published_speaks_of_the_model_not_of_the_table(monkeypatch):
     row = {"label": "TF-IDF + LR", "n_train": 1255, "n_seeds": 5, "qwk_mean": 0.567, "qwk_sd": 0.012}
     monkeypatch.setattr(baselines, "published", lambda row_id: row if row_id == "known" else None)
     text = baselines.describe_published("known")
-    assert text == ("Full data: TF-IDF + LR trained on train + dev (1,255 essays), "
+    assert text == ("Full data: TF-IDF + LR; trained on train + dev (1,255 essays), "
                     "test QWK 0.567 ± 0.012 (mean ± SD over 5 training seeds)")
     assert "not measured here" in baselines.describe_published("unknown")
     assert "row" not in text and "results" not in text
@@ -103,6 +103,7 @@ def test_verdict_on_the_edge_is_called_borderline(monkeypatch):
 def test_williamson_flags_read_qwk_and_smd():
     assert "under 0.70" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     assert "beyond ±0.15" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
+    assert "flags, on the point estimates: QWK 0.561" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     assert "higher" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     text = baselines.williamson_flags("m", {"QWK": 0.73, "SMD": -0.10})
     assert "at least 0.70" in text and "within ±0.15" in text and "flagged" not in text
@@ -218,7 +219,7 @@ def test_in_words_reads_the_paired_verdict_williamson_and_the_scores_used():
     assert lines[0].startswith("* Against counting words: better, on these 30 essays")
     assert lines[1] == "* Williamson: fails |SMD| <= 0.15 outright; degradation < 0.10 not settled by these essays."
     assert "uses 5 of the 13 possible scores" in lines[2] and "as often as rater 1" in lines[2]
-    assert lines[3].startswith("* Exact agreement 1.000, against ")
+    assert lines[3].startswith("* Exact agreement 1.000 (within one point: 1.000), against 0.200 (0.600) for the constant")
     counts = baselines.score_counts(human, [8] * len(human))
     assert counts.loc[8, "machine"] == 30 and counts["human"].sum() == 30
     all_eights = baselines.in_words("model", test, human, [8] * len(human), base, flags)[2]
