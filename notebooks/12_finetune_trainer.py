@@ -215,7 +215,8 @@ print(f"max_length {MAX_LENGTH} tokens per essay (longer essays are cut)")
 # 7 and an 8 as unrelated labels, so it cannot use the fact that scores are ordered
 # (notebook 13 predicts the score as a number instead) and has 13 of them to learn.
 # Section 4 reads the same model's 13 probabilities another way, one that does use the
-# order of the scores, and lets dev choose between the two readings. The lines after the
+# order of the scores, and lets dev choose between the two readings; section 5 then asks
+# how much of any gain the same reading would give a word count. The lines after the
 # table say how this run went; section 5 also prints a reference figure from separate
 # runs: this classifier with the offline MiniLM model (the one the CPU profiles run)
 # trained on the full training split.
@@ -405,6 +406,13 @@ if READING != "argmax":
                               n_resamples=baselines.VERDICT_RESAMPLES, seed=baselines.VERDICT_SEED)
     print(f"against the length line + cutoffs fitted on the same dev essays (test QWK "
           f"{aes_metrics(test[TARGET], line_test, LO, HI)['QWK']:.3f}): {versus.verdict(NAME, 'length line + cutoffs')}.")
+    if versus.low > 0:
+        print("  -> the model leads even when the word count gets the same cutoffs: the encoder adds to them.")
+    elif versus.high < 0:
+        print("  -> the word count with the same cutoffs does better: the cutoffs, not the encoder, carry this model.")
+    else:
+        print("  -> with the same cutoffs, a word count cannot be told apart from the model: on these essays its "
+              "lead over the plain length line cannot be credited to the encoder rather than to the cutoffs.")
 flags = williamson_check(test[TARGET], pred, test.rater2_domain1)
 flags
 
@@ -484,6 +492,9 @@ print(f"Beside it, computed here: the length line fitted on the same {len(full_t
 #   few scores; the expected score $\sum_n n\,P(n)$ with cutoffs fitted on dev uses all
 #   13 probabilities and the order of the scores. Which reading is used is a choice, so
 #   dev makes it (cross-validated, because the cutoffs are fitted on dev too).
+# * A gain over a baseline is the model's only if the baseline gets the same help: read
+#   through cutoffs fitted on the same dev essays, the length line (section 5's last
+#   line) shows how much of the gain the cutoffs alone would give.
 # * This run's result is in section 5's lines in words.
 #
 # Next: [notebook 13](13_regression_cutoffs_ensembles.ipynb) predicts the score as a
