@@ -1,6 +1,4 @@
-"""Baselines every scorer must beat, and a leaderboard that grows from notebook to notebook.
-
-Taught in notebook 03; every notebook from 03 on prints its test figures beside them.
+"""Baselines every scorer must beat (notebook 03 on), and a leaderboard that grows from notebook to notebook.
 
 * :class:`LengthLine` -- the essay's word count, mapped to a score by a straight line
   fitted on the training essays (then rounded and clipped to the score range). Length
@@ -8,8 +6,7 @@ Taught in notebook 03; every notebook from 03 on prints its test figures beside 
   learned little beyond counting words.
 * :class:`ConstantScorer` -- one score for every essay (the training median). Its QWK is
   0 by construction: the yardstick for "learned nothing".
-* :func:`compare` -- a model's test metrics printed beside both baselines'.
-* :func:`report` -- both, in one call, as every notebook uses them.
+* :func:`compare` -- a model's test metrics beside both baselines'; :func:`report` adds the leaderboard.
 * :func:`leaderboard` -- adds a row to this session's table (a CSV in the course cache,
   one file per profile) and prints the table, best first, so a learner sees it grow from
   notebook to notebook; :func:`start_leaderboard` empties it (notebook 03).
@@ -53,11 +50,14 @@ class LengthLine:
         self.n_train_ = len(y)
         return self
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_continuous(self, texts: Sequence[str]) -> np.ndarray:
+        """The line itself, ``a * words + b``, before rounding (for cutoffs)."""
         if not hasattr(self, "slope_"):
             raise RuntimeError("LengthLine is not fitted yet: call fit() first.")
-        raw = self.slope_ * word_counts(texts) + self.intercept_
-        return np.clip(np.round(raw), self.min_score, self.max_score).astype(int)
+        return self.slope_ * word_counts(texts) + self.intercept_
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return np.clip(np.round(self.predict_continuous(texts)), self.min_score, self.max_score).astype(int)
 
 
 class ConstantScorer:

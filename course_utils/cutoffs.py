@@ -110,3 +110,28 @@ class OptimizedCutoffs(BaseEstimator, TransformerMixin):
     def predict(self, predictions) -> np.ndarray:
         """Alias of :meth:`transform`."""
         return self.transform(predictions)
+
+
+class WithCutoffs:
+    """A scorer's continuous output read through cutoffs fitted on dev essays.
+
+    Gives a baseline the same help as a model read through cutoffs, so that the two can
+    be compared fairly. ``scorer`` is fitted already and has ``predict_continuous(texts)``
+    (e.g. :class:`course_utils.baselines.LengthLine`); ``fit(texts, scores)`` fits
+    :class:`OptimizedCutoffs` on its output for those (dev) essays; ``predict(texts)``
+    returns integer scores.
+    """
+
+    def __init__(self, scorer, min_score: int, max_score: int):
+        self.scorer, self.min_score, self.max_score = scorer, min_score, max_score
+
+    def fit(self, texts, scores) -> WithCutoffs:
+        x = self.scorer.predict_continuous(texts)
+        self.cutoffs_ = OptimizedCutoffs(self.min_score, self.max_score).fit(x, scores)
+        self.n_train_ = getattr(self.scorer, "n_train_", None)  # what the scorer itself was fitted on
+        return self
+
+    def predict(self, texts) -> np.ndarray:
+        if not hasattr(self, "cutoffs_"):
+            raise RuntimeError("WithCutoffs is not fitted yet: call fit() on dev essays and their scores.")
+        return self.cutoffs_.predict(self.scorer.predict_continuous(texts))

@@ -66,3 +66,25 @@ def test_errors():
         OptimizedCutoffs().fit([0.1, 0.2], [0, 1.5])
     with pytest.raises(RuntimeError):
         OptimizedCutoffs().transform([0.3])
+
+
+def test_with_cutoffs_reads_a_baseline_through_cutoffs_fitted_on_dev():
+    from course_utils.baselines import LengthLine
+    from course_utils.cutoffs import OptimizedCutoffs, WithCutoffs
+
+    rng = np.random.default_rng(3)
+    words = rng.integers(20, 400, 120)
+    texts = ["word " * n for n in words]
+    scores = np.clip(np.round(words / 40 + rng.normal(0, 1, len(words))), 0, 12).astype(int)
+    line = LengthLine(0, 12).fit(texts[:80], scores[:80])
+    raw = line.predict_continuous(texts[80:])
+    assert np.allclose(raw, line.slope_ * words[80:] + line.intercept_)
+    assert np.array_equal(line.predict(texts[80:]), np.clip(np.round(raw), 0, 12).astype(int))
+    read = WithCutoffs(line, 0, 12).fit(texts[80:100], scores[80:100])  # "dev"
+    by_hand = OptimizedCutoffs(0, 12).fit(line.predict_continuous(texts[80:100]), scores[80:100])
+    assert np.array_equal(read.predict(texts[100:]), by_hand.predict(line.predict_continuous(texts[100:])))
+    assert read.n_train_ == 80  # what the line was fitted on; dev only placed the cutoffs
+    with pytest.raises(RuntimeError, match="not fitted"):
+        WithCutoffs(line, 0, 12).predict(texts[:3])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        LengthLine().predict_continuous(texts[:3])
