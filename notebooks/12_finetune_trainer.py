@@ -217,7 +217,9 @@ print(f"max_length {MAX_LENGTH} tokens per essay (longer essays are cut)")
 # (notebook 13 predicts the score as a number instead) and has 13 of them to learn.
 # Section 4 reads the same model's 13 probabilities another way, one that does use the
 # order of the scores, and lets dev choose between the two readings; section 5 then asks
-# how much of any gain the same reading would give a word count. The lines after the
+# how much of any gain the same reading would give a word count. Expect that reading to
+# lift a word count too, so that a CPU run's lead over a length line given the same help
+# may be within noise. The lines after the
 # table say how this run went; section 5 also prints a reference figure from separate
 # runs: this classifier with the offline MiniLM model (the one the CPU profiles run)
 # trained on the full training split.
