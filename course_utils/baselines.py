@@ -123,13 +123,11 @@ def compare(name: str, texts: Sequence[str], human, machine, baselines: dict[str
 
 
 def williamson_flags(name: str, metrics: dict) -> str:
-    """``metrics`` (a row of :func:`compare`) read against two flags of Williamson et al. (2012).
-
-    QWK at least 0.70 and |SMD| at most 0.15 (notebook 03), on the point estimates; the
-    degradation criterion needs a second human and is read in notebook 03.
-    """
-    q, d = metrics["QWK"], metrics["SMD"]
-    qwk_part = f"QWK {q:.3f} ({'at least' if q >= MIN_QWK else 'under'} {MIN_QWK:.2f})"
+    """``metrics`` (a row of :func:`compare`) against Williamson et al. (2012), on the point estimates:
+    QWK and Pearson r (when given) at least 0.70, |SMD| at most 0.15; degradation needs a second human (03)."""
+    d = metrics["SMD"]
+    qwk_part = "; ".join(f"{k} {metrics[k]:.3f} ({'at least' if metrics[k] >= MIN_QWK else 'under'} {MIN_QWK:.2f})"
+                         for k in ("QWK", "r") if k in metrics)
     if abs(d) <= MAX_ABS_SMD:
         smd_part = f"SMD {d:+.3f} (within ±{MAX_ABS_SMD})"
     else:

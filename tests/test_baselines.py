@@ -104,6 +104,8 @@ def test_williamson_flags_read_qwk_and_smd():
     assert "under 0.70" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     assert "beyond ±0.15" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     assert "flags, on the point estimates: QWK 0.561" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
+    with_r = baselines.williamson_flags("m", {"QWK": 0.72, "r": 0.684, "SMD": 0.0})
+    assert "QWK 0.720 (at least 0.70); r 0.684 (under 0.70); SMD +0.000 (within" in with_r
     assert "higher" in baselines.williamson_flags("m", {"QWK": 0.561, "SMD": 0.159})
     text = baselines.williamson_flags("m", {"QWK": 0.73, "SMD": -0.10})
     assert "at least 0.70" in text and "within ±0.15" in text and "flagged" not in text
