@@ -198,7 +198,9 @@ def in_words(name: str, texts: Sequence[str], human, machine, baselines: dict[st
     settled = flags[~verdicts.str.contains("point estimate|n/a")]
     unsettled = flags[verdicts.str.contains("point estimate")]
     failed = ", ".join(settled.loc[settled["verdict"] == "fail", "criterion"]) or "no criterion"
-    open_ = (f"{', '.join(unsettled['criterion'])} not settled by these essays." if len(unsettled)
+    leaning = ", ".join(unsettled.loc[unsettled["verdict"].str.startswith("fail"), "criterion"])
+    open_ = (f"{', '.join(unsettled['criterion'])} not settled by these essays"
+             + (f" (point estimates on the failing side: {leaning})." if leaning else ".") if len(unsettled)
              else "these essays settle every criterion.")
     h, m = as_scores(human, "human"), as_scores(machine, "machine")
     stats = aes_metrics(h, m, min_score, max_score)

@@ -125,7 +125,7 @@ with tempfile.TemporaryDirectory() as folder:
 # empty list) reports to no tracker; `warmup_steps=0.1` (a value below 1 is read as a
 # share of all steps: 10% warm-up, after which the rate falls in a straight line to 0 at
 # the last step); `weight_decay=0.01` shrinks the weights a little at every step;
-# `per_device_...` is the batch size on each GPU (one here); `data_seed` fixes the
+# `per_device_...` is the batch size on each device (one here: the CPU or one GPU); `data_seed` fixes the
 # order in which the essays are drawn; clipping at norm 1; essays of similar length batched
 # together; half precision on a GPU (`fp16` on a T4, `bf16` on newer GPUs: 16-bit
 # numbers, faster and smaller). These are the names of transformers 5, which the course
@@ -181,7 +181,7 @@ print(f"max_length {MAX_LENGTH} tokens per essay (longer essays are cut)")
 #       labels = inputs.pop("labels")
 #       outputs = model(**inputs)
 #       if self.mode == "regression":   # notebook 13: squared error after a sigmoid
-#           loss = mse_loss(sigmoid(outputs.logits).squeeze(-1), labels)
+#           loss = mse_loss(sigmoid(outputs.logits).squeeze(-1), labels)  # labels scaled to 0..1 there
 #       else:
 #           loss = cross_entropy(outputs.logits, labels)
 #       return (loss, outputs) if return_outputs else loss
@@ -260,7 +260,7 @@ print(history.round(3).to_string())
 last_epoch = history.index.max()
 if round(best.best_epoch, 2) == last_epoch:
     print(f"best dev QWK {best.best_qwk:.3f} at epoch {best.best_epoch:g}, the last one: dev QWK had not "
-          "stopped rising, so the callback had nothing to choose and keeps the final weights.")
+          "stopped rising, so the kept weights are the final ones (still the highest of the epochs' dev figures).")
 else:
     print(f"best dev QWK {best.best_qwk:.3f} at epoch {best.best_epoch:g} of {last_epoch:g}: the callback "
           f"put epoch {best.best_epoch:g}'s weights back.")
@@ -276,9 +276,10 @@ for epoch in dev_rows.index[dev_rows["eval_scores_used"] == 1]:
 # bias is small when the chosen epoch leads the others by far (compare the dev QWK
 # column), but it is never zero: the rule still kept a maximum. And dev and test figures
 # differ by sampling noise in either direction: the test QWK's 95% interval below, on
-# 314 essays, reaches about 0.06 either side of it; scaled to about 190 dev essays that
-# is about 0.08 either side, so a gap of up to about 0.1 between the dev and the test
-# figure of the same reading is ordinary (the dev figure to set beside the test figure
+# 314 essays, reaches about 0.06 either side of it; scaled to about 190 dev essays
+# (times $\sqrt{314/190}$) that is about 0.08 either side, and two independent errors of
+# 0.06 and 0.08 add up to about $\sqrt{0.06^2 + 0.08^2} = 0.1$, so a gap of up to about
+# 0.1 between the dev and the test figure of the same reading is ordinary (the dev figure to set beside the test figure
 # is the dev QWK, in section 4, of the reading dev keeps). (The training loss in the table is averaged over the epoch while
 # the weights still change; the dev loss is measured at the epoch's end, so it can be
 # the lower of the two.)
@@ -298,8 +299,8 @@ for epoch in dev_rows.index[dev_rows["eval_scores_used"] == 1]:
 #   the 13 scores, and an essay gets the score of the band its expected score falls in.
 #   Expected scores crowd towards the middle, like a regression's predictions, so plain
 #   rounding (thresholds at 0.5, 1.5, ..., 11.5) seldom gives low or high scores;
-#   `OptimizedCutoffs` moves the thresholds to where QWK on the essays it is fitted on
-#   is highest.
+#   `OptimizedCutoffs` moves the thresholds, one at a time, to where QWK on the essays it
+#   is fitted on rises (a local search: see the band table below).
 #
 # Which reading to use on the test set is a choice, so dev makes it, by a rule fixed
 # before looking: keep the reading with the higher dev QWK. Cutoffs fitted on the essays
@@ -332,7 +333,8 @@ def out_of_fold_cutoffs(x, y, folds=5):
     scores, fits = np.zeros(len(y), dtype=int), []
     for fit_part, held in KFold(folds, shuffle=True, random_state=config.SEED).split(x):
         fitted = OptimizedCutoffs(LO, HI).fit(x[fit_part], y[fit_part])
-        scores[held], fits = fitted.predict(x[held]), fits + [fitted.cutoffs_]
+        scores[held] = fitted.predict(x[held])
+        fits.append(fitted.cutoffs_)
     return scores, np.array(fits)
 
 
@@ -370,19 +372,21 @@ print(f"kept for the test set: {READING}")
 # between `from` and `to` gets that score. How many essays a band gets depends on how
 # many expected scores fall in it, not on its width: expected scores crowd in the
 # middle, so a narrow middle band can hold many essays and a wide outer band few (compare
-# `width` with `dev essays put here`, and with rater 1's count beside it). The column
+# `width` with `dev essays put here`, and with rater 1's count beside it; a band's width
+# is only nominal where no expected score reaches, as at the top). The column
 # `to: range over folds` shows how far the band's upper threshold moved between the five
-# fits of the cross-validation: 12 thresholds fitted to maximise QWK on about 150-190
+# fits of the cross-validation: 12 thresholds fitted to raise QWK on about 150-190
 # essays are unstable, and they trade exact hits (Acc) for QWK. The column `dev essays
 # put here` counts the refitted cutoffs on the very essays they were fitted on
-# (in-sample), which the line under the table sets beside the cross-validated figure.
+# (in-sample), which the first line under the table sets beside the cross-validated figure.
 # `OptimizedCutoffs` searches locally: it starts at the rounding points and tries a grid
 # of positions for one threshold at a time, keeping a move only if QWK rises. A threshold
 # no fit moved (range 0) stayed at its rounding point, usually because no expected score
 # lies near it, so a move changes no essay's score. When the model's expected scores stop
-# well below the top (the line under the table gives their range), every essay above the
+# well below the top (the first line under the table gives their range), every essay above the
 # last moved threshold shares one band: the model then gives no 12 and puts its highest
-# essays on 11.
+# essays on 11. The last line under the table tries every position of the top threshold
+# on the same dev essays, to show what the local search left.
 # Section 5's table of test essays per score shows what the bands do on new essays.
 
 # %%
@@ -399,6 +403,15 @@ if READING != "argmax":
     print(f"expected scores on dev run from {dev_expected.min():.2f} to {dev_expected.max():.2f}; dev QWK of "
           f"these cutoffs on the essays they were fitted on: {aes_metrics(y_dev, in_sample, LO, HI)['QWK']:.3f} (cross-validated: "
           f"{table.loc['expected score + cutoffs', 'QWK']:.3f})")
+
+    def in_sample_qwk(cuts):  # the refitted cutoffs' dev QWK with other thresholds
+        return aes_metrics(y_dev, np.searchsorted(cuts, dev_expected, side="right") + LO, LO, HI)["QWK"]
+
+    # what the local search did not try: every position of the top threshold above the one below it
+    tries = [np.append(cutoffs.cutoffs_[:-1], t) for t in np.linspace(cutoffs.cutoffs_[-2], HI - 0.5, 400)[1:]]
+    best_top = max(tries, key=in_sample_qwk)
+    print(f"the top threshold at {cutoffs.cutoffs_[-1]:.2f} gives in-sample dev QWK {in_sample_qwk(cutoffs.cutoffs_):.4f}; "
+          f"the best of 399 positions above {cutoffs.cutoffs_[-2]:.2f} ({best_top[-1]:.3f}) gives {in_sample_qwk(best_top):.4f}")
 
 # %% [markdown]
 # ## 5. The test set, once
@@ -428,6 +441,9 @@ else:
     pred = cutoffs.predict(finetune.logits_to_continuous(out.predictions, "classification", LO, HI))
 NAME = "fine-tuned (Trainer)" if READING == "argmax" else "fine-tuned (Trainer) + cutoffs"
 base = baselines.fit_baselines(train.essay, train[TARGET])
+if READING != "argmax":
+    print("Against the plain length line, the course's usual baseline (not like-for-like here: see the line after "
+          "the leaderboard):")
 rows = baselines.report("12", NAME, test.essay, test[TARGET], pred, base, n_train=len(train))
 baselines.against_constant(rows, NAME, pred)
 if READING != "argmax":
@@ -446,7 +462,7 @@ if READING != "argmax":
     else:
         print("  -> with cutoffs fitted the same way, a word count cannot be told apart from the model: on these essays its "
               "lead over the plain length line cannot be credited to the encoder rather than to the cutoffs.")
-    # a leaderboard row for this like-for-like baseline, beside the model's row (it shows from the next table on)
+    # a leaderboard row for this like-for-like baseline (it shows on the leaderboards of the next notebooks)
     baselines.record("--", "length line + cutoffs (dev)", test[TARGET], line_test, len(train), profile.name)
 flags = williamson_check(test[TARGET], pred, test.rater2_domain1)
 flags
@@ -483,10 +499,16 @@ print(outcome + ".")
 # is the first and only one. The lines in words name the score the model over-uses most
 # and what that does to the mean (the SMD) and to the spread (the SD: scores far apart,
 # from an argmax on a few scores or from wide cutoff bands, can even widen it), and the
-# table counts the essays per score. Cutoffs fitted for QWK balance the mean on the
-# essays they were fitted on, not on new ones: with thresholds this unstable the test
-# mean can drift (a wide band near the top, as in section 4, pushes essays up), and
-# spreading the scores costs exact and adjacent hits alike, as the dev table showed.
+# table counts the essays per score. If the mean is off although the dev SMD was near 0,
+# look at section 4's band table for a threshold with many expected scores just above it:
+# when the model's expected scores stop just above a threshold (as when the largest dev
+# expected score lies only a little above the threshold of the top band used), a small
+# shift of the test essays' expected scores moves many of them across it, and the share
+# of essays on that score changes. Against the rounded expected score, the cutoffs cost
+# exact and adjacent hits on dev (the dev table); on test, compare the adjacent agreement
+# with the constant predictor's in the lines in words. The test intervals hold the
+# dev-fitted cutoffs fixed: they describe this scorer, and say less about the procedure
+# (other dev essays would give other thresholds, section 4).
 # Notebook 13 trains the model to predict the score as a number in the first place, and
 # fits cutoffs on dev to it.
 #

@@ -219,7 +219,8 @@ def test_in_words_reads_the_paired_verdict_williamson_and_the_scores_used():
                           "verdict": ["pass", "fail", "fail on the point estimate only"]})
     lines = baselines.in_words("model", test, human, human, base, flags)
     assert lines[0].startswith("* Against counting words: better, on these 30 essays")
-    assert lines[1] == "* Williamson: fails |SMD| <= 0.15 outright; degradation < 0.10 not settled by these essays."
+    assert lines[1] == ("* Williamson: fails |SMD| <= 0.15 outright; degradation < 0.10 not settled by these essays "
+                        "(point estimates on the failing side: degradation < 0.10).")
     assert "uses 5 of the 13 possible scores" in lines[2] and "as often as rater 1" in lines[2]
     assert lines[3].startswith("* Exact agreement 1.000 (within one point: 1.000), against 0.200 (0.600) for the constant")
     counts = baselines.score_counts(human, [8] * len(human))
