@@ -505,8 +505,12 @@ print(outcome + ".")
 # expected score lies only a little above the threshold of the top band used), a small
 # shift of the test essays' expected scores moves many of them across it, and the share
 # of essays on that score changes. Against the rounded expected score, the cutoffs cost
-# exact and adjacent hits on dev (the dev table); on test, compare the adjacent agreement
-# with the constant predictor's in the lines in words. The test intervals hold the
+# exact and adjacent hits on dev (the dev table); on test, when the lines in words show
+# the model's exact and adjacent agreement below the constant predictor's, that is the
+# price of a rule that chooses on QWK alone: the cutoffs spread the scores away from the
+# commonest one. Part of a shift in the mean can also come from the test essays
+# themselves: compare the plain length line's SMD on dev (section 4's table) with its SMD
+# on test (the report above), where no cutoffs are involved. The test intervals hold the
 # dev-fitted cutoffs fixed: they describe this scorer, and say less about the procedure
 # (other dev essays would give other thresholds, section 4).
 # Notebook 13 trains the model to predict the score as a number in the first place, and
