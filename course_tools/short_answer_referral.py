@@ -5,8 +5,10 @@
 
 Writes ``results/short_answer_referral.csv`` (one ``table`` column: ``grading``,
 ``outcomes``, ``latency``) and re-renders ``results/short_answer.md``. Two graders side
-by side: today's default (its ``predict`` as before issue 28: the answer alone is
-embedded) and the option ``question_in_input=True``; the outcome table is the default's. Data, each used once here:
+by side: today's default (three views of each answer, ``l2 = 0.3``, the nonsense layer's
+verdicts referred) and the default before it (the answer alone, ``l2 = 1``, the referral
+settings of then, the nonsense layer rejecting); the outcome table is today's default's.
+Data, each used once here:
 
 * the hand-written sets' held-out halves: per subject the teacher's graded answers are
   the *dev* half's 12 (4 per grade); the grader grades the held-out half's 12 real
@@ -15,7 +17,7 @@ embedded) and the option ``question_in_input=True``; the outcome table is the de
   0), the rest graded.
 
 The settings were chosen on dev data only (the dev halves, Beetle's training questions):
-see :mod:`course_utils.short_answer.referral` and the grader's ``question_in_input``.
+see :mod:`course_utils.short_answer.referral` and the grader's ``views``.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from course_tools.short_answer_report import OUT, companion, render
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 
-SYSTEMS = {"question + answer (question_in_input=True)": {"question_in_input": True},
-           "default (answer only, as before issue 28)": {}}
+BEFORE = sa.Referral(relevance_band=0.3, nonsense_band=0.04, support_margin=1.0, refer_nonsense=False)
+SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "referral": BEFORE},
+           "three views, l2 = 0.3 (today's default)": {}}  # last: its outcomes fill the outcome table
 NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
 
 

@@ -301,7 +301,8 @@ def referral_section(out: Path) -> list[str]:
             "`python -m course_tools.short_answer_referral`. Hand-written sets: per subject the teacher's 12 graded "
             "answers are the dev half's (4 per grade); the grader grades the held-out half. Beetle: unseen questions, "
             "30 graded answers each (random, seed 0). Settings chosen on dev data only. `exact_not_referred`: "
-            "agreement on the answers not referred. Targets: Beetle accuracy (= exact) >= 0.70; new subjects QWK >= 0.60.",
+            "agreement on the answers not referred. Grades are `predict`'s: an answer the nonsense layer refers keeps "
+            "its 0 until a teacher looks. Targets: Beetle accuracy (= exact) >= 0.70; new subjects QWK >= 0.60.",
             "", part("grading", ["source", "system", "answers", "qwk", "exact", "referred", "exact_not_referred"]), "",
             "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
             "graded 0 or referred >= 90%; real answers referred <= 15%, graded 0 by the guard <= 3%; other junk 100% "

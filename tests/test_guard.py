@@ -429,6 +429,31 @@ def test_referral_reasons_keep_the_first_reason_and_never_refer_a_rejected_answe
     assert got == [UNSURE_GUARD, FAR_AWAY, LOW_CONFIDENCE, "", ""]
 
 
+def test_only_the_nonsense_layer_s_rejections_are_referred_and_only_when_asked():
+    from course_utils.short_answer.referral import MAY_BE_NONSENSE, NONSENSE_LAYER, referral_reasons
+
+    kw = dict(accepted=np.array([False, False, True]), unsure=np.zeros(3, bool), far=np.zeros(3, bool),
+              confidence=np.ones(3), guard_reasons=[NONSENSE_LAYER, "off topic (relevance model)", ""])
+    assert referral_reasons(referral=sa.Referral(), **kw) == [MAY_BE_NONSENSE, "", ""]
+    assert referral_reasons(referral=sa.Referral(refer_nonsense=False), **kw) == ["", "", ""]
+    with pytest.raises(ValueError, match="refer_nonsense"):
+        sa.Referral(refer_nonsense="yes")
+
+
+@pytest.mark.slow
+def test_an_answer_the_nonsense_layer_flags_keeps_its_0_and_goes_to_the_teacher():
+    from course_utils.short_answer.referral import MAY_BE_NONSENSE, NONSENSE_LAYER
+
+    answers = ["Plants stop photosynthesis in the dark because my cat likes pizza on Fridays."]
+    grader = sa.FewShotGrader(sa.Guard(nonsense_threshold=-1.0)).fit(BIO_Q, BIO_ANSWERS, BIO_GRADES)
+    assert grader.reasons(answers) == [NONSENSE_LAYER] and grader.predict(answers).tolist() == [0]
+    out = grader.predict_outcome(answers)
+    assert out.loc[0, "grade"] == 0 and out.loc[0, "referred"] and out.loc[0, "reason"] == MAY_BE_NONSENSE
+    strict = sa.FewShotGrader(sa.Guard(nonsense_threshold=-1.0), referral=sa.Referral(refer_nonsense=False))
+    out = strict.fit(BIO_Q, BIO_ANSWERS, BIO_GRADES).predict_outcome(answers)
+    assert out.loc[0, "grade"] == 0 and not out.loc[0, "referred"] and out.loc[0, "reason"] == NONSENSE_LAYER
+
+
 @pytest.mark.slow
 def test_predict_outcome_columns_and_types_and_predict_unchanged():
     grader = sa.FewShotGrader().fit(BIO_Q, BIO_ANSWERS, BIO_GRADES)
@@ -453,8 +478,11 @@ def test_referral_never_hides_a_guard_rejection():
     real = ["no light so it cant photosynthesise", "It is too dark to make food."]
     out = grader.predict_outcome(junk + real)
     rejected = out.iloc[: len(junk)]
-    assert (rejected["grade"] == 0).all() and not rejected["referred"].any()
-    assert rejected["reason"].tolist() == grader.reasons(junk)  # the guard's own reasons, not a referral
+    assert (rejected["grade"] == 0).all()
+    reasons = grader.reasons(junk)
+    hard = [r != "on-topic nonsense" for r in reasons]  # that layer's verdicts go to the teacher, grade 0
+    assert not rejected["referred"][hard].any()
+    assert rejected["reason"][hard].tolist() == [r for r, h in zip(reasons, hard) if h]  # the guard's own reasons
     accepted = out.iloc[len(junk):][[not r for r in grader.reasons(real)]]
     assert len(accepted) and accepted["referred"].all()
     never = sa.FewShotGrader(referral=None).fit(BIO_Q, BIO_ANSWERS, BIO_GRADES).predict_outcome(junk + real)
@@ -467,5 +495,5 @@ def test_far_from_support_uses_the_graded_answers_own_nearest_neighbour_spread()
     support = _unit([[1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.9, 0, 0.1]])
     answers = _unit([[0.85, 0.1, 0.05], [0, 0, 1], [0, 1, 0]])
     grades = np.array([2, 1, 0, 2])
-    assert far_from_support(answers, support, grades, sa.Referral()).tolist() == [False, True, True]
+    assert far_from_support(answers, support, grades, sa.Referral(support_margin=1.0)).tolist() == [False, True, True]
     assert not far_from_support(answers, support, grades, sa.Referral(support_margin=0)).any()  # 0 = off

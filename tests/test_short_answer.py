@@ -243,8 +243,10 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
     finally:
         model.encode = original
     new = "a brand new answer about the bulb 12345"
-    # one forward pass, only for the new answer and what it adds to the question (the nonsense check's input)
-    assert len(calls) == 1 and sorted(calls[0]) == sorted([new, sa.content_words(grader.question_, new)])
+    # one forward pass, only for the new answer, what it adds to the question (the nonsense check's and the
+    # classifier's "added" view) and the question followed by it (the classifier's third view)
+    added = sa.content_words(grader.question_, new)
+    assert len(calls) == 1 and sorted(calls[0]) == sorted([new, added, f"{grader.question_} {new}"])
 
 
 def test_latency_benchmark_embeds_texts_no_earlier_run_has_seen():
@@ -359,3 +361,24 @@ def test_one_run_of_the_guard_shows_what_its_first_layers_alone_flag():
     assert (two["flagged"] == ~full["reason"].isin(later["two"])).all()
     assert (rules["reason"][rules["flagged"]] == full["reason"][rules["flagged"]]).all()  # the same rule fired
     assert rules["flagged"].sum() < two["flagged"].sum() < full["flagged"].sum()  # each layer adds: can fail
+
+
+def test_grader_inputs_are_the_views_side_by_side():
+    from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL, _embed
+    from course_utils.short_answer.grader import VIEWS, grader_inputs
+
+    q, answers = "Why do plants need light?", ["to make food by photosynthesis", "", "light"]
+    texts = sa.view_texts(q, answers)
+    assert texts[:3] == ["to make food by photosynthesis", "(empty)", "light"]
+    assert texts[3:6] == [sa.content_words(q, answers[0]), "(empty)", "(empty)"]  # "light" adds nothing
+    assert texts[6:] == [f"{q} {answers[0]}", "(empty)", f"{q} light"]
+    X = grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL)
+    E = _embed(texts, DEFAULT_EMBEDDING_MODEL, False)
+    d = E.shape[1]
+    assert X.shape == (3, d * len(VIEWS))
+    assert np.allclose(X[:, d:2 * d], E[3:6]) and np.allclose(X[:, :d], E[:3])
+    only = grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL, views=("answer",))
+    assert np.allclose(only, E[:3])
+    for bad in [(), ("answer", "answer"), ("answer", "essay")]:
+        with pytest.raises(ValueError, match="views"):
+            sa.FewShotGrader(None, views=bad).fit(q, answers[:1] + ["sun"], [1, 0])

@@ -59,7 +59,7 @@ from course_utils.short_answer.evaluation import (
     few_shot_predictions,
     latency_benchmark,
 )
-from course_utils.short_answer.grader import FewShotGrader
+from course_utils.short_answer.grader import FewShotGrader, view_texts
 from course_utils.short_answer.guard import Guard
 from course_utils.short_answer.guard_eval import (
     evaluate_guard,
@@ -116,4 +116,5 @@ __all__ = [
     "structural_reason",
     "train_cross_encoder",
     "train_relevance",
+    "view_texts",
 ]

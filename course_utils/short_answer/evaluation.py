@@ -23,7 +23,7 @@ def few_shot_predictions(
     guard,
     model_id: str = DEFAULT_EMBEDDING_MODEL,
     n_support: int = 30,
-    l2: float = 1.0,
+    l2: float = 0.3,
     seed: int = SEED,
 ) -> pd.DataFrame:
     """Fit one grader per question on ``n_support`` answers from ``support``, grade ``query``.

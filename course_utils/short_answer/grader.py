@@ -23,6 +23,41 @@ from course_utils.short_answer.referral import (
 )
 from course_utils.short_answer.relevance import RelevanceModel
 
+#: What the classifier can read of an answer: the answer itself, what it adds to the question
+#: (its words minus the question's and function words), and the question followed by the answer.
+VIEWS = ("answer", "added", "question_answer")
+
+
+def _check_views(views: Sequence[str]) -> None:
+    if not views or len(set(views)) != len(views) or not set(views) <= set(VIEWS):
+        raise ValueError(f"views must be distinct names from {VIEWS}, at least one; got {tuple(views)!r}.")
+
+
+def view_texts(question: str, answers: Sequence[str], views: Sequence[str] = VIEWS) -> list[str]:
+    """The texts embedded for ``answers``, view after view (``"(empty)"`` for an empty answer or addition)."""
+    make = {"answer": lambda a: a,
+            "added": lambda a: content_words(question, a) or "(empty)",
+            "question_answer": lambda a: f"{question} {a}"}
+    return [make[v](a) if has_content(a) else "(empty)" for v in views for a in answers]
+
+
+def grader_inputs(question: str, answers: Sequence[str], model_id: str = DEFAULT_EMBEDDING_MODEL,
+                  views: Sequence[str] = VIEWS, use_disk: bool = False) -> np.ndarray:
+    """``(n, 384 * len(views))``: each answer's embedding in every view, side by side (one forward pass)."""
+    _check_views(views)
+    answers = list(answers)
+    E = _embed(view_texts(question, answers, views), model_id, use_disk)
+    return np.hstack([E[i * len(answers):(i + 1) * len(answers)] for i in range(len(views))])
+
+
+def with_question_as_zero(question: str, answers: Sequence[str], grades: Sequence[int],
+                          zero_grade: int = 0) -> tuple[list[str], np.ndarray]:
+    """The teacher's graded answers plus one free example: the question itself, graded ``zero_grade``.
+
+    Repeating the question earns no credit, so the classifier learns that direction too.
+    """
+    return [*answers, question], np.append(np.asarray(grades, dtype=int), zero_grade)
+
 
 class FewShotGrader:
     """One question's grader: Newton-fitted logistic regression on answer embeddings, behind a guard.
@@ -40,11 +75,15 @@ class FewShotGrader:
     fitted grades plus 0): ``P(grade) = r * P_lr(grade) + (1 - r) * [grade == 0]``
     with ``r`` the guard's probability that the answer is an attempt. :meth:`predict`
     is hard-guarded: an answer the guard rejects gets 0 whatever the classifier says.
-    ``question_in_input=True`` embeds "question answer" for the classifier (the guard still
-    reads the answer alone). Off by default: on dev data it raised QWK on the hand-written
-    sets' dev halves (2 graded answers per grade, the rest graded, 10 draws: 0.383 -> 0.547)
-    but lowered accuracy on Beetle's training questions (30 graded answers: 0.603 -> 0.563),
-    whose questions all share one domain.
+    ``views``: what the classifier reads of each answer, one embedding per view, side by side
+    (:data:`VIEWS`; :func:`grader_inputs`). The default reads three: the answer, what it
+    adds to the question, and the question followed by the answer. Chosen on dev data only
+    (Beetle's training questions, 30 graded answers each; the hand-written sets' dev halves,
+    3 graded answers per grade, the rest graded, 10 draws), with ``l2 = 0.3``: accuracy 0.605
+    -> 0.660 and QWK 0.420 -> 0.605 against the answer alone with ``l2 = 1``.
+    ``question_as_zero``: the classifier also learns from the question itself graded
+    ``zero_grade`` (:func:`with_question_as_zero`); on the same dev data 0.661 and 0.614
+    (2 graded answers per grade: QWK 0.517 -> 0.577).
     :meth:`predict_outcome` adds a third outcome, "needs a teacher", decided by
     ``referral`` (a :class:`~course_utils.short_answer.referral.Referral`; ``None``: never refer).
     """
@@ -53,11 +92,12 @@ class FewShotGrader:
         self,
         guard: Guard | RelevanceModel | str | None = "default",
         model_id: str = DEFAULT_EMBEDDING_MODEL,
-        l2: float = 1.0,
+        l2: float = 0.3,
         zero_grade: int = 0,
         use_disk: bool = False,
         referral: Referral | None = DEFAULT_REFERRAL,
-        question_in_input: bool = False,
+        views: Sequence[str] = VIEWS,
+        question_as_zero: bool = True,
     ):
         self.guard = guard
         self.model_id = model_id
@@ -65,12 +105,13 @@ class FewShotGrader:
         self.zero_grade = zero_grade
         self.use_disk = use_disk
         self.referral = referral
-        self.question_in_input = question_in_input
+        self.views = tuple(views)
+        self.question_as_zero = question_as_zero
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor arguments (scikit-learn convention)."""
         return {k: getattr(self, k) for k in ("guard", "model_id", "l2", "zero_grade", "use_disk", "referral",
-                                                   "question_in_input")}
+                                                   "views", "question_as_zero")}
 
     def _make_guard(self) -> Guard | None:
         if self.guard is None or isinstance(self.guard, Guard):
@@ -98,6 +139,7 @@ class FewShotGrader:
             raise ValueError(f"grades below the zero grade ({self.zero_grade}) are not allowed, got "
                              f"{sorted(set(grades[grades < self.zero_grade].tolist()))}: {self.zero_grade} is the "
                              "grade for 'no credit / not an answer', the lowest there is.")
+        _check_views(self.views)
         if self.referral is not None and not isinstance(self.referral, Referral):
             raise ValueError(f"referral must be a Referral or None, got {type(self.referral).__name__}.")
         self.guard_ = self._make_guard()
@@ -105,16 +147,18 @@ class FewShotGrader:
         self.support_grades_ = grades
         self.support_emb_ = _embed([a if has_content(a) else "(empty)" for a in answers], self.model_id,
                                    self.use_disk)
-        X = self._inputs(self.support_emb_, answers)
         self.guard_context_ = (None if self.guard_ is None else
                                self.guard_.prepare(question, answers, grades, self.zero_grade))
-        self.classes_ = np.unique(grades)
+        texts, y_grades = (with_question_as_zero(question, answers, grades, self.zero_grade)
+                           if self.question_as_zero else (answers, grades))
+        X = grader_inputs(question, texts, self.model_id, self.views, self.use_disk)
+        self.classes_ = np.unique(y_grades)
         self.grades_ = np.union1d(self.classes_, [self.zero_grade])
         if len(self.classes_) == 1:  # every answer got the same grade: predict it
             self.coef_ = np.zeros((1, X.shape[1]))
             self.intercept_ = np.zeros(1)
         else:
-            y = np.searchsorted(self.classes_, grades)
+            y = np.searchsorted(self.classes_, y_grades)
             fit = newton_logreg(X, y, len(self.classes_), l2=self.l2)
             self.coef_, self.intercept_, self.n_iter_ = fit.coef, fit.intercept, fit.n_iter
         return self
@@ -146,28 +190,17 @@ class FewShotGrader:
         """Why the guard rejects each answer (``""`` for an accepted one): which layer decided."""
         return self.check(answers)[1]
 
-    def _classifier_texts(self, answers: Sequence[str]) -> list[str]:
-        """What the classifier embeds: the question and the answer (``question_in_input``)."""
-        return [f"{self.question_} {a}" if has_content(a) else "(empty)" for a in answers]
-
-    def _inputs(self, answer_emb: np.ndarray, answers: Sequence[str]) -> np.ndarray:
-        """The classifier's input: the answers' own embeddings, or those of question + answer."""
-        if not self.question_in_input:
-            return answer_emb
-        return _embed(self._classifier_texts(answers), self.model_id, self.use_disk)
-
     def _scores(self, answers: Sequence[str]):
         """Classifier probabilities, the guard's verdict and the answers' embeddings."""
         answers = self._answers(answers)
         texts = [a if has_content(a) else "(empty)" for a in answers]
         guard = self.guard_
         if guard is not None and guard.nonsense and guard.model_id == self.model_id:
-            # the guard's nonsense check embeds what each answer adds to the question: one forward pass for both
+            # the guard's nonsense check embeds what each answer adds to the question: one forward pass for all
             texts += [c for c in (content_words(self.question_, a) for a in answers) if c]
-        if self.question_in_input:
-            texts += self._classifier_texts(answers)
+        texts += view_texts(self.question_, answers, [v for v in self.views if v != "answer"])
         A = _embed(texts, self.model_id, self.use_disk)[: len(answers)]
-        X = self._inputs(A, answers)
+        X = grader_inputs(self.question_, answers, self.model_id, self.views, self.use_disk)  # from the cache
         return softmax_proba(X, self.coef_, self.intercept_), self.check(answers), A
 
     @property
@@ -196,9 +229,11 @@ class FewShotGrader:
     def predict_outcome(self, answers: Sequence[str]) -> pd.DataFrame:
         """One row per answer: ``grade`` (int), ``referred`` (bool), ``reason`` (str).
 
-        A rejected answer: ``grade`` = ``zero_grade``, not referred, ``reason`` = the guard's.
-        A referred answer: ``grade`` = the grader's best guess, ``reason`` = why a teacher should
-        look. An accepted one: its grade, not referred, ``reason`` = ``""``.
+        ``grade`` is always :meth:`predict`'s. A rejected answer: ``grade`` = ``zero_grade``, not
+        referred, ``reason`` = the guard's. A referred answer: ``reason`` = why a teacher should
+        look; its grade is the grader's best guess, or ``zero_grade`` when the
+        on-topic-nonsense layer flagged it (until the teacher looks). An accepted one: its
+        grade, not referred, ``reason`` = ``""``.
         """
         answers = self._answers(answers)
         p_cls, (r, reasons), A = self._scores(answers)
@@ -208,6 +243,6 @@ class FewShotGrader:
         if self.referral is not None:
             unsure = guard_unsure(self.guard_, self.guard_context_, answers, r, self.referral)
             far = far_from_support(A, self.support_emb_, self.support_grades_, self.referral)
-            referred = referral_reasons(accepted, unsure, far, p_cls.max(1), self.referral)
+            referred = referral_reasons(accepted, unsure, far, p_cls.max(1), self.referral, reasons)
         return pd.DataFrame({"grade": grades, "referred": np.array([bool(x) for x in referred], dtype=bool),
-                             "reason": [g or ref for g, ref in zip(reasons, referred)]})
+                             "reason": [ref or g for g, ref in zip(reasons, referred)]})

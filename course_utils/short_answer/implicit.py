@@ -127,10 +127,17 @@ def meta_learn_l2(
 
 
 def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: int = SEED,
-               max_questions: int | None = None) -> list[tuple]:
-    """(support, query) tasks from training questions for :func:`short_answer.meta_learn_l2`."""
-    from course_utils.embeddings import encode
+               max_questions: int | None = None, views: Sequence[str] | None = None,
+               question_as_zero: bool = True) -> list[tuple]:
+    """(support, query) tasks from training questions for :func:`short_answer.meta_learn_l2`.
 
+    Each answer is read as the grader reads it (:func:`~course_utils.short_answer.grader.grader_inputs`;
+    ``views``: the grader's, :data:`~course_utils.short_answer.grader.VIEWS` by default), and the
+    support gets the grader's free example, the question graded 0 (``question_as_zero``).
+    """
+    from course_utils.short_answer.grader import VIEWS, grader_inputs, with_question_as_zero
+
+    views = VIEWS if views is None else views
     tasks = []
     for i, (_, g) in enumerate(train.groupby("question_id", sort=True)):
         if max_questions is not None and i >= max_questions:
@@ -139,7 +146,11 @@ def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: in
             continue
         shots = sample_support(g, n_support, seed)
         rest = g.drop(shots.index)
-        X = encode(shots["student_answer"].fillna("").tolist(), model_id=model_id)
-        Xq = encode(rest["student_answer"].fillna("").tolist(), model_id=model_id)
-        tasks.append((X, grades_of(shots["label_3way"]), Xq, grades_of(rest["label_3way"])))
+        question = g["question"].iloc[0]
+        answers, grades = shots["student_answer"].fillna("").tolist(), grades_of(shots["label_3way"])
+        if question_as_zero:
+            answers, grades = with_question_as_zero(question, answers, grades)
+        X = grader_inputs(question, answers, model_id, views)
+        Xq = grader_inputs(question, rest["student_answer"].fillna("").tolist(), model_id, views)
+        tasks.append((X, grades, Xq, grades_of(rest["label_3way"])))
     return tasks
