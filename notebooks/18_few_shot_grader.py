@@ -19,8 +19,9 @@
 # A classroom without a GPU budget needs a grader that learns a new question from the 20–30
 # answers a teacher has graded, regrades an answer in milliseconds, and never credits what is
 # not an answer. We build one: cached **embeddings**; per question a **logistic regression
-# fitted by Newton's method**; a **layered guard** that gives 0 to anything that is not an
-# attempt (we write one layer); an **evaluation on junk it never saw**; a **latency benchmark**.
+# fitted by Newton's method** on three views of each answer; a **layered guard** that gives 0 to
+# anything that is not an attempt (we write one layer); an **evaluation on junk it never saw**; a
+# **latency benchmark**; and a third outcome, **needs a teacher**, for what the grader cannot know.
 #
 # **Beetle**: answers to an electronics tutor's questions, labelled `correct`, `contradictory`
 # (the opposite of a correct answer: "the bulb is off" where it lights) or `incorrect` (incomplete,
@@ -128,12 +129,30 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 # %% [markdown]
 # ## 3. One grader per question, without a guard
 #
+# **What the grader reads.** The embedding of an answer alone says what the answer is about, not how
+# it answers *this* question. So `sa.FewShotGrader` reads two **views** of each answer, one embedding
+# each, side by side (2 × 384 numbers): the answer, and what it **adds** to the question
+# (`sa.content_words`: the answer without the question's words and function words). It also gets one
+# graded example for free: **the question itself, graded 0** (repeating the question earns no
+# credit). A third view, the question followed by the answer (`views=`), helped a little on dev data
+# but costs a longer text per regrade, so it is off. These choices and `l2 = 0.3` were made on dev data
+# (Beetle's training questions; the hand-written dev halves of section 5), never on the answers graded
+# below. The three views of one answer:
+
+# %%
+print(pd.Series(sa.view_texts(shots["question"].iloc[0], shots["student_answer"].iloc[:1]),
+                index=["answer", "added", "question + answer"]).to_string())
+
+# %% [markdown]
 # Per question, a grader fitted on 30 graded training answers grades the unseen ones (`None`: no
 # guard). **Macro-F1**: per grade the F1 score (harmonic mean of precision and recall), averaged with
 # equal weight, so rare `contradictory` counts as much as `correct`. The baseline always answers the
-# training split's most common label.
+# training split's most common label. Then the same grader reading the answer alone (`l2 = 1`, no free
+# example), on the same answers: a paired bootstrap of the accuracy difference that draws whole
+# questions (answers to one question are alike; notebook 03).
 
 # %%
+from course_utils.metrics import paired_bootstrap
 pred_plain = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30)
 plain = sa.classification_scores(pred_plain["label_3way"], pred_plain["pred_3way"])
 print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['accuracy']:.3f}, "
@@ -141,6 +160,16 @@ print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['
 majority = train_q["label_3way"].mode()[0]
 base = sa.classification_scores(pred_plain["label_3way"], [majority] * len(pred_plain))
 print(f"baseline, always '{majority}': accuracy {base['accuracy']:.3f}, macro-F1 {base['macro_f1']:.3f}")
+pred_alone = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, l2=1.0,
+                                     views=("answer",), question_as_zero=False)
+alone = sa.classification_scores(pred_alone["label_3way"], pred_alone["pred_3way"])
+print(f"reading the answer alone: accuracy {alone['accuracy']:.3f}, macro-F1 {alone['macro_f1']:.3f}")
+assert pred_alone.index.equals(pred_plain.index)  # the same answers in the same order
+accuracy = lambda gold, pred: float(np.mean(gold == pred))  # noqa: E731
+views_gain = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
+                              metric=accuracy, groups=pred_plain["question_id"])
+print(f"accuracy on the same {len(pred_plain)} answers: "
+      + views_gain.verdict("three views", "the answer alone", items="answers"))
 
 # %% [markdown]
 # ## 4. The guard, layer by layer
@@ -152,7 +181,8 @@ print(f"baseline, always '{majority}': accuracy {base['accuracy']:.3f}, macro-F1
 #    to the grader. First, because embeddings place "I don't know" close to real answers.
 # 2. **A relevance model** (`sa.RelevanceModel`, trained on Beetle's training split): a small
 #    network on similarities between answer, question and graded answers.
-# 3. **On-topic nonsense** (`sa.nonsense_margin`), written in section 5.
+# 3. **On-topic nonsense** (`sa.nonsense_margin`), written in section 5. It judges by topic, not
+#    truth, so `predict_outcome` sends its verdicts to a teacher (section 9).
 # 4. to 6., off by default: **unlike every credited answer** (`sa.Guard(support_margin=...)`), **a
 #    language model's surprise** (`surprise=sa.SurpriseCheck()`), **a chat model's verdict**
 #    (`judge=sa.ChatJudge(client)`): knowledge of the world, a model call per answer.
@@ -298,20 +328,20 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 # bootstrap of the accuracy difference (notebook 03). (`sa.evaluate_guard` tries generated junk too.)
 
 # %%
-from course_utils.metrics import paired_bootstrap
 pred_guard = sa.few_shot_predictions(train_q, ua_q, guard, model_id=model_id, n_support=30)
 guarded = sa.classification_scores(pred_guard["label_3way"], pred_guard["pred_3way"])
 print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['macro_f1']:.3f} (without: "
       f"{plain['accuracy']:.3f}, {plain['macro_f1']:.3f}; baseline: {base['accuracy']:.3f}, {base['macro_f1']:.3f})")
 assert pred_guard.index.equals(pred_plain.index)  # the same answers in the same order
 gain = paired_bootstrap(pred_guard["grade"], pred_guard["pred_grade"], pred_plain["pred_grade"],
-                        metric=lambda gold, pred: float(np.mean(gold == pred)))  # accuracy
+                        metric=accuracy, groups=pred_guard["question_id"])
 print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the guarded grader", "the unguarded one", items="answers"))
 
 # %% [markdown]
 # ## 8. Latency
 #
-# Fitting a grader from 30 cached embeddings, and a live regrade (embed a new answer, guard, grade),
+# Fitting a grader from 30 answers whose embeddings are cached (three views each), and a live regrade
+# (embed a new answer's three views in one pass, guard, grade),
 # after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores (torch: one thread). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the
 # grader's work is unchanged (rerun the cell: they move). A p95 of 100 runs is about the fifth-slowest
@@ -320,7 +350,7 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # %%
 import os
 latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
-                               guard, model_id, l2=1.0, n_runs=100, n_warmup=5, n_cold=5)
+                               guard, model_id, l2=sa.FewShotGrader().l2, n_runs=100, n_warmup=5, n_cold=5)
 p95 = latency["p95_ms"]
 print(f"p95 here ({os.cpu_count()} CPU cores): fit {p95[0]:.1f} ms, target 50: {'met' if p95[0] <= 50 else 'missed'}; "
       f"live regrade {p95[2]:.1f} ms, target 25: {'met' if p95[2] <= 25 else 'missed'}")
@@ -330,32 +360,52 @@ latency.round(1)
 # ## 9. Needs a teacher: what a grader can and cannot know
 #
 # The grader knows only what the teacher showed it. It cannot know whether a fluent claim is
-# *true*: a made-up law sits as close to the graded answers as a misconception does. So
-# `predict_outcome` can **refer** an answer to the teacher when a guard layer only just let it
-# through, or when it is further from every graded answer than they are from each other
-# (`sa.Referral()`, settings chosen on dev data); a rejected answer keeps its 0. Per subject the teacher
-# grades the dev half, the grader sees the held-out half; pooled counts.
+# *true*: a made-up law sits as close to the graded answers as a misconception does, and layer 3
+# (section 5) judges by topic, not truth. So a 0 from layer 3 is a guess too, and section 6 showed it
+# zeroing real answers. `predict_outcome` therefore has a third outcome, **needs a teacher**: an
+# answer that layer 3 flags keeps the 0 that `predict` gives, but is **referred**, with the reason,
+# and the teacher decides. The text rules and the relevance model still reject outright (grade 0,
+# not referred). `sa.Referral(...)` can refer more: an answer the relevance model only just let
+# through, one unlike every graded answer, a low-confidence grade. On dev data those referred more
+# real answers without catching more nonsense, so they are off. Targets on new subjects: on-topic
+# nonsense graded 0 or referred in at least 90% of cases; at most 15% of real answers referred and
+# at most 3% rejected; all other junk graded 0. Per subject the teacher grades the dev half; the
+# grader, with section 6's guard, meets the held-out half.
 
 # %%
 outcomes = []
 for _, subject in sets.groupby("subject"):
     teacher = subject[(subject["kind"] == "graded") & (subject["split"] == "dev")]
-    referring = sa.FewShotGrader(guard, referral=sa.Referral()).fit(
+    referring = sa.FewShotGrader(guard).fit(  # the default sa.Referral()
         subject["question"].iloc[0], teacher["answer"].tolist(), teacher["grade"].astype(int).to_numpy())
     rest = subject[subject["split"] == "heldout"]
     outcomes.append(referring.predict_outcome(rest["answer"].fillna("").tolist())
                     .assign(category=rest["category"].to_numpy(), answer=rest["answer"].fillna("").to_numpy()))
 outcome = pd.concat(outcomes, ignore_index=True)
 outcome["rejected"] = (outcome["reason"] != "") & ~outcome["referred"]
-print(outcome.groupby("category").agg(answers=("grade", "size"), rejected=("rejected", "sum"),
-                                      referred=("referred", "sum")).to_string())
-print(outcome[outcome["referred"]].groupby("category").head(1)[["category", "reason", "answer"]]
-      .to_string(index=False, max_colwidth=60))
+outcome["graded 0 or referred"] = (outcome["grade"] == 0) | outcome["referred"]
+shares = outcome.groupby("category").agg(answers=("grade", "size"), rejected=("rejected", "mean"),
+                                         referred=("referred", "mean"),
+                                         graded_0_or_referred=("graded 0 or referred", "mean"))
+print(shares.round(3).to_string())
+real_out, nonsense_out = shares.loc["real_answer"], shares.loc["on_topic_nonsense"]
+other_junk = outcome[~outcome["category"].isin(["real_answer", "on_topic_nonsense"])]
+for what, value, target, ok in [
+        ("on-topic nonsense graded 0 or referred", nonsense_out["graded_0_or_referred"], ">= 90%",
+         nonsense_out["graded_0_or_referred"] >= 0.9),
+        ("real answers referred", real_out["referred"], "<= 15%", real_out["referred"] <= 0.15),
+        ("real answers rejected", real_out["rejected"], "<= 3%", real_out["rejected"] <= 0.03),
+        ("other junk graded 0", (other_junk["grade"] == 0).mean(), "100%", (other_junk["grade"] == 0).all())]:
+    print(f"{what}: {value:.1%} (target {target}: {'met' if ok else 'missed'})")
+print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "answer"]]
+      .to_string(index=False, max_colwidth=70))
 
 # %% [markdown]
-# A referral is honest uncertainty: the teacher reads a few answers instead of trusting a guess. It buys
-# nonsense referred instead of credited; it costs real answers referred (real answers rejected outright
-# stay rejected). Only English is measured; for another language, `sa.train_relevance(train, model_id=...)`.
+# A referral is honest uncertainty: the teacher reads a few answers instead of trusting a guess. It
+# buys what layer 3 flags read by a person instead of silently zeroed or credited; it costs the
+# teacher's time on the real answers among them. Nonsense that layer 3 does not flag and that the
+# classifier credits still gets a grade: no offline layer knows what is true. Only English is
+# measured; for another language, `sa.train_relevance(train, model_id=...)`.
 
 # %% [markdown]
 # ## Exercises

@@ -243,8 +243,19 @@ def test_grader_probabilities_and_regrade_uses_cache(guard_setup):
     finally:
         model.encode = original
     new = "a brand new answer about the bulb 12345"
-    # one forward pass, only for the new answer, what it adds to the question (the nonsense check's and the
-    # classifier's "added" view) and the question followed by it (the classifier's third view)
+    # one forward pass, only for the new answer and what it adds to the question (the nonsense check's and the
+    # classifier's "added" view)
+    added = sa.content_words(grader.question_, new)
+    assert len(calls) == 1 and sorted(calls[0]) == sorted([new, added])
+    third = sa.FewShotGrader(rel, views=("answer", "added", "question_answer")).fit(
+        shots["question"].iloc[0], shots["student_answer"], sa.grades_of(shots["label_3way"]))
+    calls.clear()
+    model.encode = lambda texts, **kw: calls.append(list(texts)) or original(texts, **kw)
+    try:
+        third.predict(["another new answer about the bulb 678"])
+    finally:
+        model.encode = original
+    new = "another new answer about the bulb 678"
     added = sa.content_words(grader.question_, new)
     assert len(calls) == 1 and sorted(calls[0]) == sorted([new, added, f"{grader.question_} {new}"])
 
@@ -372,13 +383,14 @@ def test_grader_inputs_are_the_views_side_by_side():
     assert texts[:3] == ["to make food by photosynthesis", "(empty)", "light"]
     assert texts[3:6] == [sa.content_words(q, answers[0]), "(empty)", "(empty)"]  # "light" adds nothing
     assert texts[6:] == [f"{q} {answers[0]}", "(empty)", f"{q} light"]
-    X = grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL)
+    X = grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL, views=VIEWS)
     E = _embed(texts, DEFAULT_EMBEDDING_MODEL, False)
     d = E.shape[1]
     assert X.shape == (3, d * len(VIEWS))
     assert np.allclose(X[:, d:2 * d], E[3:6]) and np.allclose(X[:, :d], E[:3])
     only = grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL, views=("answer",))
     assert np.allclose(only, E[:3])
+    assert np.allclose(grader_inputs(q, answers, DEFAULT_EMBEDDING_MODEL), X[:, :2 * d])  # the default: two views
     for bad in [(), ("answer", "answer"), ("answer", "essay")]:
         with pytest.raises(ValueError, match="views"):
             sa.FewShotGrader(None, views=bad).fit(q, answers[:1] + ["sun"], [1, 0])

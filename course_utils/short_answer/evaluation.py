@@ -25,12 +25,14 @@ def few_shot_predictions(
     n_support: int = 30,
     l2: float = 0.3,
     seed: int = SEED,
+    **grader_kw,
 ) -> pd.DataFrame:
     """Fit one grader per question on ``n_support`` answers from ``support``, grade ``query``.
 
     Both frames are in :func:`load_short_answers` form; a question in ``query`` must have
-    answers in ``support``. ``guard`` as in :class:`FewShotGrader` (``None``: unguarded). Returns ``query``'s rows with ``grade`` (gold),
-    ``pred_grade``, ``pred_3way`` and ``relevance``.
+    answers in ``support``. ``guard`` as in :class:`FewShotGrader` (``None``: unguarded);
+    ``grader_kw``: its other settings (``views=``, ``question_as_zero=``). Returns ``query``'s
+    rows with ``grade`` (gold), ``pred_grade``, ``pred_3way`` and ``relevance``.
     """
     out = []
     for qid, q_rows in query.groupby("question_id", sort=True):
@@ -38,7 +40,7 @@ def few_shot_predictions(
         if pool.empty:
             raise ValueError(f"question {qid!r} has no graded answers in support.")
         shots = sample_support(pool, n_support, seed)
-        grader = FewShotGrader(guard, model_id=model_id, l2=l2).fit(
+        grader = FewShotGrader(guard, model_id=model_id, l2=l2, **grader_kw).fit(
             shots["question"].iloc[0], shots["student_answer"], grades_of(shots["label_3way"])
         )
         rows = q_rows.copy()

@@ -132,12 +132,12 @@ def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: in
     """(support, query) tasks from training questions for :func:`short_answer.meta_learn_l2`.
 
     Each answer is read as the grader reads it (:func:`~course_utils.short_answer.grader.grader_inputs`;
-    ``views``: the grader's, :data:`~course_utils.short_answer.grader.VIEWS` by default), and the
+    ``views``: the grader's default, :data:`~course_utils.short_answer.grader.DEFAULT_VIEWS`), and the
     support gets the grader's free example, the question graded 0 (``question_as_zero``).
     """
-    from course_utils.short_answer.grader import VIEWS, grader_inputs, with_question_as_zero
+    from course_utils.short_answer.grader import DEFAULT_VIEWS, grader_inputs, with_question_as_zero
 
-    views = VIEWS if views is None else views
+    views = DEFAULT_VIEWS if views is None else views
     tasks = []
     for i, (_, g) in enumerate(train.groupby("question_id", sort=True)):
         if max_questions is not None and i >= max_questions:

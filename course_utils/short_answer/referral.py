@@ -50,7 +50,7 @@ class Referral:
     refers the most on-topic nonsense; a tie goes to the fewest referrals. Dev sources: the
     dev halves of ``eval_sets/`` (real answers leave-one-out) and Beetle's training questions
     (30 graded answers each), graded by today's default grader. Chosen: only the nonsense
-    layer's verdicts are referred (every band 0): 87.3% of the dev nonsense graded 0 or
+    layer's verdicts are referred (every band 0): 86.7% of the dev nonsense graded 0 or
     referred; real answers graded 0 by the guard 1.9% (hand-written) and 3.0% (Beetle),
     referred 10.8% and 1.1%. The settings before (the nonsense layer rejecting; bands 0.3 and
     0.04; ``support_margin`` 1) graded 0 by the guard 12.8% of the hand-written dev answers.
