@@ -18,6 +18,12 @@ fitted on 12 graded answers (4 per grade, ``DataFrame.sample`` with ``random_sta
 the other 12; QWK (labels 0-2) and exact agreement per subject and pooled.
 
     python -m course_tools.guard_first_look --grading 890d8e2 horticulture classical_civilisation
+
+``--outcomes`` (commits with ``predict_outcome``, issue 28) fits the same graders and meets
+everything else of each subject, the other 12 graded answers and all 50 junk answers, with
+``predict_outcome``: the grades' QWK and issue 28's referral targets, pooled.
+
+    python -m course_tools.guard_first_look --outcomes HEAD archaeology architecture
 """
 
 from __future__ import annotations
@@ -76,11 +82,50 @@ print(pd.crosstab(res["grade"], res["pred"]).to_string())
 print("\\ngraded answers the guard rejected:")
 print(res[res["reason"] != ""][["subject", "grade", "reason"]].to_string())
 """
+OUTCOMES = """
+import sys, numpy as np, pandas as pd
+from course_utils.short_answer import FewShotGrader, guard_eval as ge
+from course_utils.metrics import qwk
+sets = ge.load_eval_sets()
+rows = []
+for subject in sys.argv[2:]:
+    s = sets[sets["subject"] == subject]
+    s = s.assign(answer=s["answer"].fillna(""))
+    graded = s[s["kind"] == "graded"].assign(grade=lambda g: g["grade"].astype(int))
+    shots = graded.groupby("grade", group_keys=False).sample(4, random_state=0)
+    rest = s.drop(shots.index)
+    grader = FewShotGrader().fit(s["question"].iloc[0], shots["answer"].tolist(), shots["grade"].to_numpy())
+    out = grader.predict_outcome(rest["answer"].tolist())
+    rows.append(out.assign(subject=subject, category=rest["category"].to_numpy(), gold=rest["grade"].to_numpy(),
+                           answer=rest["answer"].to_numpy()))
+res = pd.concat(rows, ignore_index=True)
+res["rejected"] = (res["reason"] != "") & ~res["referred"]
+res["zero_or_referred"] = (res["grade"] == 0) | res["referred"]
+print(res.groupby("category").agg(answers=("grade", "size"), graded_0=("grade", lambda g: float((g == 0).mean())),
+                                  referred=("referred", "mean"), graded_0_or_referred=("zero_or_referred", "mean"),
+                                  rejected=("rejected", "mean")).round(3).to_string())
+real = res[res["category"] == "real_answer"]
+gold = real["gold"].astype(int)
+print("\ngrading (12 real answers per subject):")
+for subject, g in [*real.groupby("subject"), ("pooled", real)]:
+    print(f"  {subject}: QWK {qwk(g['gold'].astype(int), g['grade'], 0, 2):.3f}, "
+          f"exact {float((g['gold'].astype(int) == g['grade']).mean()):.3f} ({len(g)} answers)")
+nonsense = res[res["category"] == "on_topic_nonsense"]
+other = res[~res["category"].isin(["real_answer", "on_topic_nonsense"])]
+print(f"\non-topic nonsense graded 0 or referred: {nonsense['zero_or_referred'].mean():.3f} (target >= 0.90)")
+print(f"real answers referred: {real['referred'].mean():.3f} (target <= 0.15); rejected by the guard: "
+      f"{real['rejected'].mean():.3f} (target <= 0.03)")
+print(f"other junk graded 0: {(other['grade'] == 0).mean():.3f} (target 1.000)")
+print("\nnonsense neither graded 0 nor referred:")
+print(nonsense[~nonsense["zero_or_referred"]][["subject", "grade", "answer"]].to_string())
+print("\nreal answers referred or rejected:")
+print(real[real["reason"] != ""][["subject", "gold", "grade", "reason", "answer"]].to_string())
+"""
 
 
 def main(argv: list[str]) -> None:
-    surprise, grading = "--surprise" in argv, "--grading" in argv
-    argv = [a for a in argv if a not in ("--surprise", "--grading")]
+    surprise, grading, outcomes = "--surprise" in argv, "--grading" in argv, "--outcomes" in argv
+    argv = [a for a in argv if a not in ("--surprise", "--grading", "--outcomes")]
     if len(argv) < 2:
         sys.exit(__doc__)
     commit, subjects = argv[0], argv[1:]
@@ -90,7 +135,7 @@ def main(argv: list[str]) -> None:
     try:
         for f in (ROOT / SETS).iterdir():
             shutil.copy(f, tree / SETS / f.name)
-        subprocess.run([sys.executable, "-c", GRADING if grading else REPLAY,
+        subprocess.run([sys.executable, "-c", OUTCOMES if outcomes else GRADING if grading else REPLAY,
                         "--surprise" if surprise else "--default", *subjects],
                        cwd=tree, check=True)
     finally:

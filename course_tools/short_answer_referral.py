@@ -5,8 +5,8 @@
 
 Writes ``results/short_answer_referral.csv`` (one ``table`` column: ``grading``,
 ``outcomes``, ``latency``) and re-renders ``results/short_answer.md``. Two graders side
-by side: today's default (three views of each answer, ``l2 = 0.3``, the nonsense layer's
-verdicts referred) and the default before it (the answer alone, ``l2 = 1``, the referral
+by side: today's default (two views of each answer and the question graded 0, ``l2 = 0.3``,
+the nonsense layer's verdicts referred) and the default before it (the answer alone, ``l2 = 1``, the referral
 settings of then, the nonsense layer rejecting); the outcome table is today's default's.
 Data, each used once here:
 
@@ -41,7 +41,7 @@ from course_utils.config import SEED, seed_everything
 
 BEFORE = sa.Referral(relevance_band=0.3, nonsense_band=0.04, support_margin=1.0, refer_nonsense=False)
 SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "referral": BEFORE},
-           "three views, l2 = 0.3 (today's default)": {}}  # last: its outcomes fill the outcome table
+           "answer + what it adds, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: fills the outcomes
 NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
 
 
