@@ -106,19 +106,19 @@ print(res.groupby("category").agg(answers=("grade", "size"), graded_0=("grade", 
                                   rejected=("rejected", "mean")).round(3).to_string())
 real = res[res["category"] == "real_answer"]
 gold = real["gold"].astype(int)
-print("\ngrading (12 real answers per subject):")
+print("\\ngrading (12 real answers per subject):")
 for subject, g in [*real.groupby("subject"), ("pooled", real)]:
     print(f"  {subject}: QWK {qwk(g['gold'].astype(int), g['grade'], 0, 2):.3f}, "
           f"exact {float((g['gold'].astype(int) == g['grade']).mean()):.3f} ({len(g)} answers)")
 nonsense = res[res["category"] == "on_topic_nonsense"]
 other = res[~res["category"].isin(["real_answer", "on_topic_nonsense"])]
-print(f"\non-topic nonsense graded 0 or referred: {nonsense['zero_or_referred'].mean():.3f} (target >= 0.90)")
+print(f"\\non-topic nonsense graded 0 or referred: {nonsense['zero_or_referred'].mean():.3f} (target >= 0.90)")
 print(f"real answers referred: {real['referred'].mean():.3f} (target <= 0.15); rejected by the guard: "
       f"{real['rejected'].mean():.3f} (target <= 0.03)")
 print(f"other junk graded 0: {(other['grade'] == 0).mean():.3f} (target 1.000)")
-print("\nnonsense neither graded 0 nor referred:")
+print("\\nnonsense neither graded 0 nor referred:")
 print(nonsense[~nonsense["zero_or_referred"]][["subject", "grade", "answer"]].to_string())
-print("\nreal answers referred or rejected:")
+print("\\nreal answers referred or rejected:")
 print(real[real["reason"] != ""][["subject", "gold", "grade", "reason", "answer"]].to_string())
 """
 

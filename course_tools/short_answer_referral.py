@@ -43,6 +43,7 @@ BEFORE = sa.Referral(relevance_band=0.3, nonsense_band=0.04, support_margin=1.0,
 SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "referral": BEFORE},
            "answer + what it adds, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: fills the outcomes
 NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
+TENTH_BATCH = ("archaeology", "architecture", "forensic_science", "oceanography")
 
 
 def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict]:
@@ -51,9 +52,10 @@ def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict
     for system, kw in SYSTEMS.items():
         hand = handwritten_outcomes(sets, "heldout", **kw)
         beetle = beetle_outcomes(uq, 30, 0, **kw)
-        for source, part in (("hand-written, all 30 subjects", hand),
+        for source, part in ((f"hand-written, all {hand['subject'].nunique()} subjects", hand),
                              ("hand-written, by helpers", hand[hand["author"] == "independent"]),
                              ("hand-written, ninth batch", hand[hand["subject"].isin(NINTH_BATCH)]),
+                             ("hand-written, tenth batch", hand[hand["subject"].isin(TENTH_BATCH)]),
                              ("Beetle unseen questions", beetle)):
             rows.append(grading_scores(part, source, system))
         outcomes = {"hand": hand, "beetle": beetle}
