@@ -140,8 +140,9 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 # below. The three views of one answer:
 
 # %%
-print(pd.Series(sa.view_texts(shots["question"].iloc[0], shots["student_answer"].iloc[:1]),
-                index=["answer", "added", "question + answer"]).to_string())
+for name, text in zip(["answer", "added", "question + answer (off by default)"],
+                      sa.view_texts(shots["question"].iloc[0], shots["student_answer"].iloc[:1])):
+    print(f"{name}: {text}")
 
 # %% [markdown]
 # Per question, a grader fitted on 30 graded training answers grades the unseen ones (`None`: no
@@ -169,7 +170,7 @@ accuracy = lambda gold, pred: float(np.mean(gold == pred))  # noqa: E731
 views_gain = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
                               metric=accuracy, groups=pred_plain["question_id"])
 print(f"accuracy on the same {len(pred_plain)} answers: "
-      + views_gain.verdict("three views", "the answer alone", items="answers"))
+      + views_gain.verdict("the grader (two views, the question as a 0)", "the answer alone", items="answers"))
 
 # %% [markdown]
 # ## 4. The guard, layer by layer
