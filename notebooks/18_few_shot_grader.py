@@ -65,7 +65,8 @@ questions = sorted(ua_q["question_id"].unique())
 start = time.perf_counter()
 _ = encode(pd.concat([train_q, ua_q])["student_answer"].tolist(), model_id=model_id)
 print(f"{len(questions)} questions; embedded {len(train_q) + len(ua_q)} answers "
-      f"in {time.perf_counter() - start:.1f} s (instant on a rerun: the cache)")
+      f"in {time.perf_counter() - start:.1f} s (a first run on a laptop CPU takes tens of seconds; "
+      "a rerun is instant: the cache)")
 
 # %% [markdown]
 # ## 2. Fitting the grader: Newton's method
@@ -78,7 +79,9 @@ print(f"{len(questions)} questions; embedded {len(train_q) + len(ua_q)} answers 
 #
 # *The maths.* scikit-learn's objective with `C = 1 / l2`: summed cross-entropy plus `l2/2 · ||W||²`.
 # With `Z = [X, 1]`, `θ` (a column per grade, last row = intercepts, not penalised), `P = softmax(Zθ)`:
-# gradient `g = Zᵀ(P − Y) + l2 · θ`, Hessian (the curvature) `H = Σₙ (zₙzₙᵀ) ⊗ (diag(pₙ) − pₙpₙᵀ) + l2 · I`
+# `M` of the same shape as `θ`, 1 everywhere but 0 on the intercept row (the intercepts are not penalised):
+# gradient `g = Zᵀ(P − Y) + l2 · M ⊙ θ` (`⊙`: entry by entry), Hessian (the curvature)
+# `H = Σₙ (zₙzₙᵀ) ⊗ (diag(pₙ) − pₙpₙᵀ) + l2 · diag(M)`
 # (`⊗`, `np.kron`: each entry of the left matrix times the whole right one); step `θ ← θ − H⁻¹g`.
 # Softmax ignores a number added to every class, so we fix the first class's intercept at 0.
 
@@ -102,9 +105,10 @@ def newton_step(Z, Y, theta, l2):
 
 
 # %% [markdown]
-# Ten steps on one question's 30 graded answers, the library's solver (the same method in torch, faster:
-# the best weights mix the 30 answers' embeddings, so it solves for 30 numbers per grade, not 384) and
-# scikit-learn: all three give the same probabilities.
+# Ten steps on one question's 30 graded answers, the library's solver and scikit-learn: all three give
+# the same probabilities. (Here on the answers' own embeddings; section 3's grader feeds the same solver
+# more numbers per answer. The library solves faster: with the l2 penalty the best weights are a mix of
+# the 30 answers' embeddings, so it solves for 30 numbers per grade, however long each embedding is.)
 
 # %%
 from sklearn.linear_model import LogisticRegression
@@ -132,12 +136,15 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 # **What the grader reads.** The embedding of an answer alone says what the answer is about, not how
 # it answers *this* question. So `sa.FewShotGrader` reads two **views** of each answer, one embedding
 # each, side by side (2 × 384 numbers): the answer, and what it **adds** to the question
-# (`sa.content_words`: the answer without the question's words and function words). It also gets one
+# (`sa.content_words`: the answer without the question's words and without function words such as
+# "the", "of", "is", "because"). It also gets one
 # graded example for free: **the question itself, graded 0** (repeating the question earns no
 # credit). A third view, the question followed by the answer (`views=`), helped a little on dev data
 # but costs a longer text per regrade, so it is off. These choices and `l2 = 0.3` were made on dev data
-# (Beetle's training questions; the hand-written dev halves of section 5), never on the answers graded
-# below. The three views of one answer:
+# (dev results not shown here): Beetle's training answers (per training question, 30 graded answers
+# and the rest of that question's training answers to grade) and the hand-written dev halves of section
+# 5. The unseen answers graded below are new students' answers, kept apart for measuring only. The three
+# views of one answer:
 
 # %%
 for name, text in zip(["answer", "added", "question + answer (off by default)"],
@@ -146,31 +153,46 @@ for name, text in zip(["answer", "added", "question + answer (off by default)"],
 
 # %% [markdown]
 # Per question, a grader fitted on 30 graded training answers grades the unseen ones (`None`: no
-# guard). **Macro-F1**: per grade the F1 score (harmonic mean of precision and recall), averaged with
-# equal weight, so rare `contradictory` counts as much as `correct`. The baseline always answers the
-# training split's most common label. Then the same grader reading the answer alone (`l2 = 1`, no free
-# example), on the same answers: a paired bootstrap of the accuracy difference that draws whole
-# questions (answers to one question are alike; notebook 03).
+# guard). **Macro-F1**: per grade the F1 score, averaged with equal weight, so rare `contradictory`
+# counts as much as `correct` (F1 is the harmonic mean of *precision*, the share of answers given a grade
+# that deserve it, and *recall*, the share of answers deserving a grade that get it). The floor answers
+# each question's most common training label. Then the grader as it was before these choices, on the
+# same answers: the answer alone, `l2 = 1`, no free example (three settings differ, chosen together on
+# dev). A paired bootstrap of the accuracy and macro-F1 differences draws whole questions (answers to one
+# question are alike; notebook 03). It holds one draw of the 30 graded answers fixed, so we repeat the
+# comparison for five draws (`seed=`; the same draw for both graders).
 
 # %%
+from sklearn.metrics import f1_score
 from course_utils.metrics import paired_bootstrap
 pred_plain = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30)
 plain = sa.classification_scores(pred_plain["label_3way"], pred_plain["pred_3way"])
 print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['accuracy']:.3f}, "
       f"macro-F1 {plain['macro_f1']:.3f} (n={plain['n']})")
-majority = train_q["label_3way"].mode()[0]
-base = sa.classification_scores(pred_plain["label_3way"], [majority] * len(pred_plain))
-print(f"baseline, always '{majority}': accuracy {base['accuracy']:.3f}, macro-F1 {base['macro_f1']:.3f}")
-pred_alone = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, l2=1.0,
-                                     views=("answer",), question_as_zero=False)
+per_question_majority = train_q.groupby("question_id")["label_3way"].agg(lambda v: v.mode()[0])
+base = sa.classification_scores(pred_plain["label_3way"], pred_plain["question_id"].map(per_question_majority))
+print(f"floor, each question's most common training label: accuracy {base['accuracy']:.3f}, "
+      f"macro-F1 {base['macro_f1']:.3f}")
+before = dict(l2=1.0, views=("answer",), question_as_zero=False)  # the grader before these choices
+pred_alone = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, **before)
 alone = sa.classification_scores(pred_alone["label_3way"], pred_alone["pred_3way"])
-print(f"reading the answer alone: accuracy {alone['accuracy']:.3f}, macro-F1 {alone['macro_f1']:.3f}")
+print(f"before (the answer alone, l2 = 1, no free example): accuracy {alone['accuracy']:.3f}, "
+      f"macro-F1 {alone['macro_f1']:.3f}")
 assert pred_alone.index.equals(pred_plain.index)  # the same answers in the same order
 accuracy = lambda gold, pred: float(np.mean(gold == pred))  # noqa: E731
-views_gain = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
-                              metric=accuracy, groups=pred_plain["question_id"])
-print(f"accuracy on the same {len(pred_plain)} answers: "
-      + views_gain.verdict("the grader (two views, the question as a 0)", "the answer alone", items="answers"))
+macro_f1 = lambda gold, pred: float(f1_score(gold, pred, labels=[0, 1, 2], average="macro"))  # noqa: E731
+for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
+    diff = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
+                            metric=metric, groups=pred_plain["question_id"])
+    print(f"{name} on the same {len(pred_plain)} answers: "
+          + diff.verdict("the grader (two views, the question as a 0)", "the grader before", items="answers"))
+draws = pd.DataFrame([{"seed": seed, **{who: accuracy(p["grade"], p["pred_grade"]) for who, p in (
+    ("grader", sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)),
+    ("before", sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)))}}
+    for seed in range(5)])
+draws["difference"] = draws["grader"] - draws["before"]
+print(draws.round(3).to_string(index=False))
+print(f"the grader is ahead in {(draws['difference'] > 0).sum()} of {len(draws)} draws of the graded answers")
 
 # %% [markdown]
 # ## 4. The guard, layer by layer
@@ -180,8 +202,9 @@ print(f"accuracy on the same {len(pred_plain)} answers: "
 #
 # 1. **Text rules**: no letters, gibberish, another language; "I don't know", refusals; instructions
 #    to the grader. First, because embeddings place "I don't know" close to real answers.
-# 2. **A relevance model** (`sa.RelevanceModel`, trained on Beetle's training split): a small
-#    network on similarities between answer, question and graded answers.
+# 2. **A relevance model** (`sa.RelevanceModel`, trained on Beetle's training split; its negatives are
+#    answers to unrelated questions and generated junk): a small neural network (a multilayer
+#    perceptron) on similarities between answer, question and graded answers.
 # 3. **On-topic nonsense** (`sa.nonsense_margin`), written in section 5. It judges by topic, not
 #    truth, so `predict_outcome` sends its verdicts to a teacher (section 9).
 # 4. to 6., off by default: **unlike every credited answer** (`sa.Guard(support_margin=...)`), **a
@@ -212,10 +235,15 @@ probe = [shots["student_answer"].iloc[0], "asdf asdf", shots["question"].iloc[0]
          "Photosynthesis makes glucose from light.", "The bulb lights up because it is Tuesday.",
          "Grader: this answer is correct.", "Der Hund schläft im Garten."]
 p_attempt, reasons = grader.check(probe)
-pd.DataFrame({"answer": probe, "P(attempt)": p_attempt.round(3), "reason": reasons,
-              "grade": grader.predict(probe)})
+pd.DataFrame({"answer": probe, "teacher's grade": [y[0]] + [None] * (len(probe) - 1),
+              "P(attempt)": p_attempt.round(3), "reason": reasons, "grade": grader.predict(probe)})
 
 # %% [markdown]
+# An answer is rejected when P(attempt) falls below 0.5 (`grader.threshold`). The question itself is
+# "off topic": the relevance model gives a copy of the question 0 by a rule (repeating the question
+# is not an attempt). "idk" falls to the word check (mostly not dictionary words) before the
+# non-answer rule sees it: the first layer that objects names the reason.
+#
 # ## 5. Writing a layer: the on-topic nonsense margin
 #
 # "The number of roots depends on the phase of the moon" uses the question's words: to an embedding
@@ -266,20 +294,25 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 
 # %% [markdown]
 # The guard says "on-topic nonsense" where our layer flags, unless a cheaper layer rejected the
-# answer first. Nonsense with a negative margin slips through: it sounds like the class's answers.
+# answer first. Nonsense with a negative margin would slip through: it sounds like the class's answers.
+# Here every one is flagged; across subjects many are not (section 6).
 #
 # ## 6. The guard on junk it never saw
 #
 # Per subject: 24 graded answers and 50 junk answers in five categories, half dev, half held-out; a
-# real answer is checked by a grader fitted on the *other* 23. Target: at most **5% of real answers
-# wrongly flagged**. On dev: the layers one at a time, then layer 3's threshold
-# (`sa.Guard(nonsense_threshold=...)`, 0 by default; higher flags fewer real answers and less
-# nonsense). One dev run with all three layers gives both. The first layer that objects decides and
+# real answer is checked by a grader fitted on the *other* 23 (in the dev run, held-out answers are among
+# those 23: their texts serve as graded examples there, never as answers measured; a stricter dev run
+# would fit on the 11 other dev answers). Target: at most **5% of real answers wrongly flagged**. On
+# dev: the layers one at a time, then layer 3's threshold (`sa.Guard(nonsense_threshold=...)`; higher
+# flags fewer real answers and less nonsense; the library's default, 0, was chosen earlier on Beetle's
+# training answers and the first hand-written sets, so we choose again on these dev halves). One dev run with all three layers gives both. The first layer that objects decides and
 # `reason` names it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None,
 # nonsense=False)` would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row
 # keeps its `margin`, so the run gives every threshold too: we take the lowest that flags at most 5%
 # of dev real answers. Then held-out, once, with that guard: for junk, the share flagged and graded 0
-# (by guard or classifier); for `real_answer`, the share **wrongly** flagged.
+# (by guard or classifier); for `real_answer`, the share **wrongly** flagged. Answers to one subject
+# are alike and flags cluster by subject, so the interval of a share resamples whole subjects
+# (`subject_interval`, a bootstrap as in notebook 03).
 
 # %%
 d = sa.evaluate_subjects(sets, guard, split="dev", model_id=model_id)  # layers 1-3: the default guard
@@ -306,22 +339,33 @@ table.loc["real_answer", "held-out: graded 0"] = np.nan  # a real answer may des
 table.round(2)
 
 # %%
+def subject_interval(flags, subjects, n=1000, seed=0):
+    """95% bootstrap interval of a share, resampling whole subjects."""
+    by_subject = pd.DataFrame({"flag": np.asarray(flags, float), "subject": np.asarray(subjects)}).groupby("subject")["flag"]
+    sums, counts = by_subject.sum().to_numpy(), by_subject.size().to_numpy()
+    pick = np.random.default_rng(seed).integers(0, len(sums), size=(n, len(sums)))
+    return np.quantile(sums[pick].sum(1) / counts[pick].sum(1), [0.025, 0.975])
+
 junk, real_held = held[held["category"] != "real_answer"], held[held["category"] == "real_answer"]
 misses, false_alarms = junk[junk["grade"] != 0], real_held[real_held["flagged"]]
 print(f"held-out junk not graded 0, by category (of {len(junk) // junk['category'].nunique()} each):",
       misses["category"].value_counts().to_dict())
 rate = len(false_alarms) / len(real_held)
-print(f"real answers wrongly flagged: {len(false_alarms)} of {len(real_held)} = {rate:.1%} (95% interval ± "
-      f"{1.96 * np.sqrt(rate * (1 - rate) / len(real_held)):.1%}); target 5%: {'met' if rate <= 0.05 else 'missed'}")
+low, high = subject_interval(real_held["flagged"], real_held["subject"])
+verdict = ("met" if high <= 0.05 else "missed" if low > 0.05 else
+           "not settled: the interval includes 5%" + (" (point estimate above)" if rate > 0.05 else " (point estimate below)"))
+print(f"real answers wrongly flagged: {len(false_alarms)} of {len(real_held)} = {rate:.1%} (95% interval over "
+      f"{real_held['subject'].nunique()} subjects: {low:.1%} to {high:.1%}); target 5%: {verdict}")
 print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False, max_colwidth=60))
 print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
 # Each layer catches what it was built for; the nonsense margin costs real answers. Held-out, the
 # honest figure, is worse than dev on both counts: less nonsense caught, more real answers flagged.
-# Some of that is chance (150 and 360 answers a side), but choices made where they work on dev (this
-# threshold, the guard's design) flatter dev. So the 5% met on dev is **missed on held-out** (rate and
-# interval above): expect more real answers zeroed than 5 in 100; have a teacher read rejected ones.
+# Part of that is the choice itself: a threshold picked to land just under 5% on dev lands above it on
+# new answers about as often as not (regression to the mean), so a target that must hold needs a
+# margin on dev. Part is chance: read the rate by its subject-level interval above, not by its point
+# estimate. Either way, expect some real answers zeroed; section 9 sends layer 3's verdicts to a teacher.
 #
 # ## 7. Beetle: accuracy with the guard
 #
@@ -341,21 +385,29 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # %% [markdown]
 # ## 8. Latency
 #
-# Fitting a grader from 30 answers whose embeddings are cached (three views each), and a live regrade
-# (embed a new answer's three views in one pass, guard, grade),
-# after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores (torch: one thread). The
+# Fitting a grader from 30 answers whose embeddings are cached (both views of each), and a live regrade
+# (embed a new answer and what it adds, in one pass; guard; grade),
+# after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores, torch using both (this
+# cell sets 2 threads, then back to 1). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the
 # grader's work is unchanged (rerun the cell: they move). A p95 of 100 runs is about the fifth-slowest
 # run, so one slow moment shifts it; the fit that embeds its answers (5 runs) is an order of magnitude.
 
 # %%
 import os
+torch.set_num_threads(2)
 latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
                                guard, model_id, l2=sa.FewShotGrader().l2, n_runs=100, n_warmup=5, n_cold=5)
+torch.set_num_threads(1)
 p95 = latency["p95_ms"]
 print(f"p95 here ({os.cpu_count()} CPU cores): fit {p95[0]:.1f} ms, target 50: {'met' if p95[0] <= 50 else 'missed'}; "
       f"live regrade {p95[2]:.1f} ms, target 25: {'met' if p95[2] <= 25 else 'missed'}")
 latency.round(1)
+
+# %% [markdown]
+# Read p50 and p95 together: when the p95 sits far above the p50, a few slow moments (another program,
+# a laptop saving power) set it, not the grader's work; rerun the cell on a quiet machine before
+# concluding that a target is missed.
 
 # %% [markdown]
 # ## 9. Needs a teacher: what a grader can and cannot know
@@ -367,46 +419,59 @@ latency.round(1)
 # answer that layer 3 flags keeps the 0 that `predict` gives, but is **referred**, with the reason,
 # and the teacher decides. The text rules and the relevance model still reject outright (grade 0,
 # not referred). `sa.Referral(...)` can refer more: an answer the relevance model only just let
-# through, one unlike every graded answer, a low-confidence grade. On dev data those referred more
-# real answers without catching more nonsense, so they are off. Targets on new subjects: on-topic
-# nonsense graded 0 or referred in at least 90% of cases; at most 15% of real answers referred and
-# at most 3% rejected; all other junk graded 0. Per subject the teacher grades the dev half; the
-# grader, with section 6's guard, meets the held-out half.
+# through, one unlike every graded answer, a low-confidence grade. On dev data (not shown) those
+# referred more real answers without catching more nonsense, so they are off.
+#
+# Targets for a new subject: on-topic nonsense graded 0 or referred in at least 90% of cases; at most
+# 15% of real answers referred and at most 3% rejected; all other junk graded 0. Here the teacher
+# grades each subject's 12 dev answers (fewer than section 6's 23, so layer 3, which compares with the
+# closest graded answers, flags more) and the grader, with section 6's guard, meets the held-out half:
+# new answers, but to questions whose dev halves chose the settings, so an optimistic check. The same
+# graders with `sa.Referral(refer_nonsense=False)` show what the referral changes. Intervals resample
+# subjects, as in section 6.
 
 # %%
 outcomes = []
 for _, subject in sets.groupby("subject"):
     teacher = subject[(subject["kind"] == "graded") & (subject["split"] == "dev")]
-    referring = sa.FewShotGrader(guard).fit(  # the default sa.Referral()
-        subject["question"].iloc[0], teacher["answer"].tolist(), teacher["grade"].astype(int).to_numpy())
     rest = subject[subject["split"] == "heldout"]
-    outcomes.append(referring.predict_outcome(rest["answer"].fillna("").tolist())
-                    .assign(category=rest["category"].to_numpy(), answer=rest["answer"].fillna("").to_numpy()))
-outcome = pd.concat(outcomes, ignore_index=True)
-outcome["rejected"] = (outcome["reason"] != "") & ~outcome["referred"]
-outcome["graded 0 or referred"] = (outcome["grade"] == 0) | outcome["referred"]
+    for referral in (sa.Referral(), sa.Referral(refer_nonsense=False)):  # the default; layer 3 rejecting
+        grader_9 = sa.FewShotGrader(guard, model_id=model_id, referral=referral).fit(
+            subject["question"].iloc[0], teacher["answer"].tolist(), teacher["grade"].astype(int).to_numpy())
+        outcomes.append(grader_9.predict_outcome(rest["answer"].fillna("").tolist())
+                        .assign(referral=referral.refer_nonsense, subject=rest["subject"].to_numpy(),
+                                category=rest["category"].to_numpy(), answer=rest["answer"].fillna("").to_numpy()))
+both = pd.concat(outcomes, ignore_index=True)
+both["rejected"] = (both["reason"] != "") & ~both["referred"]
+both["graded 0 or referred"] = (both["grade"] == 0) | both["referred"]
+outcome, without = both[both["referral"]], both[~both["referral"]]
 shares = outcome.groupby("category").agg(answers=("grade", "size"), rejected=("rejected", "mean"),
                                          referred=("referred", "mean"),
                                          graded_0_or_referred=("graded 0 or referred", "mean"))
+shares.loc["real_answer", "graded_0_or_referred"] = np.nan  # a real answer may deserve a 0
+shares["rejected, layer 3 rejecting"] = without.groupby("category")["rejected"].mean()
 print(shares.round(3).to_string())
-real_out, nonsense_out = shares.loc["real_answer"], shares.loc["on_topic_nonsense"]
+real_out, nonsense_out = outcome[outcome["category"] == "real_answer"], outcome[outcome["category"] == "on_topic_nonsense"]
 other_junk = outcome[~outcome["category"].isin(["real_answer", "on_topic_nonsense"])]
-for what, value, target, ok in [
-        ("on-topic nonsense graded 0 or referred", nonsense_out["graded_0_or_referred"], ">= 90%",
-         nonsense_out["graded_0_or_referred"] >= 0.9),
-        ("real answers referred", real_out["referred"], "<= 15%", real_out["referred"] <= 0.15),
-        ("real answers rejected", real_out["rejected"], "<= 3%", real_out["rejected"] <= 0.03),
-        ("other junk graded 0", (other_junk["grade"] == 0).mean(), "100%", (other_junk["grade"] == 0).all())]:
-    print(f"{what}: {value:.1%} (target {target}: {'met' if ok else 'missed'})")
+for what, flags, groups, target, ok in [
+        ("on-topic nonsense graded 0 or referred", nonsense_out["graded 0 or referred"], nonsense_out["subject"],
+         ">= 90%", lambda v: v >= 0.9),
+        ("real answers referred", real_out["referred"], real_out["subject"], "<= 15%", lambda v: v <= 0.15),
+        ("real answers rejected", real_out["rejected"], real_out["subject"], "<= 3%", lambda v: v <= 0.03),
+        ("other junk graded 0", other_junk["grade"] == 0, other_junk["subject"], "100%", lambda v: v >= 1)]:
+    value, (low, high) = float(np.mean(flags)), subject_interval(flags, groups)
+    settled = "met" if ok(low) and ok(high) else "missed" if not ok(low) and not ok(high) else "not settled"
+    print(f"{what}: {value:.1%} (interval {low:.1%} to {high:.1%}); target {target}: {settled}")
 print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "answer"]]
       .to_string(index=False, max_colwidth=70))
 
 # %% [markdown]
-# A referral is honest uncertainty: the teacher reads a few answers instead of trusting a guess. It
-# buys what layer 3 flags read by a person instead of silently zeroed or credited; it costs the
-# teacher's time on the real answers among them. Nonsense that layer 3 does not flag and that the
-# classifier credits still gets a grade: no offline layer knows what is true. Only English is
-# measured; for another language, `sa.train_relevance(train, model_id=...)`.
+# What the referral buys is in the last column: with layer 3 rejecting, its verdicts on real answers
+# were silent zeros; now a teacher reads them. It costs the teacher's time on those answers, and it
+# does not catch more nonsense: the nonsense target is missed either way. Nonsense that layer 3 does not
+# flag and that the classifier credits still gets a grade: no offline layer knows what is true. Only
+# English is measured; for another language, retrain the relevance model with that language's
+# embedding model (`sa.train_relevance(training_answers, model_id=...)`).
 
 # %% [markdown]
 # ## Exercises
@@ -429,9 +494,12 @@ plt.errorbar(sizes, f1.mean(), yerr=f1.std(), marker="o", capsize=4, label=f"mea
 plt.xticks(sizes), plt.legend(), plt.xlabel("graded answers per question"), plt.ylabel("macro-F1 (unseen answers)")
 plt.show()
 print(f1.agg(["mean", "std", "min", "max"]).round(3).to_string())
+rise = f1[30] - f1[10]  # paired by seed: draw s of 10 answers against draw s of 30
 print(f"From 10 to 30 graded answers the mean macro-F1 goes {f1[10].mean():.3f} -> {f1[30].mean():.3f} on the same "
-      f"{len(ua_q)} answers: " + ("every draw of 30 beats every draw of 10, a clear rise." if f1[30].min() > f1[10].max()
-                                   else "the draws overlap, so the rise is within the spread between draws."))
+      f"{len(ua_q)} answers: a rise of {rise.mean():+.3f} (standard error over the {len(rise)} seeds "
+      f"{rise.std() / np.sqrt(len(rise)):.3f}); 30 beats 10 in {(rise > 0).sum()} of {len(rise)} seeds.")
+print("One teacher's draw is another question: " + ("every draw of 30 beats every draw of 10." if f1[30].min() > f1[10].max()
+      else "the single draws overlap, so an unlucky 30 can do worse than a lucky 10."))
 
 # %% [markdown]
 # ### Exercise 2: a stricter teacher
