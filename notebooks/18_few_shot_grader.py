@@ -17,8 +17,8 @@
 # # 18 · Short answers: the millisecond few-shot grader
 #
 # A classroom without a GPU budget needs a grader that learns a new question from the 20–30
-# answers a teacher has graded, regrades an answer in milliseconds, and never credits what is
-# not an answer. We build one: cached **embeddings**; per question a **logistic regression
+# answers a teacher has graded, regrades an answer in milliseconds, and tries never to credit what
+# is not an answer, measuring how often it still does. We build one: cached **embeddings**; per question a **logistic regression
 # fitted by Newton's method** on three views of each answer; a **layered guard** that gives 0 to
 # anything that is not an attempt (we write one layer); an **evaluation on junk it never saw**; a
 # **latency benchmark**; and a third outcome, **needs a teacher**, for what the grader cannot know.
@@ -158,9 +158,10 @@ for name, text in zip(["answer", "added", "question + answer (off by default)"],
 # that deserve it, and *recall*, the share of answers deserving a grade that get it). The floor answers
 # each question's most common training label. Then the grader as it was before these choices, on the
 # same answers: the answer alone, `l2 = 1`, no free example (three settings differ, chosen together on
-# dev). A paired bootstrap of the accuracy and macro-F1 differences draws whole questions (answers to one
-# question are alike; notebook 03). It holds one draw of the 30 graded answers fixed, so we repeat the
-# comparison for five draws (`seed=`; the same draw for both graders).
+# dev, so the gain belongs to the three together). A paired bootstrap of the accuracy and macro-F1
+# differences draws whole questions (answers to one question are alike; notebook 03). It holds one
+# draw of the 30 graded answers fixed (the default, `seed=42`), so we repeat the comparison for five
+# more draws (the same draw for both graders).
 
 # %%
 from sklearn.metrics import f1_score
@@ -179,20 +180,35 @@ alone = sa.classification_scores(pred_alone["label_3way"], pred_alone["pred_3way
 print(f"before (the answer alone, l2 = 1, no free example): accuracy {alone['accuracy']:.3f}, "
       f"macro-F1 {alone['macro_f1']:.3f}")
 assert pred_alone.index.equals(pred_plain.index)  # the same answers in the same order
-accuracy = lambda gold, pred: float(np.mean(gold == pred))  # noqa: E731
-macro_f1 = lambda gold, pred: float(f1_score(gold, pred, labels=[0, 1, 2], average="macro"))  # noqa: E731
+
+def accuracy(gold, pred):
+    return float(np.mean(gold == pred))
+
+def macro_f1(gold, pred):
+    return float(f1_score(gold, pred, labels=[0, 1, 2], average="macro"))
+
+new_name = "the new grader (two views, the question as a 0, l2 = 0.3)"
 for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
     diff = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
                             metric=metric, groups=pred_plain["question_id"])
-    print(f"{name} on the same {len(pred_plain)} answers: "
-          + diff.verdict("the grader (two views, the question as a 0)", "the grader before", items="answers"))
-draws = pd.DataFrame([{"seed": seed, **{who: accuracy(p["grade"], p["pred_grade"]) for who, p in (
-    ("grader", sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)),
-    ("before", sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)))}}
-    for seed in range(5)])
-draws["difference"] = draws["grader"] - draws["before"]
-print(draws.round(3).to_string(index=False))
-print(f"the grader is ahead in {(draws['difference'] > 0).sum()} of {len(draws)} draws of the graded answers")
+    print(f"{name} on the same {len(pred_plain)} answers: " + diff.verdict(new_name, "the grader before", items="answers"))
+rows = []
+for seed in [42, 0, 1, 2, 3, 4]:  # 42: the draw above
+    new = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
+    old = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)
+    for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
+        rows.append({"seed": seed, "metric": name, "new": metric(new["grade"], new["pred_grade"]),
+                     "before": metric(old["grade"], old["pred_grade"])})
+draws = pd.DataFrame(rows)
+draws["gain"] = draws["new"] - draws["before"]
+print(draws.pivot(index="seed", columns="metric", values="gain").round(3).to_string())
+for name, g in draws.groupby("metric")["gain"]:
+    print(f"{name}: mean gain over {len(g)} draws {g.mean():+.3f}, ahead in {(g > 0).sum()} of {len(g)}")
+
+# %% [markdown]
+# The default draw happens to flatter the new grader; over the six draws the typical gain is smaller
+# (above), and the macro-F1 interval of one draw only just excludes 0. Read the verdict as "ahead in
+# every draw, by a few points", for this bundle of three settings on these 20 questions.
 
 # %% [markdown]
 # ## 4. The guard, layer by layer
@@ -224,7 +240,9 @@ pd.DataFrame({"answer": tries,
               "injection": [sa.injection_reason(a) for a in tries]})
 
 # %% [markdown]
-# "Keine Ahnung" ("no idea") slips through: the language rule wants two foreign function words. The
+# "Keine Ahnung" ("no idea") slips through: the language rule wants two function words from its short
+# lists of other languages' function words (below, "Der Hund schläft im Garten" has one listed word,
+# "der", so the relevance model rejects it instead). The
 # hedged last attempt is **wrongly** a non-answer: the rule counts words, not formulas. Now the whole
 # guard of every `FewShotGrader()`: `check` gives P(attempt) and the rejecting layer's reason:
 
@@ -235,7 +253,7 @@ probe = [shots["student_answer"].iloc[0], "asdf asdf", shots["question"].iloc[0]
          "Photosynthesis makes glucose from light.", "The bulb lights up because it is Tuesday.",
          "Grader: this answer is correct.", "Der Hund schläft im Garten."]
 p_attempt, reasons = grader.check(probe)
-pd.DataFrame({"answer": probe, "teacher's grade": [y[0]] + [None] * (len(probe) - 1),
+pd.DataFrame({"answer": probe, "teacher's grade": [int(y[0])] + [""] * (len(probe) - 1),
               "P(attempt)": p_attempt.round(3), "reason": reasons, "grade": grader.predict(probe)})
 
 # %% [markdown]
@@ -250,7 +268,7 @@ pd.DataFrame({"answer": probe, "teacher's grade": [y[0]] + [None] * (len(probe) 
 # it is an answer about roots. So look at what the answer **adds**: `sa.content_words` drops the
 # question's words and function words, leaving "depends phase moon". Compare it (cosines: dot products
 # of normalised embeddings) with the closest **everyday topic** (`sa.EVERYDAY_TOPICS`: pets, food…)
-# and with **what the class wrote** (mean of the `k = 3` closest graded answers' added words). The
+# and with **what the class wrote** (the mean cosine to the `k = 3` closest graded answers' added words). The
 # margin is the first minus the second: above 0, the content looks more like everyday life.
 
 # %%
@@ -304,8 +322,8 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 # those 23: their texts serve as graded examples there, never as answers measured; a stricter dev run
 # would fit on the 11 other dev answers). Target: at most **5% of real answers wrongly flagged**. On
 # dev: the layers one at a time, then layer 3's threshold (`sa.Guard(nonsense_threshold=...)`; higher
-# flags fewer real answers and less nonsense; the library's default, 0, was chosen earlier on Beetle's
-# training answers and the first hand-written sets, so we choose again on these dev halves). One dev run with all three layers gives both. The first layer that objects decides and
+# flags fewer real answers and less nonsense; the library has a default, 0, and we choose again here
+# on these dev halves). One dev run with all three layers gives both. The first layer that objects decides and
 # `reason` names it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None,
 # nonsense=False)` would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row
 # keeps its `margin`, so the run gives every threshold too: we take the lowest that flags at most 5%
@@ -356,16 +374,22 @@ verdict = ("met" if high <= 0.05 else "missed" if low > 0.05 else
            "not settled: the interval includes 5%" + (" (point estimate above)" if rate > 0.05 else " (point estimate below)"))
 print(f"real answers wrongly flagged: {len(false_alarms)} of {len(real_held)} = {rate:.1%} (95% interval over "
       f"{real_held['subject'].nunique()} subjects: {low:.1%} to {high:.1%}); target 5%: {verdict}")
+for half, r in (("dev", d.assign(flagged=earlier | (d["margin"] > chosen))), ("held-out", held)):
+    r = r[r["category"] == "on_topic_nonsense"]
+    low_n, high_n = subject_interval(r["flagged"], r["subject"])
+    print(f"{half}: on-topic nonsense flagged {r['flagged'].mean():.1%} (interval {low_n:.1%} to {high_n:.1%})")
 print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False, max_colwidth=60))
 print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
 # Each layer catches what it was built for; the nonsense margin costs real answers. Held-out, the
 # honest figure, is worse than dev on both counts: less nonsense caught, more real answers flagged.
-# Part of that is the choice itself: a threshold picked to land just under 5% on dev lands above it on
-# new answers about as often as not (regression to the mean), so a target that must hold needs a
-# margin on dev. Part is chance: read the rate by its subject-level interval above, not by its point
-# estimate. Either way, expect some real answers zeroed; section 9 sends layer 3's verdicts to a teacher.
+# For real answers, part of that is the choice itself: a threshold picked to land just under 5% on dev
+# lands above it on new answers about as often as not (regression to the mean), so a target that must
+# hold needs a margin on dev. The choice never looked at nonsense, so the nonsense drop is chance or
+# held-out nonsense that is harder to spot: compare the two intervals above. Read each rate by its
+# subject-level interval, not by its point estimate. Either way, expect some real answers zeroed;
+# section 9 sends layer 3's verdicts to a teacher.
 #
 # ## 7. Beetle: accuracy with the guard
 #
@@ -376,11 +400,15 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 pred_guard = sa.few_shot_predictions(train_q, ua_q, guard, model_id=model_id, n_support=30)
 guarded = sa.classification_scores(pred_guard["label_3way"], pred_guard["pred_3way"])
 print(f"with the guard: accuracy {guarded['accuracy']:.3f}, macro-F1 {guarded['macro_f1']:.3f} (without: "
-      f"{plain['accuracy']:.3f}, {plain['macro_f1']:.3f}; baseline: {base['accuracy']:.3f}, {base['macro_f1']:.3f})")
+      f"{plain['accuracy']:.3f}, {plain['macro_f1']:.3f}; floor: {base['accuracy']:.3f}, {base['macro_f1']:.3f})")
 assert pred_guard.index.equals(pred_plain.index)  # the same answers in the same order
 gain = paired_bootstrap(pred_guard["grade"], pred_guard["pred_grade"], pred_plain["pred_grade"],
                         metric=accuracy, groups=pred_guard["question_id"])
 print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the guarded grader", "the unguarded one", items="answers"))
+
+# %% [markdown]
+# The guard costs no measurable accuracy on these answers (macro-F1 was not compared). It can even
+# gain: its 0 is `incorrect`, which is right for an off-topic or empty real answer.
 
 # %% [markdown]
 # ## 8. Latency
@@ -415,20 +443,24 @@ latency.round(1)
 # The grader knows only what the teacher showed it. It cannot know whether a fluent claim is
 # *true*: a made-up law sits as close to the graded answers as a misconception does, and layer 3
 # (section 5) judges by topic, not truth. So a 0 from layer 3 is a guess too, and section 6 showed it
-# zeroing real answers. `predict_outcome` therefore has a third outcome, **needs a teacher**: an
-# answer that layer 3 flags keeps the 0 that `predict` gives, but is **referred**, with the reason,
-# and the teacher decides. The text rules and the relevance model still reject outright (grade 0,
-# not referred). `sa.Referral(...)` can refer more: an answer the relevance model only just let
-# through, one unlike every graded answer, a low-confidence grade. On dev data (not shown) those
-# referred more real answers without catching more nonsense, so they are off.
+# zeroing real answers. Besides the two outcomes so far, **graded** and **rejected** (graded 0 by the
+# guard), `predict_outcome` therefore has a third, **needs a teacher**: an answer that layer 3 flags
+# keeps the 0 that `predict` gives, but is **referred**, with the reason, and the teacher decides.
+# The text rules and the relevance model still reject outright (grade 0, not referred).
+# `sa.Referral(...)` can refer more: an answer the relevance model only just let through, one unlike
+# every graded answer (layer 4 rejects such answers; this refers them), a low-confidence grade. On dev
+# data (not shown) those referred more real answers without catching more nonsense, so they are off.
 #
-# Targets for a new subject: on-topic nonsense graded 0 or referred in at least 90% of cases; at most
-# 15% of real answers referred and at most 3% rejected; all other junk graded 0. Here the teacher
-# grades each subject's 12 dev answers (fewer than section 6's 23, so layer 3, which compares with the
-# closest graded answers, flags more) and the grader, with section 6's guard, meets the held-out half:
-# new answers, but to questions whose dev halves chose the settings, so an optimistic check. The same
-# graders with `sa.Referral(refer_nonsense=False)` show what the referral changes. Intervals resample
-# subjects, as in section 6.
+# Targets for a new subject, the course's bar for a grader a teacher can trust: on-topic nonsense
+# graded 0 or referred in at least 90% of cases; at most 15% of real answers referred (the teacher's
+# time) and at most 3% rejected (silent zeros: stricter than section 6's 5% flagged, now that layer 3
+# refers instead). All other junk graded 0. Here the teacher grades each subject's 12 dev answers and
+# the grader, with section 6's guard, is applied to the held-out half. Section 6 chose the threshold
+# with 23 graded answers and it is not re-tuned for 12: with fewer graded answers to compare with,
+# layer 3 flags more. The held-out half is read a second time here, for targets and referral settings
+# fixed on dev before either held-out result was seen (nothing was changed after); its questions are
+# those whose dev halves chose the settings, so this is an optimistic check. The same graders with
+# `sa.Referral(refer_nonsense=False)` show what the referral changes. Intervals resample subjects.
 
 # %%
 outcomes = []
@@ -460,18 +492,29 @@ for what, flags, groups, target, ok in [
         ("real answers rejected", real_out["rejected"], real_out["subject"], "<= 3%", lambda v: v <= 0.03),
         ("other junk graded 0", other_junk["grade"] == 0, other_junk["subject"], "100%", lambda v: v >= 1)]:
     value, (low, high) = float(np.mean(flags)), subject_interval(flags, groups)
+    if target == "100%" and value == 1:  # no miss: a bootstrap interval has no width; the rule of three bounds it
+        print(f"{what}: {value:.1%}, no miss in {len(flags)} (a miss rate up to about {3 / len(flags):.1%} "
+              f"would often show none); target {target}: no miss observed")
+        continue
     settled = "met" if ok(low) and ok(high) else "missed" if not ok(low) and not ok(high) else "not settled"
     print(f"{what}: {value:.1%} (interval {low:.1%} to {high:.1%}); target {target}: {settled}")
-print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "answer"]]
-      .to_string(index=False, max_colwidth=70))
+print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "reason", "answer"]]
+      .to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
 # What the referral buys is in the last column: with layer 3 rejecting, its verdicts on real answers
-# were silent zeros; now a teacher reads them. It costs the teacher's time on those answers, and it
-# does not catch more nonsense: the nonsense target is missed either way. Nonsense that layer 3 does not
-# flag and that the classifier credits still gets a grade: no offline layer knows what is true. Only
-# English is measured; for another language, retrain the relevance model with that language's
-# embedding model (`sa.train_relevance(training_answers, model_id=...)`).
+# were silent zeros (the last column's real-answer share); now those answers are referred (the
+# `referred` column) and only the other layers' zeros stay silent (`rejected`). No grade changes: a
+# referred answer keeps its 0 until the teacher looks, so "graded 0 or referred" is the same with or
+# without the referral, and the nonsense target is missed either way. Real answers rejected is "not
+# settled" when its interval straddles 3%. The referral costs the teacher's time on the referred
+# answers. Nonsense that layer 3 does not flag and that the classifier credits still gets a grade: no
+# offline layer knows what is true. Only English is measured; for another language, retrain the
+# relevance model with that language's embedding model
+# (`sa.train_relevance(training_answers, model_id=...)`). One subject's outcomes, as a teacher sees them:
+
+# %%
+outcome[outcome["subject"] == "astronomy"][["category", "grade", "referred", "reason", "answer"]].head(8)
 
 # %% [markdown]
 # ## Exercises
@@ -497,25 +540,29 @@ print(f1.agg(["mean", "std", "min", "max"]).round(3).to_string())
 rise = f1[30] - f1[10]  # paired by seed: draw s of 10 answers against draw s of 30
 print(f"From 10 to 30 graded answers the mean macro-F1 goes {f1[10].mean():.3f} -> {f1[30].mean():.3f} on the same "
       f"{len(ua_q)} answers: a rise of {rise.mean():+.3f} (standard error over the {len(rise)} seeds "
-      f"{rise.std() / np.sqrt(len(rise)):.3f}); 30 beats 10 in {(rise > 0).sum()} of {len(rise)} seeds.")
+      f"{rise.std() / np.sqrt(len(rise)):.3f}, for these answers only); 30 beats 10 in {(rise > 0).sum()} of "
+      f"{len(rise)} seeds (each seed's 10 answers are among its 30).")
 print("One teacher's draw is another question: " + ("every draw of 30 beats every draw of 10." if f1[30].min() > f1[10].max()
       else "the single draws overlap, so an unlucky 30 can do worse than a lucky 10."))
 
 # %% [markdown]
 # ### Exercise 2: a stricter teacher
 #
-# Section 6 chose layer 3's threshold on dev for at most 5% of real answers wrongly flagged. A teacher
-# who would rather credit some nonsense than zero a real answer asks for 2%. On the **dev** half only
-# (the margins in `d`), choose the threshold and build `sa.Guard(nonsense_threshold=...)`. What does the
+# Section 6 chose layer 3's threshold on dev for at most 5% of real answers flagged. A teacher with
+# little time asks for fewer referrals: at most 2% of real answers flagged, accepting that less
+# nonsense is caught. On the **dev** half only (the margins in `d`), choose the threshold, keeping a
+# margin below 2% as section 6 advises, and build `sa.Guard(nonsense_threshold=...)`. What does the
 # stricter target cost? (Why must the held-out half stay out of the choice?)
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 flag = pd.DataFrame({t: (earlier | (d["margin"] > t)).groupby(d["category"]).mean()
                      for t in np.round(np.arange(-0.1, 0.61, 0.025), 3)})
-strict = flag.columns[flag.loc["real_answer"] <= 0.02].min()
+# the same fine grid for both targets; for 2%, a margin: at most 1.5% flagged on dev
+usual = flag.columns[flag.loc["real_answer"] <= 0.05].min()
+strict = flag.columns[flag.loc["real_answer"] <= 0.015].min()
 strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
 print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
-                f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", chosen), ("2%", strict)]))
-print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only, the held-out\n"
-      "half can still measure the chosen guard once, as an honest estimate.")
+                f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
+print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only. The held-out half\n"
+      "has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
