@@ -514,7 +514,7 @@ print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "gra
 # (`sa.train_relevance(training_answers, model_id=...)`). One subject's outcomes, as a teacher sees them:
 
 # %%
-outcome[outcome["subject"] == "astronomy"][["category", "grade", "referred", "reason", "answer"]].head(8)
+outcome[outcome["subject"] == "astronomy"].groupby("category").head(2)[["category", "grade", "referred", "reason", "answer"]]
 
 # %% [markdown]
 # ## Exercises
