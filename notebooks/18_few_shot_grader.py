@@ -105,10 +105,11 @@ def newton_step(Z, Y, theta, l2):
 
 
 # %% [markdown]
-# Ten steps on one question's 30 graded answers, the library's solver and scikit-learn: all three give
-# the same probabilities. (Here on the answers' own embeddings; section 3's grader feeds the same solver
-# more numbers per answer. The library solves faster: with the l2 penalty the best weights are a mix of
-# the 30 answers' embeddings, so it solves for 30 numbers per grade, however long each embedding is.)
+# Ten steps on one question's 30 graded answers, the library's solver `sa.newton_logreg` and
+# scikit-learn: all three give the same probabilities. (Here on the answers' own embeddings; section
+# 3's grader feeds the same solver more numbers per answer. Optional detail: `sa.newton_logreg` is
+# faster because, with the l2 penalty, the best weights are a mix of the 30 answers' embeddings, so it
+# solves for 30 numbers per grade, however long each embedding is.)
 
 # %%
 from sklearn.linear_model import LogisticRegression
@@ -142,8 +143,8 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 # credit). A third view, the question followed by the answer (`views=`), helped a little on dev data
 # but costs a longer text per regrade, so it is off. These choices and `l2 = 0.3` were made on dev data
 # (dev results not shown here): Beetle's training answers (per training question, 30 graded answers
-# and the rest of that question's training answers to grade) and the hand-written dev halves of section
-# 5. The unseen answers graded below are new students' answers, kept apart for measuring only. The three
+# and the rest of that question's training answers to grade) and the dev halves of hand-written sets
+# in other subjects (introduced in section 5). The unseen answers graded below are new students' answers, kept apart for measuring only. The three
 # views of one answer:
 
 # %%
@@ -187,7 +188,7 @@ def accuracy(gold, pred):
 def macro_f1(gold, pred):
     return float(f1_score(gold, pred, labels=[0, 1, 2], average="macro"))
 
-new_name = "the new grader (two views, the question as a 0, l2 = 0.3)"
+new_name = "the new grader"  # two views, the question as a 0, l2 = 0.3
 for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
     diff = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
                             metric=metric, groups=pred_plain["question_id"])
@@ -204,11 +205,27 @@ draws["gain"] = draws["new"] - draws["before"]
 print(draws.pivot(index="seed", columns="metric", values="gain").round(3).to_string())
 for name, g in draws.groupby("metric")["gain"]:
     print(f"{name}: mean gain over {len(g)} draws {g.mean():+.3f}, ahead in {(g > 0).sum()} of {len(g)}")
+# one interval for the accuracy gain averaged over the draws: resample questions, average inside
+per_q = []
+for seed in [42, 0, 1, 2, 3, 4]:
+    new = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
+    old = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)
+    per_q.append(pd.DataFrame({"question": new["question_id"], "gain": (new["grade"] == new["pred_grade"]).astype(int)
+                               - (old["grade"] == old["pred_grade"]).astype(int)}).groupby("question")["gain"].agg(["sum", "size"]))
+per_q = sum(per_q)  # summed over the six draws, per question
+pick = np.random.default_rng(0).integers(0, len(per_q), size=(1000, len(per_q)))
+boot = per_q["sum"].to_numpy()[pick].sum(1) / per_q["size"].to_numpy()[pick].sum(1)
+low_g, high_g = np.quantile(boot, [0.025, 0.975])
+print(f"accuracy gain averaged over the six draws: {per_q['sum'].sum() / per_q['size'].sum():+.3f} "
+      f"(95% interval over the {len(per_q)} questions: {low_g:+.3f} to {high_g:+.3f})")
 
 # %% [markdown]
-# The default draw happens to flatter the new grader; over the six draws the typical gain is smaller
-# (above), and the macro-F1 interval of one draw only just excludes 0. Read the verdict as "ahead in
-# every draw, by a few points", for this bundle of three settings on these 20 questions.
+# The default draw happens to flatter the new grader; over the six draws the typical gain is smaller,
+# and the macro-F1 interval of one draw only just excludes 0. "Ahead in every draw" says the gain does
+# not hang on which 30 answers the teacher graded; the last line's interval, which resamples the 20
+# questions with the gain averaged over all six draws, says how sure we are for new answers and
+# questions (with only 20 questions, such intervals run a little narrow). The gain belongs to the
+# bundle of three settings.
 
 # %% [markdown]
 # ## 4. The guard, layer by layer
@@ -257,9 +274,10 @@ pd.DataFrame({"answer": probe, "teacher's grade": [int(y[0])] + [""] * (len(prob
               "P(attempt)": p_attempt.round(3), "reason": reasons, "grade": grader.predict(probe)})
 
 # %% [markdown]
-# An answer is rejected when P(attempt) falls below 0.5 (`grader.threshold`). The question itself is
-# "off topic": the relevance model gives a copy of the question 0 by a rule (repeating the question
-# is not an attempt). "idk" falls to the word check (mostly not dictionary words) before the
+# An answer is rejected when P(attempt) falls below 0.5 (`grader.threshold`); a rule's rejection shows
+# as P(attempt) 0. The question itself is "off topic": the relevance model gives a copy of the
+# question 0 by a rule (repeating the question is not an attempt). The first row is one of the 30
+# answers the grader was fitted on, so its agreement with the teacher says nothing about accuracy. "idk" falls to the word check (mostly not dictionary words) before the
 # non-answer rule sees it: the first layer that objects names the reason.
 #
 # ## 5. Writing a layer: the on-topic nonsense margin
@@ -317,20 +335,24 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 #
 # ## 6. The guard on junk it never saw
 #
-# Per subject: 24 graded answers and 50 junk answers in five categories, half dev, half held-out; a
-# real answer is checked by a grader fitted on the *other* 23 (in the dev run, held-out answers are among
-# those 23: their texts serve as graded examples there, never as answers measured; a stricter dev run
-# would fit on the 11 other dev answers). Target: at most **5% of real answers wrongly flagged**. On
-# dev: the layers one at a time, then layer 3's threshold (`sa.Guard(nonsense_threshold=...)`; higher
-# flags fewer real answers and less nonsense; the library has a default, 0, and we choose again here
-# on these dev halves). One dev run with all three layers gives both. The first layer that objects decides and
-# `reason` names it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None,
-# nonsense=False)` would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row
-# keeps its `margin`, so the run gives every threshold too: we take the lowest that flags at most 5%
-# of dev real answers. Then held-out, once, with that guard: for junk, the share flagged and graded 0
-# (by guard or classifier); for `real_answer`, the share **wrongly** flagged. Answers to one subject
-# are alike and flags cluster by subject, so the interval of a share resamples whole subjects
-# (`subject_interval`, a bootstrap as in notebook 03).
+# Per subject: 24 graded answers and 50 junk answers in five categories, half dev, half held-out.
+# Target: at most **5% of real answers wrongly flagged**. The steps:
+#
+# 1. **Who checks what.** A junk answer is checked by a grader fitted on all 24 graded answers of its
+#    subject; a real answer by one fitted on the *other* 23 (in the dev run, held-out answers are among
+#    those 23: their texts serve as graded examples there, never as answers measured; a stricter dev
+#    run would fit on the 11 other dev answers, so the held-out figure is slightly optimistic).
+# 2. **Dev, one run with all three layers.** The first layer that objects decides and `reason` names
+#    it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None, nonsense=False)`
+#    would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row keeps its layer-3
+#    `margin`, so the run gives every threshold too (`sa.Guard(nonsense_threshold=...)`: higher flags
+#    fewer real answers and less nonsense; the library's default is 0, and we choose again here): we
+#    take the lowest that flags at most 5% of dev real answers.
+# 3. **Held-out, once, with that guard**: for junk, the share flagged and the share graded 0 (by the
+#    guard or by the classifier); for `real_answer`, the share **wrongly** flagged. Answers to one
+#    subject are alike and flags cluster by subject, so the interval of a share resamples whole
+#    subjects (`subject_interval`, a bootstrap as in notebook 03), and a dev-to-held-out difference
+#    is resampled by subject too (both halves have the same subjects: a paired comparison).
 
 # %%
 d = sa.evaluate_subjects(sets, guard, split="dev", model_id=model_id)  # layers 1-3: the default guard
@@ -374,27 +396,46 @@ verdict = ("met" if high <= 0.05 else "missed" if low > 0.05 else
            "not settled: the interval includes 5%" + (" (point estimate above)" if rate > 0.05 else " (point estimate below)"))
 print(f"real answers wrongly flagged: {len(false_alarms)} of {len(real_held)} = {rate:.1%} (95% interval over "
       f"{real_held['subject'].nunique()} subjects: {low:.1%} to {high:.1%}); target 5%: {verdict}")
-for half, r in (("dev", d.assign(flagged=earlier | (d["margin"] > chosen))), ("held-out", held)):
-    r = r[r["category"] == "on_topic_nonsense"]
-    low_n, high_n = subject_interval(r["flagged"], r["subject"])
-    print(f"{half}: on-topic nonsense flagged {r['flagged'].mean():.1%} (interval {low_n:.1%} to {high_n:.1%})")
+print(f"of them, answers the teacher credited (grade 1 or 2): {int((false_alarms['gold'] >= 1).sum())}; "
+      f"wrong attempts (grade 0, a 0 they would have earned anyway): {int((false_alarms['gold'] == 0).sum())}")
+
+def paired_subject_difference(a_flags, a_subjects, b_flags, b_subjects, n=1000, seed=0):
+    """b's share minus a's, with a 95% interval resampling subjects (the same subjects in both)."""
+    a = pd.DataFrame({"f": np.asarray(a_flags, float), "s": np.asarray(a_subjects)}).groupby("s")["f"].agg(["sum", "size"])
+    b = pd.DataFrame({"f": np.asarray(b_flags, float), "s": np.asarray(b_subjects)}).groupby("s")["f"].agg(["sum", "size"])
+    a, b = a.align(b, join="inner", axis=0)
+    pick = np.random.default_rng(seed).integers(0, len(a), size=(n, len(a)))
+    diff = (b["sum"].to_numpy()[pick].sum(1) / b["size"].to_numpy()[pick].sum(1)
+            - a["sum"].to_numpy()[pick].sum(1) / a["size"].to_numpy()[pick].sum(1))
+    return b["sum"].sum() / b["size"].sum() - a["sum"].sum() / a["size"].sum(), *np.quantile(diff, [0.025, 0.975])
+
+dev_flags = d.assign(flagged=earlier | (d["margin"] > chosen))
+for category in ("real_answer", "on_topic_nonsense"):
+    a, b = dev_flags[dev_flags["category"] == category], held[held["category"] == category]
+    diff, low_d, high_d = paired_subject_difference(a["flagged"], a["subject"], b["flagged"], b["subject"])
+    print(f"{category} flagged: dev {a['flagged'].mean():.1%}, held-out {b['flagged'].mean():.1%}; held-out minus dev "
+          f"{diff:+.1%} (95% interval over subjects {low_d:+.1%} to {high_d:+.1%})")
 print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False, max_colwidth=60))
 print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
-# Each layer catches what it was built for; the nonsense margin costs real answers. Held-out, the
-# honest figure, is worse than dev on both counts: less nonsense caught, more real answers flagged.
-# For real answers, part of that is the choice itself: a threshold picked to land just under 5% on dev
-# lands above it on new answers about as often as not (regression to the mean), so a target that must
-# hold needs a margin on dev. The choice never looked at nonsense, so the nonsense drop is chance or
-# held-out nonsense that is harder to spot: compare the two intervals above. Read each rate by its
-# subject-level interval, not by its point estimate. Either way, expect some real answers zeroed;
-# section 9 sends layer 3's verdicts to a teacher.
+# Each layer catches what it was built for; the nonsense margin costs real answers. Layer 3 flags only
+# a small share of the nonsense: most of the nonsense that gets a 0 gets it from the classifier, because
+# it resembles the wrong attempts the teacher graded 0 (compare "held-out: flagged" with "held-out:
+# graded 0"). Held-out against dev, read the paired differences above, not the point estimates: an
+# interval that includes 0 means these halves cannot tell the two apart. One reason to expect held-out
+# to look worse for real answers: picking the lowest threshold that just passes on dev picks one whose
+# dev rate is low partly by luck, so the dev rate is optimistic; a target that must hold needs a
+# margin on dev (sized by the dev rate's interval). The choice never looked at nonsense, so a nonsense
+# difference is chance or harder held-out nonsense. Either way, expect some real answers zeroed (the
+# split above by the teacher's grade says how many of them had earned credit); section 9 sends layer
+# 3's verdicts to a teacher.
 #
 # ## 7. Beetle: accuracy with the guard
 #
 # Section 3's graders with and without the (chosen) guard on the same unseen answers: a paired
-# bootstrap of the accuracy difference (notebook 03). (`sa.evaluate_guard` tries generated junk too.)
+# bootstrap of the accuracy difference (notebook 03). (`sa.evaluate_guard` runs the same comparison with
+# generated junk added; not run here.)
 
 # %%
 pred_guard = sa.few_shot_predictions(train_q, ua_q, guard, model_id=model_id, n_support=30)
@@ -407,8 +448,13 @@ gain = paired_bootstrap(pred_guard["grade"], pred_guard["pred_grade"], pred_plai
 print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the guarded grader", "the unguarded one", items="answers"))
 
 # %% [markdown]
-# The guard costs no measurable accuracy on these answers (macro-F1 was not compared). It can even
-# gain: its 0 is `incorrect`, which is right for an off-topic or empty real answer.
+# The guard costs no measurable accuracy on these answers (macro-F1 was not compared). Where it rejects
+# an answer its 0 is `incorrect`, which is right for an off-topic or empty real answer:
+
+# %%
+rejected_ua = pred_guard["relevance"] < guard.threshold
+print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred_guard)}; their labels:",
+      pred_guard.loc[rejected_ua, "label_3way"].value_counts().to_dict())
 
 # %% [markdown]
 # ## 8. Latency
@@ -419,23 +465,30 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # cell sets 2 threads, then back to 1). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the
 # grader's work is unchanged (rerun the cell: they move). A p95 of 100 runs is about the fifth-slowest
-# run, so one slow moment shifts it; the fit that embeds its answers (5 runs) is an order of magnitude.
+# run, so one slow moment shifts it: we run three blocks and read the target by all three (met or missed
+# in every block, else not settled). The fit that embeds its answers (5 runs a block) is only a rough
+# figure.
 
 # %%
 import os
 torch.set_num_threads(2)
-latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y,
-                               guard, model_id, l2=sa.FewShotGrader().l2, n_runs=100, n_warmup=5, n_cold=5)
+blocks = [sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y, guard, model_id,
+                               l2=sa.FewShotGrader().l2, n_runs=100, n_warmup=5, n_cold=5) for _ in range(3)]
 torch.set_num_threads(1)
-p95 = latency["p95_ms"]
-print(f"p95 here ({os.cpu_count()} CPU cores): fit {p95[0]:.1f} ms, target 50: {'met' if p95[0] <= 50 else 'missed'}; "
-      f"live regrade {p95[2]:.1f} ms, target 25: {'met' if p95[2] <= 25 else 'missed'}")
+latency = pd.concat(blocks, keys=[1, 2, 3], names=["block", "row"]).reset_index(level="row", drop=True)
+for operation, target in (("fit from cached embeddings", 50), ("live regrade (embed + guard + grade)", 25)):
+    rows = latency[latency["operation"] == operation]
+    p95s, p50s = rows["p95_ms"], rows["p50_ms"]
+    verdict = "met" if (p95s <= target).all() else "missed" if (p95s > target).all() else "not settled"
+    print(f"{operation} ({os.cpu_count()} CPU cores): p95 {p95s.min():.1f} to {p95s.max():.1f} ms over the blocks, "
+          f"p50 {p50s.min():.1f} to {p50s.max():.1f} ms; target p95 <= {target} ms: {verdict}")
 latency.round(1)
 
 # %% [markdown]
-# Read p50 and p95 together: when the p95 sits far above the p50, a few slow moments (another program,
-# a laptop saving power) set it, not the grader's work; rerun the cell on a quiet machine before
-# concluding that a target is missed.
+# Read p50 and p95 together: a p50 under the target with a p95 over it means most regrades are fast
+# enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough. When the p95
+# sits far above the p50, slow moments of the machine (another program, a laptop saving power) set it
+# more than the grader's work does.
 
 # %% [markdown]
 # ## 9. Needs a teacher: what a grader can and cannot know
@@ -472,7 +525,8 @@ for _, subject in sets.groupby("subject"):
             subject["question"].iloc[0], teacher["answer"].tolist(), teacher["grade"].astype(int).to_numpy())
         outcomes.append(grader_9.predict_outcome(rest["answer"].fillna("").tolist())
                         .assign(referral=referral.refer_nonsense, subject=rest["subject"].to_numpy(),
-                                category=rest["category"].to_numpy(), answer=rest["answer"].fillna("").to_numpy()))
+                                category=rest["category"].to_numpy(), gold=rest["grade"].to_numpy(),
+                                answer=rest["answer"].fillna("").to_numpy()))
 both = pd.concat(outcomes, ignore_index=True)
 both["rejected"] = (both["reason"] != "") & ~both["referred"]
 both["graded 0 or referred"] = (both["grade"] == 0) | both["referred"]
@@ -492,12 +546,14 @@ for what, flags, groups, target, ok in [
         ("real answers rejected", real_out["rejected"], real_out["subject"], "<= 3%", lambda v: v <= 0.03),
         ("other junk graded 0", other_junk["grade"] == 0, other_junk["subject"], "100%", lambda v: v >= 1)]:
     value, (low, high) = float(np.mean(flags)), subject_interval(flags, groups)
-    if target == "100%" and value == 1:  # no miss: a bootstrap interval has no width; the rule of three bounds it
-        print(f"{what}: {value:.1%}, no miss in {len(flags)} (a miss rate up to about {3 / len(flags):.1%} "
-              f"would often show none); target {target}: no miss observed")
+    if target == "100%" and value == 1:  # no miss: a bootstrap interval has no width
+        print(f"{what}: {value:.1%}, no miss in {len(flags)}; target {target}: no miss observed (see below)")
         continue
     settled = "met" if ok(low) and ok(high) else "missed" if not ok(low) and not ok(high) else "not settled"
     print(f"{what}: {value:.1%} (interval {low:.1%} to {high:.1%}); target {target}: {settled}")
+credited = real_out[real_out["gold"] >= 1]
+print(f"for comparison, real answers the teacher credited (grade 1 or 2) that got a 0: "
+      f"{(credited['grade'] == 0).mean():.1%} of {len(credited)}")
 print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "reason", "answer"]]
       .to_string(index=False, max_colwidth=60))
 
@@ -506,15 +562,28 @@ print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "gra
 # were silent zeros (the last column's real-answer share); now those answers are referred (the
 # `referred` column) and only the other layers' zeros stay silent (`rejected`). No grade changes: a
 # referred answer keeps its 0 until the teacher looks, so "graded 0 or referred" is the same with or
-# without the referral, and the nonsense target is missed either way. Real answers rejected is "not
-# settled" when its interval straddles 3%. The referral costs the teacher's time on the referred
+# without the referral (by construction), and the nonsense target is missed either way. A 0 for
+# nonsense counts as a catch whoever gives it; the share of credited real answers that got a 0 (printed
+# above) says how freely the grader gives 0s. Real answers rejected is "not settled" when its interval
+# straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above about
+# `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider still
+# because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
+# layer 3 flags more and refers it here, keeping its 0. The referral costs the teacher's time on the referred
 # answers. Nonsense that layer 3 does not flag and that the classifier credits still gets a grade: no
 # offline layer knows what is true. Only English is measured; for another language, retrain the
 # relevance model with that language's embedding model
-# (`sa.train_relevance(training_answers, model_id=...)`). One subject's outcomes, as a teacher sees them:
+# (`sa.train_relevance(training_answers, model_id=...)`). The subject with the most referrals, as a
+# teacher sees it (the teacher's grade beside the grader's, for real answers):
 
 # %%
-outcome[outcome["subject"] == "astronomy"].groupby("category").head(2)[["category", "grade", "referred", "reason", "answer"]]
+shown = outcome.loc[outcome["referred"], "subject"].value_counts().index[0]
+view = outcome[outcome["subject"] == shown].groupby("category").head(2)
+view.assign(teacher=view["gold"].map(lambda g: "" if pd.isna(g) else int(g)))[
+    ["category", "teacher", "grade", "referred", "reason", "answer"]]
+
+# %% [markdown]
+# A teacher reads the referred rows first: each says why. A row graded 0 with no reason was graded 0 by
+# the classifier, which the teacher can overrule like any other grade.
 
 # %% [markdown]
 # ## Exercises
@@ -564,5 +633,6 @@ strict = flag.columns[flag.loc["real_answer"] <= 0.015].min()
 strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
 print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
                 f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
-print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only. The held-out half\n"
-      "has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
+print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
+      "held-out answers would make their rate look better than it will be on new answers (leakage). And the held-out\n"
+      "half has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
