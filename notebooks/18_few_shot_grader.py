@@ -78,7 +78,9 @@ print(f"{len(questions)} questions; embedded {len(train_q) + len(ua_q)} answers 
 # where it stands: a few steps, so a grader fits in milliseconds. The maths is optional.
 #
 # *The maths.* scikit-learn's objective with `C = 1 / l2`: summed cross-entropy plus `l2/2 · ||W||²`.
-# With `Z = [X, 1]`, `θ` (a column per grade, last row = intercepts, not penalised), `P = softmax(Zθ)`:
+# `X`: the answers' embeddings, a row per answer; `Y`: the grades one-hot (a row per answer, 1 in its
+# grade's column); `W`: the weights, a column per grade. With `Z = [X, 1]`, `θ` (`W` with the intercepts
+# as last row, not penalised), `P = softmax(Zθ)` (each row's scores turned into probabilities):
 # `M` of the same shape as `θ`, 1 everywhere but 0 on the intercept row (the intercepts are not penalised):
 # gradient `g = Zᵀ(P − Y) + l2 · M ⊙ θ` (`⊙`: entry by entry), Hessian (the curvature)
 # `H = Σₙ (zₙzₙᵀ) ⊗ (diag(pₙ) − pₙpₙᵀ) + l2 · diag(M)`
@@ -193,10 +195,14 @@ for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
     diff = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
                             metric=metric, groups=pred_plain["question_id"])
     print(f"{name} on the same {len(pred_plain)} answers: " + diff.verdict(new_name, "the grader before", items="answers"))
-rows = []
+runs = {}  # (seed, grader) -> predictions on the unseen answers
 for seed in [42, 0, 1, 2, 3, 4]:  # 42: the draw above
-    new = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
-    old = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)
+    runs[seed, "new"] = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
+    runs[seed, "before"] = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30,
+                                                   seed=seed, **before)
+rows = []
+for seed in [42, 0, 1, 2, 3, 4]:
+    new, old = runs[seed, "new"], runs[seed, "before"]
     for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
         rows.append({"seed": seed, "metric": name, "new": metric(new["grade"], new["pred_grade"]),
                      "before": metric(old["grade"], old["pred_grade"])})
@@ -205,13 +211,15 @@ draws["gain"] = draws["new"] - draws["before"]
 print(draws.pivot(index="seed", columns="metric", values="gain").round(3).to_string())
 for name, g in draws.groupby("metric")["gain"]:
     print(f"{name}: mean gain over {len(g)} draws {g.mean():+.3f}, ahead in {(g > 0).sum()} of {len(g)}")
-# one interval for the accuracy gain averaged over the draws: resample questions, average inside
+# One interval for the accuracy gain averaged over the draws. Per question: the gain in answers graded
+# right, summed over the six draws, and how many answers that is; then a bootstrap over questions.
 per_q = []
 for seed in [42, 0, 1, 2, 3, 4]:
-    new = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
-    old = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed, **before)
-    per_q.append(pd.DataFrame({"question": new["question_id"], "gain": (new["grade"] == new["pred_grade"]).astype(int)
-                               - (old["grade"] == old["pred_grade"]).astype(int)}).groupby("question")["gain"].agg(["sum", "size"]))
+    new, old = runs[seed, "new"], runs[seed, "before"]
+    right_new = (new["grade"] == new["pred_grade"]).astype(int)
+    right_old = (old["grade"] == old["pred_grade"]).astype(int)
+    gain = pd.DataFrame({"question": new["question_id"], "gain": right_new - right_old})
+    per_q.append(gain.groupby("question")["gain"].agg(["sum", "size"]))
 per_q = sum(per_q)  # summed over the six draws, per question
 pick = np.random.default_rng(0).integers(0, len(per_q), size=(1000, len(per_q)))
 boot = per_q["sum"].to_numpy()[pick].sum(1) / per_q["size"].to_numpy()[pick].sum(1)
@@ -230,8 +238,9 @@ print(f"accuracy gain averaged over the six draws: {per_q['sum'].sum() / per_q['
 # %% [markdown]
 # ## 4. The guard, layer by layer
 #
-# A logistic regression grades *whatever* it is given: unguarded, "I don't know" gets the grade of
-# the nearest graded answer. The guard's layers run cheapest first; the first that objects decides:
+# A logistic regression grades *whatever* it is given: unguarded, "I don't know" gets whatever grade
+# its weights give, often that of the graded answers it most resembles. The guard's layers run cheapest
+# first; the first that objects decides:
 #
 # 1. **Text rules**: no letters, gibberish, another language; "I don't know", refusals; instructions
 #    to the grader. First, because embeddings place "I don't know" close to real answers.
@@ -284,7 +293,8 @@ pd.DataFrame({"answer": probe, "teacher's grade": [int(y[0])] + [""] * (len(prob
 #
 # "The number of roots depends on the phase of the moon" uses the question's words: to an embedding
 # it is an answer about roots. So look at what the answer **adds**: `sa.content_words` drops the
-# question's words and function words, leaving "depends phase moon". Compare it (cosines: dot products
+# question's words and function words: to a question about the number of roots that leaves "depends
+# phase moon". Compare it (cosines: dot products
 # of normalised embeddings) with the closest **everyday topic** (`sa.EVERYDAY_TOPICS`: pets, food…)
 # and with **what the class wrote** (the mean cosine to the `k = 3` closest graded answers' added words). The
 # margin is the first minus the second: above 0, the content looks more like everyday life.
@@ -341,7 +351,8 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 # 1. **Who checks what.** A junk answer is checked by a grader fitted on all 24 graded answers of its
 #    subject; a real answer by one fitted on the *other* 23 (in the dev run, held-out answers are among
 #    those 23: their texts serve as graded examples there, never as answers measured; a stricter dev
-#    run would fit on the 11 other dev answers, so the held-out figure is slightly optimistic).
+#    run would fit on the 11 other dev answers; since held-out texts thus helped choose the threshold,
+#    the held-out figure is slightly optimistic).
 # 2. **Dev, one run with all three layers.** The first layer that objects decides and `reason` names
 #    it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None, nonsense=False)`
 #    would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row keeps its layer-3
@@ -426,8 +437,10 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 # interval that includes 0 means these halves cannot tell the two apart. One reason to expect held-out
 # to look worse for real answers: picking the lowest threshold that just passes on dev picks one whose
 # dev rate is low partly by luck, so the dev rate is optimistic; a target that must hold needs a
-# margin on dev (sized by the dev rate's interval). The choice never looked at nonsense, so a nonsense
-# difference is chance or harder held-out nonsense. Either way, expect some real answers zeroed (the
+# margin on dev (sized by the dev rate's interval). The threshold never looked at nonsense; when the
+# nonsense difference's interval excludes 0, the drop is beyond chance: the held-out nonsense may be
+# harder, or layer 3, designed while looking at dev nonsense (section 5), fits the dev nonsense better.
+# Expect the held-out rate, not the dev rate, on a new subject. Either way, expect some real answers zeroed (the
 # split above by the teacher's grade says how many of them had earned credit); section 9 sends layer
 # 3's verdicts to a teacher.
 #
@@ -449,7 +462,8 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 
 # %% [markdown]
 # The guard costs no measurable accuracy on these answers (macro-F1 was not compared). Where it rejects
-# an answer its 0 is `incorrect`, which is right for an off-topic or empty real answer:
+# an answer its 0 is `incorrect`: right when Beetle labelled the answer incorrect (off-topic, empty,
+# wrong), wrong for a `contradictory` or `correct` one. The rejected answers' labels:
 
 # %%
 rejected_ua = pred_guard["relevance"] < guard.threshold
@@ -486,7 +500,10 @@ latency.round(1)
 
 # %% [markdown]
 # Read p50 and p95 together: a p50 under the target with a p95 over it means most regrades are fast
-# enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough. When the p95
+# enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough, so a p95 over
+# it in every block means the target is missed on this machine for this question. (Section 1 uses one
+# thread for the tiny matrices of the fits; the embedding model's forward pass, most of a regrade, uses
+# both cores.) When the p95
 # sits far above the p50, slow moments of the machine (another program, a laptop saving power) set it
 # more than the grader's work does.
 
@@ -564,7 +581,8 @@ print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "gra
 # referred answer keeps its 0 until the teacher looks, so "graded 0 or referred" is the same with or
 # without the referral (by construction), and the nonsense target is missed either way. A 0 for
 # nonsense counts as a catch whoever gives it; the share of credited real answers that got a 0 (printed
-# above) says how freely the grader gives 0s. Real answers rejected is "not settled" when its interval
+# above) says how freely the grader gives 0s: those are grading errors, silent too, which no referral
+# catches; a grade is only as good as section 3's accuracy. Real answers rejected is "not settled" when its interval
 # straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above about
 # `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider still
 # because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
@@ -592,7 +610,9 @@ view.assign(teacher=view["gold"].map(lambda g: "" if pd.isna(g) else int(g)))[
 #
 # Repeat section 3 with 10, 20 and 30 graded answers per question, each size with several random
 # draws of the graded answers (`seed=`). Plot macro-F1 against the number of answers with the
-# spread between draws. Does it rise by more than that spread?
+# spread between draws. Does it rise by more than that spread? (This describes the grader on the
+# unseen answers. To *choose* how many answers a teacher should grade, run it on dev data, the
+# training answers, as the lesson does for every choice.)
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
@@ -619,20 +639,25 @@ print("One teacher's draw is another question: " + ("every draw of 30 beats ever
 #
 # Section 6 chose layer 3's threshold on dev for at most 5% of real answers flagged. A teacher with
 # little time asks for fewer referrals: at most 2% of real answers flagged, accepting that less
-# nonsense is caught. On the **dev** half only (the margins in `d`), choose the threshold, keeping a
-# margin below 2% as section 6 advises, and build `sa.Guard(nonsense_threshold=...)`. What does the
-# stricter target cost? (Why must the held-out half stay out of the choice?)
+# nonsense is caught. On the **dev** half only (the margins in `d`), choose the lowest threshold whose
+# interval over subjects (`subject_interval`) stays at or below 2%, the margin section 6 advises, and
+# build `sa.Guard(nonsense_threshold=...)`. What does the stricter target cost? (Why must the held-out
+# half stay out of the choice?)
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
 flag = pd.DataFrame({t: (earlier | (d["margin"] > t)).groupby(d["category"]).mean()
                      for t in np.round(np.arange(-0.1, 0.61, 0.025), 3)})
-# the same fine grid for both targets; for 2%, a margin: at most 1.5% flagged on dev
+# the same fine grid for both targets; for 2%, the margin: the dev interval's upper end at or below 2%
 usual = flag.columns[flag.loc["real_answer"] <= 0.05].min()
-strict = flag.columns[flag.loc["real_answer"] <= 0.015].min()
+real_dev = d["category"] == "real_answer"
+upper = {t: subject_interval((earlier | (d["margin"] > t))[real_dev], d.loc[real_dev, "subject"])[1] for t in flag.columns}
+strict = min((t for t in flag.columns if upper[t] <= 0.02), default=flag.columns.max())
 strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
 print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
                 f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
+print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}. Dev nonsense rates\n"
+      "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers.")
 print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
       "held-out answers would make their rate look better than it will be on new answers (leakage). And the held-out\n"
       "half has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
