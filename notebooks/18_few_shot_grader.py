@@ -19,7 +19,7 @@
 # A classroom without a GPU budget needs a grader that learns a new question from the 20–30
 # answers a teacher has graded, regrades an answer in milliseconds, and tries never to credit what
 # is not an answer, measuring how often it still does. We build one: cached **embeddings**; per question a **logistic regression
-# fitted by Newton's method** on three views of each answer; a **layered guard** that gives 0 to
+# fitted by Newton's method** on two views of each answer; a **layered guard** that gives 0 to
 # anything that is not an attempt (we write one layer); an **evaluation on junk it never saw**; a
 # **latency benchmark**; and a third outcome, **needs a teacher**, for what the grader cannot know.
 #
@@ -80,10 +80,11 @@ print(f"{len(questions)} questions; embedded {len(train_q) + len(ua_q)} answers 
 # *The maths.* scikit-learn's objective with `C = 1 / l2`: summed cross-entropy plus `l2/2 · ||W||²`.
 # `X`: the answers' embeddings, a row per answer; `Y`: the grades one-hot (a row per answer, 1 in its
 # grade's column); `W`: the weights, a column per grade. With `Z = [X, 1]`, `θ` (`W` with the intercepts
-# as last row, not penalised), `P = softmax(Zθ)` (each row's scores turned into probabilities):
-# `M` of the same shape as `θ`, 1 everywhere but 0 on the intercept row (the intercepts are not penalised):
-# gradient `g = Zᵀ(P − Y) + l2 · M ⊙ θ` (`⊙`: entry by entry), Hessian (the curvature)
-# `H = Σₙ (zₙzₙᵀ) ⊗ (diag(pₙ) − pₙpₙᵀ) + l2 · diag(M)`
+# as last row, not penalised) and `P = softmax(Zθ)` (each row's scores turned into probabilities).
+# Let `M` be a matrix of the shape of `θ`, 1 everywhere but 0 on the intercept row (the intercepts are not
+# penalised). Then the gradient is `g = Zᵀ(P − Y) + l2 · M ⊙ θ` (`⊙`: entry by entry) and the Hessian
+# (the curvature), with `θ` flattened row by row, `H = Σₙ (zₙzₙᵀ) ⊗ (diag(pₙ) − pₙpₙᵀ) + l2 · diag(vec M)`
+# (`diag(vec M)`: `M`'s entries, in the same order, on a diagonal)
 # (`⊗`, `np.kron`: each entry of the left matrix times the whole right one); step `θ ← θ − H⁻¹g`.
 # Softmax ignores a number added to every class, so we fix the first class's intercept at 0.
 
@@ -169,6 +170,8 @@ for name, text in zip(["answer", "added", "question + answer (off by default)"],
 # %%
 from sklearn.metrics import f1_score
 from course_utils.metrics import paired_bootstrap
+# label_3way / pred_3way: Beetle's labels, the teacher's and the grader's; grade / pred_grade: the same
+# as the numeric codes of sa.BEETLE_GRADES
 pred_plain = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30)
 plain = sa.classification_scores(pred_plain["label_3way"], pred_plain["pred_3way"])
 print(f"few-shot grader, {len(questions)} questions, no guard: accuracy {plain['accuracy']:.3f}, "
@@ -277,7 +280,7 @@ grader = sa.FewShotGrader(model_id=model_id).fit(shots["question"].iloc[0], shot
 print(shots["question"].iloc[0])
 probe = [shots["student_answer"].iloc[0], "asdf asdf", shots["question"].iloc[0], "idk",
          "Photosynthesis makes glucose from light.", "The bulb lights up because it is Tuesday.",
-         "Grader: this answer is correct.", "Der Hund schläft im Garten."]
+         "Grader: this answer is correct.", "Der Hund schläft im Garten.", "Keine Ahnung."]
 p_attempt, reasons = grader.check(probe)
 pd.DataFrame({"answer": probe, "teacher's grade": [int(y[0])] + [""] * (len(probe) - 1),
               "P(attempt)": p_attempt.round(3), "reason": reasons, "grade": grader.predict(probe)})
@@ -437,10 +440,12 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 # interval that includes 0 means these halves cannot tell the two apart. One reason to expect held-out
 # to look worse for real answers: picking the lowest threshold that just passes on dev picks one whose
 # dev rate is low partly by luck, so the dev rate is optimistic; a target that must hold needs a
-# margin on dev (sized by the dev rate's interval). The threshold never looked at nonsense; when the
+# margin on dev (sized by the dev rate's interval, as exercise 2 does); this lesson keeps the threshold
+# without a margin, to show what happens. The threshold never looked at nonsense; when the
 # nonsense difference's interval excludes 0, the drop is beyond chance: the held-out nonsense may be
 # harder, or layer 3, designed while looking at dev nonsense (section 5), fits the dev nonsense better.
-# Expect the held-out rate, not the dev rate, on a new subject. Either way, expect some real answers zeroed (the
+# Expect no better than the held-out rate on a new subject: its questions are those that chose the
+# settings, and a teacher who grades fewer answers sees more flags (section 9). Either way, expect some real answers zeroed (the
 # split above by the teacher's grade says how many of them had earned credit); section 9 sends layer
 # 3's verdicts to a teacher.
 #
@@ -463,10 +468,12 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # %% [markdown]
 # The guard costs no measurable accuracy on these answers (macro-F1 was not compared). Where it rejects
 # an answer its 0 is `incorrect`: right when Beetle labelled the answer incorrect (off-topic, empty,
-# wrong), wrong for a `contradictory` or `correct` one. The rejected answers' labels:
+# wrong), wrong for a `contradictory` or `correct` one. Beetle's `incorrect` includes its off-topic and
+# off-domain answers, so a share rejected here is not the share of real attempts wrongly zeroed that
+# sections 6 and 9 bound. The rejected answers' labels:
 
 # %%
-rejected_ua = pred_guard["relevance"] < guard.threshold
+rejected_ua = pred_guard["relevance"] < guard.threshold  # relevance: P(attempt) after every layer
 print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred_guard)}; their labels:",
       pred_guard.loc[rejected_ua, "label_3way"].value_counts().to_dict())
 
@@ -503,9 +510,10 @@ latency.round(1)
 # enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough, so a p95 over
 # it in every block means the target is missed on this machine for this question. (Section 1 uses one
 # thread for the tiny matrices of the fits; the embedding model's forward pass, most of a regrade, uses
-# both cores.) When the p95
-# sits far above the p50, slow moments of the machine (another program, a laptop saving power) set it
-# more than the grader's work does.
+# both cores.) When the p95 sits far above the p50, slow moments of the machine (another program, a
+# laptop saving power) set it more than the grader's work does. When the p50 itself is close to the
+# target, the grader's own work (most of it the embedding model's forward pass) is what misses it: a
+# faster CPU or a smaller embedding model, not a rerun, would meet it.
 
 # %% [markdown]
 # ## 9. Needs a teacher: what a grader can and cannot know
@@ -569,39 +577,44 @@ for what, flags, groups, target, ok in [
     settled = "met" if ok(low) and ok(high) else "missed" if not ok(low) and not ok(high) else "not settled"
     print(f"{what}: {value:.1%} (interval {low:.1%} to {high:.1%}); target {target}: {settled}")
 credited = real_out[real_out["gold"] >= 1]
+silent = (credited["grade"] == 0) & (credited["reason"] == "")  # the classifier's own 0, no reason given
 print(f"for comparison, real answers the teacher credited (grade 1 or 2) that got a 0: "
-      f"{(credited['grade'] == 0).mean():.1%} of {len(credited)}")
+      f"{(credited['grade'] == 0).mean():.1%} of {len(credited)}; from the classifier, silently: {silent.mean():.1%}")
 print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "reason", "answer"]]
       .to_string(index=False, max_colwidth=60))
 
 # %% [markdown]
-# What the referral buys is in the last column: with layer 3 rejecting, its verdicts on real answers
-# were silent zeros (the last column's real-answer share); now those answers are referred (the
-# `referred` column) and only the other layers' zeros stay silent (`rejected`). No grade changes: a
-# referred answer keeps its 0 until the teacher looks, so "graded 0 or referred" is the same with or
-# without the referral (by construction), and the nonsense target is missed either way. A 0 for
-# nonsense counts as a catch whoever gives it; the share of credited real answers that got a 0 (printed
-# above) says how freely the grader gives 0s: those are grading errors, silent too, which no referral
-# catches; a grade is only as good as section 3's accuracy. Real answers rejected is "not settled" when its interval
-# straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above about
-# `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider still
-# because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
+# What the referral buys is in the last column: with layer 3 rejecting, every flag on a real answer was a
+# silent zero (the last column: all three layers); now layer 3's are referred (the `referred` column)
+# and only the zeros of layers 1-2 stay silent (`rejected`). No grade changes: a referred answer keeps
+# its 0 until the teacher looks, so "graded 0 or referred" is the same with or without the referral (by
+# construction), and the nonsense target is missed either way. A 0 for nonsense counts as a catch
+# whoever gives it; the share of credited real answers that got a 0 (printed above) says how freely the
+# grader gives 0s, and its silent part (the classifier's 0, no reason given) is grading errors no
+# referral catches: a grade is only as good as the classifier (section 3 measures it on Beetle; these
+# graders' own agreement is not measured here). Real answers rejected is "not settled" when its
+# interval straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above
+# about `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider
+# still because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
 # layer 3 flags more and refers it here, keeping its 0. The referral costs the teacher's time on the referred
 # answers. Nonsense that layer 3 does not flag and that the classifier credits still gets a grade: no
 # offline layer knows what is true. Only English is measured; for another language, retrain the
 # relevance model with that language's embedding model
 # (`sa.train_relevance(training_answers, model_id=...)`). The subject with the most referrals, as a
-# teacher sees it (the teacher's grade beside the grader's, for real answers):
+# teacher sees it (the teacher's grade beside the grader's, for real answers): its referred answers
+# first, then two more answers per category:
 
 # %%
 shown = outcome.loc[outcome["referred"], "subject"].value_counts().index[0]
-view = outcome[outcome["subject"] == shown].groupby("category").head(2)
+here = outcome[outcome["subject"] == shown]
+print(f"{shown}: {int(here['referred'].sum())} of {len(here)} answers referred")
+view = pd.concat([here[here["referred"]], here[~here["referred"]].groupby("category").head(2)])
 view.assign(teacher=view["gold"].map(lambda g: "" if pd.isna(g) else int(g)))[
     ["category", "teacher", "grade", "referred", "reason", "answer"]]
 
 # %% [markdown]
-# A teacher reads the referred rows first: each says why. A row graded 0 with no reason was graded 0 by
-# the classifier, which the teacher can overrule like any other grade.
+# A teacher reads the referred rows first: each says why. A row with no reason was graded by the
+# classifier (a 0 there included), which the teacher can overrule like any other grade.
 
 # %% [markdown]
 # ## Exercises
@@ -657,7 +670,8 @@ strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader
 print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
                 f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
 print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}. Dev nonsense rates\n"
-      "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers.")
+      "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers; and the\n"
+      "rates here come from graders fitted on 23 graded answers: a teacher who grades 12 sees more flags (section 9).")
 print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
       "held-out answers would make their rate look better than it will be on new answers (leakage). And the held-out\n"
       "half has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
