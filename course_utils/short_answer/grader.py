@@ -45,7 +45,7 @@ def view_texts(question: str, answers: Sequence[str], views: Sequence[str] = VIE
 
 def grader_inputs(question: str, answers: Sequence[str], model_id: str = DEFAULT_EMBEDDING_MODEL,
                   views: Sequence[str] = DEFAULT_VIEWS, use_disk: bool = False) -> np.ndarray:
-    """``(n, 384 * len(views))``: each answer's embedding in every view, side by side (one forward pass)."""
+    """``(n, d * len(views))``: each answer's ``d``-number embedding in every view, side by side (one forward pass)."""
     _check_views(views)
     answers = list(answers)
     E = _embed(view_texts(question, answers, views), model_id, use_disk)

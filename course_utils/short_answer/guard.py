@@ -42,6 +42,9 @@ from course_utils.short_answer.nonsense import (
 from course_utils.short_answer.relevance import RelevanceModel, default_relevance_model
 from course_utils.short_answer.rules import text_reason, tokens
 
+#: The reason layer 3 gives (a referral sends these verdicts to a teacher).
+NONSENSE_REASON = "on-topic nonsense"
+
 
 class GuardContext(NamedTuple):
     """What the guard knows about one question (built by :meth:`Guard.prepare`)."""
@@ -156,7 +159,7 @@ class Guard:
             margins = self.nonsense_margins(ctx, [answers[i] for i in todo])
             for i, margin in zip(todo, margins):
                 if margin > self.nonsense_threshold:  # NaN (nothing added): left to the other layers
-                    p[i], reasons[i] = 0.0, "on-topic nonsense"
+                    p[i], reasons[i] = 0.0, NONSENSE_REASON
         todo = [i for i in todo if not reasons[i]]
         if todo and self.support_margin is not None and ctx.floor > -1:
             best = (self._embed([answers[i] for i in todo]) @ ctx.credited_emb.T).max(1)

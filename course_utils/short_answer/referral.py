@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_utils.short_answer.guard import NONSENSE_REASON
 from course_utils.short_answer.nonsense import (
     content_words,
     nonsense_margin,
@@ -38,7 +39,7 @@ UNSURE_GUARD = "needs a teacher: the guard is unsure"
 FAR_AWAY = "needs a teacher: unlike every graded answer"
 LOW_CONFIDENCE = "needs a teacher: low-confidence grade"
 MAY_BE_NONSENSE = "needs a teacher: may be on-topic nonsense"
-NONSENSE_LAYER = "on-topic nonsense"  # the guard's reason for layer 3
+NONSENSE_LAYER = NONSENSE_REASON  # the guard's reason for layer 3
 
 
 @dataclass(frozen=True)
