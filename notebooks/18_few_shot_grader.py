@@ -296,9 +296,8 @@ pd.DataFrame({"answer": probe, "teacher's grade": [int(y[0])] + [""] * (len(prob
 #
 # "The number of roots depends on the phase of the moon" uses the question's words: to an embedding
 # it is an answer about roots. So look at what the answer **adds**: `sa.content_words` drops the
-# question's words and function words: to a question about the number of roots that leaves "depends
-# phase moon". Compare it (cosines: dot products
-# of normalised embeddings) with the closest **everyday topic** (`sa.EVERYDAY_TOPICS`: pets, food…)
+# question's words and function words: to a question that itself asks for the number of roots, that
+# leaves "depends phase moon". Compare it (cosines: dot products of normalised embeddings) with the closest **everyday topic** (`sa.EVERYDAY_TOPICS`: pets, food…)
 # and with **what the class wrote** (the mean cosine to the `k = 3` closest graded answers' added words). The
 # margin is the first minus the second: above 0, the content looks more like everyday life.
 
@@ -351,11 +350,11 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 # Per subject: 24 graded answers and 50 junk answers in five categories, half dev, half held-out.
 # Target: at most **5% of real answers wrongly flagged**. The steps:
 #
-# 1. **Who checks what.** A junk answer is checked by a grader fitted on all 24 graded answers of its
-#    subject; a real answer by one fitted on the *other* 23 (in the dev run, held-out answers are among
-#    those 23: their texts serve as graded examples there, never as answers measured; a stricter dev
-#    run would fit on the 11 other dev answers; since held-out texts thus helped choose the threshold,
-#    the held-out figure is slightly optimistic).
+# 1. **Who checks what.** The dev run uses the dev half alone: a junk answer is checked by a grader
+#    fitted on the subject's 12 dev graded answers, a real answer by one fitted on the *other* 11, so no
+#    held-out answer touches the choice. The held-out run checks junk with a grader fitted on all 24
+#    graded answers and a real answer with one fitted on the *other* 23 (dev answers are the teacher's
+#    examples there).
 # 2. **Dev, one run with all three layers.** The first layer that objects decides and `reason` names
 #    it, so the run shows what layer 1 alone flags (`sa.Guard(relevance_model=None, nonsense=False)`
 #    would flag exactly these) and layers 1-2 (`sa.Guard(nonsense=False)`). Each row keeps its layer-3
@@ -369,7 +368,8 @@ pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense
 #    is resampled by subject too (both halves have the same subjects: a paired comparison).
 
 # %%
-d = sa.evaluate_subjects(sets, guard, split="dev", model_id=model_id)  # layers 1-3: the default guard
+dev_half = sets[sets["split"] == "dev"]  # the dev run sees no held-out answer
+d = sa.evaluate_subjects(dev_half, guard, split="dev", model_id=model_id)  # layers 1-3: the default guard
 layer = d["reason"].map({"": 0, "off topic (relevance model)": 2, "on-topic nonsense": 3}).fillna(1)  # 1: a rule
 dev = {name: d.assign(flagged=layer.between(1, last))  # what the first `last` layers flag
        for name, last in (("rules only", 1), ("+ relevance", 2), ("+ nonsense (default)", 3))}
@@ -470,7 +470,7 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # an answer its 0 is `incorrect`: right when Beetle labelled the answer incorrect (off-topic, empty,
 # wrong), wrong for a `contradictory` or `correct` one. Beetle's `incorrect` includes its off-topic and
 # off-domain answers, so a share rejected here is not the share of real attempts wrongly zeroed that
-# sections 6 and 9 bound. The rejected answers' labels:
+# sections 6 and 9 measure (against targets that their intervals leave unsettled). The rejected answers' labels:
 
 # %%
 rejected_ua = pred_guard["relevance"] < guard.threshold  # relevance: P(attempt) after every layer
@@ -485,7 +485,8 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores, torch using both (this
 # cell sets 2 threads, then back to 1). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the
-# grader's work is unchanged (rerun the cell: they move). A p95 of 100 runs is about the fifth-slowest
+# grader's work is unchanged (rerun the cell: they move). The p50 is the median run; the p95 is the time
+# 95 in 100 runs stay under. A p95 of 100 runs is about the fifth-slowest
 # run, so one slow moment shifts it: we run three blocks and read the target by all three (met or missed
 # in every block, else not settled). The fit that embeds its answers (5 runs a block) is only a rough
 # figure.
@@ -534,8 +535,8 @@ latency.round(1)
 # time) and at most 3% rejected (silent zeros: stricter than section 6's 5% flagged, now that layer 3
 # refers instead). All other junk graded 0. Here the teacher grades each subject's 12 dev answers and
 # the grader, with section 6's guard, is applied to the held-out half. Section 6 chose the threshold
-# with 23 graded answers and it is not re-tuned for 12: with fewer graded answers to compare with,
-# layer 3 flags more. The held-out half is read a second time here, for targets and referral settings
+# on dev with 11 or 12 graded answers, as here, but checked it on held-out with 23: with fewer graded
+# answers to compare with, layer 3 flags more, so expect more flags here than section 6's held-out run. The held-out half is read a second time here, for targets and referral settings
 # fixed on dev before either held-out result was seen (nothing was changed after); its questions are
 # those whose dev halves chose the settings, so this is an optimistic check. The same graders with
 # `sa.Referral(refer_nonsense=False)` show what the referral changes. Intervals resample subjects.
@@ -580,6 +581,9 @@ credited = real_out[real_out["gold"] >= 1]
 silent = (credited["grade"] == 0) & (credited["reason"] == "")  # the classifier's own 0, no reason given
 print(f"for comparison, real answers the teacher credited (grade 1 or 2) that got a 0: "
       f"{(credited['grade'] == 0).mean():.1%} of {len(credited)}; from the classifier, silently: {silent.mean():.1%}")
+from course_utils.metrics import qwk
+print(f"grades of all {len(real_out)} real answers against the teacher's: QWK {qwk(real_out['gold'], real_out['grade'], 0, 2):.3f}, "
+      f"exact agreement {(real_out['gold'] == real_out['grade']).mean():.1%}")
 print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "reason", "answer"]]
       .to_string(index=False, max_colwidth=60))
 
@@ -591,8 +595,10 @@ print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "gra
 # construction), and the nonsense target is missed either way. A 0 for nonsense counts as a catch
 # whoever gives it; the share of credited real answers that got a 0 (printed above) says how freely the
 # grader gives 0s, and its silent part (the classifier's 0, no reason given) is grading errors no
-# referral catches: a grade is only as good as the classifier (section 3 measures it on Beetle; these
-# graders' own agreement is not measured here). Real answers rejected is "not settled" when its
+# referral catches: a grade is only as good as the classifier (the QWK line above; section 3 measures
+# it on Beetle). Injections and non-answers among the referred were missed by the rules and caught by
+# layer 3; they keep their 0. In the table, the real answers' "graded 0 or referred" is blank: a real
+# answer may deserve a 0. Real answers rejected is "not settled" when its
 # interval straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above
 # about `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider
 # still because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
@@ -671,7 +677,7 @@ print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.
                 f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
 print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}. Dev nonsense rates\n"
       "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers; and the\n"
-      "rates here come from graders fitted on 23 graded answers: a teacher who grades 12 sees more flags (section 9).")
+      "rates here come from graders fitted on 11 or 12 dev answers, as a teacher who grades 12 would use.")
 print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
       "held-out answers would make their rate look better than it will be on new answers (leakage). And the held-out\n"
       "half has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
