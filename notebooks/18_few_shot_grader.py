@@ -439,7 +439,9 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 # graded 0"). Held-out against dev, read the paired differences above, not the point estimates: an
 # interval that includes 0 means these halves cannot tell the two apart. One reason to expect held-out
 # to look worse for real answers: picking the lowest threshold that just passes on dev picks one whose
-# dev rate is low partly by luck, so the dev rate is optimistic; a target that must hold needs a
+# dev rate is low partly by luck, so the dev rate is optimistic. Another pulls the other way: the
+# held-out run's graders compare with 23 graded answers, the dev run's with 11, and layer 3 flags less
+# with more of them. A target that must hold needs a
 # margin on dev (sized by the dev rate's interval, as exercise 2 does); this lesson keeps the threshold
 # without a margin, to show what happens. The threshold never looked at nonsense; when the
 # nonsense difference's interval excludes 0, the drop is beyond chance: the held-out nonsense may be
@@ -671,11 +673,18 @@ flag = pd.DataFrame({t: (earlier | (d["margin"] > t)).groupby(d["category"]).mea
 usual = flag.columns[flag.loc["real_answer"] <= 0.05].min()
 real_dev = d["category"] == "real_answer"
 upper = {t: subject_interval((earlier | (d["margin"] > t))[real_dev], d.loc[real_dev, "subject"])[1] for t in flag.columns}
-strict = min((t for t in flag.columns if upper[t] <= 0.02), default=flag.columns.max())
+reachable = [t for t in flag.columns if upper[t] <= 0.02]
+strict = min(reachable) if reachable else flag.columns.max()
 strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
 print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
                 f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
-print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}. Dev nonsense rates\n"
+if reachable:
+    print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}.")
+else:
+    print(f"2% target: no threshold on the grid keeps the dev interval's upper end at or below 2% (at the highest,\n"
+          f"{strict}, it is {upper[strict]:.1%}, mostly layers 1-2's flags), so layer 3's threshold cannot promise it;\n"
+          "switching layer 3 off or accepting a looser target are the teacher's choices.")
+print("Dev nonsense rates\n"
       "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers; and the\n"
       "rates here come from graders fitted on 11 or 12 dev answers, as a teacher who grades 12 would use.")
 print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
