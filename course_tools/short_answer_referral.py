@@ -40,7 +40,8 @@ from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 
 BEFORE = sa.Referral(relevance_band=0.3, nonsense_band=0.04, support_margin=1.0, refer_nonsense=False)
-SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "referral": BEFORE},
+SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "question_as_zero": False,
+                                                         "referral": BEFORE},
            "answer + what it adds, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: fills the outcomes
 NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
 TENTH_BATCH = ("archaeology", "architecture", "forensic_science", "oceanography")
