@@ -198,8 +198,8 @@ for name, metric in (("accuracy", accuracy), ("macro-F1", macro_f1)):
     diff = paired_bootstrap(pred_plain["grade"], pred_plain["pred_grade"], pred_alone["pred_grade"],
                             metric=metric, groups=pred_plain["question_id"])
     print(f"{name} on the same {len(pred_plain)} answers: " + diff.verdict(new_name, "the grader before", items="answers"))
-runs = {}  # (seed, grader) -> predictions on the unseen answers
-for seed in [42, 0, 1, 2, 3, 4]:  # 42: the draw above
+runs = {(42, "new"): pred_plain, (42, "before"): pred_alone}  # (seed, grader) -> predictions; 42: the draw above
+for seed in [0, 1, 2, 3, 4]:
     runs[seed, "new"] = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30, seed=seed)
     runs[seed, "before"] = sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, n_support=30,
                                                    seed=seed, **before)
