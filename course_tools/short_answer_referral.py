@@ -1,13 +1,14 @@
 """Issue 28's measurement: grades, referral ("needs a teacher") and latency, once on held-out data.
 
-    python -m course_tools.short_answer_referral                  # ~12 min on 2 busy CPU cores
+    python -m course_tools.short_answer_referral                  # ~1 min on 2 CPU cores
     python -m course_tools.short_answer_referral --latency-only   # the latency rows alone (~1 min)
 
 Writes ``results/short_answer_referral.csv`` (one ``table`` column: ``grading``,
 ``outcomes``, ``latency``) and re-renders ``results/short_answer.md``. Two graders side
-by side: today's default (two views of each answer and the question graded 0, ``l2 = 0.3``,
-the nonsense layer's verdicts referred) and the default before it (the answer alone, ``l2 = 1``, the referral
-settings of then, the nonsense layer rejecting); the outcome table is today's default's.
+by side: today's default (two views of each answer, its character view and the question graded
+0, ``l2 = 0.3``, the nonsense layer's verdicts referred) and the default before it (the answer
+alone, ``l2 = 1``, the referral settings of then, the nonsense layer rejecting); the outcome
+table is today's default's.
 Data, each used once here:
 
 * the hand-written sets' held-out halves: per subject the teacher's graded answers are
@@ -41,8 +42,9 @@ from course_utils.config import SEED, seed_everything
 
 BEFORE = sa.Referral(relevance_band=0.3, nonsense_band=0.04, support_margin=1.0, refer_nonsense=False)
 SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l2": 1.0, "question_as_zero": False,
+                                                         "char_weight": 0.0,
                                                          "referral": BEFORE},
-           "answer + what it adds, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: fills the outcomes
+           "answer + what it adds + characters, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: outcomes
 NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
 TENTH_BATCH = ("archaeology", "architecture", "forensic_science", "oceanography")
 
@@ -65,18 +67,23 @@ def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict
 
 def regrade_latency(uq: pd.DataFrame, runs: int = 100) -> pd.DataFrame:
     """p50 / p95 ms: fit from cached embeddings, and one regrade of a never-seen answer, with
-    ``predict`` and with ``predict_outcome`` taking turns (the same load for both)."""
+    ``predict`` and with ``predict_outcome``, and both again without the character view
+    (``char_weight=0``), all taking turns (the same load for all)."""
     qid = sorted(uq["question_id"].unique())[0]
     shots = sa.sample_support(uq[uq["question_id"] == qid], 30, 0)
     question, answers = shots["question"].iloc[0], shots["student_answer"].fillna("").tolist()
     grades = sa.grades_of(shots["label_3way"])
     grader = sa.FewShotGrader().fit(question, answers, grades)  # embeds and caches the answers
+    plain = sa.FewShotGrader(char_weight=0).fit(question, answers, grades)  # the same without the character view
     times = {"fit from cached embeddings": [], "live regrade (predict)": [],
-             "live regrade with referral (predict_outcome)": []}
+             "live regrade with referral (predict_outcome)": [],
+             "fit from cached embeddings, no character view": [], "live regrade (predict), no character view": []}
     nonce = f"{time.time_ns():x}"
     calls = (lambda i: grader.fit(question, answers, grades),
              lambda i: grader.predict([f"{answers[i % len(answers)]} {nonce} p{i}"]),
-             lambda i: grader.predict_outcome([f"{answers[i % len(answers)]} {nonce} o{i}"]))
+             lambda i: grader.predict_outcome([f"{answers[i % len(answers)]} {nonce} o{i}"]),
+             lambda i: plain.fit(question, answers, grades),
+             lambda i: plain.predict([f"{answers[i % len(answers)]} {nonce} n{i}"]))
     for i in range(runs + 10):
         for name, call in zip(times, calls):
             t = time.perf_counter()

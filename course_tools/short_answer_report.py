@@ -312,9 +312,10 @@ def referral_section(out: Path) -> list[str]:
             f"Latency of today's default grader (load average 1/5/15 min before -> after: {load}; targets: fit <= 50 "
             "ms, regrade p95 <= 25 ms on a quiet machine):", "",
             part("latency", ["operation", "p50_ms", "p95_ms", "runs", "threads"]), "",
-            "The two regrade rows take turns in one run, under the same load: their difference is what the "
-            "referral costs; the embedding model's forward pass is most of either (the quiet-machine figure for "
-            "`predict` is in the latency section above). `--latency-only` re-measures these rows alone.", "",
+            "The rows take turns in one run, under the same load: the two regrade rows' difference is what the "
+            "referral costs, and the rows without the character view (`char_weight=0`) show what that view costs; "
+            "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
+            "the latency section above). `--latency-only` re-measures these rows alone.", "",
             "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
             "could be verified identical to its upstream release in this environment.", ""]
 

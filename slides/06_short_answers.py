@@ -196,7 +196,8 @@ scores_md("cross-encoder")
 #
 # 1. **embed** every answer once (sentence-transformer, cached by text)
 # 2. per question, a **multinomial logistic regression** on two embeddings of each answer (the answer,
-#    and what it adds to the question), with the question itself as a free example graded 0:
+#    and what it adds to the question) and its character n-grams, with the question itself as a free
+#    example graded 0:
 #
 # $$\min_{W, b} \; \sum_{i} -\log \text{softmax}(W x_i + b)_{y_i} + \frac{\lambda}{2} \lVert W \rVert^2$$
 #
@@ -206,7 +207,9 @@ scores_md("cross-encoder")
 # Grades on Beetle: incorrect 0, contradictory 1, correct 2; 0 also means "not an
 # answer", which is what the guard gives. The objective is scikit-learn's with C = 1/λ (λ = 0.3,
 # chosen on dev data). "What it adds": the answer without the question's words and function words,
-# so the model sees the content a student brought, not the words they copied.
+# so the model sees the content a student brought, not the words they copied. Character n-grams
+# (TF-IDF, vocabulary fitted on the question's graded answers) keep the one decisive word that an
+# embedding can blur ("series" against "parallel"), misspelled or not.
 # Ask: why one small model per question rather than one big model for all?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb18"]

@@ -394,3 +394,31 @@ def test_grader_inputs_are_the_views_side_by_side():
     for bad in [(), ("answer", "answer"), ("answer", "essay")]:
         with pytest.raises(ValueError, match="views"):
             sa.FewShotGrader(None, views=bad).fit(q, answers[:1] + ["sun"], [1, 0])
+
+
+def test_character_view_is_fitted_on_the_graded_answers_and_weighted():
+    from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
+    from course_utils.short_answer.grader import (
+        char_ngram_vectorizer,
+        grader_features,
+        grader_inputs,
+    )
+
+    q = "Why do plants need light?"
+    answers = ["to make food by photosynthesis", "light gives energy for photosynthesising", "they like it", ""]
+    vec = char_ngram_vectorizer([*answers, q])
+    assert "phot" in vec.vocabulary_ and "zzz" not in vec.vocabulary_
+    C = vec.transform(["photosynthesis", "quantum chromodynamics"]).toarray()
+    assert C[0].sum() > 0 and np.isclose(np.linalg.norm(C[0]), 1.0)  # shares pieces with the graded answers
+    E = grader_inputs(q, ["photosynthesis", "quantum chromodynamics"], DEFAULT_EMBEDDING_MODEL)
+    X = grader_features(q, ["photosynthesis", "quantum chromodynamics"], vec, 1.5)
+    assert np.allclose(X[:, :E.shape[1]], E) and np.allclose(X[:, E.shape[1]:], 1.5 * C)
+    assert np.allclose(grader_features(q, ["photosynthesis"], vec, 0.0), E[:1])  # weight 0: embeddings alone
+    off = sa.FewShotGrader(None, char_weight=0).fit(q, answers, [2, 2, 1, 0])
+    on = sa.FewShotGrader(None).fit(q, answers, [2, 2, 1, 0])
+    assert off.vectorizer_ is None and off.coef_.shape[1] == E.shape[1]
+    assert on.coef_.shape[1] == E.shape[1] + len(on.vectorizer_.vocabulary_)
+    assert "grade" in on.predict_outcome(["photosynthesis makes food"]).columns
+    for bad in (-1, float("nan"), "1.5"):
+        with pytest.raises(ValueError, match="char_weight"):
+            sa.FewShotGrader(None, char_weight=bad).fit(q, answers, [2, 2, 1, 0])

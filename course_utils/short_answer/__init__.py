@@ -59,7 +59,7 @@ from course_utils.short_answer.evaluation import (
     few_shot_predictions,
     latency_benchmark,
 )
-from course_utils.short_answer.grader import FewShotGrader, view_texts
+from course_utils.short_answer.grader import FewShotGrader, char_ngram_vectorizer, view_texts
 from course_utils.short_answer.guard import Guard
 from course_utils.short_answer.guard_eval import (
     evaluate_guard,
@@ -89,10 +89,11 @@ __all__ = [
     "ChatJudge",
     "EVERYDAY_TOPICS",
     "FewShotGrader",
-    "Referral",
     "Guard",
+    "Referral",
     "RelevanceModel",
     "SurpriseCheck",
+    "char_ngram_vectorizer",
     "classification_scores",
     "content_words",
     "epoch_history",

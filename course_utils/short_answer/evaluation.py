@@ -31,7 +31,7 @@ def few_shot_predictions(
 
     Both frames are in :func:`load_short_answers` form; a question in ``query`` must have
     answers in ``support``. ``guard`` as in :class:`FewShotGrader` (``None``: unguarded);
-    ``grader_kw``: its other settings (``views=``, ``question_as_zero=``). Returns ``query``'s
+    ``grader_kw``: its other settings (``views=``, ``question_as_zero=``, ``char_weight=``). Returns ``query``'s
     rows with ``grade`` (gold), ``pred_grade``, ``pred_3way`` and ``relevance``.
     """
     out = []

@@ -28,6 +28,8 @@ from course_utils.short_answer.relevance import RelevanceModel
 VIEWS = ("answer", "added", "question_answer")
 #: What it reads by default (chosen on dev data; the third view costs about 14 ms per regrade).
 DEFAULT_VIEWS = ("answer", "added")
+#: The weight of the character view beside the embeddings (0: off). Chosen on dev data.
+DEFAULT_CHAR_WEIGHT = 1.5
 
 
 def _check_views(views: Sequence[str]) -> None:
@@ -50,6 +52,28 @@ def grader_inputs(question: str, answers: Sequence[str], model_id: str = DEFAULT
     answers = list(answers)
     E = _embed(view_texts(question, answers, views), model_id, use_disk)
     return np.hstack([E[i * len(answers):(i + 1) * len(answers)] for i in range(len(views))])
+
+
+def char_ngram_vectorizer(texts: Sequence[str]):
+    """The character view's vocabulary: TF-IDF of character 2- to 5-grams within words, fitted on ``texts``.
+
+    Fitted on one question's graded answers, it sees the words this question's answers use, spelled
+    out in pieces, so that "photosynthesise" and "photosynthesis" share most of theirs.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(list(texts))
+
+
+def grader_features(question: str, answers: Sequence[str], vectorizer=None, char_weight: float = DEFAULT_CHAR_WEIGHT,
+                    model_id: str = DEFAULT_EMBEDDING_MODEL, views: Sequence[str] = DEFAULT_VIEWS,
+                    use_disk: bool = False) -> np.ndarray:
+    """What the classifier reads: :func:`grader_inputs`, then ``char_weight`` times the character view
+    (``vectorizer``, from :func:`char_ngram_vectorizer`; none or a weight of 0: the embeddings alone)."""
+    X = grader_inputs(question, answers, model_id, views, use_disk)
+    if vectorizer is None or char_weight == 0:
+        return X
+    return np.hstack([X, char_weight * vectorizer.transform(list(answers)).toarray()])
 
 
 def with_question_as_zero(question: str, answers: Sequence[str], grades: Sequence[int],
@@ -87,6 +111,11 @@ class FewShotGrader:
     0.3``: 0.660 and 0.605; with the question as a 0: 0.661 and 0.614; the default, the first
     two views with the question as a 0 and ``l2 = 0.3``: 0.658 and 0.606 (``l2`` 0.2 to 0.5
     within 0.01), without the third view's 14 ms per regrade (p95 22 against 37 ms).
+    ``char_weight``: the character view (:func:`char_ngram_vectorizer`) beside the embeddings,
+    chosen the same way, by the best dev QWK whose dev accuracy stays within 0.005 of the
+    grader without it (the classifier alone, no guard): without it 0.658 and 0.580; weight 1.5:
+    0.659 and 0.626 (the gain's 95% interval over subjects, paired: -0.008 to 0.101); weights
+    0.5, 1 and 2: QWK 0.602, 0.616 and 0.623; word 1-2-grams instead: at most 0.601.
     :meth:`predict_outcome` adds a third outcome, "needs a teacher", decided by
     ``referral`` (a :class:`~course_utils.short_answer.referral.Referral`; ``None``: never refer).
     """
@@ -101,6 +130,7 @@ class FewShotGrader:
         referral: Referral | None = DEFAULT_REFERRAL,
         views: Sequence[str] = DEFAULT_VIEWS,
         question_as_zero: bool = True,
+        char_weight: float = DEFAULT_CHAR_WEIGHT,
     ):
         self.guard = guard
         self.model_id = model_id
@@ -110,11 +140,12 @@ class FewShotGrader:
         self.referral = referral
         self.views = tuple(views)
         self.question_as_zero = question_as_zero
+        self.char_weight = char_weight
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor arguments (scikit-learn convention)."""
         return {k: getattr(self, k) for k in ("guard", "model_id", "l2", "zero_grade", "use_disk", "referral",
-                                                   "views", "question_as_zero")}
+                                                   "views", "question_as_zero", "char_weight")}
 
     def _make_guard(self) -> Guard | None:
         if self.guard is None or isinstance(self.guard, Guard):
@@ -143,6 +174,8 @@ class FewShotGrader:
                              f"{sorted(set(grades[grades < self.zero_grade].tolist()))}: {self.zero_grade} is the "
                              "grade for 'no credit / not an answer', the lowest there is.")
         _check_views(self.views)
+        if not (isinstance(self.char_weight, (int, float)) and np.isfinite(self.char_weight) and self.char_weight >= 0):
+            raise ValueError(f"char_weight must be a number >= 0 (0 turns the character view off), got {self.char_weight!r}.")
         if self.referral is not None and not isinstance(self.referral, Referral):
             raise ValueError(f"referral must be a Referral or None, got {type(self.referral).__name__}.")
         self.guard_ = self._make_guard()
@@ -154,7 +187,8 @@ class FewShotGrader:
                                self.guard_.prepare(question, answers, grades, self.zero_grade))
         texts, y_grades = (with_question_as_zero(question, answers, grades, self.zero_grade)
                            if self.question_as_zero else (answers, grades))
-        X = grader_inputs(question, texts, self.model_id, self.views, self.use_disk)
+        self.vectorizer_ = char_ngram_vectorizer(texts) if self.char_weight > 0 else None
+        X = self._features(texts)
         self.classes_ = np.unique(y_grades)
         self.grades_ = np.union1d(self.classes_, [self.zero_grade])
         if len(self.classes_) == 1:  # every answer got the same grade: predict it
@@ -165,6 +199,10 @@ class FewShotGrader:
             fit = newton_logreg(X, y, len(self.classes_), l2=self.l2)
             self.coef_, self.intercept_, self.n_iter_ = fit.coef, fit.intercept, fit.n_iter
         return self
+
+    def _features(self, answers: Sequence[str]) -> np.ndarray:
+        return grader_features(self.question_, answers, self.vectorizer_, self.char_weight, self.model_id,
+                               self.views, self.use_disk)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -203,7 +241,7 @@ class FewShotGrader:
             texts += [c for c in (content_words(self.question_, a) for a in answers) if c]
         texts += view_texts(self.question_, answers, [v for v in self.views if v != "answer"])
         A = _embed(texts, self.model_id, self.use_disk)[: len(answers)]
-        X = grader_inputs(self.question_, answers, self.model_id, self.views, self.use_disk)  # from the cache
+        X = self._features(answers)  # the embeddings from the cache
         return softmax_proba(X, self.coef_, self.intercept_), self.check(answers), A
 
     @property

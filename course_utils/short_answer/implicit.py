@@ -128,16 +128,24 @@ def meta_learn_l2(
 
 def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: int = SEED,
                max_questions: int | None = None, views: Sequence[str] | None = None,
-               question_as_zero: bool = True) -> list[tuple]:
+               question_as_zero: bool = True, char_weight: float | None = None) -> list[tuple]:
     """(support, query) tasks from training questions for :func:`short_answer.meta_learn_l2`.
 
     Each answer is read as the grader reads it (:func:`~course_utils.short_answer.grader.grader_inputs`;
     ``views``: the grader's default, :data:`~course_utils.short_answer.grader.DEFAULT_VIEWS`), and the
-    support gets the grader's free example, the question graded 0 (``question_as_zero``).
+    support gets the grader's free example, the question graded 0 (``question_as_zero``), and the
+    character view fitted on the support (``char_weight``: the grader's default when ``None``).
     """
-    from course_utils.short_answer.grader import DEFAULT_VIEWS, grader_inputs, with_question_as_zero
+    from course_utils.short_answer.grader import (
+        DEFAULT_CHAR_WEIGHT,
+        DEFAULT_VIEWS,
+        char_ngram_vectorizer,
+        grader_features,
+        with_question_as_zero,
+    )
 
     views = DEFAULT_VIEWS if views is None else views
+    char_weight = DEFAULT_CHAR_WEIGHT if char_weight is None else char_weight
     tasks = []
     for i, (_, g) in enumerate(train.groupby("question_id", sort=True)):
         if max_questions is not None and i >= max_questions:
@@ -150,7 +158,8 @@ def meta_tasks(train: pd.DataFrame, model_id: str, n_support: int = 30, seed: in
         answers, grades = shots["student_answer"].fillna("").tolist(), grades_of(shots["label_3way"])
         if question_as_zero:
             answers, grades = with_question_as_zero(question, answers, grades)
-        X = grader_inputs(question, answers, model_id, views)
-        Xq = grader_inputs(question, rest["student_answer"].fillna("").tolist(), model_id, views)
+        vec = char_ngram_vectorizer(answers) if char_weight > 0 else None
+        X = grader_features(question, answers, vec, char_weight, model_id, views)
+        Xq = grader_features(question, rest["student_answer"].fillna("").tolist(), vec, char_weight, model_id, views)
         tasks.append((X, grades, Xq, grades_of(rest["label_3way"])))
     return tasks
