@@ -367,6 +367,25 @@ def render_dev_file(csv_path: Path = DEV_CSV_PATH, md_path: Path = DEV_MD_PATH) 
     return text
 
 
+def _nested_ensemble(k: int) -> dict:
+    """Fold ``k``'s own choice among the stored subsets (chosen on its dev part alone), fitted on its
+    train + dev parts and scoring its test part once: a nested selection."""
+    from course_tools.results import read_csv as read
+    from course_utils.regression_scorers import EnsembleScorer
+
+    rows = read(DEV_CSV_PATH)
+    if not rows:
+        raise FileNotFoundError(f"{DEV_CSV_PATH} holds no rows: measure the dev comparison first (`{COMMAND} --dev`).")
+    subset = next(s for fold, s, _ in nested_choices(rows) if fold == k)
+    members = dev_members()
+    return run_scorer(lambda: EnsembleScorer([members[name]() for name in subset.split(" + ")]), k)
+
+
+row("ensemble_nested", "Nested selection: each fold's own dev choice among the member subsets, OOF cutoffs "
+    "(EnsembleScorer)", run=_nested_ensemble,
+    note="each fold chooses on its own dev part only: the honest five-fold figure for the member choice")
+
+
 # --- the runner ------------------------------------------------------------------------------
 FIELDS = ["id", "label", "qwk_mean", "qwk_sd", "qwk_per_fold", "seconds_per_fold", "machine", "date",
           "note"]

@@ -19,7 +19,7 @@
 # A classroom without a GPU budget needs a grader that learns a new question from the 20–30
 # answers a teacher has graded, regrades an answer in milliseconds, and tries never to credit what
 # is not an answer, measuring how often it still does. We build one: cached **embeddings**; per question a **logistic regression
-# fitted by Newton's method** on two views of each answer; a **layered guard** that gives 0 to
+# fitted by Newton's method** on two views of each answer and its characters; a **layered guard** that gives 0 to
 # anything that is not an attempt (we write one layer); an **evaluation on junk it never saw**; a
 # **latency benchmark**; and a third outcome, **needs a teacher**, for what the grader cannot know.
 #
@@ -505,8 +505,9 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # %% [markdown]
 # ## 8. Latency
 #
-# Fitting a grader from 30 answers whose embeddings are cached (both views of each), and a live regrade
-# (embed a new answer and what it adds, in one pass; guard; grade),
+# Fitting a grader from 30 answers whose embeddings are cached (both views of each; the character
+# vocabulary is fitted anew), and a live regrade (embed a new answer and what it adds, in one pass;
+# its characters; guard; grade),
 # after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores, torch using both (this
 # cell sets 2 threads, then back to 1). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the

@@ -422,3 +422,13 @@ def test_character_view_is_fitted_on_the_graded_answers_and_weighted():
     for bad in (-1, float("nan"), "1.5"):
         with pytest.raises(ValueError, match="char_weight"):
             sa.FewShotGrader(None, char_weight=bad).fit(q, answers, [2, 2, 1, 0])
+
+
+def test_meta_learning_history_ends_at_the_returned_l2_and_stops_at_tol():
+    tasks = [(*_data(30, 10, 3, seed=s), *_data(30, 10, 3, seed=s + 100)) for s in range(3)]
+    log_l2, history = sa.meta_learn_l2(tasks, n_classes=3, log_l2=-4.0, steps=5)
+    assert len(history) == 6 and history[-1]["log_l2"] == log_l2
+    assert np.isclose(history[-1]["loss"], np.mean([sa.hypergradient(*t, n_classes=3, log_l2=log_l2).loss
+                                                     for t in tasks]))
+    _, early = sa.meta_learn_l2(tasks, n_classes=3, log_l2=-4.0, steps=50, tol=1e9)
+    assert len(early) == 1  # the first gradient is already below a huge tol

@@ -102,6 +102,7 @@ def meta_learn_l2(
     log_l2: float = 0.0,
     steps: int = 30,
     lr: float = 0.5,
+    tol: float = 0.0,
     verbose: bool = False,
 ) -> tuple[float, list[dict]]:
     """Learn one ``log(l2)`` shared by many questions by gradient descent on the hypergradient.
@@ -109,19 +110,22 @@ def meta_learn_l2(
     ``tasks`` is a list of ``(X_support, y_support, X_query, y_query)``: per question, a
     few graded answers to fit on and held-out answers to score the fit. The objective is
     the mean query cross-entropy over questions. Plain gradient descent with the step
-    clipped to 1 (in log space) keeps it stable. Returns the final ``log(l2)`` and the
-    history (``log_l2, loss, grad`` per step).
+    clipped to 1 (in log space) keeps it stable; it stops after ``steps`` steps or once
+    ``|gradient| < tol``. Returns the final ``log(l2)`` and the history (``step, log_l2, l2,
+    loss, grad``), whose last row is the returned ``log(l2)`` with its own loss and gradient.
     """
     if not tasks:
         raise ValueError("tasks is empty: pass at least one (X, y, X_val, y_val) tuple.")
     history = []
-    for step in range(steps):
+    for step in range(steps + 1):
         parts = [hypergradient(*task, n_classes=n_classes, log_l2=log_l2) for task in tasks]
         loss = float(np.mean([p.loss for p in parts]))
         grad = float(np.mean([p.grad for p in parts]))
         history.append({"step": step, "log_l2": log_l2, "l2": float(np.exp(log_l2)), "loss": loss, "grad": grad})
         if verbose:
             print(f"step {step:2d}  l2={np.exp(log_l2):8.4f}  query CE={loss:.4f}  d/dlog(l2)={grad:+.4f}")
+        if step == steps or abs(grad) < tol:
+            break
         log_l2 -= float(np.clip(lr * grad, -1.0, 1.0))
     return log_l2, history
 
