@@ -101,8 +101,9 @@ def newton_step(Z, Y, theta, l2):
     g = Z.T @ (P - Y) + l2 * penalised * theta
     H = sum(np.kron(np.outer(z, z), np.diag(p) - np.outer(p, p)) for z, p in zip(Z, P))
     H += l2 * np.diag(penalised.ravel())
-    free = np.arange(theta.size) != (theta.shape[0] - 1) * theta.shape[1]  # fixes b_0 = 0
+    free = np.arange(theta.size) != (theta.shape[0] - 1) * theta.shape[1]  # all but the first class's intercept
     step = np.zeros(theta.size)
+    # np.ix_(free, free): the rows and columns of H for the free entries (the fixed intercept stays 0)
     step[free] = np.linalg.solve(H[np.ix_(free, free)], g.ravel()[free])
     return theta - step.reshape(theta.shape)
 
@@ -139,7 +140,7 @@ print(f"largest probability difference, notebook vs library: {np.abs(ours - libr
 #
 # **What the grader reads.** The embedding of an answer alone says what the answer is about, not how
 # it answers *this* question. So `sa.FewShotGrader` reads two **views** of each answer, one embedding
-# each, side by side (2 × 384 numbers): the answer, and what it **adds** to the question
+# each, side by side (2 × 384 numbers with the offline model): the answer, and what it **adds** to the question
 # (`sa.content_words`: the answer without the question's words and without function words such as
 # "the", "of", "is", "because"). It also gets one
 # graded example for free: **the question itself, graded 0** (repeating the question earns no
@@ -178,14 +179,26 @@ print(pd.DataFrame({"embedding cosine": [E[i] @ E[j] for i, j in pairs.values()]
                     "character cosine": [C[i] @ C[j] for i, j in pairs.values()]}, index=list(pairs)).round(2))
 
 # %% [markdown]
+# Read the table by rows: compare the first row with the second in each column. An embedding that
+# rates the opposite claims (first row) as closer than two answers that agree (second row) blurs the
+# decisive word; the character cosines also keep a misspelling (third row) close to its word. The
+# second sentence is longer than the others, which lowers both of its cosines, so this is a loose
+# illustration on four hand-picked sentences, not evidence. The evidence for each setting is its dev
+# comparison (`help(sa.FewShotGrader)` lists the dev figures) and, for the four together, the paired
+# comparison on unseen answers below.
+
+# %% [markdown]
 # Per question, a grader fitted on 30 graded training answers grades the unseen ones (`None`: no
 # guard). **Macro-F1**: per grade the F1 score, averaged with equal weight, so rare `contradictory`
 # counts as much as `correct` (F1 is the harmonic mean of *precision*, the share of answers given a grade
 # that deserve it, and *recall*, the share of answers deserving a grade that get it). The floor answers
 # each question's most common training label. Then the grader as it was before these choices, on the
 # same answers: the answer alone, `l2 = 1`, no free example, no characters (four settings differ,
-# chosen on dev, so the gain belongs to the four together). A paired bootstrap of the accuracy and macro-F1
-# differences draws whole questions (answers to one question are alike; notebook 03). It holds one
+# chosen on dev, so the gain belongs to the four together). Accuracy is the main metric; macro-F1 is a
+# second look. A paired bootstrap of the accuracy and macro-F1
+# differences draws whole questions (answers to one question are alike; notebook 03). "Wins 965 of
+# 1000 resamples" (say) describes the bootstrap: the share of resampled sets of questions on which the
+# first grader did better, not the probability that it is better. It holds one
 # draw of the 30 graded answers fixed (the default, `seed=42`), so we repeat the comparison for five
 # more draws (the same draw for both graders).
 
@@ -257,8 +270,9 @@ print(f"accuracy gain averaged over the six draws: {per_q['sum'].sum() / per_q['
 # default draw flatters the new grader a little (its gains are above the six draws' mean). "Ahead in
 # every draw" says the gain does
 # not hang on which 30 answers the teacher graded; the last line's interval, which resamples the 20
-# questions with the gain averaged over all six draws, says how sure we are for new answers and
-# questions (with only 20 questions, such intervals run a little narrow). The gain belongs to the
+# questions with the gain averaged over all six draws, says how sure we are for new answers to these
+# 20 questions (with only 20 questions, such intervals run a little narrow). It says less about new
+# questions: the settings were chosen on other answers to these same questions. The gain belongs to the
 # bundle of four settings.
 
 # %% [markdown]
@@ -342,14 +356,15 @@ def my_nonsense_margin(question, graded_answers, answers, topics=sa.EVERYDAY_TOP
 # %% [markdown]
 # `sa.load_eval_sets()`: hand-written answers to one question per school subject, real (graded) and
 # five kinds of junk, each split into a **dev** half (for choices) and a **held-out** half (for figures
-# only); section 6 uses all of it. Here, mathematics' dev nonsense and four real answers.
+# only); section 6 uses all of it. Here, from mathematics' dev half only: its nonsense, four real
+# answers to check, and its other graded answers as the teacher's.
 
 # %%
 sets = sa.load_eval_sets()
 maths = sets[sets["subject"] == "mathematics"]
 graded = maths[maths["kind"] == "graded"]
 probe_real = graded[graded["split"] == "dev"].head(4)
-support = graded.drop(probe_real.index)
+support = graded[graded["split"] == "dev"].drop(probe_real.index)  # the teacher's graded answers (dev)
 nonsense = maths[(maths["category"] == "on_topic_nonsense") & (maths["split"] == "dev")]
 question = maths["question"].iloc[0]
 answers = probe_real["answer"].tolist() + nonsense["answer"].tolist()
@@ -358,15 +373,17 @@ lib = sa.nonsense_margin(embed([sa.content_words(question, a) for a in answers])
                          embed([sa.content_words(question, a) for a in support["answer"]]),
                          embed(list(sa.EVERYDAY_TOPICS)))
 assert np.allclose(mine, lib, atol=1e-5), "the cell's margin differs from the library's"
-print(f"{question}\nour margin = sa.nonsense_margin (largest difference {np.abs(mine - lib).max():.1e})")
+print(f"{question}\nour margin = sa.nonsense_margin (largest difference {np.abs(mine - lib).max():.1e}); "
+      f"{len(support)} graded answers; nonsense flagged by our layer: {int((mine[len(probe_real):] > 0).sum())} "
+      f"of {len(nonsense)}, real answers: {int((mine[:len(probe_real)] > 0).sum())} of {len(probe_real)}")
 maths_grader = sa.FewShotGrader(guard, model_id=model_id).fit(question, support["answer"], support["grade"].astype(int))
 pd.DataFrame({"answer": answers, "kind": ["real"] * len(probe_real) + ["nonsense"] * len(nonsense),
               "margin": mine.round(3), "our layer flags": mine > 0, "guard's reason": maths_grader.reasons(answers)})
 
 # %% [markdown]
 # The guard says "on-topic nonsense" where our layer flags, unless a cheaper layer rejected the
-# answer first. Nonsense with a negative margin would slip through: it sounds like the class's answers.
-# Here every one is flagged; across subjects many are not (section 6).
+# answer first. Nonsense with a negative margin slips through: it sounds like the class's answers.
+# The counts above are one subject's; across subjects much nonsense is not flagged (section 6).
 #
 # ## 6. The guard on junk it never saw
 #
@@ -452,14 +469,19 @@ for category in ("real_answer", "on_topic_nonsense"):
     diff, low_d, high_d = paired_subject_difference(a["flagged"], a["subject"], b["flagged"], b["subject"])
     print(f"{category} flagged: dev {a['flagged'].mean():.1%}, held-out {b['flagged'].mean():.1%}; held-out minus dev "
           f"{diff:+.1%} (95% interval over subjects {low_d:+.1%} to {high_d:+.1%})")
-print(misses.groupby("subject").head(1).head(6)[["subject", "category", "answer"]].to_string(index=False, max_colwidth=60))
-print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=False, max_colwidth=60))
+print("junk not graded 0 (the first per subject, six subjects), whole answers:")
+for row in misses.groupby("subject").head(1).head(6).itertuples():
+    print(f"  {row.subject}, {row.category}: {row.answer}")
+print("real answers wrongly flagged (the first five):")
+for row in false_alarms.head(5).itertuples():
+    print(f"  {row.subject} ({row.reason}): {row.answer}")
 
 # %% [markdown]
 # Each layer catches what it was built for; the nonsense margin costs real answers. Layer 3 flags only
-# a small share of the nonsense: most of the nonsense that gets a 0 gets it from the classifier, because
-# it resembles the wrong attempts the teacher graded 0 (compare "held-out: flagged" with "held-out:
-# graded 0"). Held-out against dev, read the paired differences above, not the point estimates: an
+# a small share of the nonsense: most of the nonsense that gets a 0 gets it from the classifier
+# (compare "held-out: flagged" with "held-out: graded 0"), possibly because it resembles the wrong
+# attempts the teacher graded 0, possibly because the classifier gives many 0s anyway (section 9 shows
+# how often it zeroes answers the teacher credited). Held-out against dev, read the paired differences above, not the point estimates: an
 # interval that includes 0 means these halves cannot tell the two apart. One reason to expect held-out
 # to look worse for real answers: picking the lowest threshold that just passes on dev picks one whose
 # dev rate is low partly by luck, so the dev rate is optimistic. Another pulls the other way: the
@@ -468,7 +490,8 @@ print(false_alarms.head(5)[["subject", "answer", "reason"]].to_string(index=Fals
 # margin on dev (sized by the dev rate's interval, as exercise 2 does); this lesson keeps the threshold
 # without a margin, to show what happens. The threshold never looked at nonsense; when the
 # nonsense difference's interval excludes 0, the drop is beyond chance: the held-out nonsense may be
-# harder, or layer 3, designed while looking at dev nonsense (section 5), fits the dev nonsense better.
+# harder, layer 3, designed while looking at dev nonsense (section 5), may fit it better, and the
+# held-out run's graders have twice as many graded answers (the same pull as for real answers).
 # Expect no better than the held-out rate on a new subject: its questions are those that chose the
 # settings, and a teacher who grades fewer answers sees more flags (section 9). Either way, expect some real answers zeroed (the
 # split above by the teacher's grade says how many of them had earned credit); section 9 sends layer
@@ -494,11 +517,11 @@ print(f"accuracy on the same {len(pred_guard)} answers: " + gain.verdict("the gu
 # The guard costs no measurable accuracy on these answers (macro-F1 was not compared). Where it rejects
 # an answer its 0 is `incorrect`: right when Beetle labelled the answer incorrect (off-topic, empty,
 # wrong), wrong for a `contradictory` or `correct` one. Beetle's `incorrect` includes its off-topic and
-# off-domain answers, so a share rejected here is not the share of real attempts wrongly zeroed that
-# sections 6 and 9 measure (against targets that their intervals leave unsettled). The rejected answers' labels:
+# off-domain answers. So a share rejected here is not the share of real attempts wrongly zeroed;
+# sections 6 and 9 measure that one, on the hand-written sets. The rejected answers' labels:
 
 # %%
-rejected_ua = pred_guard["relevance"] < guard.threshold  # relevance: P(attempt) after every layer
+rejected_ua = pred_guard["relevance"] < guard.threshold  # the column "relevance" holds P(attempt), every layer applied
 print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred_guard)}; their labels:",
       pred_guard.loc[rejected_ua, "label_3way"].value_counts().to_dict())
 
@@ -508,7 +531,7 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # Fitting a grader from 30 answers whose embeddings are cached (both views of each; the character
 # vocabulary is fitted anew), and a live regrade (embed a new answer and what it adds, in one pass;
 # its characters; guard; grade),
-# after a warm-up. Targets: fit ≤ 50 ms, regrade p95 ≤ 25 ms on 2 CPU cores, torch using both (this
+# after a warm-up. Targets (both on the p95): fit ≤ 50 ms, regrade ≤ 25 ms on 2 CPU cores, torch using both (this
 # cell sets 2 threads, then back to 1). The
 # timings belong to this machine at this moment: a shared or busy machine can miss a target while the
 # grader's work is unchanged (rerun the cell: they move). The p50 is the median run; the p95 is the time
@@ -530,6 +553,10 @@ for operation, target in (("fit from cached embeddings", 50), ("live regrade (em
     verdict = "met" if (p95s <= target).all() else "missed" if (p95s > target).all() else "not settled"
     print(f"{operation} ({os.cpu_count()} CPU cores): p95 {p95s.min():.1f} to {p95s.max():.1f} ms over the blocks, "
           f"p50 {p50s.min():.1f} to {p50s.max():.1f} ms; target p95 <= {target} ms: {verdict}")
+    if verdict != "met":  # the reading of the next cell, applied
+        print("  the p50 is close to the target or above it: the grader's own work misses it on this machine"
+              if p50s.max() > 0.8 * target else
+              "  the p50 is well under the target: slow moments of the machine set the p95")
 latency.round(1)
 
 # %% [markdown]
@@ -608,8 +635,16 @@ silent = (credited["grade"] == 0) & (credited["reason"] == "")  # the classifier
 print(f"for comparison, real answers the teacher credited (grade 1 or 2) that got a 0: "
       f"{(credited['grade'] == 0).mean():.1%} of {len(credited)}; from the classifier, silently: {silent.mean():.1%}")
 from course_utils.metrics import qwk
-print(f"grades of all {len(real_out)} real answers against the teacher's: QWK {qwk(real_out['gold'], real_out['grade'], 0, 2):.3f}, "
-      f"exact agreement {(real_out['gold'] == real_out['grade']).mean():.1%}")
+# The hand-written grades are points on one ordered scale (0 none, 1 partial, 2 full), so QWK applies
+by_subject = [g for _, g in real_out.groupby("subject")]
+pick = np.random.default_rng(0).integers(0, len(by_subject), size=(1000, len(by_subject)))
+boot = [qwk(pd.concat([by_subject[i] for i in p])["gold"], pd.concat([by_subject[i] for i in p])["grade"], 0, 2)
+        for p in pick]
+low_q, high_q = np.quantile(boot, [0.025, 0.975])
+print(f"grades of all {len(real_out)} real answers against the teacher's: QWK {qwk(real_out['gold'], real_out['grade'], 0, 2):.3f} "
+      f"(95% interval over subjects {low_q:.3f} to {high_q:.3f}; one grade for every answer would score 0), "
+      f"exact agreement {(real_out['gold'] == real_out['grade']).mean():.1%} "
+      f"(the teacher's grades here: {real_out['gold'].value_counts(normalize=True).round(2).to_dict()})")
 print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "grade", "reason", "answer"]]
       .to_string(index=False, max_colwidth=60))
 
@@ -622,13 +657,15 @@ print(outcome[outcome["referred"]].groupby("category").head(2)[["category", "gra
 # whoever gives it; the share of credited real answers that got a 0 (printed above) says how freely the
 # grader gives 0s, and its silent part (the classifier's 0, no reason given) is grading errors no
 # referral catches: a grade is only as good as the classifier (the QWK line above; section 3 measures
-# it on Beetle). Injections and non-answers among the referred were missed by the rules and caught by
+# it on Beetle). QWK (notebook 03) is agreement beyond chance on an ordered scale, a near miss
+# costing less than a far one; pooled here over every subject's question, each with its own grader. Injections and non-answers among the referred were missed by the rules and caught by
 # layer 3; they keep their 0. In the table, the real answers' "graded 0 or referred" is blank: a real
 # answer may deserve a 0. Real answers rejected is "not settled" when its
 # interval straddles 3%. "No miss observed" for other junk: with 0 misses in `n` answers, rates above
 # about `3 / n` would rarely give none (the "rule of three", a 95% bound), here about 0.4%, and wider
-# still because misses cluster by subject. Section 6 saw one non-answer graded above 0; with 12 graded answers
-# layer 3 flags more and refers it here, keeping its 0. The referral costs the teacher's time on the referred
+# still because misses cluster by subject. Section 6's graders, with 23 graded answers, let a few
+# injections and non-answers through; with 12, layer 3 flags more, and the line on other junk above says
+# whether any got a grade here. The referral costs the teacher's time on the referred
 # answers. Nonsense that layer 3 does not flag and that the classifier credits still gets a grade: no
 # offline layer knows what is true. Only English is measured; for another language, retrain the
 # relevance model with that language's embedding model
@@ -667,50 +704,53 @@ runs = {(n, s): sa.few_shot_predictions(train_q, ua_q, None, model_id=model_id, 
         for n in sizes for s in seeds}
 f1 = pd.DataFrame({n: [sa.classification_scores(runs[n, s]["label_3way"], runs[n, s]["pred_3way"])["macro_f1"]
                        for s in seeds] for n in sizes})  # a row per draw, a column per size
+# error bars: how much the teacher's draw matters (sd over draws), not how sure we are for other questions
 plt.errorbar(sizes, f1.mean(), yerr=f1.std(), marker="o", capsize=4, label=f"mean ± sd of {len(f1)} draws")
 plt.xticks(sizes), plt.legend(), plt.xlabel("graded answers per question"), plt.ylabel("macro-F1 (unseen answers)")
 plt.show()
 print(f1.agg(["mean", "std", "min", "max"]).round(3).to_string())
 rise = f1[30] - f1[10]  # paired by seed: draw s of 10 answers against draw s of 30
+nested = all(sa.sample_support(g, 10, s).index.isin(sa.sample_support(g, 30, s).index).all()
+             for _, g in train_q.groupby("question_id") for s in seeds)
 print(f"From 10 to 30 graded answers the mean macro-F1 goes {f1[10].mean():.3f} -> {f1[30].mean():.3f} on the same "
       f"{len(ua_q)} answers: a rise of {rise.mean():+.3f} (standard error over the {len(rise)} seeds "
       f"{rise.std() / np.sqrt(len(rise)):.3f}, for these answers only); 30 beats 10 in {(rise > 0).sum()} of "
-      f"{len(rise)} seeds (each seed's 10 answers are among its 30).")
+      f"{len(rise)} seeds (each seed's 10 answers are among its 30: {nested}).")
 print("One teacher's draw is another question: " + ("every draw of 30 beats every draw of 10." if f1[30].min() > f1[10].max()
       else "the single draws overlap, so an unlucky 30 can do worse than a lucky 10."))
 
 # %% [markdown]
 # ### Exercise 2: a stricter teacher
 #
-# Section 6 chose layer 3's threshold on dev for at most 5% of real answers flagged. A teacher with
-# little time asks for fewer referrals: at most 2% of real answers flagged, accepting that less
-# nonsense is caught. On the **dev** half only (the margins in `d`), choose the lowest threshold whose
-# interval over subjects (`subject_interval`) stays at or below 2%, the margin section 6 advises, and
-# build `sa.Guard(nonsense_threshold=...)`. What does the stricter target cost? (Why must the held-out
-# half stay out of the choice?)
+# Section 9 refers what layer 3 flags. A teacher with little time asks for fewer referrals: layer 3
+# should flag at most 2% of the real answers that layers 1-2 let through, accepting that less nonsense
+# is caught. On the **dev** half only (the margins in `d`), choose the lowest threshold whose interval
+# over subjects (`subject_interval`) stays at or below 2%, the margin section 6 advises, and build
+# `sa.Guard(nonsense_threshold=...)`. What does the stricter target cost? (Why must the held-out half
+# stay out of the choice?)
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["solution"]
 # @title Solution (double-click to reveal)
-flag = pd.DataFrame({t: (earlier | (d["margin"] > t)).groupby(d["category"]).mean()
-                     for t in np.round(np.arange(-0.1, 0.61, 0.025), 3)})
-# the same fine grid for both targets; for 2%, the margin: the dev interval's upper end at or below 2%
-usual = flag.columns[flag.loc["real_answer"] <= 0.05].min()
-real_dev = d["category"] == "real_answer"
-upper = {t: subject_interval((earlier | (d["margin"] > t))[real_dev], d.loc[real_dev, "subject"])[1] for t in flag.columns}
-reachable = [t for t in flag.columns if upper[t] <= 0.02]
-strict = min(reachable) if reachable else flag.columns.max()
-strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
-print("\n".join(f"target {k}: threshold {t}; on dev, real answers flagged {flag.loc['real_answer', t]:.1%}, on-topic "
-                f"nonsense caught {flag.loc['on_topic_nonsense', t]:.1%}" for k, t in [("5%", usual), ("2%", strict)]))
+grid = np.round(np.arange(-0.1, 0.61, 0.025), 3)  # finer than section 6's steps of 0.05
+passed = ~earlier  # answers that layers 1-2 let through: only these can be referred by layer 3
+real_passed = passed & (d["category"] == "real_answer")
+referred_real = {t: float((d["margin"] > t)[real_passed].mean()) for t in grid}
+upper = {t: subject_interval((d["margin"] > t)[real_passed], d.loc[real_passed, "subject"])[1] for t in grid}
+nonsense_dev = d["category"] == "on_topic_nonsense"
+caught = {t: float((earlier | (d["margin"] > t))[nonsense_dev].mean()) for t in grid}  # flagged by any layer
+reachable = [t for t in grid if upper[t] <= 0.02]
+print(f"section 6's threshold {chosen}: layer 3 flags {referred_real[chosen]:.1%} of the dev real answers that "
+      f"layers 1-2 pass; dev nonsense flagged by any layer {caught[chosen]:.1%}")
 if reachable:
-    print(f"2% target: the dev interval's upper end at threshold {strict} is {upper[strict]:.1%}.")
+    strict = min(reachable)
+    strict_guard = sa.Guard(nonsense_threshold=strict)  # ready for sa.FewShotGrader(strict_guard)
+    print(f"2% target: threshold {strict}; layer 3 flags {referred_real[strict]:.1%} (interval's upper end "
+          f"{upper[strict]:.1%}); dev nonsense flagged by any layer {caught[strict]:.1%}")
 else:
-    print(f"2% target: no threshold on the grid keeps the dev interval's upper end at or below 2% (at the highest,\n"
-          f"{strict}, it is {upper[strict]:.1%}, mostly layers 1-2's flags), so layer 3's threshold cannot promise it;\n"
-          "switching layer 3 off or accepting a looser target are the teacher's choices.")
-print("Dev nonsense rates\n"
-      "overstate what held-out answers show (section 6), so expect less nonsense caught on new answers; and the\n"
-      "rates here come from graders fitted on 11 or 12 dev answers, as a teacher who grades 12 would use.")
-print("The stricter target lets more nonsense through: the trade-off. Chosen on dev only: a threshold chosen on\n"
-      "held-out answers would make their rate look better than it will be on new answers (leakage). And the held-out\n"
-      "half has already been read in sections 6 and 9, so an honest estimate of the new guard needs answers not yet seen.")
+    print("2% target: no threshold on the grid keeps the interval's upper end at or below 2%; layer 3 cannot "
+          "promise it here.")
+print("The stricter target lets more nonsense through: the trade-off. Dev rates overstate what held-out answers\n"
+      "show (section 6), and they come from graders fitted on 11 or 12 dev answers, as a teacher who grades 12\n"
+      "would use. Chosen on dev only: a threshold chosen on held-out answers would make their rate look better\n"
+      "than it will be on new answers (leakage); and the held-out half has already been read in sections 6 and 9,\n"
+      "so an honest estimate of the new guard needs answers not yet seen.")
