@@ -8,7 +8,7 @@ Run from a checkout (``make`` calls these; Colab never installs this package):
 * :mod:`course_tools.literature` -- the literature's five folds and the published figures
 * :mod:`course_tools.short_answer_results` -- the short-answer measurements, into CSVs
 * :mod:`course_tools.short_answer_report` -- ``results/short_answer.md``, rendered from those CSVs
-* :mod:`course_tools.short_answer_referral` -- the grader's referral ("needs a teacher"), measured once on held-out data
+* :mod:`course_tools.short_answer_referral` -- the grader's referral ("needs a teacher"), measured on held-out data after each change chosen on dev
 * :mod:`course_tools.short_answer_eval` -- evaluation helpers only the results scripts use
 * :mod:`course_tools.llm_plausibility` -- the opt-in language-model layers of the guard, measured
 * :mod:`course_tools.guard_first_look` -- a hand-written batch's first look, replayed at any commit

@@ -1,4 +1,4 @@
-"""Issue 28's measurement: grades, referral ("needs a teacher") and latency, once on held-out data.
+"""Issue 28's measurement: grades, referral ("needs a teacher") and latency on held-out data.
 
     python -m course_tools.short_answer_referral                  # ~1 min on 2 CPU cores
     python -m course_tools.short_answer_referral --latency-only   # the latency rows alone (~1 min)

@@ -283,7 +283,8 @@ def latency_section(latency: pd.DataFrame, info: dict) -> list[str]:
             "the default 2 uses both cores of a quiet machine, 1 leaves a core to other jobs on a shared one)."]
 
 
-REFERRAL_TITLE = "## Issue 28: grades a teacher can trust, and \"needs a teacher\" (held-out, measured once)"
+REFERRAL_TITLE = ("## Issue 28: grades a teacher can trust, and \"needs a teacher\" (held-out; measured after each "
+                  "change chosen on dev)")
 
 
 def referral_section(out: Path) -> list[str]:
