@@ -18,8 +18,9 @@
 #
 # *Advanced.* You need derivatives (the chain rule) and matrices (a matrix inverse, a linear
 # solve); the terms beyond them are defined where they first appear. The few-shot grader of notebook 18 fits one logistic regression per
-# question with an L2 penalty `λ`. Which `λ`? Each question has only 30 graded answers —
-# too few to tune `λ` per question. But all questions can share one `λ`, learned from
+# question with an L2 penalty `λ`. Which `λ`? A new question has only the teacher's 30 graded
+# answers — too few to tune `λ` per question. (In Beetle every training answer is labelled: we pretend a
+# teacher graded 30 of each question, the support, and use the other labels only to score, the query.) But all questions can share one `λ`, learned from
 # many questions at once: **meta-learning**. (Notebook 18's grader uses `λ = 0.3`, chosen on dev
 # data by accuracy on Beetle's training answers and QWK on hand-written dev answers; here `λ` is
 # learned by a different criterion, and section 4 compares the two.) For each training question we split its
@@ -34,7 +35,8 @@
 # The query loss depends on `λ` only through the fitted weights `θ*(λ)`, the solution of
 # Newton's method. We do not differentiate through the Newton iterations. At the optimum
 # the gradient of the training objective is zero, `g(θ*(λ), λ) = 0`, for every `λ`.
-# Differentiating this identity — the **implicit function theorem** — gives
+# Differentiating this identity — the **implicit function theorem** — with `θ` flattened into one
+# vector: `d/dλ g(θ*(λ), λ) = H · dθ*/dλ + ∂g/∂λ = 0`, with `H = ∂g/∂θ`; solving for `dθ*/dλ` gives
 #
 # $$\frac{d\theta^*}{d\lambda} = -H^{-1}\,\frac{\partial g}{\partial \lambda} = -H^{-1} (M \odot \theta^*),$$
 #
@@ -190,7 +192,8 @@ print(f"learned λ = {np.exp(log_l2):.3f} (query loss {hist['loss'].iloc[-1]:.4f
       f"{np.exp(grid[max(i_min - 1, 0)]):.3f} and {np.exp(grid[min(i_min + 1, len(grid) - 1)]):.3f}")
 last = hist["grad"].iloc[-1]
 print(f"Last gradient {last:+.4f} after {len(hist) - 1} steps: " + (
-    "below the tolerance, descent has reached the minimum (to the precision the tolerance sets)."
+    "below the tolerance, so descent stops; the loss may still fall a little further on (compare the grid's "
+    "minimum), by less than the tolerance lets matter."
     if abs(last) < descent["tol"] else
     "not below the tolerance: the steps stop short of the minimum (more steps would go on); "
     "near the minimum the curve is flat, so the query loss differs little."))
@@ -243,7 +246,7 @@ for other, other_pred in [(name, p["pred_grade"]) for name, p in preds.items() i
     differ = int((learned_pred["pred_grade"].to_numpy() != np.asarray(other_pred)).sum())
     print("accuracy, resampling questions: " + gain.verdict("the learned λ", other, items="answers")
           + f"; the two grade {differ} of {len(learned_pred)} answers differently (resamples where both are right "
-          "or wrong on the same answers tie)")
+          "or wrong on the same answers tie" + ("; with so few, nothing can be concluded)" if differ < 5 else ")"))
     if other != "the floor":
         apart.append(gain.low > 0 or gain.high < 0)
 print("So: learning λ " + ("bought no accuracy these answers can measure over either fixed λ."
@@ -253,8 +256,9 @@ print("So: learning λ " + ("bought no accuracy these answers can measure over e
 # Why the two ways of choosing can disagree: the query cross-entropy that `λ` is learned by rewards
 # probabilities close to the truth, while accuracy (and QWK) look only at the most probable grade.
 # Section 3's curve is flat near its minimum, so values of `λ` across a wide range fit about equally
-# well. What meta-learning offers here is a way to set `λ` from training questions without a search
-# on dev data, and one that scales to many settings (one gradient for all of them).
+# well. What meta-learning offers here is a way to set `λ` from training questions without a grid search
+# (it follows a gradient on the same kind of training answers notebook 18 used as dev data), and one
+# that scales to many settings (one gradient for all of them).
 #
 # ## Summary
 #
@@ -265,8 +269,8 @@ print("So: learning λ " + ("bought no accuracy these answers can measure over e
 # * Gradient descent on `log λ` needs enough steps to reach the minimum; the last
 #   gradient tells. Near the minimum the loss curve is flat, so a λ a little off costs
 #   little.
-# * `λ` is learned on training questions only and evaluated once on unseen answers to
-#   those questions (answers notebook 18 also graded), with a paired bootstrap over questions
+# * `λ` is learned on training questions only and scored once in this notebook on unseen answers to
+#   those questions (answers notebook 18 already used for reporting, no choice made on them), with a paired bootstrap over questions
 #   against two fixed values and the floor: the "So:" line says whether learning `λ` bought
 #   measurable accuracy in this profile. New questions are checked only in Exercise 2.
 #
