@@ -65,10 +65,19 @@ test: setup test-unit test-notebooks
 
 test-unit: setup
 	$(PY) -m ruff check course_utils course_tools tests notebooks/*.py
-	$(PY) -m pytest tests -q
+	$(PARALLEL) $(PY) -m pytest tests -q $(XDIST)
+
+# Tests run TEST_WORKERS at a time (pytest-xdist; each test file or notebook whole on one
+# worker, notebooks slowest first by results/notebook_times.csv), each process on one thread
+# so that the workers do not fight over the cores. TEST_WORKERS=0: one at a time, threads as usual.
+TEST_WORKERS ?= 2
+PARALLEL = $(if $(filter-out 0 1,$(TEST_WORKERS)),OMP_NUM_THREADS=1 MKL_NUM_THREADS=1)
+XDIST = -n $(TEST_WORKERS) --dist loadfile
+NB_PARALLEL = $(PARALLEL) COURSE_PROFILE=smoke $(1) -m pytest -q -p no:cacheprovider --nbval-lax \
+	--nbval-cell-timeout=900 $(XDIST) $$($(1) -m course_tools.run_course --list-slowest-first smoke)
 
 test-notebooks: setup
-	COURSE_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
+	$(call NB_PARALLEL,$(PY))
 
 # --- The Colab leg: Colab's preinstalled versions, the course installed as its first cell does.
 # Python 3.11 stands in for Colab's 3.13 (the CPU torch 2.13.0 wheel on this disk is for
@@ -115,8 +124,8 @@ COLAB_NOT_LIBRARY := $(addprefix --ignore=tests/,test_repository.py test_docs.py
 test-colab: export PYDEVD_DISABLE_FILE_VALIDATION := 1
 test-colab: colab-env
 	@$(COLAB_PY) -c "import sys, numpy, pandas, sklearn, transformers, sentence_transformers, datasets, peft, trl, torch; print('Colab leg: Python', sys.version.split()[0], '| torch', torch.__version__, '| transformers', transformers.__version__, '| sentence-transformers', sentence_transformers.__version__, '| datasets', datasets.__version__, '| peft', peft.__version__, '| trl', trl.__version__, '| scikit-learn', sklearn.__version__, '| pandas', pandas.__version__, '| numpy', numpy.__version__)"
-	$(COLAB_PY) -m pytest tests -q -p no:cacheprovider $(COLAB_NOT_LIBRARY)
-	COURSE_PROFILE=smoke $(COLAB_PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 notebooks/*.ipynb
+	$(PARALLEL) $(COLAB_PY) -m pytest tests -q -p no:cacheprovider $(XDIST) $(COLAB_NOT_LIBRARY)
+	$(call NB_PARALLEL,$(COLAB_PY))
 
 # Point the Colab badges and the notebooks' first cells at a fork: make colab-links REPO=owner/name
 colab-links: setup

@@ -82,6 +82,13 @@ def published_llm_rows(path: Path = PUBLISHED_LLM_CSV) -> list[dict]:
     return read(path)
 
 
+def _n_checked() -> str:
+    """"k of n figures" checked against the paper's own table, over both published lists."""
+    supervised = [r["checked"] == "yes" for r in published_rows()]
+    llm = [r["checked"].startswith("checked") for r in published_llm_rows()]
+    return f"{sum(supervised) + sum(llm)} of {len(supervised) + len(llm)} rows"
+
+
 def _published_tables() -> list[str]:
     """The two published-figure tables of the generated file (from their CSVs alone)."""
     import pandas as pd
@@ -502,8 +509,9 @@ def render_markdown(rows: list[dict]) -> str:
         "",
         "Stored in `published_asap7.csv` (and the LLM studies in `published_llm_asap.csv`). A figure is "
         "marked checked only when it was read in the paper's own table (table and page named); "
-        "none could be read here, so each row says what was and was not seen, and a row without a "
-        "figure that could be trusted shows none.",
+        f"{_n_checked()} could be read so here. Every other row says what was and was not seen, and a row "
+        "without a figure that could be trusted shows none. A checked figure still comes with its own "
+        "protocol (its split, its essays): compare it with the rows above only where the protocol matches.",
         "",
         *_published_tables(),
     ])

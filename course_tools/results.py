@@ -440,12 +440,19 @@ def published_llm_lines() -> list[str]:
     if not rows:
         return []
     checked = [r for r in rows if r["checked"].startswith("checked") and r["qwk"]]
-    lines = [f"**Published LLM scorers (not measured here).** {len(rows)} studies of LLMs scoring ASAP "
+    studies = dict.fromkeys(r["source"] for r in rows)
+    lines = [f"**Published LLM scorers (not measured here).** {len(studies)} studies of LLMs scoring ASAP "
              "essays are listed in `published_llm_asap.csv` and `asap7_literature.md`, each with its "
              "protocol."]
     if checked:
-        lines += [f"* {r['model']}, {r['setting']} ({r['prompt']}): QWK {r['qwk']}, published in {r['source']}, "
-                  f"{r['table_or_page']}" for r in checked]
+        lines[-1] += (" Figures read in the paper's own table, on the essays named (not this split's test "
+                      "essays, so not comparable row by row):")
+        for source in dict.fromkeys(r["source"] for r in checked):
+            part = [r for r in checked if r["source"] == source]
+            lines.append(f"* {source}, {part[0]['table_or_page']} ({part[0]['prompt']}): "
+                         + "; ".join(f"{r['model']}, {r['setting']}: QWK {r['qwk']}" for r in part))
+        if len(studies) > len({r["source"] for r in checked}):
+            lines.append("* the other studies' figures could not be read in their own tables here: none is shown.")
     else:
         lines[-1] += (" None of their figures could be read in the paper's own table here, so none is "
                       "shown beside the stand-in's: a copied figure could not be told from a checked one.")

@@ -45,6 +45,18 @@ def find_notebooks(prefixes: list[str]) -> list[Path]:
     return paths
 
 
+def slowest_first(paths: list[Path], profile: str, times: Path | None = None) -> list[Path]:
+    """``paths`` ordered by their recorded ``profile`` time (``results/notebook_times.csv``),
+    slowest first, notebooks without a time before all others: the order that keeps two
+    test workers busy until the end (each takes the next notebook when it is free)."""
+    seconds: dict[str, float] = {}
+    times = times or TIMES
+    if times.is_file():
+        with times.open() as f:
+            seconds = {r["notebook"]: float(r["seconds"]) for r in csv.DictReader(f) if r["profile"] == profile}
+    return sorted(paths, key=lambda p: -seconds.get(p.stem, float("inf")))
+
+
 #: Figures: the inline backend, so executed copies hold image/png outputs (a global
 #: ``MPLBACKEND=Agg``, handy for scripts, would leave them without figures).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -185,8 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="do not update notebook_times.csv")
     parser.add_argument("--note", default="", help="added to the machine column, e.g. "
                         "'shared with other jobs: times inflated'")
+    parser.add_argument("--list-slowest-first", metavar="PROFILE",
+                        help="print the notebooks' paths, slowest first by PROFILE's recorded times, and exit")
     args = parser.parse_args(argv)
 
+    if args.list_slowest_first:
+        paths = slowest_first(find_notebooks(args.prefixes), args.list_slowest_first)
+        print("\n".join(str(p.relative_to(ROOT)) for p in paths))
+        return 0
     name, why = profile_name()
     os.environ["COURSE_PROFILE"] = name  # the kernels inherit it
     where = machine() + (f" ({args.note})" if args.note else "")

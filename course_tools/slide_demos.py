@@ -132,41 +132,49 @@ PUBLISHED = "published_llm_asap"
 
 def published_llm_rows():
     """The published LLM-on-ASAP rows (``results/published_llm_asap.csv``), split into
-    those whose QWK was read in the paper's own table (``checked`` starts with "yes")
+    those whose QWK was read in the paper's own table (``checked`` starts with "checked")
     and the others; ``(None, None)`` when the file is missing."""
     from course_tools.slide_content import results_table
 
     table = results_table(PUBLISHED)
     if table is None:
         return None, None
-    ok = table["checked"].fillna("").str.lower().str.startswith("yes") & table["qwk"].notna()
+    ok = table["checked"].fillna("").str.lower().str.startswith("checked") & table["qwk"].notna()
     return table[ok], table[~ok]
 
 
-def show_published_beside_stand_in() -> None:
-    """A table: the stand-in's prompting rows (measured here) and published QWK of real
-    LLMs on ASAP (only figures read in the paper, each with its table or page); then the
-    papers whose figures were not checked, as a list, with no number."""
+def short_citation(source: str) -> str:
+    """"Wang, Ding & Zhai (2026). Title ..." -> "Wang et al. 2026" ("Kundu & Barbosa 2024", "Morris 2023")."""
+    import re
+
+    names = [n.strip() for n in re.split(r",|&", source.split(" (")[0]) if n.strip()]
+    year = re.search(r"\((\d{4})\)", source)
+    who = names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2 else f"{names[0]} et al."
+    return f"{who} {year.group(1) if year else ''}".strip()
+
+
+def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_zero_shot", "llm_rubric")) -> None:
+    """A table: the stand-in's prompting rows ``stand_in`` (measured here) and the published QWK
+    of real LLMs on ASAP essays (only figures read in the paper, each with its table and page,
+    its model, setting and essays); then the papers whose figures were not checked, by name only."""
     from course_tools.slide_content import md, select_results
 
-    ours = select_results("asap7", sections=["generative"], columns=["label", "qwk_mean"])
+    ours = select_results("asap7", where={"id": list(stand_in)}, columns=["label", "qwk_mean", "n_test"])
     rows = []
     if ours is not None:
-        for label, value in ours.dropna().itertuples(index=False):
-            rows.append(("measured here, test subset", f"stand-in SmolLM2-135M: {label}",
-                         f"{value:.3f}", "ASAP 7"))
+        for label, value, n_test in ours.itertuples(index=False):
+            rows.append(("measured here", f"stand-in SmolLM2-135M-Instruct: {label}", f"{value:.3f}",
+                         f"ASAP 7, {int(n_test)} test essays"))
     checked, unchecked = published_llm_rows()
     if checked is not None:
         for r in checked.itertuples(index=False):
-            rows.append((f"published ({r.source.split('(')[0].strip()}, {r.table_or_page})",
+            rows.append((f"published: {short_citation(r.source)}, {r.table_or_page}",
                          f"{r.model}, {r.setting}", f"{float(r.qwk):.3f}", r.prompt))
     md("| source | model and setting | QWK | essays |\n|---|---|---|---|\n"
        + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows))
     if unchecked is not None and len(unchecked):
-        items = "<br>".join(f"{r.source.split('. ')[0]}: {r.model} ({r.prompt})"
-                            for r in unchecked.itertuples(index=False))
-        md(f"<span class='course-small'>Published, figures **not checked** (none shown): "
-           f"<br>{items}</span>")
+        names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)))
+        md(f"<span class='course-small'>Also published, figures **not checked** here (none shown): {names}.</span>")
 
 
 def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):

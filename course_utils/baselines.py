@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -269,11 +270,10 @@ def leaderboard(notebook: str, model: str, qwk: float, n_train: int | None, prof
                  "95% interval": f"[{round(interval[0], 3) + 0.0:.3f}, {round(interval[1], 3) + 0.0:.3f}]" if interval else "",
                  "n_test": "" if n_test is None else str(int(n_test)),
                  "n_train": "–" if n_train is None else str(int(n_train))})
-    with path.open("w", newline="") as f:
-        fields = ["notebook", "model", "test_QWK", "95% interval", "n_test", "n_train"]
-        writer = csv.DictWriter(f, fieldnames=fields, restval="", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    fields = ["notebook", "model", "test_QWK", "95% interval", "n_test", "n_train"]
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # written whole, then renamed:
+    pd.DataFrame(rows, columns=fields).to_csv(tmp, index=False)  # a reader never sees half a table
+    os.replace(tmp, path)
     table = pd.DataFrame(rows, columns=fields).fillna("").astype({"test_QWK": float, "n_train": str})
     table = table.sort_values("test_QWK", ascending=False, kind="stable").reset_index(drop=True)
     if show:

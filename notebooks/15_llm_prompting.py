@@ -469,8 +469,16 @@ if few_row is not None:
 # anything; nothing here shows that those models follow the rubric, and the same
 # baselines and paired lines decide it for them too.
 #
-# **Published LLM scorers of ASAP essays** (not measured here). Real LLMs have been
-# studied on these essays: Mansour et al. (2024, LREC-COLING) prompted ChatGPT and
+# **Published LLM scorers of ASAP essays** (not measured here). Wang et al. (2026,
+# AAAI-26, Table 1, p. 40903) gave GPT-4o, Llama-3.1-8B-Instruct and
+# Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (not prompt 7: another
+# prompt, all 1,785 of its essays, scores 1-6), one prompt per essay and no examples,
+# and report QWK 0.251, 0.135 and 0.428; extracting the rubric's components first and
+# scoring them second (their "AutoSCORE") raised these to 0.344, 0.193 and 0.575. Read
+# them beside this notebook's rows, not as a ranking: another prompt, another score
+# range, other essays. What they do show is that a rubric alone, even in front of a
+# 70-billion-parameter model, leaves the scores far from the raters'. Other studies of
+# real LLMs on these essays: Mansour et al. (2024, LREC-COLING) prompted ChatGPT and
 # Llama-2 zero-shot with four prompt designs on all eight ASAP prompts; Lee et al.
 # (2024, Findings of EMNLP) scored traits one at a time in a zero-shot conversation
 # ("Multi Trait Specialization"), and their abstract reports average QWK on ASAP up to

@@ -263,23 +263,23 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, scored by answer
 # reach. Ask: which prompt helps the small model most, and why might that be?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
-# ## Real LLMs on ASAP: what to read
-#
-# * published LLM figures: **not checked here**, so no number is shown beside the stand-in's
-# * papers that score ASAP essays with real LLMs (GPT-3.5, GPT-4, Llama 2 and 3):
+# ## Real LLMs on ASAP: published figures beside the stand-in's
 
 # %% tags=["hide-input"]
-_, papers = demos.published_llm_rows()
-if papers is not None and len(papers):
-    md("\n".join(f"  * {r.source.split('. ')[0]}: {r.model} ({r.prompt})"
-                  for r in papers.drop_duplicates("source").itertuples(index=False)))
+demos.show_published_beside_stand_in()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The chart of the previous slide is a 135M model; these papers measure real ones.
-# Before you set any published QWK beside a figure of this course, read in the paper
-# which prompt set it used, which essays it scored, which score (rater 1, the resolved
-# score, a trait) and which range. Ask: before trusting a published QWK, what would you
-# check? (Which prompt set, which split, and whether the score range matches.)
+# The first two rows are the stand-in, measured on prompt 7's test essays. The others are
+# published, read in the paper's own table: Wang and colleagues (AAAI 2026) gave GPT-4o and
+# two Llama 3.1 models ASAP's official rubric for essay set 1, one prompt per essay and no
+# examples, and report QWK 0.251, 0.135 and 0.428; extracting the rubric's components
+# first and scoring them second raised these to 0.344, 0.193 and 0.575. Set 1 is another
+# prompt with another score range, so read the rows side by side, not as a ranking. What
+# they do show: a rubric alone, even in front of a 70-billion-parameter model, leaves the
+# scores far from the raters'. Before you set any published QWK beside
+# a figure of yours, read which prompt set, which essays, which score and which range;
+# and remember that ASAP has been public since 2012, so a hosted model may have seen it.
+# Ask: what would you check before trusting a published QWK?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## LoRA: $h = Wx + \frac{\alpha}{r} BAx$

@@ -101,3 +101,18 @@ def test_figure_problems_names_plots_without_images():
     problems = run_course.figure_problems(nb)
     assert problems == ["cell 0: plots but holds no image",
                         "cell 0: prints a matplotlib object (end the cell with plt.show())"]
+
+
+def test_slowest_first_orders_by_this_profiles_recorded_times(tmp_path):
+    times = tmp_path / "times.csv"
+    run_course.record_times([
+        {"notebook": "01_a", "profile": "smoke", "status": "ok", "seconds": "5.0", "machine": "m"},
+        {"notebook": "02_b", "profile": "smoke", "status": "ok", "seconds": "50.0", "machine": "m"},
+        {"notebook": "03_c", "profile": "fast", "status": "ok", "seconds": "500.0", "machine": "m"},
+        {"notebook": "01_a", "profile": "fast", "status": "ok", "seconds": "900.0", "machine": "m"},
+    ], "smoke", times)
+    paths = [Path(f"notebooks/{n}.ipynb") for n in ("01_a", "02_b", "03_c")]
+    # 03_c has no smoke time: unknown goes first; then the slowest smoke time
+    assert [p.stem for p in run_course.slowest_first(paths, "smoke", times)] == ["03_c", "02_b", "01_a"]
+    assert [p.stem for p in run_course.slowest_first(paths, "fast", times)] == ["02_b", "01_a", "03_c"]
+    assert run_course.slowest_first(paths, "smoke", tmp_path / "none.csv") == paths

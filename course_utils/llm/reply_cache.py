@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from course_utils.config import cache_dir
@@ -41,7 +42,7 @@ def cached_chat(client: ChatClient, messages: Messages, options: dict, folder: P
         return json.loads(path.read_text())["reply"], True
     reply = client.chat(messages, **options)
     if path is not None:
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"reply": reply}))
         tmp.replace(path)
     return reply, False

@@ -1,0 +1,46 @@
+"""Published LLM figures beside the course's own: only figures read in the paper's table get a number."""
+
+import pandas as pd
+
+from course_tools import results as R
+from course_tools import slide_content as sc
+from course_tools import slide_demos as demos
+
+FIELDS = ["model", "setting", "prompt", "qwk", "source", "table_or_page", "checked"]
+CHECKED = {"model": "Model A", "setting": "zero-shot", "prompt": "ASAP 1 (not 7)", "qwk": "0.251",
+           "source": "Wang, Ding & Zhai (2026). A title. AAAI-26", "table_or_page": "Table 1, p. 7",
+           "checked": "checked: read in the paper's full text"}
+UNCHECKED = {"model": "Model B", "setting": "few-shot", "prompt": "ASAP 1-8", "qwk": "0.999",
+             "source": "Kundu & Barbosa (2024). Another title", "table_or_page": "",
+             "checked": "not checked (only the abstract was read)"}
+
+
+def test_short_citation():
+    assert demos.short_citation(CHECKED["source"]) == "Wang et al. 2026"
+    assert demos.short_citation(UNCHECKED["source"]) == "Kundu & Barbosa 2024"
+    assert demos.short_citation("Morris (2023), The Effectiveness of a Dynamic Loss Function") == "Morris 2023"
+
+
+def test_results_lines_quote_only_checked_figures(tmp_path, monkeypatch):
+    path = tmp_path / "published.csv"
+    R.write_csv([CHECKED, UNCHECKED], path, FIELDS)
+    monkeypatch.setattr(R, "PUBLISHED_LLM_CSV", path)
+    text = "\n".join(R.published_llm_lines())
+    assert "2 studies" in text and "Model A, zero-shot: QWK 0.251" in text and "Table 1, p. 7" in text
+    assert "0.999" not in text and "none is shown" in text
+    R.write_csv([UNCHECKED], path, FIELDS)
+    text = "\n".join(R.published_llm_lines())
+    assert "0.999" not in text and "None of their figures" in text
+
+
+def test_slide_table_numbers_only_checked_rows(monkeypatch):
+    table = pd.DataFrame([CHECKED, UNCHECKED]).assign(qwk=[0.251, 0.999])
+    monkeypatch.setattr(sc, "results_table", lambda name: table if name == demos.PUBLISHED else None)
+    monkeypatch.setattr(sc, "select_results", lambda *a, **k: pd.DataFrame(
+        {"label": ["zero-shot prompt"], "qwk_mean": [0.067], "n_test": [314.0]}))
+    shown = []
+    monkeypatch.setattr(sc, "md", shown.append)
+    demos.show_published_beside_stand_in()
+    assert "| measured here | stand-in SmolLM2-135M-Instruct: zero-shot prompt | 0.067 | ASAP 7, 314 test essays |" in shown[0]
+    assert "published: Wang et al. 2026, Table 1, p. 7" in shown[0] and "0.251" in shown[0]
+    assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in shown[1]
