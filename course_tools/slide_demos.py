@@ -163,18 +163,24 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_zero_shot",
     rows = []
     if ours is not None:
         for label, value, n_test in ours.itertuples(index=False):
-            rows.append(("measured here", f"stand-in SmolLM2-135M-Instruct: {label}", f"{value:.3f}",
+            rows.append(("measured here", f"SmolLM2-135M-Instruct (stand-in): {label}", f"{value:.3f}",
                          f"ASAP 7, {int(n_test)} test essays"))
     checked, unchecked = published_llm_rows()
+    sources: dict[str, str] = {}
     if checked is not None:
         for r in checked.itertuples(index=False):
-            rows.append((f"published: {short_citation(r.source)}, {r.table_or_page}",
-                         f"{r.model}, {r.setting}", f"{float(r.qwk):.3f}", r.prompt))
+            key = f"{short_citation(r.source)}, {r.table_or_page}"
+            n = sources.setdefault(key, f"[{len(sources) + 1}]")
+            rows.append((f"published {n}", f"{r.model}, {r.setting}", f"{float(r.qwk):.3f}", r.prompt))
     md("| source | model and setting | QWK | essays |\n|---|---|---|---|\n"
        + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows))
+    notes = [f"{n} {key}" for key, n in sources.items()]
     if unchecked is not None and len(unchecked):
-        names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)))
-        md(f"<span class='course-small'>Also published, figures **not checked** here (none shown): {names}.</span>")
+        names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
+                                        if not str(r.prompt).startswith("not ASAP")))
+        notes.append(f"Also published, figures **not checked** here (none shown): {names}.")
+    if notes:
+        md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 
 def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):

@@ -41,6 +41,6 @@ def test_slide_table_numbers_only_checked_rows(monkeypatch):
     shown = []
     monkeypatch.setattr(sc, "md", shown.append)
     demos.show_published_beside_stand_in()
-    assert "| measured here | stand-in SmolLM2-135M-Instruct: zero-shot prompt | 0.067 | ASAP 7, 314 test essays |" in shown[0]
-    assert "published: Wang et al. 2026, Table 1, p. 7" in shown[0] and "0.251" in shown[0]
+    assert "| measured here | SmolLM2-135M-Instruct (stand-in): zero-shot prompt | 0.067 | ASAP 7, 314 test essays |" in shown[0]
+    assert "| published [1] | Model A, zero-shot | 0.251 |" in shown[0] and "[1] Wang et al. 2026, Table 1, p. 7" in shown[1]
     assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in shown[1]
