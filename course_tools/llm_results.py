@@ -171,6 +171,79 @@ def _lora_row(seed: int) -> dict:
             "n_train": LORA_TRAIN_N, "n_test": len(idx)}
 
 
+#: Chain-of-thought row: reply length (room for four trait lines and the score line) and batch size.
+COT_MAX_TOKENS = 96
+COT_BATCH = 8
+#: Test essays of the chain-of-thought row: a fixed subset (generating on a CPU takes seconds per essay).
+COT_TEST_N = 64
+
+
+def cot_replies(essays: list[str], max_tokens: int = COT_MAX_TOKENS, batch_size: int = COT_BATCH) -> list[str]:
+    """Greedy chain-of-thought replies of the local model, ``batch_size`` essays per ``generate``
+    (left-padded, shortest prompts together): the replies ``ChatClient("local")`` gives one by one,
+    up to the small numerical differences of padding, at a fraction of the time on a CPU."""
+    import torch
+
+    from course_utils import prompts
+    from course_utils.config import device
+    from course_utils.llm.local_model import load_local_model
+
+    tokenizer, model = load_local_model(LLM_MODEL, LLM_DTYPE if device() == "cpu" else None)
+    texts = [tokenizer.apply_chat_template(prompts.chain_of_thought(e, max_words=300), add_generation_prompt=True,
+                                           tokenize=False) for e in essays]
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    replies: list[str] = [""] * len(texts)
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    try:
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True,
+                            add_special_tokens=False).to(model.device)
+            with torch.no_grad():
+                out = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False, temperature=None,
+                                     top_k=None, top_p=None, pad_token_id=tokenizer.pad_token_id)
+            for i, row in zip(idx, out[:, enc["input_ids"].shape[1]:]):
+                replies[i] = tokenizer.decode(row, skip_special_tokens=True).strip()
+    finally:
+        tokenizer.padding_side = side
+    return replies
+
+
+def _cot_row(seed: int) -> dict:
+    """Chain of thought on all test essays: generated replies (greedy), parsed; an unparsed reply
+    gets the training median, the constant baseline's score (notebook 15's rule). Cached on disk."""
+    import hashlib
+    import json
+
+    from course_utils.config import cache_dir
+    from course_utils.data import load_asap, reference_split
+    from course_utils.hub import resolve_model
+    from course_utils.replies import parse_score
+
+    train, test = reference_split(load_asap(7))
+    idx = eval_positions(COT_TEST_N)
+    test = test.iloc[idx]
+    fallback = int(np.median(train.rater1_domain1))
+    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
+    key = hashlib.sha1(json.dumps(["cot", base, LLM_DTYPE, COT_MAX_TOKENS, len(test), 1]).encode()).hexdigest()[:16]
+    path = cache_dir() / "llm_expected" / f"chain_of_thought_{key}.json"
+    if path.is_file():
+        run = json.loads(path.read_text())
+    else:
+        start = time.perf_counter()
+        run = {"replies": cot_replies(test.essay.tolist())}
+        run["seconds"] = time.perf_counter() - start
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(run))
+    scores = [parse_score(r) for r in run["replies"]]
+    parsed = sum(s is not None for s in scores)
+    note = (f"{_standin_note(len(test))}; generated replies (greedy, at most {COT_MAX_TOKENS} new tokens, "
+            f"{COT_BATCH} essays per batch), read by parse_score: {parsed} of {len(test)} parsed, the others "
+            f"get the training median ({fallback}), so every essay has a score; {LLM_DTYPE} weights on CPU")
+    return {"pred": np.array([fallback if s is None else s for s in scores]), "seconds": run["seconds"],
+            "note": note, "n_train": 0, "n_test": len(test), "test_index": idx}
+
+
 def _register_results() -> None:
     try:
         from course_tools.results import register, register_not_measured
@@ -183,6 +256,8 @@ def _register_results() -> None:
                      f"LLM {label} prompt, answer probabilities" + (" + cutoffs" if cutoffs else ""),
                      seeds=1, note="hosted APIs (Groq, Cerebras): not measured here (no key)")(
                 lambda seed, kind=kind, cutoffs=cutoffs: _prompt_row(kind, cutoffs))
+    register("llm_chain_of_thought", section, "LLM chain-of-thought prompt, generated reply parsed",
+             seeds=1, note="hosted APIs (Groq, Cerebras): not measured here (no key)")(_cot_row)
     register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",
              original=0.693, seeds=1,
              note="original 0.693 was trained on the test essays (leakage)")(_lora_row)

@@ -153,34 +153,33 @@ def short_citation(source: str) -> str:
     return f"{who} {year.group(1) if year else ''}".strip()
 
 
-def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_zero_shot", "llm_rubric")) -> None:
-    """A table: the stand-in's prompting rows ``stand_in`` (measured here) and the published QWK
-    of real LLMs on ASAP essays (only figures read in the paper, each with its table and page,
-    its model, setting and essays); then the papers whose figures were not checked, by name only."""
+def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) -> None:
+    """A table: the stand-in's rows ``stand_in`` (measured here, with their 95% intervals) and the
+    published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, each
+    with its model, setting and essays); a line that says why the rows do not rank; the
+    references; then the papers whose figures were not checked, by name only."""
     from course_tools.slide_content import md, select_results
 
-    ours = select_results("asap7", where={"id": list(stand_in)}, columns=["label", "qwk_mean", "n_test"])
-    rows = []
+    ours = select_results("asap7", where={"id": list(stand_in)},
+                          columns=["label", "qwk_mean", "qwk_ci_low", "qwk_ci_high", "n_test"])
     if ours is not None:
-        for label, value, n_test in ours.itertuples(index=False):
-            rows.append(("measured here", f"SmolLM2-135M-Instruct (stand-in): {label}", f"{value:.3f}",
-                         f"ASAP 7, {int(n_test)} test essays"))
+        md("**Measured here**: ASAP 7, " + f"{int(ours['n_test'].iloc[0])} test essays, rater 1, scores 0-12\n\n"
+           "| model and setting | QWK [95% interval] |\n|---|---|\n"
+           + "\n".join(f"| SmolLM2-135M-Instruct (stand-in): {label} | {value:.3f} [{low:.3f}, {high:.3f}] |"
+                       for label, value, low, high, _ in ours.itertuples(index=False)))
     checked, unchecked = published_llm_rows()
-    sources: dict[str, str] = {}
-    if checked is not None:
-        for r in checked.itertuples(index=False):
-            key = f"{short_citation(r.source)}, {r.table_or_page}"
-            n = sources.setdefault(key, f"[{len(sources) + 1}]")
-            rows.append((f"published {n}", f"{r.model}, {r.setting}", f"{float(r.qwk):.3f}", r.prompt))
-    md("| source | model and setting | QWK | essays |\n|---|---|---|---|\n"
-       + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows))
-    notes = [f"{n} {key}" for key, n in sources.items()]
+    refs = []
+    for n, (source, part) in enumerate(checked.groupby("source", sort=False) if checked is not None else [], 1):
+        refs.append(f"[{n}] {source}, {part['table_or_page'].iloc[0]}")
+        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; single estimates, no intervals reported\n\n"
+           "| model | setting | QWK |\n|---|---|---|\n"
+           + "\n".join(f"| {r.model} | {r.setting} | {float(r.qwk):.3f} |" for r in part.itertuples(index=False)))
+    notes = ["Not a ranking: the essays, rubric, score range, scoring and models all differ between the studies.", *refs]
     if unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))
         notes.append(f"Also published, figures **not checked** here (none shown): {names}.")
-    if notes:
-        md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
+    md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 
 def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):

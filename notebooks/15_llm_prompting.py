@@ -471,23 +471,26 @@ if few_row is not None:
 #
 # **Published LLM scorers of ASAP essays** (not measured here). Wang et al. (2026,
 # AAAI-26, Table 1, p. 40903) gave GPT-4o, Llama-3.1-8B-Instruct and
-# Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (not prompt 7: another
-# prompt, all 1,785 of its essays, scores 1-6), one prompt per essay and no examples,
-# and report QWK 0.251, 0.135 and 0.428; extracting the rubric's components first and
-# scoring them second (their "AutoSCORE") raised these to 0.344, 0.193 and 0.575. Read
-# them beside this notebook's rows, not as a ranking: another prompt, another score
-# range, other essays. What they do show: given only the rubric, even a
-# 70-billion-parameter model reached QWK 0.428 on those essays. Other studies of
-# real LLMs on these essays: Mansour et al. (2024, LREC-COLING) prompted ChatGPT and
-# Llama-2 zero-shot with four prompt designs on all eight ASAP prompts; Lee et al.
-# (2024, Findings of EMNLP) scored traits one at a time in a zero-shot conversation
-# ("Multi Trait Specialization"), and their abstract reports average QWK on ASAP up to
-# 0.355 higher than a plain scoring prompt; Xiao et al. (2024, arXiv:2401.06431) compared
-# GPT-3.5 and GPT-4 prompting with a fine-tuned LLaMA-3-8B. No per-prompt figure of
-# theirs is quoted beside the stand-in's: before comparing, read each paper's table *and*
-# its protocol (which ASAP prompts, which test essays, which score and scale). And keep
-# one threat in mind for any hosted model: ASAP's essays and scores have been public since
-# 2012, so a model trained on web text may have seen them (contamination).
+# Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (a persuasive letter, not
+# prompt 7; all 1,785 of its essays; scores 1-6, as the paper states), with no examples,
+# and report QWK 0.251, 0.135 and 0.428, single estimates without intervals. With their
+# two-step "AutoSCORE" (the parts of each essay that the rubric asks for are extracted
+# first, then scored) they report 0.344, 0.193 and 0.575. The essays, the rubric, the
+# score range, how the score is read (their models write it; the rows above read answer
+# probabilities) and the models all differ from this notebook's, so these figures say
+# what that study found, not how the stand-in ranks against them. What they do say:
+# given the rubric and no examples, none of those models came near the 0.70 that
+# operational scoring asks for. Other studies of real LLMs on ASAP essays, whose figures
+# could not be checked against their own tables here (so none is quoted): Mansour et al.
+# (2024, LREC-COLING: ChatGPT and Llama-2, four prompt designs); Lee et al. (2024,
+# Findings of EMNLP: traits scored one at a time, "Multi Trait Specialization"); Xiao et
+# al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting beside a fine-tuned LLaMA-3-8B,
+# in its revised version); Stahl et al. (2024, BEA); Kundu & Barbosa (2024); Oketch et al.
+# (2025). Before comparing any of them with a figure of yours, read the paper's table
+# *and* its protocol: which essay sets, which essays were scored, which score (one rater,
+# or the two raters' sum) and which range. And keep one threat in mind for any model
+# trained on web text, this stand-in included: ASAP's essays and scores have been public
+# since 2012, so the model may have seen them (contamination).
 #
 # With a hosted model: set a key (notebook 14) and run the next cell. It scores the
 # rubric prompt with the same rule for unparsed replies.

@@ -269,17 +269,18 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, scored by answer
 demos.show_published_beside_stand_in()
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The first two rows are the stand-in, measured on prompt 7's test essays. The others are
-# published, read in the paper's own table: Wang and colleagues (AAAI 2026) gave GPT-4o and
-# two Llama 3.1 models ASAP's official rubric for essay set 1, one prompt per essay and no
-# examples, and report QWK 0.251, 0.135 and 0.428; extracting the rubric's components
-# first and scoring them second raised these to 0.344, 0.193 and 0.575. Set 1 is another
-# prompt with another score range, so read the rows side by side, not as a ranking. What
-# they do show: given only the rubric, even a 70-billion-parameter model reached QWK 0.428
-# on those essays. Before you set any published QWK beside
-# a figure of yours, read which prompt set, which essays, which score and which range;
-# and remember that ASAP has been public since 2012, so a hosted model may have seen it.
-# Ask: what would you check before trusting a published QWK?
+# The first row is the stand-in with prompt 7's rubric and no examples, measured on the
+# test essays. The others are published, read in the paper's own table: Wang and
+# colleagues (AAAI 2026) gave GPT-4o and two Llama 3.1 models ASAP's official rubric for
+# essay set 1, a persuasive letter, with no examples, and report QWK 0.251, 0.135 and
+# 0.428, single estimates without intervals; with their two-step method (the parts of each
+# essay that the rubric asks for are extracted first, then scored) they report 0.344,
+# 0.193 and 0.575. The essays, the rubric, the score range, how the score is read and
+# the model all differ between the two studies, so the table says what each study found,
+# not which model is better. What it does say: given the rubric and no examples, none of
+# these models came near the 0.70 that operational scoring asks for. And any model
+# trained on web text, the stand-in included, may have seen ASAP's essays, public since
+# 2012. Ask: what would you check before trusting a published QWK?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## LoRA: $h = Wx + \frac{\alpha}{r} BAx$
@@ -289,7 +290,7 @@ demos.show_published_beside_stand_in()
 #
 # * $B$ starts at zero, so training starts from the pretrained model
 # * the update $BA$ has rank $r$: few parameters, little memory, one small file to save
-# * $\alpha$ (`alpha`) scales the update, so changing $r$ does not change its size
+# * $\alpha$ (`alpha`) scales the update: with $\alpha / r$, a new $r$ needs less retuning of the learning rate
 
 # %% tags=["hide-input"]
 d = k = 1024

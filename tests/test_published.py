@@ -33,14 +33,17 @@ def test_results_lines_quote_only_checked_figures(tmp_path, monkeypatch):
     assert "0.999" not in text and "None of their figures" in text
 
 
-def test_slide_table_numbers_only_checked_rows(monkeypatch):
+def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkeypatch):
     table = pd.DataFrame([CHECKED, UNCHECKED]).assign(qwk=[0.251, 0.999])
     monkeypatch.setattr(sc, "results_table", lambda name: table if name == demos.PUBLISHED else None)
     monkeypatch.setattr(sc, "select_results", lambda *a, **k: pd.DataFrame(
-        {"label": ["zero-shot prompt"], "qwk_mean": [0.067], "n_test": [314.0]}))
+        {"label": ["rubric prompt"], "qwk_mean": [-0.123], "qwk_ci_low": [-0.172], "qwk_ci_high": [-0.075],
+         "n_test": [314.0]}))
     shown = []
     monkeypatch.setattr(sc, "md", shown.append)
     demos.show_published_beside_stand_in()
-    assert "| measured here | SmolLM2-135M-Instruct (stand-in): zero-shot prompt | 0.067 | ASAP 7, 314 test essays |" in shown[0]
-    assert "| published [1] | Model A, zero-shot | 0.251 |" in shown[0] and "[1] Wang et al. 2026, Table 1, p. 7" in shown[1]
-    assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in shown[1]
+    measured, published, notes = shown
+    assert "ASAP 7, 314 test essays" in measured and "| SmolLM2-135M-Instruct (stand-in): rubric prompt | -0.123 [-0.172, -0.075] |" in measured
+    assert published.startswith("**Published [1]**: ASAP 1 (not 7)") and "| Model A | zero-shot | 0.251 |" in published
+    assert "Not a ranking" in notes and "[1] Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
+    assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in notes
