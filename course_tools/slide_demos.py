@@ -158,6 +158,8 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
     published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, each
     with its model, setting and essays); a line that says why the rows do not rank; the
     references; then the papers whose figures were not checked, by name only."""
+    import pandas as pd
+
     from course_tools.slide_content import md, select_results
 
     ours = select_results("asap7", where={"id": list(stand_in)},
@@ -171,9 +173,11 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
     refs = []
     for n, (source, part) in enumerate(checked.groupby("source", sort=False) if checked is not None else [], 1):
         refs.append(f"[{n}] {source}, {part['table_or_page'].iloc[0]}")
-        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; single estimates, no intervals reported\n\n"
-           "| model | setting | QWK |\n|---|---|---|\n"
-           + "\n".join(f"| {r.model} | {r.setting} | {float(r.qwk):.3f} |" for r in part.itertuples(index=False)))
+        grid = part.pivot_table(index="model", columns="setting", values="qwk", aggfunc="first", sort=False)
+        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; QWK, single estimates, no intervals reported\n\n"
+           "| model | " + " | ".join(grid.columns) + " |\n" + "|---" * (len(grid.columns) + 1) + "|\n"
+           + "\n".join(f"| {model} | " + " | ".join("" if pd.isna(q) else f"{float(q):.3f}" for q in qs) + " |"
+                       for model, qs in zip(grid.index, grid.to_numpy())))
     notes = ["Not a ranking: the essays, rubric, score range, scoring and models all differ between the studies.", *refs]
     if unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)

@@ -420,7 +420,9 @@ print(f"The cutoffs brought the spread nearer the human's for {', '.join(closer)
 # %% [markdown]
 # **The course's run of the same method on all test essays.** The same stand-in model
 # and the same three prompts, scored by answer probabilities on all test essays
-# (cutoffs fitted on training essays), in a separate run. Beside them, computed here
+# (cutoffs fitted on training essays), in a separate run; and chain of thought, whose
+# reasoning has to be written before its score, so that run reads its generated replies
+# (greedy, as here) with the same rule for replies without a score. Beside them, computed here
 # with no model call: the mean score of the two most similar pool essays and the length
 # line on the same test essays. All are on the same test essays, but that run's
 # per-essay scores are not stored here, so no paired test is possible; and its few-shot
@@ -448,6 +450,11 @@ for label, row_id in (("zero-shot", "llm_zero_shot"), ("rubric", "llm_rubric"), 
               "paired test is possible, so these figures do not order them." if overlap else
               f"the intervals do not overlap: {'cutoffs' if cutoff_row['qwk_mean'] > rounded_row['qwk_mean'] else 'rounding'} "
               "scored higher in that run (unpaired)."))
+cot_row = baselines.published("llm_chain_of_thought")  # generated replies, parsed; none parsed: the median
+if cot_row is not None:
+    print(f"chain of thought: QWK {cot_row['qwk_mean']:.3f} [{cot_row['qwk_ci_low']:.3f}, "
+          f"{cot_row['qwk_ci_high']:.3f}] on {cot_row['n_test']:.0f} test essays, generated replies; "
+          + "; ".join(part for part in cot_row["note"].split("; ") if "parsed" in part))
 here = {}
 for name, pred in ((RETRIEVED, examples_all), (baselines.LENGTH_LINE, length.predict(test.essay))):
     ci = here[name] = bootstrap_ci(test.rater1_domain1, pred, "QWK", n=1000, seed=0)

@@ -23,12 +23,13 @@
 # already tried to have ChatGPT or a similar model grade something? What went wrong?
 
 # %% tags=["remove-cell"]
+import re
 import textwrap
 
 from course_utils import prompts
 from course_utils.llm import parse_score
 from course_tools import diagrams, slide_demos as demos
-from course_tools.slide_content import (fmt, md, plot_methods, result, select_results, show_figure,
+from course_tools.slide_content import (fmt, md, plot_methods, result, results_table, show_figure,
                                         show_notebooks)
 
 pool = demos.essay_sample(20)  # training essays to draw few-shot examples from
@@ -236,25 +237,39 @@ if attack is not None:
 
 # %% tags=["hide-input"]
 PROMPTED = ["llm_zero_shot", "llm_zero_shot_cutoffs", "llm_rubric", "llm_rubric_cutoffs",
-            "llm_few_shot", "llm_few_shot_cutoffs"]
-NAMES = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (2 similar training essays)"}
-plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
-                               + (" + cutoffs" if i.endswith("cutoffs") else "") for i in PROMPTED})
+            "llm_few_shot", "llm_few_shot_cutoffs", "llm_chain_of_thought"]
+NAMES = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (2 similar training essays)",
+         "chain_of_thought": "chain-of-thought"}
 n_test, n_cut = result("asap7", "llm_zero_shot", "n_test"), result("asap7", "llm_zero_shot_cutoffs", "n_train")
-cot = select_results("asap7", sections=["generative"], contains={"label": "chain"})
-md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, scored by answer probabilities "
-   f"(the expected score over the 13 answers `**Score**: 0` … `12`, no text generated). Every row: "
-   f"all {fmt(n_test, 0)} test essays, the same ones as the two lines. \"+ cutoffs\": cutoffs "
-   f"fitted on the expected scores of {fmt(n_cut, 0)} training essays. Chain of thought: "
-   + (f"QWK {fmt(cot['QWK'].iloc[0])}." if cot is not None and cot["QWK"].notna().any()
-      else "not among these rows (it needs generated text); notebook 15 runs it and prints its "
-           "QWK beside how many replies could be parsed.") + "</span>")
+n_cot = result("asap7", "llm_chain_of_thought", "n_test")
+plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
+                               + (" + cutoffs" if i.endswith("cutoffs") else "")
+                               + (", generated replies" if "chain" in i else "")
+                               for i in PROMPTED})
+same = n_cot is not None and n_cot == n_test
+table = results_table("asap7")
+cot_note = "" if table is None else " ".join(table.loc[table["id"] == "llm_chain_of_thought", "note"].dropna())
+parsed = re.search(r"(\d+) of (\d+) parsed", cot_note)
+md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, "
+   + (f"every row on all {fmt(n_test, 0)} test essays, the same ones as the two lines. " if same else "")
+   + "The first six rows read answer probabilities (the expected score over the 13 answers "
+   f"`**Score**: 0` … `12`, no text generated)"
+   + ("" if same else f" on all {fmt(n_test, 0)} test essays, the same ones as the two lines")
+   + f"; \"+ cutoffs\": cutoffs fitted on the expected scores of {fmt(n_cut, 0)} training essays. "
+   + ("Chain of thought writes its reasoning first, so its row reads the generated reply"
+      + ("" if same else f", on a fixed subset of {fmt(n_cot, 0)} test essays")
+      + (f": {parsed.group(1)} of its {parsed.group(2)} replies carried a score" if parsed else "")
+      + "; a reply without one gets the training median." if n_cot is not None
+      else "Chain of thought needs generated text and is not measured on these essays.")
+   + "</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Measured with the offline stand-in, SmolLM2-135M-Instruct, on every test essay; hosted
-# models need a key and are not drawn. These rows read answer probabilities, not the
-# reply text of the previous slides: one forward pass per essay, so every essay gets a
-# score and nothing is unparseable. The rubric prompt scores below zero: a negative QWK
+# Measured with the offline stand-in, SmolLM2-135M-Instruct; hosted models need a key and
+# are not drawn. The first six rows read answer probabilities, not the reply text of the
+# previous slides: one forward pass per essay, so every test essay gets a score and nothing
+# is unparseable. Chain of thought cannot work that way, since its reasoning has to be
+# written first: its row reads the generated reply, and a reply without a score gets the
+# training median, as in notebook 15; the caption says how many replies carried one. The rubric prompt scores below zero: a negative QWK
 # means the scores go the wrong way, longer and better essays getting lower scores more
 # often than chance would give. With the long rubric in front of it, the 135M model's
 # answer probabilities follow the rubric's text and its digits more than the essay;

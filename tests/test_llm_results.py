@@ -1,6 +1,7 @@
 """course_tools.llm_results: the prompt rows give a valid score for every test essay."""
 
 import numpy as np
+import pytest
 
 from course_tools import llm_results as LR
 
@@ -31,7 +32,7 @@ def test_subset_rows_say_which_essays(monkeypatch):
 
 def test_every_llm_row_scores_the_whole_test_set():
     assert set(LR.PROMPT_TEST_N) == set(LR.PROMPT_KINDS)
-    assert all(n == 314 for n in LR.PROMPT_TEST_N.values()) and LR.LORA_TEST_N == 314
+    assert all(n == 314 for n in LR.PROMPT_TEST_N.values()) and LR.LORA_TEST_N == LR.COT_TEST_N == 314
 
 
 def test_robustness_is_stored_then_rendered(tmp_path, monkeypatch):
@@ -67,3 +68,24 @@ def test_the_committed_robustness_report_is_rendered_from_its_csv():
 
     assert LR.ROBUSTNESS_MD.read_text() == LR.render_robustness(read_csv(LR.ROBUSTNESS_CSV)), (
         "results/asap7_llm_robustness.md differs from its CSV: run `python -m course_tools.llm_results --render`")
+
+
+def test_chain_of_thought_row_parses_replies_and_gives_the_median_to_the_rest(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(LR, "COT_TEST_N", 4)
+    monkeypatch.setattr(LR, "cot_replies", lambda essays: ["Ideas 2.\n**Score**: 9", "no score here",
+                                                          "**Score**: 3", "The essay is fine."][:len(essays)])
+    monkeypatch.setattr("course_utils.hub.resolve_model", lambda *a, **k: "stand-in")
+    out = LR._cot_row(0)
+    assert out["pred"][0] == 9 and out["pred"][2] == 3 and out["pred"][1] == out["pred"][3] == 8  # the median
+    assert "2 of 4 parsed" in out["note"] and "fixed subset of 4" in out["note"] and len(out["test_index"]) == 4
+    monkeypatch.setattr(LR, "cot_replies", lambda essays: 1 / 0)  # a rerun reads the cached replies
+    assert (LR._cot_row(0)["pred"] == out["pred"]).all()
+
+
+@pytest.mark.slow
+def test_batched_replies_come_back_in_the_essays_order():
+    essays = ["A very long essay about patience. " * 8, "Short.", "A middling essay about a patient friend."]
+    replies = LR.cot_replies(essays, max_tokens=4, batch_size=2)
+    # the batches are made by prompt length, so the reversed list is generated in the same batches
+    assert len(replies) == 3 and LR.cot_replies(essays[::-1], max_tokens=4, batch_size=2)[::-1] == replies
