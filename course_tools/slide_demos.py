@@ -154,10 +154,10 @@ def short_citation(source: str) -> str:
 
 
 def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) -> None:
-    """A table: the stand-in's rows ``stand_in`` (measured here, with their 95% intervals) and the
-    published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, each
-    with its model, setting and essays); a line that says why the rows do not rank; the
-    references; then the papers whose figures were not checked, by name only."""
+    """Two tables: the stand-in's rows ``stand_in`` (measured here, with their 95% intervals) and the
+    published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, one row
+    per model, one column per setting, the essays in the heading); a line that says why they do not
+    rank; the references; then the papers whose figures could not be checked, by name only."""
     import pandas as pd
 
     from course_tools.slide_content import md, select_results
@@ -174,16 +174,20 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
     for n, (source, part) in enumerate(checked.groupby("source", sort=False) if checked is not None else [], 1):
         refs.append(f"[{n}] {source}, {part['table_or_page'].iloc[0]}")
         grid = part.pivot_table(index="model", columns="setting", values="qwk", aggfunc="first", sort=False)
-        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; QWK, single estimates, no intervals reported\n\n"
+        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; the models write their score; QWK, single "
+           "estimates, no intervals reported\n\n"
            "| model | " + " | ".join(grid.columns) + " |\n" + "|---" * (len(grid.columns) + 1) + "|\n"
            + "\n".join(f"| {model} | " + " | ".join("" if pd.isna(q) else f"{float(q):.3f}" for q in qs) + " |"
                        for model, qs in zip(grid.index, grid.to_numpy())))
-    notes = ["Not a ranking: the essays, rubric, score range, scoring and models all differ between the studies.", *refs]
+    notes = ["Not a ranking: the essays, rubric, score points, scoring and models all differ, and QWK on "
+             "different scales and essays is not on one ruler.", *refs]
     if unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))
-        notes.append(f"Also published, figures **not checked** here (none shown): {names}.")
-    md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
+        notes.append(f"Other studies, whose figures could not be checked against their own tables here "
+                     f"(so none is shown): {names}.")
+    if notes:
+        md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 
 def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):

@@ -479,25 +479,27 @@ if few_row is not None:
 # **Published LLM scorers of ASAP essays** (not measured here). Wang et al. (2026,
 # AAAI-26, Table 1, p. 40903) gave GPT-4o, Llama-3.1-8B-Instruct and
 # Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (a persuasive letter, not
-# prompt 7; all 1,785 of its essays; scores 1-6, as the paper states), with no examples,
-# and report QWK 0.251, 0.135 and 0.428, single estimates without intervals. With their
-# two-step "AutoSCORE" (the parts of each essay that the rubric asks for are extracted
-# first, then scored) they report 0.344, 0.193 and 0.575. The essays, the rubric, the
-# score range, how the score is read (their models write it; the rows above read answer
-# probabilities) and the models all differ from this notebook's, so these figures say
-# what that study found, not how the stand-in ranks against them. What they do say:
-# given the rubric and no examples, none of those models came near the 0.70 that
-# operational scoring asks for. Other studies of real LLMs on ASAP essays, whose figures
-# could not be checked against their own tables here (so none is quoted): Mansour et al.
-# (2024, LREC-COLING: ChatGPT and Llama-2, four prompt designs); Lee et al. (2024,
-# Findings of EMNLP: traits scored one at a time, "Multi Trait Specialization"); Xiao et
-# al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting beside a fine-tuned LLaMA-3-8B,
-# in its revised version); Stahl et al. (2024, BEA); Kundu & Barbosa (2024); Oketch et al.
-# (2025). Before comparing any of them with a figure of yours, read the paper's table
-# *and* its protocol: which essay sets, which essays were scored, which score (one rater,
-# or the two raters' sum) and which range. And keep one threat in mind for any model
-# trained on web text, this stand-in included: ASAP's essays and scores have been public
-# since 2012, so the model may have seen them (contamination).
+# prompt 7; 1,785 essays as the paper reports, the whole set; scores 1-6 as the paper
+# gives them, without saying whose score), with no examples, and report QWK 0.251, 0.135
+# and 0.428. With their two-agent "AutoSCORE" (the parts of each essay that the rubric
+# asks for are extracted first, then scored) they report 0.344, 0.193 and 0.575; all are
+# single estimates without intervals. The essays, the rubric, the number of score points,
+# the models and how the score is read differ from this notebook's (their models write
+# the score, as the replies in this notebook do; the course's run above reads answer
+# probabilities for three of its prompts), and QWK on different scales and essays is not
+# on one ruler: these figures say what that study found, not how the stand-in ranks
+# against them. In that study, all six estimates were below the 0.70 of Williamson and
+# colleagues' guideline, the highest 0.575. Other studies of real LLMs on ASAP essays,
+# whose figures could not be checked against their own tables here (so none is quoted):
+# Mansour et al. (2024, LREC-COLING: ChatGPT and Llama-2, four prompt designs); Lee et
+# al. (2024, Findings of EMNLP: traits scored one at a time, "Multi Trait
+# Specialization"); Xiao et al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting
+# beside a fine-tuned LLaMA-3-8B); Stahl et al. (2024, BEA); Kundu & Barbosa (2024);
+# Oketch et al. (2025). Before comparing any of them with a figure of yours, read the
+# paper's table *and* its protocol: which essay sets, which essays were scored, which
+# score (one rater, or the two raters' sum) and which range. And keep one threat in mind
+# for any model trained on web text, this stand-in included: ASAP's essays and scores
+# have been public since 2012, so the model may have seen them (contamination).
 #
 # With a hosted model: set a key (notebook 14) and run the next cell. It scores the
 # rubric prompt with the same rule for unparsed replies.

@@ -242,14 +242,15 @@ NAMES = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (2 
          "chain_of_thought": "chain-of-thought"}
 n_test, n_cut = result("asap7", "llm_zero_shot", "n_test"), result("asap7", "llm_zero_shot_cutoffs", "n_train")
 n_cot = result("asap7", "llm_chain_of_thought", "n_test")
-plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
-                               + (" + cutoffs" if i.endswith("cutoffs") else "")
-                               + (", generated replies" if "chain" in i else "")
-                               for i in PROMPTED})
-same = n_cot is not None and n_cot == n_test
 table = results_table("asap7")
 cot_note = "" if table is None else " ".join(table.loc[table["id"] == "llm_chain_of_thought", "note"].dropna())
 parsed = re.search(r"(\d+) of (\d+) parsed", cot_note)
+plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
+                               + (" + cutoffs" if i.endswith("cutoffs") else "")
+                               + ((f", replies ({parsed.group(1)} of {parsed.group(2)} parsed)" if parsed
+                                   else ", generated replies") if "chain" in i else "")
+                               for i in PROMPTED})
+same = n_cot is not None and n_cot == n_test
 md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, "
    + (f"every row on all {fmt(n_test, 0)} test essays, the same ones as the two lines. " if same else "")
    + "The first six rows read answer probabilities (the expected score over the 13 answers "
@@ -258,8 +259,9 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, "
    + f"; \"+ cutoffs\": cutoffs fitted on the expected scores of {fmt(n_cut, 0)} training essays. "
    + ("Chain of thought writes its reasoning first, so its row reads the generated reply"
       + ("" if same else f", on a fixed subset of {fmt(n_cot, 0)} test essays")
-      + (f": {parsed.group(1)} of its {parsed.group(2)} replies carried a score" if parsed else "")
-      + "; a reply without one gets the training median." if n_cot is not None
+      + (f": {parsed.group(1)} of its {parsed.group(2)} replies carried a score, and the others get the "
+         f"training median, so its bar mostly shows that one score given to {int(parsed.group(2)) - int(parsed.group(1))} "
+         "essays." if parsed else "; a reply without a score gets the training median.") if n_cot is not None
       else "Chain of thought needs generated text and is not measured on these essays.")
    + "</span>")
 
@@ -269,16 +271,18 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, "
 # previous slides: one forward pass per essay, so every test essay gets a score and nothing
 # is unparseable. Chain of thought cannot work that way, since its reasoning has to be
 # written first: its row reads the generated reply, and a reply without a score gets the
-# training median, as in notebook 15; the caption says how many replies carried one. The rubric prompt scores below zero: a negative QWK
-# means the scores go the wrong way, longer and better essays getting lower scores more
-# often than chance would give. With the long rubric in front of it, the 135M model's
-# answer probabilities follow the rubric's text and its digits more than the essay;
-# cutoffs cannot repair an order that is reversed. A 135M model barely follows
-# instructions, so read this chart as the method at work, not as what prompting can
-# reach. Ask: which prompt helps the small model most, and why might that be?
+# training median, as in notebook 15; the caption says how many replies carried one, so
+# that bar is mostly the median. The rubric prompt scores below zero: its scores disagree
+# with rater 1's more than chance would. One guess, not shown here: with the long rubric
+# in front of it, the 135M model's answer probabilities follow the rubric's text and
+# digits more than the essay. No prompt's estimate reaches the length line; each interval
+# here stands alone, so the chart does not rank the prompts (notebook 15 compares them
+# pairwise, on the same essays). A 135M model barely follows instructions, so read this
+# chart as the method at work, not as what prompting can reach. Ask: what does each
+# change to the prompt do to the scores, and what would you need to say that one helps?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
-# ## Real LLMs on ASAP: published figures beside the stand-in's
+# ## Real LLMs on ASAP: published figures, beside the stand-in's but not comparable
 
 # %% tags=["hide-input"]
 demos.show_published_beside_stand_in()
@@ -288,13 +292,14 @@ demos.show_published_beside_stand_in()
 # test essays. The others are published, read in the paper's own table: Wang and
 # colleagues (AAAI 2026) gave GPT-4o and two Llama 3.1 models ASAP's official rubric for
 # essay set 1, a persuasive letter, with no examples, and report QWK 0.251, 0.135 and
-# 0.428, single estimates without intervals; with their two-step method (the parts of each
-# essay that the rubric asks for are extracted first, then scored) they report 0.344,
-# 0.193 and 0.575. The essays, the rubric, the score range, how the score is read and
-# the model all differ between the two studies, so the table says what each study found,
-# not which model is better. What it does say: given the rubric and no examples, none of
-# these models came near the 0.70 that operational scoring asks for. And any model
-# trained on web text, the stand-in included, may have seen ASAP's essays, public since
+# 0.428; with their two-agent method (the parts of each essay that the rubric asks for
+# are extracted first, then scored) they report 0.344, 0.193 and 0.575, all single
+# estimates without intervals. The essays, the rubric, the number of score points, how
+# the score is read and the model all differ between the two studies, and QWK values on
+# different scales and essays are not on one ruler, so the table says what each study
+# found, not which model is better. In that study, all six estimates were below the 0.70
+# of Williamson and colleagues' guideline, the highest 0.575. And any model trained on
+# web text, the stand-in included, may have seen ASAP's essays, public since
 # 2012. Ask: what would you check before trusting a published QWK?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]

@@ -43,8 +43,9 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     monkeypatch.setattr(sc, "md", shown.append)
     demos.show_published_beside_stand_in()
     measured, published, notes = shown
+    assert "Not a ranking" in notes and "not on one ruler" in notes
     assert "ASAP 7, 314 test essays" in measured and "| SmolLM2-135M-Instruct (stand-in): rubric prompt | -0.123 [-0.172, -0.075] |" in measured
     assert published.startswith("**Published [1]**: ASAP 1 (not 7)") and "| model | zero-shot |" in published
     assert "| Model A | 0.251 |" in published
-    assert "Not a ranking" in notes and "[1] Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
+    assert "[1] Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
     assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in notes
