@@ -419,9 +419,10 @@ def test_character_view_is_fitted_on_the_graded_answers_and_weighted():
     assert off.vectorizer_ is None and off.coef_.shape[1] == E.shape[1]
     assert on.coef_.shape[1] == E.shape[1] + len(on.vectorizer_.vocabulary_)
     assert "grade" in on.predict_outcome(["photosynthesis makes food"]).columns
-    for bad in (-1, float("nan"), "1.5"):
+    for bad in (-1, float("nan"), "1.5", True):
         with pytest.raises(ValueError, match="char_weight"):
             sa.FewShotGrader(None, char_weight=bad).fit(q, answers, [2, 2, 1, 0])
+    assert sa.FewShotGrader(None, char_weight=np.float32(1.5)).fit(q, answers, [2, 2, 1, 0]).vectorizer_ is not None
 
 
 def test_meta_learning_history_ends_at_the_returned_l2_and_stops_at_tol():

@@ -5,6 +5,7 @@ Taught in notebook 18.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -174,7 +175,8 @@ class FewShotGrader:
                              f"{sorted(set(grades[grades < self.zero_grade].tolist()))}: {self.zero_grade} is the "
                              "grade for 'no credit / not an answer', the lowest there is.")
         _check_views(self.views)
-        if not (isinstance(self.char_weight, (int, float)) and np.isfinite(self.char_weight) and self.char_weight >= 0):
+        w = self.char_weight
+        if not (isinstance(w, numbers.Real) and not isinstance(w, bool) and np.isfinite(w) and w >= 0):
             raise ValueError(f"char_weight must be a number >= 0 (0 turns the character view off), got {self.char_weight!r}.")
         if self.referral is not None and not isinstance(self.referral, Referral):
             raise ValueError(f"referral must be a Referral or None, got {type(self.referral).__name__}.")
