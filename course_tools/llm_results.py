@@ -171,6 +171,24 @@ def _lora_row(seed: int) -> dict:
             "n_train": LORA_TRAIN_N, "n_test": len(idx)}
 
 
+def _examples_mean_row(seed: int) -> dict:
+    """The few-shot prompt's two examples without the model: each test essay gets the mean human score
+    of its 2 most similar pool essays (halves rounded up), the pool and similarity of the few-shot rows."""
+    from course_utils import prompts
+    from course_utils.data import load_asap, reference_split
+
+    train, test = reference_split(load_asap(7))
+    pool = train.drop(index=train.sample(n=CUTOFF_N, random_state=SEED).index)
+    start = time.perf_counter()
+    few_shot = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=2, max_words=150)
+    scores = np.array([few_shot.train_scores[few_shot.neighbours(e)] for e in test.essay], dtype=float)
+    pred = np.floor(scores.mean(axis=1) + 0.5).astype(int)
+    note = ("no language model: the few-shot rows' 2 examples (cosine of all-MiniLM-L6-v2 embeddings, the same "
+            f"pool of {len(pool)} training essays), their human scores averaged; all {len(test)} test essays")
+    return {"pred": pred, "seconds": time.perf_counter() - start, "note": note, "n_train": len(pool),
+            "n_test": len(test)}
+
+
 #: Chain-of-thought row: reply length (room for four trait lines and the score line) and batch size.
 COT_MAX_TOKENS = 96
 COT_BATCH = 8
@@ -259,6 +277,8 @@ def _register_results() -> None:
                      f"LLM {label} prompt, answer probabilities" + (" + cutoffs" if cutoffs else ""),
                      seeds=1, note="hosted APIs (Groq, Cerebras): not measured here (no key)")(
                 lambda seed, kind=kind, cutoffs=cutoffs: _prompt_row(kind, cutoffs))
+    register("llm_examples_mean", section, "Few-shot's 2 examples' mean score, no language model",
+             seeds=1, note="the baseline of the few-shot rows (notebook 15)")(_examples_mean_row)
     register("llm_chain_of_thought", section, "LLM chain-of-thought prompt, generated reply parsed",
              seeds=1, note="hosted APIs (Groq, Cerebras): not measured here (no key)")(_cot_row)
     register("llm_lora", section, "LoRA generative scorer (SFT, answer probabilities)",

@@ -237,7 +237,7 @@ if attack is not None:
 
 # %% tags=["hide-input"]
 PROMPTED = ["llm_zero_shot", "llm_zero_shot_cutoffs", "llm_rubric", "llm_rubric_cutoffs",
-            "llm_few_shot", "llm_few_shot_cutoffs", "llm_chain_of_thought"]
+            "llm_few_shot", "llm_few_shot_cutoffs", "llm_examples_mean", "llm_chain_of_thought"]
 NAMES = {"zero_shot": "zero-shot", "rubric": "rubric", "few_shot": "few-shot (2 similar training essays)",
          "chain_of_thought": "chain-of-thought"}
 n_test, n_cut = result("asap7", "llm_zero_shot", "n_test"), result("asap7", "llm_zero_shot_cutoffs", "n_train")
@@ -245,37 +245,37 @@ n_cot = result("asap7", "llm_chain_of_thought", "n_test")
 table = results_table("asap7")
 cot_note = "" if table is None else " ".join(table.loc[table["id"] == "llm_chain_of_thought", "note"].dropna())
 parsed = re.search(r"(\d+) of (\d+) parsed", cot_note)
-plot_methods(PROMPTED, labels={i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
-                               + (" + cutoffs" if i.endswith("cutoffs") else "")
-                               + ((f", replies ({parsed.group(1)} of {parsed.group(2)} parsed)" if parsed
-                                   else ", generated replies") if "chain" in i else "")
-                               for i in PROMPTED})
+labels = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
+          + (" + cutoffs" if i.endswith("cutoffs") else "")
+          + ((f", replies ({parsed.group(1)} of {parsed.group(2)} parsed)" if parsed
+              else ", generated replies") if "chain" in i else "")
+          for i in PROMPTED if i != "llm_examples_mean"}
+plot_methods(PROMPTED, labels={**labels, "llm_examples_mean": "no language model: the 2 examples' mean score"})
 same = n_cot is not None and n_cot == n_test
-md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU, "
-   + (f"every row on all {fmt(n_test, 0)} test essays, the same ones as the two lines. " if same else "")
-   + "The first six rows read answer probabilities (the expected score over the 13 answers "
-   f"`**Score**: 0` … `12`, no text generated)"
-   + ("" if same else f" on all {fmt(n_test, 0)} test essays, the same ones as the two lines")
-   + f"; \"+ cutoffs\": cutoffs fitted on the expected scores of {fmt(n_cut, 0)} training essays. "
-   + ("Chain of thought writes its reasoning first, so its row reads the generated reply"
-      + ("" if same else f", on a fixed subset of {fmt(n_cot, 0)} test essays")
-      + (f": {parsed.group(1)} of its {parsed.group(2)} replies carried a score, and the others get the "
-         f"training median, so its bar mostly shows that one score given to {int(parsed.group(2)) - int(parsed.group(1))} "
-         "essays." if parsed else "; a reply without a score gets the training median.") if n_cot is not None
-      else "Chain of thought needs generated text and is not measured on these essays.")
+md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
+   + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays") + ". "
+   "The first six rows read answer probabilities (no text generated); \"+ cutoffs\": fitted on "
+   f"{fmt(n_cut, 0)} training essays. The 2 examples' mean: the few-shot examples' human scores, no model. "
+   + ((f"Chain of thought reads its written reply: {parsed.group(1)} of {parsed.group(2)} carried a score, "
+       "the others get the training median, so its bar is mostly that one score."
+       if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
+      + ("" if same else f" Its row: a fixed subset of {fmt(n_cot, 0)} test essays.")
+      if n_cot is not None else "Chain of thought needs generated text and is not measured on these essays.")
    + "</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Measured with the offline stand-in, SmolLM2-135M-Instruct; hosted models need a key and
-# are not drawn. The first six rows read answer probabilities, not the reply text of the
-# previous slides: one forward pass per essay, so every test essay gets a score and nothing
-# is unparseable. Chain of thought cannot work that way, since its reasoning has to be
+# are not drawn. The six prompt rows at the top read answer probabilities, not the reply text of the
+# previous slides: the expected score over the 13 answers "**Score**: 0" to "12", one
+# forward pass per essay, so every test essay gets a score and nothing is unparseable. Chain of thought cannot work that way, since its reasoning has to be
 # written first: its row reads the generated reply, and a reply without a score gets the
 # training median, as in notebook 15; the caption says how many replies carried one, so
 # that bar is mostly the median. The rubric prompt scores below zero: its scores disagree
 # with rater 1's more than chance would. One guess, not shown here: with the long rubric
 # in front of it, the 135M model's answer probabilities follow the rubric's text and
-# digits more than the essay. No prompt's estimate reaches the length line; each interval
+# digits more than the essay. The row without a model, the few-shot examples' own scores
+# averaged, is the few-shot prompt's baseline: whatever the few-shot rows gain over it is
+# what the model adds. No prompt's estimate reaches the length line; each interval
 # here stands alone, so the chart does not rank the prompts (notebook 15 compares them
 # pairwise, on the same essays). A 135M model barely follows instructions, so read this
 # chart as the method at work, not as what prompting can reach. Ask: what does each

@@ -89,3 +89,22 @@ def test_batched_replies_come_back_in_the_essays_order():
     replies = LR.cot_replies(essays, max_tokens=4, batch_size=2)
     # the batches are made by prompt length, so the reversed list is generated in the same batches
     assert len(replies) == 3 and LR.cot_replies(essays[::-1], max_tokens=4, batch_size=2)[::-1] == replies
+
+
+def test_examples_mean_row_averages_the_two_examples_scores(monkeypatch):
+    class TwoExamples:  # neighbours: the first two pool essays, whatever the essay
+        def __init__(self, essays, scores, k, max_words):
+            self.train_scores = np.asarray(scores)
+            assert k == 2
+
+        def neighbours(self, essay):
+            return np.array([0, 1])
+
+    monkeypatch.setattr("course_utils.prompts.FewShot", TwoExamples)
+    out = LR._examples_mean_row(0)
+    from course_utils.data import load_asap, reference_split
+
+    train, test = reference_split(load_asap(7))
+    pool = train.drop(index=train.sample(n=LR.CUTOFF_N, random_state=LR.SEED).index).rater1_domain1.to_numpy()
+    assert len(out["pred"]) == len(test) == out["n_test"] and out["n_train"] == len(pool)
+    assert set(out["pred"]) == {int(np.floor((pool[0] + pool[1]) / 2 + 0.5))} and "no language model" in out["note"]
