@@ -57,6 +57,37 @@ def _prompt_scorer(kind: str, pool):
     return prompts.PromptScorer(build, LLM_MODEL, dtype=LLM_DTYPE if device() == "cpu" else None)
 
 
+def _split_for_prompts():
+    """``(train, test, fit, pool)``: the reference split; ``fit``, the ``CUTOFF_N`` training essays
+    (seeded) that fit cutoffs; ``pool``, the other training essays, the few-shot examples' pool."""
+    from course_utils.data import load_asap, reference_split
+
+    train, test = reference_split(load_asap(7))
+    fit = train.sample(n=CUTOFF_N, random_state=SEED)
+    return train, test, fit, train.drop(index=fit.index)
+
+
+def _cached_run(name: str, key_parts: list, compute) -> dict:
+    """``compute()``'s dict, run once and then read from ``COURSE_CACHE_DIR/llm_expected/<name>_<key>.json``,
+    the key made from ``key_parts`` and the model really loaded (offline: the stand-in)."""
+    import hashlib
+    import json
+
+    from course_utils.config import cache_dir
+    from course_utils.hub import resolve_model
+
+    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
+    parts = [key_parts[0], base, *key_parts[1:]]
+    key = hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
+    path = cache_dir() / "llm_expected" / f"{name}_{key}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    out = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out))
+    return out
+
+
 def prompt_expected_scores(kind: str) -> dict:
     """Expected scores of prompt ``kind`` on the test essays (``PROMPT_TEST_N``) and ``CUTOFF_N`` training essays.
 
@@ -66,38 +97,27 @@ def prompt_expected_scores(kind: str) -> dict:
     disk (``COURSE_CACHE_DIR/llm_expected``), keyed by the model and the prompt, so the
     rounded and the cutoff rows share one run.
     """
-    import hashlib
-    import json
+    from course_utils.config import seed_everything
 
-    from course_utils.config import cache_dir, seed_everything
-    from course_utils.data import load_asap, reference_split
-    from course_utils.hub import resolve_model
-
-    train, test = reference_split(load_asap(7))
+    _, test, fit, pool = _split_for_prompts()
     n_test = PROMPT_TEST_N[kind]
     if n_test < len(test):
         test = test.iloc[eval_positions(n_test)]
-    fit = train.sample(n=CUTOFF_N, random_state=SEED)
-    pool = train.drop(index=fit.index)
-    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
-    key = hashlib.sha1(json.dumps([kind, base, CUTOFF_N, LLM_DTYPE, n_test, 1]).encode()).hexdigest()[:16]
-    path = cache_dir() / "llm_expected" / f"{kind}_{key}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
-    seed_everything(0)
-    scorer = _prompt_scorer(kind, pool)
-    start = time.perf_counter()
-    test_expected = scorer.expected_score(test.essay.tolist())
-    test_seconds = time.perf_counter() - start
-    test_mass = scorer.valid_mass_
-    fit_expected = scorer.expected_score(fit.essay.tolist())
-    out = {"test": test_expected.tolist(), "fit": fit_expected.tolist(),
-           "fit_scores": fit.rater1_domain1.astype(int).tolist(), "test_seconds": test_seconds,
-           "fit_seconds": time.perf_counter() - start - test_seconds,
-           "test_valid_mass": float(np.mean(test_mass))}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out))
-    return out
+
+    def run() -> dict:
+        seed_everything(0)
+        scorer = _prompt_scorer(kind, pool)
+        start = time.perf_counter()
+        test_expected = scorer.expected_score(test.essay.tolist())
+        test_seconds = time.perf_counter() - start
+        test_mass = scorer.valid_mass_
+        fit_expected = scorer.expected_score(fit.essay.tolist())
+        return {"test": test_expected.tolist(), "fit": fit_expected.tolist(),
+                "fit_scores": fit.rater1_domain1.astype(int).tolist(), "test_seconds": test_seconds,
+                "fit_seconds": time.perf_counter() - start - test_seconds,
+                "test_valid_mass": float(np.mean(test_mass))}
+
+    return _cached_run(kind, [kind, CUTOFF_N, LLM_DTYPE, n_test, 1], run)
 
 
 def _prompt_row(kind: str, cutoffs: bool) -> dict:
@@ -175,10 +195,8 @@ def _examples_mean_row(seed: int) -> dict:
     """The few-shot prompt's two examples without the model: each test essay gets the mean human score
     of its 2 most similar pool essays (halves rounded up), the pool and similarity of the few-shot rows."""
     from course_utils import prompts
-    from course_utils.data import load_asap, reference_split
 
-    train, test = reference_split(load_asap(7))
-    pool = train.drop(index=train.sample(n=CUTOFF_N, random_state=SEED).index)
+    _, test, _, pool = _split_for_prompts()
     start = time.perf_counter()
     few_shot = prompts.FewShot(pool.essay.tolist(), pool.rater1_domain1.to_numpy(), k=2, max_words=150)
     scores = np.array([few_shot.train_scores[few_shot.neighbours(e)] for e in test.essay], dtype=float)
@@ -197,9 +215,10 @@ COT_TEST_N = 314
 
 
 def cot_replies(essays: list[str], max_tokens: int = COT_MAX_TOKENS, batch_size: int = COT_BATCH) -> list[str]:
-    """Greedy chain-of-thought replies of the local model, ``batch_size`` essays per ``generate``
-    (left-padded, shortest prompts together): the replies ``ChatClient("local")`` gives one by one,
-    up to the small numerical differences of padding, at a fraction of the time on a CPU."""
+    """Greedy chain-of-thought replies of the local model (``LLM_DTYPE`` weights on a CPU, as the other
+    LLM rows), ``batch_size`` essays per ``generate``, left-padded, the shortest prompts together: a
+    fraction of the time of one essay at a time. Notebook 15's ``ChatClient("local")`` answers one essay
+    at a time in float32, so a reply may differ from its reply to the same essay."""
     import torch
 
     from course_utils import prompts
@@ -230,29 +249,19 @@ def cot_replies(essays: list[str], max_tokens: int = COT_MAX_TOKENS, batch_size:
 def _cot_row(seed: int) -> dict:
     """Chain of thought on all test essays: generated replies (greedy), parsed; an unparsed reply
     gets the training median, the constant baseline's score (notebook 15's rule). Cached on disk."""
-    import hashlib
-    import json
-
-    from course_utils.config import cache_dir
-    from course_utils.data import load_asap, reference_split
-    from course_utils.hub import resolve_model
     from course_utils.replies import parse_score
 
-    train, test = reference_split(load_asap(7))
+    train, test, _, _ = _split_for_prompts()
     idx = eval_positions(COT_TEST_N)
     test = test.iloc[idx]
     fallback = int(np.median(train.rater1_domain1))
-    base = Path(resolve_model(LLM_MODEL, kind="causal-lm", verbose=False)).name
-    key = hashlib.sha1(json.dumps(["cot", base, LLM_DTYPE, COT_MAX_TOKENS, len(test), 1]).encode()).hexdigest()[:16]
-    path = cache_dir() / "llm_expected" / f"chain_of_thought_{key}.json"
-    if path.is_file():
-        run = json.loads(path.read_text())
-    else:
+
+    def generate() -> dict:
         start = time.perf_counter()
-        run = {"replies": cot_replies(test.essay.tolist())}
-        run["seconds"] = time.perf_counter() - start
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(run))
+        replies = cot_replies(test.essay.tolist())
+        return {"replies": replies, "seconds": time.perf_counter() - start}
+
+    run = _cached_run("chain_of_thought", ["cot", LLM_DTYPE, COT_MAX_TOKENS, len(test), 1], generate)
     scores = [parse_score(r) for r in run["replies"]]
     parsed = sum(s is not None for s in scores)
     note = (f"{_standin_note(len(test))}; generated replies (greedy, at most {COT_MAX_TOKENS} new tokens, "

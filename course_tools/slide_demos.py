@@ -186,8 +186,7 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
                                         if not str(r.prompt).startswith("not ASAP")))
         notes.append(f"Other studies, whose figures could not be checked against their own tables here "
                      f"(so none is shown): {names}.")
-    if notes:
-        md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
+    md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 
 def beetle_questions(k: int = 3, min_answers: int = 40, seed: int = 0):
