@@ -83,7 +83,7 @@ def published_llm_rows(path: Path = PUBLISHED_LLM_CSV) -> list[dict]:
 
 
 def _n_checked() -> str:
-    """"k of n figures" checked against the paper's own table, over both published lists."""
+    """"k of n rows" checked against the paper's own table, over both published lists."""
     supervised = [r["checked"] == "yes" for r in published_rows()]
     llm = [r["checked"].startswith("checked") for r in published_llm_rows()]
     return f"{sum(supervised) + sum(llm)} of {len(supervised) + len(llm)} rows"
