@@ -275,7 +275,8 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
 # in front of it, the 135M model's answer probabilities follow the rubric's text and
 # digits more than the essay. The row without a model, the few-shot examples' own scores
 # averaged, is the few-shot prompt's baseline: whatever the few-shot rows gain over it is
-# what the model adds. No prompt's estimate reaches the length line; each interval
+# what the model adds, and this chart shows no gain (plain few-shot sits below it, with
+# cutoffs about level; only a paired comparison on the same essays could show one). No prompt's estimate reaches the length line; each interval
 # here stands alone, so the chart does not rank the prompts (notebook 15 compares them
 # pairwise, on the same essays). A 135M model barely follows instructions, so read this
 # chart as the method at work, not as what prompting can reach. Ask: what does each
