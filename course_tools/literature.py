@@ -85,7 +85,9 @@ def published_llm_rows(path: Path = PUBLISHED_LLM_CSV) -> list[dict]:
 def _n_checked() -> str:
     """"k of n rows" checked against the paper's own table, over both published lists."""
     supervised = [r["checked"] == "yes" for r in published_rows()]
-    llm = [r["checked"].startswith("checked") for r in published_llm_rows()]
+    from course_tools.results import llm_figure_checked
+
+    llm = [llm_figure_checked(r) for r in published_llm_rows()]
     return f"{sum(supervised) + sum(llm)} of {len(supervised) + len(llm)} rows"
 
 
@@ -107,7 +109,9 @@ def _published_tables() -> list[str]:
                                r["table_or_page"], r["checked"]] for r in llm],
                              columns=["model", "setting", "ASAP prompts", "QWK", "source", "table, page",
                                       "checked?"])
-        n_checked = sum(r["checked"].startswith("checked") for r in llm)
+        from course_tools.results import llm_figure_checked
+
+        n_checked = sum(llm_figure_checked(r) for r in llm)
         lines += ["### Published LLM scorers of ASAP essays (zero-shot, few-shot, fine-tuned)", "",
                   f"{n_checked} of {len(llm)} figures checked against the paper's own table here; an "
                   "unchecked row shows no figure.", "", markdown_table(table, numparse=False), ""]

@@ -430,6 +430,16 @@ def render_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def llm_figure_checked(row) -> bool:
+    """Whether a row of ``published_llm_asap.csv`` shows a QWK read in the paper's own table.
+
+    Its ``checked`` starts with "checked" and its ``qwk`` is filled (``row``: a dict or a
+    pandas row; an empty cell may come as ``None``, ``""`` or NaN).
+    """
+    qwk = str(row.get("qwk") if row.get("qwk") is not None else "").strip()
+    return str(row.get("checked") or "").strip().lower().startswith("checked") and qwk not in ("", "nan")
+
+
 def published_llm_lines() -> list[str]:
     """Published LLM scorers of ASAP essays beside the stand-in's rows, labelled as published.
 
@@ -439,7 +449,7 @@ def published_llm_lines() -> list[str]:
     rows = read_csv(PUBLISHED_LLM_CSV)  # read here: course_tools.literature imports this module
     if not rows:
         return []
-    checked = [r for r in rows if r["checked"].startswith("checked") and r["qwk"]]
+    checked = [r for r in rows if llm_figure_checked(r)]
     studies = dict.fromkeys(r["source"] for r in rows)
     lines = [f"**Published LLM scorers (not measured here).** {len(studies)} studies of LLMs scoring ASAP "
              "essays are listed in `published_llm_asap.csv` and `asap7_literature.md`, each with its "

@@ -134,13 +134,15 @@ def published_llm_rows():
     """The published LLM-on-ASAP rows (``results/published_llm_asap.csv``), split into
     those whose QWK was read in the paper's own table (``checked`` starts with "checked")
     and the others; ``(None, None)`` when the file is missing."""
+    from course_tools.results import llm_figure_checked
     from course_tools.slide_content import results_table
 
     table = results_table(PUBLISHED)
     if table is None:
         return None, None
-    ok = table["checked"].fillna("").str.lower().str.startswith("checked") & table["qwk"].notna()
-    return table[ok], table[~ok]
+    ok = [llm_figure_checked(r) for _, r in table.iterrows()]
+    keep = table.index[ok]
+    return table.loc[keep], table.drop(index=keep)
 
 
 def short_citation(source: str) -> str:

@@ -21,6 +21,13 @@ def test_short_citation():
     assert demos.short_citation("Morris (2023), The Effectiveness of a Dynamic Loss Function") == "Morris 2023"
 
 
+def test_one_rule_says_which_published_figure_was_checked():
+    assert R.llm_figure_checked(CHECKED) and not R.llm_figure_checked(UNCHECKED)
+    assert not R.llm_figure_checked({**CHECKED, "qwk": ""})  # checked, but no figure to show
+    rows = pd.DataFrame([CHECKED, {**CHECKED, "qwk": None}]).assign(qwk=[0.251, float("nan")])
+    assert [R.llm_figure_checked(r) for _, r in rows.iterrows()] == [True, False]  # as the slides read it
+
+
 def test_results_lines_quote_only_checked_figures(tmp_path, monkeypatch):
     path = tmp_path / "published.csv"
     R.write_csv([CHECKED, UNCHECKED], path, FIELDS)
