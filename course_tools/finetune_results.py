@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -108,7 +107,9 @@ def fine_tune_run(mode: Mode, seed: int, settings: dict | None = None,
     if key in _RUNS:
         return _RUNS[key]
     path = _run_cache_dir() / f"{mode}_seed{seed}_{key}.npz"
-    use_cache = use_cache and os.environ.get("COURSE_FINETUNE_CACHE", "1").strip() not in ("0", "false", "no")
+    from course_tools.results import cache_off
+
+    use_cache = use_cache and not cache_off("COURSE_FINETUNE_CACHE")
     if use_cache and path.is_file():
         _RUNS[key] = _load_run(path)
         return _RUNS[key]

@@ -37,7 +37,8 @@ are merged into the existing CSV (other rows are kept) and the table is re-rende
 ``--rerun`` checks that a row repeats: it runs ``--only ROW`` twice, each time in a new
 process, into temporary files, and stores both runs' per-seed QWK and their largest
 difference in ``results/asap7_reruns.csv`` (rendered as the table's "Reruns" section).
-Fine-tuning rows reuse their cached runs unless ``COURSE_FINETUNE_CACHE=0``.
+Fine-tuning rows reuse their cached runs unless ``COURSE_FINETUNE_CACHE=0``, and the language-model
+rows their cached replies and adapters unless ``COURSE_LLM_CACHE=0``.
 """
 
 from __future__ import annotations
@@ -477,11 +478,31 @@ def render(csv_path: Path = CSV_PATH, md_path: Path = MD_PATH) -> Path:
 
 RERUN_CSV = RESULTS_DIR / "asap7_reruns.csv"
 RERUN_FIELDS = ["id", "seeds", "qwk_run1", "qwk_run2", "max_abs_diff", "repeats", "cause", "machine", "date"]
-#: Why a row's reruns differ or repeat beyond "seeded", where that was found out (row id prefix -> cause).
-RERUN_CAUSES = {
-    "finetune": "a rerun reuses the cached fine-tuning run (COURSE_CACHE_DIR/finetune_runs); "
-                "COURSE_FINETUNE_CACHE=0 retrains",
+#: Rows whose runs are cached between processes (row id prefix -> the environment variable that
+#: turns the cache off, and the cache's folder): a rerun that reuses the cache repeats nothing.
+RERUN_CACHES = {
+    "finetune": ("COURSE_FINETUNE_CACHE", "COURSE_CACHE_DIR/finetune_runs"),
+    "llm": ("COURSE_LLM_CACHE", "COURSE_CACHE_DIR/llm_expected and lora_runs"),
 }
+
+
+def cache_off(variable: str) -> bool:
+    """Whether the environment turns a run cache off (``VARIABLE=0``, ``false`` or ``no``)."""
+    import os
+
+    return os.environ.get(variable, "1").strip().lower() in ("0", "false", "no")
+
+
+def rerun_cause(row_id: str, diff: float) -> str:
+    """What a rerun of ``row_id`` measured: seeded and repeated, or not; cached runs say so."""
+    cause = ("seeded; the same QWK in two fresh processes" if diff == 0 else
+             "not bit-repeatable: the two runs differ although seeded (cause not found)")
+    for prefix, (variable, folder) in RERUN_CACHES.items():
+        if row_id.startswith(prefix):
+            if not cache_off(variable):
+                return f"a rerun reuses the cached run ({folder}); {variable}=0 recomputes it"
+            return f"recomputed both times ({variable}=0, 2 torch threads); {cause}"
+    return cause
 
 
 def rerun(row_id: str, n_seeds: int, workdir: Path) -> dict:
@@ -504,12 +525,7 @@ def rerun(row_id: str, n_seeds: int, workdir: Path) -> dict:
             raise ValueError(f"row {row_id!r} is not a row id (see --list).")
         per_run.append([float(v) for v in stored[row_id]["qwk_per_seed"].split()])
     diff = max(abs(a - b) for a, b in zip(*per_run))
-    cause = ("seeded; the same QWK in two fresh processes" if diff == 0 else
-             "not bit-repeatable: the two runs differ although seeded (cause not found)")
-    retrained = os.environ.get("COURSE_FINETUNE_CACHE", "1").strip() in ("0", "false", "no")
-    if row_id.startswith("finetune"):
-        cause = ("retrained both times (COURSE_FINETUNE_CACHE=0, 2 torch threads); " + cause if retrained
-                 else RERUN_CAUSES["finetune"])
+    cause = rerun_cause(row_id, diff)
     return {"id": row_id, "seeds": len(per_run[0]), "qwk_run1": " ".join(f"{v:.4f}" for v in per_run[0]),
             "qwk_run2": " ".join(f"{v:.4f}" for v in per_run[1]), "max_abs_diff": f"{diff:.4f}",
             "repeats": "yes" if diff < 5e-4 else "no", "cause": cause, "machine": machine(),

@@ -135,6 +135,17 @@ def test_a_cheap_row_repeats_when_rerun_in_fresh_processes(asap7, tmp_path):
     assert float(row["qwk_run1"]) > 0.3  # a real measurement, not an empty row
 
 
+def test_a_rerun_of_a_cached_row_says_whether_it_recomputed(monkeypatch):
+    """A rerun that reads a cached run repeats nothing, and its cause must say so."""
+    monkeypatch.delenv("COURSE_LLM_CACHE", raising=False)
+    assert "reuses the cached run" in R.rerun_cause("llm_few_shot", 0.0)
+    monkeypatch.setenv("COURSE_LLM_CACHE", "0")
+    assert R.rerun_cause("llm_few_shot", 0.0).startswith("recomputed both times (COURSE_LLM_CACHE=0")
+    monkeypatch.setenv("COURSE_FINETUNE_CACHE", "no")
+    assert "not bit-repeatable" in R.rerun_cause("finetune_reg", 0.002)
+    assert R.rerun_cause("tfidf_lr", 0.0) == "seeded; the same QWK in two fresh processes"
+
+
 def test_rerun_section_is_rendered_from_its_csv(tmp_path):
     path = tmp_path / "reruns.csv"
     R.write_csv([{"id": "tfidf_lr", "seeds": 2, "qwk_run1": "0.5664 0.5664", "qwk_run2": "0.5664 0.5670",
