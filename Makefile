@@ -138,6 +138,7 @@ lab: setup
 results: setup
 	$(PY) -m course_tools.results
 	$(PY) -m course_tools.literature
+	$(PY) -m course_tools.literature_members
 	$(PY) -m course_tools.finetune_results
 	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results
@@ -146,6 +147,7 @@ results: setup
 results-render: setup
 	$(PY) -m course_tools.results --render
 	$(PY) -m course_tools.literature --render
+	$(PY) -m course_tools.literature_members --render
 	$(PY) -m course_tools.finetune_results --render
 	$(PY) -m course_tools.llm_results --render
 

@@ -98,6 +98,26 @@ def test_the_committed_files_are_rendered_from_the_committed_csvs(name):
         f"results/{name}.md differs from its CSV: run `python -m course_tools.literature --render`")
 
 
+def test_the_fourth_member_table_is_rendered_from_its_csv_and_read_by_the_gap_paragraph(tmp_path, monkeypatch):
+    from course_tools import literature_members as M
+    from course_tools.results import read_csv, write_csv
+
+    rows = read_csv(M.CSV_PATH)
+    assert (M.MD_PATH).read_text() == M.render(rows), (
+        "results/asap7_literature_members.md differs from its CSV: run `python -m course_tools.literature_members --render`")
+    assert {r["candidate"] for r in rows} <= set(M.CANDIDATES)
+    row = {"candidate": "svr", "description": "a candidate", "folds": "0 1", "alone": "0.7 0.8",
+           "with_rubric_ensemble": "0.82 0.81", "rubric_ensemble": "0.81 0.80", "gain_mean": "0.0100",
+           "seconds_per_fold": "3", "machine": "m", "date": "d"}
+    path = tmp_path / "members.csv"
+    write_csv([row], path, M.FIELDS)
+    monkeypatch.setattr(L, "MEMBERS_CSV_PATH", path)
+    assert "a candidate: +0.010 (folds 0, 1)" in L._fourth_members()
+    assert "+0.010" in M.render([row]) and "0.820 0.810" in M.render([row])
+    monkeypatch.setattr(L, "MEMBERS_CSV_PATH", tmp_path / "absent.csv")
+    assert L._fourth_members().startswith("Not measured here")
+
+
 def test_a_checked_published_figure_must_name_its_table_and_page(tmp_path):
     fields = L.PUBLISHED_FIELDS
     row = dict(zip(fields, ["M", "0.800", "", "A paper", "five folds", "yes", "seen in a secondary listing"]))
