@@ -337,8 +337,9 @@ print(f"mean test QWK of the nested choice over {n_folds} folds: {nested['test Q
 # Choosing its members among many candidates takes far longer than this notebook's
 # cells; the further-reading tables give its five-fold figures beside
 # published ones (an LSTM+CNN, Taghipour & Ng 2016; a fine-tuned BERT, R2BERT, Yang et
-# al. 2020). Its members were chosen with the averaged-over-folds shortcut above, so
-# read its five-fold test figure as slightly optimistic.
+# al. 2020; BERT with hand-crafted essay features, Uto et al. 2020, on folds of its
+# own), each with its protocol. Its members were chosen with the averaged-over-folds
+# shortcut above, so read its five-fold test figure as slightly optimistic.
 
 # %% [markdown]
 # ## Summary
