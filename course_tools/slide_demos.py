@@ -155,11 +155,13 @@ def short_citation(source: str) -> str:
     return f"{who} {year.group(1) if year else ''}".strip()
 
 
-def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) -> None:
+def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), study: str | None = None,
+                                   others: bool = True) -> None:
     """Two tables: the stand-in's rows ``stand_in`` (measured here, with their 95% intervals) and the
     published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, one row
     per model, one column per setting, the essays in the heading); a line that says why they do not
-    rank; the references; then the papers whose figures could not be checked, by name only."""
+    rank; the references; then, with ``others``, the papers whose figures could not be checked, by
+    name only. ``study``: only the checked studies whose source starts with it (one slide each)."""
     import pandas as pd
 
     from course_tools.slide_content import md, select_results
@@ -172,6 +174,10 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
            + "\n".join(f"| SmolLM2-135M-Instruct (stand-in): {label} | {value:.3f} [{low:.3f}, {high:.3f}] |"
                        for label, value, low, high, _ in ours.itertuples(index=False)))
     checked, unchecked = published_llm_rows()
+    if checked is not None and study is not None:
+        checked = checked[checked["source"].str.startswith(study)]
+        if checked.empty:
+            raise ValueError(f"no checked published study's source starts with {study!r}.")
     refs = []
     for n, (source, part) in enumerate(checked.groupby("source", sort=False) if checked is not None else [], 1):
         refs.append(f"[{n}] {source}, {part['table_or_page'].iloc[0]}")
@@ -183,7 +189,7 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",)) 
                        for model, qs in zip(grid.index, grid.to_numpy())))
     notes = ["Not a ranking: the essays, rubric, score points, scoring and models all differ, and QWK on "
              "different scales and essays is not on one ruler.", *refs]
-    if unchecked is not None and len(unchecked):
+    if others and unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))
         notes.append(f"Other studies, whose figures could not be checked against their own tables here "

@@ -489,11 +489,19 @@ if few_row is not None:
 # probabilities for three of its prompts), and QWK on different scales and essays is not
 # on one ruler: these figures say what that study found, not how the stand-in ranks
 # against them. In that study, all six estimates were below the 0.70 of Williamson and
-# colleagues' guideline, the highest 0.575. Other studies of real LLMs on ASAP essays,
-# whose figures could not be checked against their own tables here (so none is quoted):
-# Mansour et al. (2024, LREC-COLING: ChatGPT and Llama-2, four prompt designs); Lee et
-# al. (2024, Findings of EMNLP: traits scored one at a time, "Multi Trait
-# Specialization"); Xiao et al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting
+# colleagues' guideline, the highest 0.575. Lee et al. (2024, Findings of EMNLP; read in
+# arXiv:2404.04941v2, Table 2) scored prompt 7 itself, zero-shot, on a random tenth of
+# its essays that they drew themselves (one run, single estimates without intervals).
+# Asked for a rationale and then an overall score, ChatGPT (gpt-3.5-turbo) reached QWK
+# 0.289, Llama-2-7b-chat 0.187, Llama-2-13b-chat 0.333 and Mistral-7B-Instruct 0.624;
+# scoring one trait at a time from criteria written from the rubric, then combining the
+# trait scores ("Multi Trait Specialization"), 0.261, 0.563, 0.483 and 0.672. This is
+# this notebook's prompt, but other test essays and a score the paper does not name (one
+# rater's, or the two raters' sum), so these too are not on one ruler with the run
+# above; all eight are below 0.70. Other studies of real LLMs on
+# ASAP essays, whose figures could not be checked against their own tables here (so
+# none is quoted): Mansour et al. (2024, LREC-COLING: ChatGPT and Llama-2, four prompt
+# designs); Xiao et al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting
 # beside a fine-tuned LLaMA-3-8B); Stahl et al. (2024, BEA); Kundu & Barbosa (2024);
 # Oketch et al. (2025). Before comparing any of them with a figure of yours, read the
 # paper's table *and* its protocol: which essay sets, which essays were scored, which

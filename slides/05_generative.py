@@ -283,10 +283,25 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
 # change to the prompt do to the scores, and what would you need to say that one helps?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
+# ## Real LLMs on prompt 7: published figures, beside the stand-in's but not comparable
+
+# %% tags=["hide-input"]
+demos.show_published_beside_stand_in(study="Lee, Cai", others=False)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Lee and colleagues (2024) scored prompt 7 itself with four open and hosted chat
+# models, zero-shot, on a tenth of its essays that they drew at random. Asked for a
+# rationale and then a score, the models reached QWK from 0.187 to 0.624; scoring one
+# trait at a time and combining the traits, from 0.261 to 0.672. Same prompt, but other
+# test essays, one run each and no intervals, and the paper does not say which score it
+# used, so these do not rank against the stand-in's row either. Every figure here is
+# below 0.70.
+
+# %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
 # ## Real LLMs on ASAP: published figures, beside the stand-in's but not comparable
 
 # %% tags=["hide-input"]
-demos.show_published_beside_stand_in()
+demos.show_published_beside_stand_in(study="Wang, Ding")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The first row is the stand-in with prompt 7's rubric and no examples, measured on the

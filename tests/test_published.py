@@ -1,6 +1,7 @@
 """Published LLM figures beside the course's own: only figures read in the paper's table get a number."""
 
 import pandas as pd
+import pytest
 
 from course_tools import results as R
 from course_tools import slide_content as sc
@@ -56,3 +57,8 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     assert "| Model A | 0.251 |" in published
     assert "[1] Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
     assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in notes
+    shown.clear()
+    demos.show_published_beside_stand_in(study="Wang", others=False)  # one study per slide
+    assert "[1] Wang" in shown[-1] and "Kundu" not in shown[-1]
+    with pytest.raises(ValueError, match="no checked published study"):
+        demos.show_published_beside_stand_in(study="Kundu")
