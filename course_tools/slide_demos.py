@@ -161,15 +161,17 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
     published QWK of real LLMs on ASAP essays (only figures read in the paper's own table, one row
     per model, one column per setting, the essays in the heading); a line that says why they do not
     rank; the references; then, with ``others``, the papers whose figures could not be checked, by
-    name only. ``study``: only the checked studies whose source starts with it (one slide each)."""
+    name only. ``study``: only the checked studies whose source starts with it (one slide each);
+    ``stand_in=()`` leaves the measured table out (a slide after one that shows it)."""
     import pandas as pd
 
     from course_tools.slide_content import md, select_results
 
-    ours = select_results("asap7", where={"id": list(stand_in)},
-                          columns=["label", "qwk_mean", "qwk_ci_low", "qwk_ci_high", "n_test"])
+    ours = None if not stand_in else select_results(
+        "asap7", where={"id": list(stand_in)}, columns=["label", "qwk_mean", "qwk_ci_low", "qwk_ci_high", "n_test"])
     if ours is not None:
-        md("**Measured here**: ASAP 7, " + f"{int(ours['n_test'].iloc[0])} test essays, rater 1, scores 0-12\n\n"
+        md("**Measured here**: ASAP 7, " + f"{int(ours['n_test'].iloc[0])} test essays, rater 1, scores 0-12 "
+           "(95% bootstrap interval; below 0: less agreement than chance)\n\n"
            "| model and setting | QWK [95% interval] |\n|---|---|\n"
            + "\n".join(f"| SmolLM2-135M-Instruct (stand-in): {label} | {value:.3f} [{low:.3f}, {high:.3f}] |"
                        for label, value, low, high, _ in ours.itertuples(index=False)))
@@ -179,16 +181,18 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
         if checked.empty:
             raise ValueError(f"no checked published study's source starts with {study!r}.")
     refs = []
-    for n, (source, part) in enumerate(checked.groupby("source", sort=False) if checked is not None else [], 1):
-        refs.append(f"[{n}] {source}, {part['table_or_page'].iloc[0]}")
+    for source, part in checked.groupby("source", sort=False) if checked is not None else []:
+        refs.append(f"{short_citation(source)}: {source}, {part['table_or_page'].iloc[0]}")
         grid = part.pivot_table(index="model", columns="setting", values="qwk", aggfunc="first", sort=False)
-        md(f"**Published [{n}]**: {part['prompt'].iloc[0]}; the models write their score; QWK, single "
-           "estimates, no intervals reported\n\n"
+        grid.columns = [c.split(":")[0] for c in grid.columns]  # the setting's name; the notes describe it
+        md(f"**Published, {short_citation(source)}**: {part['prompt'].iloc[0]}; the models write their score; "
+           "QWK, single estimates, no intervals reported\n\n"
            "| model | " + " | ".join(grid.columns) + " |\n" + "|---" * (len(grid.columns) + 1) + "|\n"
            + "\n".join(f"| {model} | " + " | ".join("" if pd.isna(q) else f"{float(q):.3f}" for q in qs) + " |"
                        for model, qs in zip(grid.index, grid.to_numpy())))
-    notes = ["Not a ranking: the essays, rubric, score points, scoring and models all differ, and QWK on "
-             "different scales and essays is not on one ruler.", *refs]
+    notes = ["Not a ranking: the essays, the score, how it is read and the models differ, and QWK on other "
+             "essays and scales is not on one ruler; differences between cells of a published table are untested "
+             "too.", *refs]
     if others and unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))

@@ -473,41 +473,47 @@ if few_row is not None:
 # baselines that need no language model (the length line, the examples' mean). The point
 # of this notebook is the *method*: the same code, pointed at a larger model (LFM2 in
 # Colab, itself small, or a hosted model), is how to find out whether a model adds
-# anything; nothing here shows that those models follow the rubric, and the same
-# baselines and paired lines decide it for them too.
+# anything; nothing here shows that those models follow the rubric: for them too, only
+# the same baselines and paired lines, on the same essays, can show it.
 #
 # **Published LLM scorers of ASAP essays** (not measured here). Wang et al. (2026,
 # AAAI-26, Table 1, p. 40903) gave GPT-4o, Llama-3.1-8B-Instruct and
-# Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (a persuasive letter, not
-# prompt 7; 1,785 essays as the paper reports, the whole set; scores 1-6 as the paper
-# gives them, without saying whose score), with no examples, and report QWK 0.251, 0.135
-# and 0.428. With their two-agent "AutoSCORE" (the parts of each essay that the rubric
-# asks for are extracted first, then scored) they report 0.344, 0.193 and 0.575; all are
-# single estimates without intervals. The essays, the rubric, the number of score points,
-# the models and how the score is read differ from this notebook's (their models write
-# the score, as the replies in this notebook do; the course's run above reads answer
-# probabilities for three of its prompts), and QWK on different scales and essays is not
-# on one ruler: these figures say what that study found, not how the stand-in ranks
-# against them. In that study, all six estimates were below the 0.70 of Williamson and
-# colleagues' guideline, the highest 0.575. Lee et al. (2024, Findings of EMNLP; read in
-# arXiv:2404.04941v2, Table 2) scored prompt 7 itself, zero-shot, on a random tenth of
-# its essays that they drew themselves (one run, single estimates without intervals).
-# Asked for a rationale and then an overall score, ChatGPT (gpt-3.5-turbo) reached QWK
-# 0.289, Llama-2-7b-chat 0.187, Llama-2-13b-chat 0.333 and Mistral-7B-Instruct 0.624;
-# scoring one trait at a time from criteria written from the rubric, then combining the
-# trait scores ("Multi Trait Specialization"), 0.261, 0.563, 0.483 and 0.672. This is
-# this notebook's prompt, but other test essays and a score the paper does not name (one
-# rater's, or the two raters' sum), so these too are not on one ruler with the run
-# above; all eight are below 0.70. Other studies of real LLMs on
-# ASAP essays, whose figures could not be checked against their own tables here (so
-# none is quoted): Mansour et al. (2024, LREC-COLING: ChatGPT and Llama-2, four prompt
-# designs); Xiao et al. (2024, arXiv:2401.06431: GPT-3.5 and GPT-4 prompting
-# beside a fine-tuned LLaMA-3-8B); Stahl et al. (2024, BEA); Kundu & Barbosa (2024);
-# Oketch et al. (2025). Before comparing any of them with a figure of yours, read the
-# paper's table *and* its protocol: which essay sets, which essays were scored, which
-# score (one rater, or the two raters' sum) and which range. And keep one threat in mind
-# for any model trained on web text, this stand-in included: ASAP's essays and scores
-# have been public since 2012, so the model may have seen them (contamination).
+# Llama-3.1-70B-Instruct ASAP's official rubric for essay set 1 (a persuasive letter,
+# not prompt 7; 1,785 essays as the paper reports, the whole set; scores 1-6 as the
+# paper gives them, without saying whose score), with no examples, and report QWK 0.251,
+# 0.135 and 0.428. With their two-agent "AutoSCORE" (the parts of each essay that the
+# rubric asks for are extracted first, then scored) they report 0.344, 0.193 and 0.575;
+# all are single estimates without intervals. The essays, the rubric, the number of
+# score points, the models and how the score is read differ from this notebook's (their
+# models write the score in a reply; for three of its four prompts, the run above reads
+# instead the model's probability of each score and takes the expected score), and QWK
+# on different scales and essays is not on one ruler: these figures say what that study
+# found, not how the stand-in ranks against them. All six are point estimates below the
+# 0.70 of Williamson and colleagues' guideline, the highest 0.575.
+#
+# Lee et al. (2024, Findings of EMNLP; read in arXiv:2404.04941v2, Table 2) scored
+# prompt 7 itself, zero-shot, on about 157 of its essays (a tenth, drawn at random by
+# the authors, so some may be among this notebook's test essays), one run each, without
+# intervals. Asked for a rationale and then an overall score, gpt-3.5-turbo-0613 reached
+# QWK 0.289, Llama-2-7b-chat 0.187, Llama-2-13b-chat 0.333 and Mistral-7B-Instruct-v0.2
+# 0.624; scoring one trait at a time from criteria written from the rubric, then
+# combining the trait scores ("Multi Trait Specialization"), 0.261, 0.563, 0.483 and
+# 0.672. This is this notebook's prompt, but other test essays and another score (its
+# range is 0-30 in the paper, ASAP's stated range of the two raters' sum, not rater 1's
+# 0-12), so these too are not on one ruler with the run above. All eight are point estimates below 0.70, but on
+# about 157 essays without intervals neither their differences nor the highest one's
+# distance to 0.70 is tested.
+#
+# Other studies of real LLMs on ASAP essays, whose figures could not be checked against
+# their own tables here (so none is quoted): Mansour et al. (2024, LREC-COLING: ChatGPT
+# and Llama-2, four prompt designs); Xiao et al. (2024, arXiv:2401.06431: GPT-3.5 and
+# GPT-4 prompting beside a fine-tuned LLaMA-3-8B); Stahl et al. (2024, BEA); Kundu &
+# Barbosa (2024); Oketch et al. (2025). Before comparing any of them with a figure of
+# yours, read the paper's table *and* its protocol: which essay sets, which essays were
+# scored, which score (one rater, or the two raters' sum) and which range. And keep one
+# threat in mind for any model trained on web text, this stand-in included: ASAP's
+# essays and scores have been public since 2012, so the model may have seen them
+# (contamination), which would push its figures up.
 #
 # With a hosted model: set a key (notebook 14) and run the next cell. It scores the
 # rubric prompt with the same rule for unparsed replies.

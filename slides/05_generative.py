@@ -289,23 +289,27 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
 demos.show_published_beside_stand_in(study="Lee, Cai", others=False)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Lee and colleagues (2024) scored prompt 7 itself with four open and hosted chat
-# models, zero-shot, on a tenth of its essays that they drew at random. Asked for a
-# rationale and then a score, the models reached QWK from 0.187 to 0.624; scoring one
-# trait at a time and combining the traits, from 0.261 to 0.672. Same prompt, but other
-# test essays, one run each and no intervals, and the paper does not say which score it
-# used, so these do not rank against the stand-in's row either. Every figure here is
-# below 0.70.
+# Lee and colleagues (2024) scored prompt 7 itself with four chat models, zero-shot (no
+# example essays), on about 157 essays drawn at random, some perhaps among our test
+# essays, against a score on a 0-30 range, not rater 1's 0-12. Asked for a rationale and
+# then a score, the models reached QWK from 0.187 to 0.624; scoring one trait at a time
+# and combining the traits, from 0.261 to 0.672, lower for ChatGPT. Each figure is one
+# run on about 157 essays, without an interval: neither the differences between cells
+# nor the distance to 0.70, the agreement Williamson and colleagues ask of an automated
+# score (notebook 03), is tested. The stand-in's row is read from its probabilities for
+# each score, not a written reply; below 0, it agrees less than chance. Models trained
+# on web text may have seen ASAP's essays, public since 2012, which would push their
+# figures up. Ask: what would make these figures comparable with ours?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
-# ## Real LLMs on ASAP: published figures, beside the stand-in's but not comparable
+# ## Real LLMs on another ASAP set: published figures, not comparable either
 
 # %% tags=["hide-input"]
-demos.show_published_beside_stand_in(study="Wang, Ding")
+demos.show_published_beside_stand_in(stand_in=(), study="Wang, Ding")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The first row is the stand-in with prompt 7's rubric and no examples, measured on the
-# test essays. The others are published, read in the paper's own table: Wang and
+# The stand-in's row is on the slide before: prompt 7's rubric, no examples, measured on
+# the test essays. These figures are published, read in the paper's own table: Wang and
 # colleagues (AAAI 2026) gave GPT-4o and two Llama 3.1 models ASAP's official rubric for
 # essay set 1, a persuasive letter, with no examples, and report QWK 0.251, 0.135 and
 # 0.428; with their two-agent method (the parts of each essay that the rubric asks for
@@ -313,8 +317,8 @@ demos.show_published_beside_stand_in(study="Wang, Ding")
 # estimates without intervals. The essays, the rubric, the number of score points, how
 # the score is read and the model all differ between the two studies, and QWK values on
 # different scales and essays are not on one ruler, so the table says what each study
-# found, not which model is better. In that study, all six estimates were below the 0.70
-# of Williamson and colleagues' guideline, the highest 0.575. And any model trained on
+# found, not which model is better. All six figures shown are point estimates below the
+# 0.70 of Williamson and colleagues' guideline, the highest 0.575. And any model trained on
 # web text, the stand-in included, may have seen ASAP's essays, public since
 # 2012. Ask: what would you check before trusting a published QWK?
 

@@ -53,12 +53,13 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     measured, published, notes = shown
     assert "Not a ranking" in notes and "not on one ruler" in notes
     assert "ASAP 7, 314 test essays" in measured and "| SmolLM2-135M-Instruct (stand-in): rubric prompt | -0.123 [-0.172, -0.075] |" in measured
-    assert published.startswith("**Published [1]**: ASAP 1 (not 7)") and "| model | zero-shot |" in published
+    assert published.startswith("**Published, Wang et al. 2026**: ASAP 1 (not 7)") and "| model | zero-shot |" in published
     assert "| Model A | 0.251 |" in published
-    assert "[1] Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
+    assert "Wang et al. 2026: Wang, Ding & Zhai (2026)" in notes and "Table 1, p. 7" in notes
     assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in notes
     shown.clear()
-    demos.show_published_beside_stand_in(study="Wang", others=False)  # one study per slide
-    assert "[1] Wang" in shown[-1] and "Kundu" not in shown[-1]
+    demos.show_published_beside_stand_in(stand_in=(), study="Wang", others=False)  # one study per slide
+    assert len(shown) == 2 and "Measured here" not in shown[0]  # no measured table: the slide before has it
+    assert "Wang et al. 2026: Wang" in shown[-1] and "Kundu" not in shown[-1]
     with pytest.raises(ValueError, match="no checked published study"):
         demos.show_published_beside_stand_in(study="Kundu")
