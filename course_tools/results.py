@@ -560,25 +560,37 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
     if missing:
         lines += [f"Not rerun here (minutes to hours each on the shared 2-core CPU): "
                   f"{', '.join(f'`{m}`' for m in missing)}.", ""]
-    return [*lines, *FINETUNE_RERUN_NOTE, ""]
+    return [*lines, *finetune_rerun_lines(rows), ""]
 
 
-#: What is known of the fine-tuning rows' reruns (their full rerun takes about 9 minutes per run).
-FINETUNE_RERUN_NOTE = [
-    "Fine-tuning rows (not rerun in full: about 9 minutes per run on 2 idle cores; one retrain started "
-    "here under load ran at 30 s per step, 4.5 hours a run, and was stopped). `--rerun` reuses the "
-    "run cached in `COURSE_CACHE_DIR/finetune_runs`, so set `COURSE_FINETUNE_CACHE=0` to retrain. "
-    "Measured on smaller seeded fits (MiniLM-L6 stand-in, 48 training essays, 2 epochs, 12 steps): "
-    "two fits in two fresh processes with 2 torch threads gave bit-identical test logits, so the "
-    "seeds cover the new head, dropout and the batch order, and CPU kernels are deterministic at a "
-    "fixed thread count (`tests/test_finetune_results.py` checks two seeded fits of a tiny BERT); "
-    "the same fit with 1 thread gave logits up to 7e-8 apart after 12 steps, since CPU sums are "
-    "taken in another order, and such differences grow over the rows' 536 steps. The known case, "
-    "seed 0 of `finetune_clf` at 0.682 (2026-11-24) and 0.680 when retrained (2026-11-29; seeds 1 "
-    "and 2 the same to 4 decimals), is of that size; its cause cannot be measured now (the runs "
-    "were on different days and possibly machines: thread count or CPU kernels). Every fine-tuning "
-    "run now uses 2 threads (`RESULTS_THREADS`); a full row retrained twice was not measured here.",
-]
+#: What is known of the fine-tuning rows' reruns beyond the table: why CPU fine-tuning repeats.
+FINETUNE_RERUN_NOTE = (
+    "`--rerun` reuses the run cached in `COURSE_CACHE_DIR/finetune_runs` unless "
+    "`COURSE_FINETUNE_CACHE=0`. Measured on smaller seeded fits (MiniLM-L6 stand-in, 48 training essays, "
+    "2 epochs, 12 steps): two fits in two fresh processes with 2 torch threads gave bit-identical test "
+    "logits, so the seeds cover the new head, dropout and the batch order, and CPU kernels are "
+    "deterministic at a fixed thread count (`tests/test_finetune_results.py` checks two seeded fits of a "
+    "tiny BERT); the same fit with 1 thread gave logits up to 7e-8 apart after 12 steps, since CPU sums "
+    "are taken in another order, and such differences grow over the rows' 536 steps. Every fine-tuning "
+    "run uses 2 threads (`RESULTS_THREADS`). The known case, seed 0 of `finetune_clf` at 0.682 "
+    "(2026-11-24) and 0.680 when retrained (2026-11-29; seeds 1 and 2 the same to 4 decimals), is of "
+    "that size; its cause cannot be measured now (the runs were on different days and possibly "
+    "machines: thread count or CPU kernels)."
+)
+
+
+def finetune_rerun_lines(rows: list[dict]) -> list[str]:
+    """What the rerun table says of the fine-tuning rows: retrained from scratch or not, and why they repeat."""
+    retrained = [r for r in rows if r["id"].startswith("finetune") and r["cause"].startswith("recomputed")]
+    if retrained:
+        same = all(r["repeats"] == "yes" for r in retrained)
+        names = ", ".join(f"`{r['id']}`" for r in retrained)
+        lead = (f"Fine-tuning: {names} retrained from "
+                "scratch in two fresh processes (`COURSE_FINETUNE_CACHE=0`, 2 torch threads): "
+                + ("the same QWK both times (table above). " if same else "the runs differ (table above). "))
+    else:
+        lead = "Fine-tuning rows: not retrained twice here (each takes the seconds per seed in the table above). "
+    return [lead + FINETUNE_RERUN_NOTE]
 
 
 def select(only: list[str] | None) -> dict[str, Experiment]:

@@ -146,6 +146,16 @@ def test_a_rerun_of_a_cached_row_says_whether_it_recomputed(monkeypatch):
     assert R.rerun_cause("tfidf_lr", 0.0) == "seeded; the same QWK in two fresh processes"
 
 
+def test_the_rerun_section_says_whether_a_fine_tuning_row_was_retrained():
+    row = {"id": "finetune_reg", "repeats": "yes",
+           "cause": "recomputed both times (COURSE_FINETUNE_CACHE=0, 2 torch threads); seeded"}
+    assert "`finetune_reg` retrained from scratch" in R.finetune_rerun_lines([row])[0]
+    assert "the same QWK both times" in R.finetune_rerun_lines([row])[0]
+    assert "the runs differ" in R.finetune_rerun_lines([{**row, "repeats": "no"}])[0]
+    cached = {**row, "cause": "a rerun reuses the cached run (COURSE_CACHE_DIR/finetune_runs)"}
+    assert R.finetune_rerun_lines([cached])[0].startswith("Fine-tuning rows: not retrained twice")
+
+
 def test_rerun_section_is_rendered_from_its_csv(tmp_path):
     path = tmp_path / "reruns.csv"
     R.write_csv([{"id": "tfidf_lr", "seeds": 2, "qwk_run1": "0.5664 0.5664", "qwk_run2": "0.5664 0.5670",
