@@ -67,10 +67,16 @@ def _split_for_prompts():
     return train, test, fit, train.drop(index=fit.index)
 
 
+#: Runs this process computed itself: read back even with ``COURSE_LLM_CACHE=0``, so that the rows
+#: sharing a run (rounded and cutoffs) compute it once per process.
+_WRITTEN_HERE: set[Path] = set()
+
+
 def _cached_run(name: str, key_parts: list, compute) -> dict:
     """``compute()``'s dict, run once and then read from ``COURSE_CACHE_DIR/llm_expected/<name>_<key>.json``,
     the key made from ``key_parts`` and the model really loaded (offline: the stand-in).
-    ``COURSE_LLM_CACHE=0`` recomputes (and rewrites) it: how ``--rerun`` measures a real rerun."""
+    ``COURSE_LLM_CACHE=0`` recomputes (and rewrites) a run written before this process: how
+    ``--rerun`` measures a real rerun."""
     import hashlib
     import json
 
@@ -82,11 +88,12 @@ def _cached_run(name: str, key_parts: list, compute) -> dict:
     parts = [key_parts[0], base, *key_parts[1:]]
     key = hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
     path = cache_dir() / "llm_expected" / f"{name}_{key}.json"
-    if path.is_file() and not cache_off("COURSE_LLM_CACHE"):
+    if path.is_file() and (path in _WRITTEN_HERE or not cache_off("COURSE_LLM_CACHE")):
         return json.loads(path.read_text())
     out = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out))
+    _WRITTEN_HERE.add(path)
     return out
 
 

@@ -83,6 +83,20 @@ def test_chain_of_thought_row_parses_replies_and_gives_the_median_to_the_rest(mo
     assert (LR._cot_row(0)["pred"] == out["pred"]).all()
 
 
+def test_with_the_cache_off_a_run_is_computed_once_per_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("course_utils.hub.resolve_model", lambda *a, **k: "stand-in")
+    monkeypatch.setattr(LR, "_WRITTEN_HERE", set())
+    calls = []
+    compute = lambda: calls.append(1) or {"n": len(calls)}  # noqa: E731
+    assert LR._cached_run("demo", ["k"], compute) == {"n": 1}
+    assert LR._cached_run("demo", ["k"], compute) == {"n": 1} and len(calls) == 1  # read back
+    monkeypatch.setattr(LR, "_WRITTEN_HERE", set())  # as in a fresh process
+    monkeypatch.setenv("COURSE_LLM_CACHE", "0")
+    assert LR._cached_run("demo", ["k"], compute) == {"n": 2}  # an earlier process's run is recomputed
+    assert LR._cached_run("demo", ["k"], compute) == {"n": 2} and len(calls) == 2  # this process's is shared
+
+
 @pytest.mark.slow
 def test_batched_replies_come_back_in_the_essays_order():
     essays = ["A very long essay about patience. " * 8, "Short.", "A middling essay about a patient friend."]
