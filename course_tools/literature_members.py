@@ -63,27 +63,31 @@ def chunk_embeddings(texts: list[str], words: int = CHUNK_WORDS) -> np.ndarray:
     return np.array(rows)
 
 
-def _svr(train, dev) -> np.ndarray:
+def _on_ridge_features(train, dev, regressor, pieces: bool = False) -> np.ndarray:
+    """``regressor`` (standardised inputs) on the ridge member's features of ``train``, predicting ``dev``;
+    ``pieces`` adds :func:`chunk_embeddings`."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVR
 
     features = _features()
-    Z = features.fit_transform(train.essay.tolist())
-    model = make_pipeline(StandardScaler(), SVR(C=3.0, epsilon=0.5)).fit(Z, train[TARGET].to_numpy(float))
-    return model.predict(features.transform(dev.essay.tolist()))
+    texts, dev_texts = train.essay.tolist(), dev.essay.tolist()
+    Z, Zd = features.fit_transform(texts), features.transform(dev_texts)
+    if pieces:
+        Z, Zd = np.c_[Z, chunk_embeddings(texts)], np.c_[Zd, chunk_embeddings(dev_texts)]
+    model = make_pipeline(StandardScaler(), regressor).fit(Z, train[TARGET].to_numpy(float))
+    return model.predict(Zd)
+
+
+def _svr(train, dev) -> np.ndarray:
+    from sklearn.svm import SVR
+
+    return _on_ridge_features(train, dev, SVR(C=3.0, epsilon=0.5))
 
 
 def _chunks(train, dev) -> np.ndarray:
     from sklearn.linear_model import RidgeCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    features = _features()
-    Z = np.c_[features.fit_transform(train.essay.tolist()), chunk_embeddings(train.essay.tolist())]
-    Zd = np.c_[features.transform(dev.essay.tolist()), chunk_embeddings(dev.essay.tolist())]
-    model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 21)))
-    return model.fit(Z, train[TARGET].to_numpy(float)).predict(Zd)
+    return _on_ridge_features(train, dev, RidgeCV(alphas=np.logspace(-1, 4, 21)), pieces=True)
 
 
 def _finetuned(train, dev) -> np.ndarray:

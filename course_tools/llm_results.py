@@ -72,6 +72,14 @@ def _split_for_prompts():
 _WRITTEN_HERE: set[Path] = set()
 
 
+def _reuse(path: Path) -> bool:
+    """Whether a cached run at ``path`` may be read: always, unless ``COURSE_LLM_CACHE=0``, and then
+    only when this process wrote it."""
+    from course_tools.results import cache_off
+
+    return path in _WRITTEN_HERE or not cache_off("COURSE_LLM_CACHE")
+
+
 def _cached_run(name: str, key_parts: list, compute) -> dict:
     """``compute()``'s dict, run once and then read from ``COURSE_CACHE_DIR/llm_expected/<name>_<key>.json``,
     the key made from ``key_parts`` and the model really loaded (offline: the stand-in).
@@ -80,7 +88,6 @@ def _cached_run(name: str, key_parts: list, compute) -> dict:
     import hashlib
     import json
 
-    from course_tools.results import cache_off
     from course_utils.config import cache_dir
     from course_utils.hub import resolve_model
 
@@ -88,7 +95,7 @@ def _cached_run(name: str, key_parts: list, compute) -> dict:
     parts = [key_parts[0], base, *key_parts[1:]]
     key = hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
     path = cache_dir() / "llm_expected" / f"{name}_{key}.json"
-    if path.is_file() and (path in _WRITTEN_HERE or not cache_off("COURSE_LLM_CACHE")):
+    if path.is_file() and _reuse(path):
         return json.loads(path.read_text())
     out = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,15 +180,14 @@ def results_lora(seed: int = 0, train_n: int = LORA_TRAIN_N) -> GenerativeScorer
     ident = json.dumps({"seed": seed, "settings": LORA_SETTINGS, "base": base, "essays": essays,
                         "scores": [int(x) for x in scores], "version": 1}, sort_keys=True)
     path = cache_dir() / "lora_runs" / f"seed{seed}_n{train_n}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}"
-    from course_tools.results import cache_off
-
-    if (path / "scorer.json").is_file() and not cache_off("COURSE_LLM_CACHE"):
+    if (path / "scorer.json").is_file() and _reuse(path):
         print(f"Reusing the LoRA adapters cached at {path} (delete the folder to retrain).")
         return GenerativeScorer.load(path)
     seed_everything(seed)
     scorer = GenerativeScorer(LLM_MODEL, random_state=seed, **LORA_SETTINGS)
     scorer.fit(essays, scores, exclude=test_essays)
     scorer.save(path)
+    _WRITTEN_HERE.add(path)
     return scorer
 
 

@@ -437,7 +437,7 @@ def llm_figure_checked(row) -> bool:
     Its ``checked`` starts with "checked" and its ``qwk`` is filled (``row``: a dict or a
     pandas row; an empty cell may come as ``None``, ``""`` or NaN).
     """
-    qwk = str(row.get("qwk") if row.get("qwk") is not None else "").strip()
+    qwk = "" if row.get("qwk") is None else str(row.get("qwk")).strip()
     return str(row.get("checked") or "").strip().lower().startswith("checked") and qwk not in ("", "nan")
 
 

@@ -132,7 +132,7 @@ PUBLISHED = "published_llm_asap"
 
 def published_llm_rows():
     """The published LLM-on-ASAP rows (``results/published_llm_asap.csv``), split into
-    those whose QWK was read in the paper's own table (``checked`` starts with "checked")
+    those whose QWK was read in the paper's own table (:func:`course_tools.results.llm_figure_checked`)
     and the others; ``(None, None)`` when the file is missing."""
     from course_tools.results import llm_figure_checked
     from course_tools.slide_content import results_table
