@@ -505,11 +505,13 @@ def rerun_cause(row_id: str, diff: float) -> str:
     return cause
 
 
-def rerun(row_id: str, n_seeds: int, workdir: Path) -> dict:
-    """Run ``--only row_id`` twice, each in a fresh Python process, and compare per-seed QWK.
+def rerun(row_id: str, n_seeds: int, workdir: Path) -> list[dict]:
+    """Run ``--only row_id`` twice, each time in a fresh Python process, and compare per-seed QWK.
 
-    Each run writes its own CSV under ``workdir`` (the results files are not touched);
-    the row repeats when every seed's QWK agrees to 4 decimals.
+    Each run writes its own CSV under ``workdir`` (the results files are not touched). One dict per
+    row the runs measured: ``row_id`` and the rows measured with it (``--only`` matches ids that
+    contain it, e.g. ``finetune_clf`` and ``finetune_clf_cutoffs``, which read the same runs). A row
+    repeats when every seed's QWK agrees to 4 decimals.
     """
     import os
     import subprocess
@@ -520,16 +522,18 @@ def rerun(row_id: str, n_seeds: int, workdir: Path) -> dict:
         csv_path.unlink(missing_ok=True)
         subprocess.run([sys.executable, "-m", "course_tools.results", "--only", row_id, "--seeds", str(n_seeds),
                         "--csv", str(csv_path), "--md", str(md_path)], check=True, cwd=ROOT, env=os.environ.copy())
-        stored = {r["id"]: r for r in read_csv(csv_path)}
-        if row_id not in stored:
-            raise ValueError(f"row {row_id!r} is not a row id (see --list).")
-        per_run.append([float(v) for v in stored[row_id]["qwk_per_seed"].split()])
-    diff = max(abs(a - b) for a, b in zip(*per_run))
-    cause = rerun_cause(row_id, diff)
-    return {"id": row_id, "seeds": len(per_run[0]), "qwk_run1": " ".join(f"{v:.4f}" for v in per_run[0]),
-            "qwk_run2": " ".join(f"{v:.4f}" for v in per_run[1]), "max_abs_diff": f"{diff:.4f}",
-            "repeats": "yes" if diff < 5e-4 else "no", "cause": cause, "machine": machine(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+        per_run.append({r["id"]: [float(v) for v in r["qwk_per_seed"].split()] for r in read_csv(csv_path)})
+    if row_id not in per_run[0]:
+        raise ValueError(f"row {row_id!r} is not a row id (see --list).")
+    out = []
+    for rid in [row_id, *sorted(set(per_run[0]) - {row_id})]:
+        first, second = per_run[0][rid], per_run[1][rid]
+        diff = max(abs(a - b) for a, b in zip(first, second))
+        out.append({"id": rid, "seeds": len(first), "qwk_run1": " ".join(f"{v:.4f}" for v in first),
+                    "qwk_run2": " ".join(f"{v:.4f}" for v in second), "max_abs_diff": f"{diff:.4f}",
+                    "repeats": "yes" if diff < 5e-4 else "no", "cause": rerun_cause(rid, diff),
+                    "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")})
+    return out
 
 
 def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> list[str]:
@@ -623,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            new = [rerun(rid, args.seeds, Path(tmp)) for rid in args.rerun]
+            new = [row for rid in args.rerun for row in rerun(rid, args.seeds, Path(tmp))]
         old = {r["id"]: r for r in read_csv(RERUN_CSV)}
         write_csv(list({**old, **{r["id"]: r for r in new}}.values()), RERUN_CSV, RERUN_FIELDS)
         print(f"Wrote {RERUN_CSV} and {render(args.csv, args.md)}")

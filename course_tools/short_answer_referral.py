@@ -67,40 +67,102 @@ def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict
 
 def regrade_latency(uq: pd.DataFrame, runs: int = 100) -> pd.DataFrame:
     """p50 / p95 ms: fit from cached embeddings, and one regrade of a never-seen answer, with
-    ``predict`` and with ``predict_outcome``, and both again without the character view
-    (``char_weight=0``), all taking turns (the same load for all)."""
+    ``predict`` and with ``predict_outcome``, both again without the character view
+    (``char_weight=0``), and with the model run by ONNX Runtime (``set_backend("onnx")``, when
+    installed), all taking turns (the same load for all)."""
+    from course_utils.embeddings import set_backend
+    from course_utils.onnx_encoder import _require_onnx
+
     qid = sorted(uq["question_id"].unique())[0]
     shots = sa.sample_support(uq[uq["question_id"] == qid], 30, 0)
     question, answers = shots["question"].iloc[0], shots["student_answer"].fillna("").tolist()
     grades = sa.grades_of(shots["label_3way"])
     grader = sa.FewShotGrader().fit(question, answers, grades)  # embeds and caches the answers
     plain = sa.FewShotGrader(char_weight=0).fit(question, answers, grades)  # the same without the character view
-    times = {"fit from cached embeddings": [], "live regrade (predict)": [],
-             "live regrade with referral (predict_outcome)": [],
-             "fit from cached embeddings, no character view": [], "live regrade (predict), no character view": []}
     nonce = f"{time.time_ns():x}"
-    calls = (lambda i: grader.fit(question, answers, grades),
-             lambda i: grader.predict([f"{answers[i % len(answers)]} {nonce} p{i}"]),
-             lambda i: grader.predict_outcome([f"{answers[i % len(answers)]} {nonce} o{i}"]),
-             lambda i: plain.fit(question, answers, grades),
-             lambda i: plain.predict([f"{answers[i % len(answers)]} {nonce} n{i}"]))
+    calls = {"fit from cached embeddings": ("torch", lambda i: grader.fit(question, answers, grades)),
+             "live regrade (predict)": ("torch", lambda i: grader.predict([f"{answers[i % len(answers)]} {nonce} p{i}"])),
+             "live regrade with referral (predict_outcome)":
+                 ("torch", lambda i: grader.predict_outcome([f"{answers[i % len(answers)]} {nonce} o{i}"])),
+             "fit from cached embeddings, no character view": ("torch", lambda i: plain.fit(question, answers, grades)),
+             "live regrade (predict), no character view":
+                 ("torch", lambda i: plain.predict([f"{answers[i % len(answers)]} {nonce} n{i}"]))}
+    try:
+        _require_onnx()
+        set_backend("onnx")
+        fast = sa.FewShotGrader().fit(question, answers, grades)  # its own cache: every vector from ONNX Runtime
+        calls["live regrade (predict), ONNX Runtime"] = (
+            "onnx", lambda i: fast.predict([f"{answers[i % len(answers)]} {nonce} x{i}"]))
+    except ImportError as missing:
+        print(f"ONNX rows not measured: {missing}")
+    finally:
+        set_backend("torch")
+    times = {name: [] for name in calls}
     for i in range(runs + 10):
-        for name, call in zip(times, calls):
+        for name, (backend, call) in calls.items():
+            set_backend(backend)
             t = time.perf_counter()
             call(i)
             times[name].append(time.perf_counter() - t)
+    set_backend("torch")
     return pd.DataFrame([{"operation": name, "p50_ms": 1000 * np.percentile(ts[10:], 50),
                           "p95_ms": 1000 * np.percentile(ts[10:], 95), "runs": runs} for name, ts in times.items()])
 
 
+def _busy_seconds() -> float | None:
+    """CPU seconds every process on the machine has used since boot (Linux ``/proc/stat``; else None)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + waiting for I/O
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_latency(uq: pd.DataFrame) -> pd.DataFrame:
-    """:func:`regrade_latency` with torch's thread count and the load averages before and after."""
+    """:func:`regrade_latency` with torch's thread count and how busy the machine was meanwhile.
+
+    ``load``: the load averages before and after, and the share of the machine's CPU time that
+    *other* processes used during the run (0% is a quiet machine; the load average alone can
+    read 1 on an idle virtual machine).
+    """
     import torch
 
-    before = os.getloadavg()
+    before, busy0, own0, wall0 = os.getloadavg(), _busy_seconds(), time.process_time(), time.perf_counter()
     latency = regrade_latency(uq)
     loads = " -> ".join("/".join(f"{x:.1f}" for x in la) for la in (before, os.getloadavg()))
+    busy1 = _busy_seconds()
+    if busy0 is not None and busy1 is not None:
+        others = (busy1 - busy0) - (time.process_time() - own0)
+        share = max(others, 0.0) / ((time.perf_counter() - wall0) * (os.cpu_count() or 1))
+        loads += f"; other processes used {100 * share:.0f}% of the CPU time meanwhile"
     return latency.assign(table="latency", threads=torch.get_num_threads(), load=loads)
+
+
+def backend_agreement(sets: pd.DataFrame, uq: pd.DataFrame, outcomes: dict) -> pd.DataFrame:
+    """Today's default grader with the model run by ONNX Runtime against PyTorch (``outcomes``):
+    how many answers get the same grade, referral and reason (empty when onnxruntime is missing)."""
+    from course_utils.embeddings import set_backend
+    from course_utils.onnx_encoder import _require_onnx
+
+    try:
+        _require_onnx()
+    except ImportError as missing:
+        print(f"ONNX agreement not measured: {missing}")
+        return pd.DataFrame()
+    set_backend("onnx")
+    try:
+        fast = {"hand": handwritten_outcomes(sets, "heldout"), "beetle": beetle_outcomes(uq, 30, 0)}
+    finally:
+        set_backend("torch")
+    rows = []
+    for key, source in (("hand", "hand-written held-out halves"), ("beetle", "Beetle unseen questions")):
+        a, b = outcomes[key].reset_index(drop=True), fast[key].reset_index(drop=True)
+        rows.append({"source": source, "answers": len(a),
+                     **{f"same_{col}": int((a[col].values == b[col].values).sum())
+                        for col in ("grade", "referred", "reason")}})
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str]) -> None:
@@ -117,10 +179,12 @@ def main(argv: list[str]) -> None:
         old = pd.read_csv(out)
         pd.concat([old[old["table"] != "latency"], timed_latency(uq)], ignore_index=True).to_csv(out, index=False)
     else:
-        rows, outcomes = grading_rows(sa.load_eval_sets(), uq)
+        sets = sa.load_eval_sets()
+        rows, outcomes = grading_rows(sets, uq)
         tables = [pd.DataFrame(rows).assign(table="grading"),
                   pd.concat([outcome_table(outcomes["hand"], "hand-written held-out halves"),
                              outcome_table(outcomes["beetle"], "Beetle unseen questions")]).assign(table="outcomes"),
+                  backend_agreement(sets, uq, outcomes).assign(table="backend"),
                   timed_latency(uq)]
         pd.concat(tables, ignore_index=True).to_csv(out, index=False)
     render(OUT)

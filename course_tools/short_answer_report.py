@@ -317,8 +317,22 @@ def referral_section(out: Path) -> list[str]:
             "referral costs, and the rows without the character view (`char_weight=0`) show what that view costs; "
             "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
             "the latency section above). `--latency-only` re-measures these rows alone.", "",
+            *backend_lines(d), 
             "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
             "could be verified identical to its upstream release in this environment.", ""]
+
+
+def backend_lines(d: pd.DataFrame) -> list[str]:
+    """The ONNX Runtime rows: what the backend is, and whether it grades as PyTorch does (table ``backend``)."""
+    agree = d[d["table"] == "backend"]
+    if agree.empty:
+        return ["The ONNX Runtime backend: not measured here (onnxruntime not installed when this ran).", ""]
+    cols = ["source", "answers", "same_grade", "same_referred", "same_reason"]
+    return ["The row \"ONNX Runtime\" is the same grader with the embedding model run by ONNX Runtime instead "
+            "of PyTorch (`course_utils.embeddings.set_backend(\"onnx\")`, CPU only, `pip install onnxruntime "
+            "onnx`): the same weights, vectors within about 1e-6 of PyTorch's. It is not the default, because the "
+            "package does not install onnxruntime. Graded both ways, the held-out answers above:", "",
+            markdown_table(agree[cols].astype({c: int for c in cols[1:]}).reset_index(drop=True)), ""]
 
 
 def render(out: Path = OUT) -> str:

@@ -47,3 +47,46 @@ def test_only_use_disk_texts_are_written_to_disk(monkeypatch, tmp_path):
     assert calls == []  # read from disk
     embeddings.encode(["a private student answer"], use_disk=True)
     assert len(calls) == 1  # not on disk: encoded again
+
+
+def test_set_backend_rejects_unknown_names():
+    with pytest.raises(ValueError, match="backend must be one of"):
+        embeddings.set_backend("tensorflow")
+    assert embeddings._BACKEND == "torch"
+
+
+def test_the_onnx_backend_says_what_to_install_when_it_is_missing(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    with pytest.raises(ImportError, match="pip install onnxruntime"):
+        embeddings.set_backend("onnx")
+    assert embeddings._BACKEND == "torch"
+
+
+@pytest.mark.slow
+def test_the_onnx_backend_gives_the_torch_vectors_and_the_same_grades(monkeypatch, tmp_path):
+    """ONNX Runtime runs the same weights: vectors within 1e-5, a cache of their own, the same grades."""
+    from course_utils import short_answer as sa
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(embeddings, "_MEMORY", {})
+    texts = ["Photosynthesis turns light into chemical energy.", "The bulb is in a closed path with the battery.",
+             "no idea", "Der Hund schläft.", "a much longer answer " * 20]
+    question = "Why does the bulb light up?"
+    answers = ["it is in a closed path with the battery", "the circuit is closed", "because of the battery",
+               "the switch is open", "it is red", "electricity", "the path is complete", "I like bulbs"]
+    grades = [2, 2, 1, 0, 0, 1, 2, 0]
+    new = ["the bulb and battery form a closed path", "bulbs are nice", "the switch is closed so current flows"]
+    torch_vectors = embeddings.encode(texts, use_disk=False)
+    torch_alone = embeddings.encode(["one text alone, with no padding"], use_disk=False)
+    torch_grades = sa.FewShotGrader().fit(question, answers, grades).predict_outcome(new)
+    monkeypatch.setattr(embeddings, "_BACKEND", "torch")  # restored after the test
+    assert embeddings.set_backend("onnx") == "torch"
+    onnx_vectors = embeddings.encode(texts, use_disk=False)
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-5 and not np.array_equal(onnx_vectors, torch_vectors)
+    assert np.abs(embeddings.encode(["one text alone, with no padding"], use_disk=False) - torch_alone).max() < 1e-5
+    assert {k.split("|")[-1] for k in embeddings._MEMORY} == {"norm=True", "onnx"}  # two caches, never mixed
+    onnx_grades = sa.FewShotGrader().fit(question, answers, grades).predict_outcome(new)
+    assert onnx_grades.equals(torch_grades)

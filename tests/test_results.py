@@ -130,7 +130,9 @@ def test_markdown_table_prints_text_cells_as_they_are():
 
 def test_a_cheap_row_repeats_when_rerun_in_fresh_processes(asap7, tmp_path):
     """Item 4 of issue 31: `--only ROW` twice gives the same QWK (here the length line, 1 seed)."""
-    row = R.rerun("baseline_length", 1, tmp_path)
+    rows = R.rerun("baseline_length", 1, tmp_path)
+    assert [r["id"] for r in rows] == ["baseline_length"]  # no other row id contains it
+    row = rows[0]
     assert row["qwk_run1"] == row["qwk_run2"] and row["max_abs_diff"] == "0.0000" and row["repeats"] == "yes"
     assert float(row["qwk_run1"]) > 0.3  # a real measurement, not an empty row
 

@@ -174,3 +174,18 @@ def test_referral_section_is_rendered_from_its_csv_and_absent_without_it(report)
     assert "0.512" in section and "0.655" in section and "0.8" in section and "4.5" in section
     assert "1.0/1.0/1.0 -> 2.0/2.0/2.0" in section and "not measured here" in section
     assert not re.search(r"\bnan\b", section)
+    assert "The ONNX Runtime backend: not measured here" in section  # no agreement table in the CSV
+    rows.append({"table": "backend", "source": "Beetle unseen questions", "answers": 900, "same_grade": 899,
+                 "same_referred": 900, "same_reason": 898})
+    pd.DataFrame(rows).to_csv(report_md.companion(report, "referral"), index=False)
+    section = report_md.render(report)
+    assert "| Beetle unseen questions |       900 |          899 |             900 |           898 |" in section
+    assert not re.search(r"\bnan\b|899\.0", section)
+
+
+def test_the_machine_s_busy_share_reads_proc_stat():
+    from course_tools import short_answer_referral as sar_
+
+    busy = sar_._busy_seconds()
+    if busy is not None:  # Linux
+        assert busy > 0 and sar_._busy_seconds() >= busy
