@@ -317,7 +317,7 @@ def referral_section(out: Path) -> list[str]:
             "referral costs, and the rows without the character view (`char_weight=0`) show what that view costs; "
             "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
             "the latency section above). `--latency-only` re-measures these rows alone.", "",
-            *backend_lines(d), 
+            *backend_lines(d),
             "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
             "could be verified identical to its upstream release in this environment.", ""]
 
