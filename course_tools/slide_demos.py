@@ -185,19 +185,28 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
         refs.append(f"{short_citation(source)}: {source}, {part['table_or_page'].iloc[0]}")
         grid = part.pivot_table(index="model", columns="setting", values="qwk", aggfunc="first", sort=False)
         grid.columns = [c.split(":")[0] for c in grid.columns]  # the setting's name; the notes describe it
-        md(f"**Published, {short_citation(source)}**: {part['prompt'].iloc[0]}; the models write their score; "
-           "QWK, single estimates, no intervals reported\n\n"
+        md(f"**Published, {short_citation(source)}**: {part['prompt'].iloc[0]}; the models write their score"
+           "\n\n"
            "| model | " + " | ".join(grid.columns) + " |\n" + "|---" * (len(grid.columns) + 1) + "|\n"
            + "\n".join(f"| {model} | " + " | ".join("" if pd.isna(q) else f"{float(q):.3f}" for q in qs) + " |"
                        for model, qs in zip(grid.index, grid.to_numpy())))
+    if checked is not None and len(checked):
+        from course_utils.baselines import MIN_QWK
+
+        q = checked["qwk"].astype(float)
+        below = int((q < MIN_QWK).sum())
+        md(f"**What they show**: {len(q)} single estimate{'s' * (len(q) != 1)} (no intervals), QWK {q.min():.3f} to {q.max():.3f}, "
+           + ("all" if below == len(q) else f"{below} of them") + f" below notebook 03's {MIN_QWK:.2f}: "
+           + ("no sign that these chat models, without example essays, reach it." if below == len(q) else
+              "read each against its interval, which the study does not give."))
     notes = ["Not a ranking: the essays, the score, how it is read and the models differ, and QWK on other "
              "essays and scales is not on one ruler; differences between cells of a published table are untested "
              "too.", *refs]
     if others and unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))
-        notes.append(f"Other studies, whose figures could not be checked against their own tables here "
-                     f"(so none is shown): {names}.")
+        notes.append(f"Further reading, LLM scoring of ASAP essays (their figures could not be checked against "
+                     f"their own tables here, so none is shown): {names}.")
     md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 

@@ -291,9 +291,10 @@ demos.show_published_beside_stand_in(study="Lee, Cai", others=False)
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Lee and colleagues (2024) scored prompt 7 itself with four chat models, zero-shot (no
 # example essays), on about 157 essays drawn at random, some perhaps among our test
-# essays, against a score on a 0-30 range, not rater 1's 0-12. Asked for a rationale and
-# then a score, the models reached QWK from 0.187 to 0.624; scoring one trait at a time
-# and combining the traits, from 0.261 to 0.672, lower for ChatGPT. Each figure is one
+# essays, against a score on a 0-30 range, not rater 1's 0-12. Asked to write their reasons
+# first and then a score, the models reached QWK from 0.187 to 0.624; scoring one trait at a
+# time (a trait: one quality the rubric names, such as ideas or organisation) and combining
+# the traits, from 0.261 to 0.672, lower for ChatGPT. Each figure is one
 # run on about 157 essays, without an interval: neither the differences between cells
 # nor the distance to 0.70, the agreement Williamson and colleagues ask of an automated
 # score (notebook 03), is tested. The stand-in's row is read from its probabilities for
@@ -312,8 +313,9 @@ demos.show_published_beside_stand_in(stand_in=(), study="Wang, Ding")
 # the test essays. These figures are published, read in the paper's own table: Wang and
 # colleagues (AAAI 2026) gave GPT-4o and two Llama 3.1 models ASAP's official rubric for
 # essay set 1, a persuasive letter, with no examples, and report QWK 0.251, 0.135 and
-# 0.428; with their two-agent method (the parts of each essay that the rubric asks for
-# are extracted first, then scored) they report 0.344, 0.193 and 0.575, all single
+# 0.428; with their two-agent method (two model calls, each with its own instructions: the
+# first extracts the parts of the essay that the rubric asks for, the second scores them)
+# they report 0.344, 0.193 and 0.575, all single
 # estimates without intervals. The essays, the rubric, the number of score points, how
 # the score is read and the model all differ between the two studies, and QWK values on
 # different scales and essays are not on one ruler, so the table says what each study

@@ -50,7 +50,9 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     shown = []
     monkeypatch.setattr(sc, "md", shown.append)
     demos.show_published_beside_stand_in()
-    measured, published, notes = shown
+    measured, published, takeaway, notes = shown
+    assert takeaway == ("**What they show**: 1 single estimate (no intervals), QWK 0.251 to 0.251, all below "
+                        "notebook 03's 0.70: no sign that these chat models, without example essays, reach it.")
     assert "Not a ranking" in notes and "not on one ruler" in notes
     assert "ASAP 7, 314 test essays" in measured and "| SmolLM2-135M-Instruct (stand-in): rubric prompt | -0.123 [-0.172, -0.075] |" in measured
     assert published.startswith("**Published, Wang et al. 2026**: ASAP 1 (not 7)") and "| model | zero-shot |" in published
@@ -59,7 +61,7 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     assert "0.999" not in "".join(shown) and "Kundu & Barbosa 2024" in notes
     shown.clear()
     demos.show_published_beside_stand_in(stand_in=(), study="Wang", others=False)  # one study per slide
-    assert len(shown) == 2 and "Measured here" not in shown[0]  # no measured table: the slide before has it
+    assert len(shown) == 3 and "Measured here" not in shown[0]  # no measured table: the slide before has it
     assert "Wang et al. 2026: Wang" in shown[-1] and "Kundu" not in shown[-1]
     with pytest.raises(ValueError, match="no checked published study"):
         demos.show_published_beside_stand_in(study="Kundu")
