@@ -195,13 +195,13 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
 
         q = checked["qwk"].astype(float)
         below = int((q < MIN_QWK).sum())
-        md(f"**What they show**: {len(q)} single estimate{'s' * (len(q) != 1)} (no intervals), QWK {q.min():.3f} to {q.max():.3f}, "
-           + ("all" if below == len(q) else f"{below} of them") + f" below notebook 03's {MIN_QWK:.2f}: "
-           + ("no sign that these chat models, without example essays, reach it." if below == len(q) else
-              "read each against its interval, which the study does not give."))
-    notes = ["Not a ranking: the essays, the score, how it is read and the models differ, and QWK on other "
-             "essays and scales is not on one ruler; differences between cells of a published table are untested "
-             "too.", *refs]
+        md(f"**What they show**: {len(q)} setting{'s' * (len(q) != 1)}, one run each, no intervals: QWK "
+           f"{q.min():.3f} to {q.max():.3f}, " + ("all" if below == len(q) else f"{below} of them")
+           + f" below the {MIN_QWK:.2f} guideline (notebook 03); "
+           + ("none meets it" if below == len(q) else "not all tested against it") + ", none ranks against ours.")
+    notes = ["Not a ranking: the stand-in's essays, score, reading and model differ, and QWK on other essays and "
+             "scales is not on one ruler (0.70 applies to each figure on its own scale); a study's cells share "
+             "essays, but no paired test is reported.", *refs]
     if others and unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))

@@ -493,16 +493,19 @@ if few_row is not None:
 #
 # Lee et al. (2024, Findings of EMNLP; read in arXiv:2404.04941v2, Table 2) scored
 # prompt 7 itself, zero-shot, on about 157 of its essays (a tenth, drawn at random by
-# the authors, so some may be among this notebook's test essays), one run each, without
+# the authors: about a fifth of them are likely among this notebook's test essays, which
+# ones unknown, so no paired comparison with our rows is possible), one run each, without
 # intervals. Asked for a rationale and then an overall score, gpt-3.5-turbo-0613 reached
 # QWK 0.289, Llama-2-7b-chat 0.187, Llama-2-13b-chat 0.333 and Mistral-7B-Instruct-v0.2
 # 0.624; scoring one trait at a time from criteria written from the rubric, then
-# combining the trait scores ("Multi Trait Specialization"), 0.261, 0.563, 0.483 and
-# 0.672. This is this notebook's prompt, but other test essays and another score (its
-# range is 0-30 in the paper, ASAP's stated range of the two raters' sum, not rater 1's
-# 0-12), so these too are not on one ruler with the run above. All eight are point estimates below 0.70, but on
-# about 157 essays without intervals neither their differences nor the highest one's
-# distance to 0.70 is tested.
+# averaging the trait scores ("Multi Trait Specialization"), 0.261, 0.563, 0.483 and
+# 0.672. This is this notebook's prompt, but other test essays and another score (the two
+# raters' sum, 0-24 in the data, 0-30 in the paper's table, not rater 1's 0-12), so these
+# too are not on one ruler with the run above. All eight are point estimates below 0.70,
+# but on about 157 essays without intervals neither their differences nor the highest
+# one's distance to 0.70 is tested: sampling error alone is several hundredths there, so
+# 0.672 cannot be told from 0.70. The study shows no setting that meets the guideline, not
+# that none could.
 #
 # Other studies of real LLMs on ASAP essays, whose figures could not be checked against
 # their own tables here (so none is quoted): Mansour et al. (2024, LREC-COLING: ChatGPT
@@ -513,7 +516,7 @@ if few_row is not None:
 # scored, which score (one rater, or the two raters' sum) and which range. And keep one
 # threat in mind for any model trained on web text, this stand-in included: ASAP's
 # essays and scores have been public since 2012, so the model may have seen them
-# (contamination), which would push its figures up.
+# (contamination), which could inflate its figures by an unknown amount.
 #
 # With a hosted model: set a key (notebook 14) and run the next cell. It scores the
 # rubric prompt with the same rule for unparsed replies.

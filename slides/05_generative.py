@@ -290,17 +290,22 @@ demos.show_published_beside_stand_in(study="Lee, Cai", others=False)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Lee and colleagues (2024) scored prompt 7 itself with four chat models, zero-shot (no
-# example essays), on about 157 essays drawn at random, some perhaps among our test
-# essays, against a score on a 0-30 range, not rater 1's 0-12. Asked to write their reasons
-# first and then a score, the models reached QWK from 0.187 to 0.624; scoring one trait at a
-# time (a trait: one quality the rubric names, such as ideas or organisation) and combining
-# the traits, from 0.261 to 0.672, lower for ChatGPT. Each figure is one
-# run on about 157 essays, without an interval: neither the differences between cells
-# nor the distance to 0.70, the agreement Williamson and colleagues ask of an automated
-# score (notebook 03), is tested. The stand-in's row is read from its probabilities for
-# each score, not a written reply; below 0, it agrees less than chance. Models trained
-# on web text may have seen ASAP's essays, public since 2012, which would push their
-# figures up. Ask: what would make these figures comparable with ours?
+# example essays), on about 157 essays drawn at random (about a fifth of them likely among
+# our 314 test essays, which ones unknown, so no paired comparison is possible), against the
+# two raters' sum, not rater 1's 0-12. Asked to write their reasons first and then a score,
+# the models reached QWK from 0.187 to 0.624; scoring one trait at a time (a trait: one
+# quality the rubric names, such as ideas or organisation) and averaging the traits, from
+# 0.261 to 0.672: higher for three models, slightly lower for ChatGPT (0.261 against 0.289),
+# none of these differences tested. Each figure is one run on about 157 essays, without an
+# interval: on so few essays, sampling error alone is several hundredths, so the highest,
+# 0.672, cannot be told from 0.70, one of the criteria Williamson and colleagues ask of an
+# automated score (notebook 03; another: within 0.10 of two humans' agreement). So the
+# study shows no setting that meets the guideline, not that none could. The stand-in's row
+# is the setting nearest the papers' (the rubric, no examples), read from its
+# probabilities for each score, not a written reply; below 0, it agrees less than chance.
+# Models trained on web text, the stand-in too, may have seen ASAP's essays, public since
+# 2012, which could inflate their figures by an unknown amount. Ask: what would make these
+# figures comparable with ours?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb15"]
 # ## Real LLMs on another ASAP set: published figures, not comparable either
@@ -318,11 +323,13 @@ demos.show_published_beside_stand_in(stand_in=(), study="Wang, Ding")
 # they report 0.344, 0.193 and 0.575, all single
 # estimates without intervals. The essays, the rubric, the number of score points, how
 # the score is read and the model all differ between the two studies, and QWK values on
-# different scales and essays are not on one ruler, so the table says what each study
-# found, not which model is better. All six figures shown are point estimates below the
-# 0.70 of Williamson and colleagues' guideline, the highest 0.575. And any model trained on
-# web text, the stand-in included, may have seen ASAP's essays, public since
-# 2012. Ask: what would you check before trusting a published QWK?
+# different scales and essays are not on one ruler, so nothing compares across the two
+# studies; within Wang's table the cells share essays, but no paired test is reported. All
+# six figures shown are point estimates below the 0.70 guideline, the highest 0.575; on
+# 1,785 essays that gap is larger than sampling error, though how much a second run would
+# move the figures is not reported. And any model trained on web text, the stand-in
+# included, may have seen ASAP's essays, public since 2012. Ask: what would you check
+# before trusting a published QWK?
 
 # %% [markdown] slideshow={"slide_type": "slide"} tags=["nb16"]
 # ## LoRA: $h = Wx + \frac{\alpha}{r} BAx$
