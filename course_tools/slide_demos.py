@@ -205,8 +205,8 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
     if others and unchecked is not None and len(unchecked):
         names = "; ".join(dict.fromkeys(short_citation(r.source) for r in unchecked.itertuples(index=False)
                                         if not str(r.prompt).startswith("not ASAP")))
-        notes.append(f"Further reading, LLM scoring of ASAP essays (their figures could not be checked against "
-                     f"their own tables here, so none is shown): {names}.")
+        notes.append(f"Further reading, LLM scoring of ASAP essays (not shown: the course could not read these "
+                     f"papers' own tables to check their figures): {names}.")
     md("<span class='course-small'>" + "<br>".join(notes) + "</span>")
 
 
