@@ -578,8 +578,9 @@ FINETUNE_RERUN_NOTE = (
     "are taken in another order, and such differences grow over the rows' 536 steps. Every fine-tuning "
     "run uses 2 threads (`RESULTS_THREADS`). The known case, seed 0 of `finetune_clf` at 0.682 "
     "(2026-11-24) and 0.680 when retrained (2026-11-29; seeds 1 and 2 the same to 4 decimals), is of "
-    "that size; its cause cannot be measured now (the runs were on different days and possibly "
-    "machines: thread count or CPU kernels)."
+    "that size: retrained twice more on 2026-12-07 it gave 0.6800 both times, as on 2026-11-29, so the "
+    "0.682 run is the one that differs; its cause cannot be measured now (a different day and possibly "
+    "machine: thread count or CPU kernels)."
 )
 
 
