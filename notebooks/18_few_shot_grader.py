@@ -624,8 +624,8 @@ if all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx")) and not tor
     torch.set_num_threads(1)
     same = np.mean(np.array(grades["torch"]) == np.array(grades["onnx"]))
     print(f"the same grade from both: {same:.0%} of {len(grades['torch'])} regrades (first 10 are warm-up)")
-    display(pd.DataFrame({b: {"p50_ms": np.percentile(t[10:], 50), "p95_ms": np.percentile(t[10:], 95)}
-                          for b, t in times.items()}).T.round(1))
+    print(pd.DataFrame({b: {"p50_ms": np.percentile(t[10:], 50), "p95_ms": np.percentile(t[10:], 95)}
+                        for b, t in times.items()}).T.round(1))
 else:
     print("ONNX Runtime is not installed here (pip install onnxruntime onnx), or a GPU runs the model: skipped.")
 
