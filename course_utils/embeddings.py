@@ -71,6 +71,15 @@ def load_encoder(model_id: str):
     return SentenceTransformer(resolve_model(model_id, kind="encoder"), device=device())
 
 
+@lru_cache(maxsize=4)
+def load_onnx_encoder(model_id: str, threads: int):
+    """The model of :func:`load_encoder`, its transformer exported once to ONNX Runtime (``threads`` threads)."""
+    from course_utils.onnx_encoder import OnnxEncoder, _require_onnx
+
+    _require_onnx()
+    return OnnxEncoder(load_encoder(model_id), threads)
+
+
 def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -129,8 +138,6 @@ def encode(
     if todo:
         if _BACKEND == "onnx":
             import torch
-
-            from course_utils.onnx_encoder import load_onnx_encoder
 
             model = load_onnx_encoder(model_id, torch.get_num_threads())
         else:

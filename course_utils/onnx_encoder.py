@@ -1,6 +1,6 @@
 """A sentence encoder run by ONNX Runtime: the same weights, about twice as fast on a CPU.
 
-Used by :mod:`course_utils.embeddings` after ``set_backend("onnx")``, where a few short
+Built by :mod:`course_utils.embeddings` after ``set_backend("onnx")``, where a few short
 texts at a time must be embedded quickly (a live regrade in the few-shot grader of
 notebook 18). The model's transformer is exported to ONNX in memory when it is first
 needed (a few seconds, once per process); tokenizing and pooling stay sentence-transformers'
@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 
@@ -88,12 +87,3 @@ class OnnxEncoder:
                 for i, vector in zip(idx, vectors.numpy().astype(np.float32)):
                     out[i] = vector
         return np.stack(out)
-
-
-@lru_cache(maxsize=4)
-def load_onnx_encoder(model_id: str, threads: int) -> OnnxEncoder:
-    """The encoder of ``model_id`` (resolved as :func:`course_utils.embeddings.load_encoder` does), exported once."""
-    from course_utils.embeddings import load_encoder
-
-    _require_onnx()
-    return OnnxEncoder(load_encoder(model_id), threads)

@@ -577,9 +577,10 @@ for operation, target in (("fit from cached embeddings", 50), ("live regrade (em
     print(f"{operation} ({os.cpu_count()} CPU cores): p95 {p95s.min():.1f} to {p95s.max():.1f} ms over the blocks, "
           f"p50 {p50s.min():.1f} to {p50s.max():.1f} ms; target p95 <= {target} ms: {verdict}")
     if verdict != "met":  # the reading of the next cell, applied
-        print("  the p50 is close to the target or above it: likely the grader's own work misses it on this machine"
+        print(f"  the p50 is {p50s.max() / target:.0%} of the target or more: likely the grader's own work misses it"
               if p50s.max() > 0.8 * target else
-              "  the p50 is well under the target: slow moments of the machine set the p95")
+              f"  the p50 is at most {p50s.max() / target:.0%} of the target: the slow runs, not the typical one, "
+              "decide it (what makes them slow is not measured here)")
 latency.round(1)
 
 # %% [markdown]
@@ -588,44 +589,67 @@ latency.round(1)
 # enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough, so a p95 over
 # it in every block means the target is missed on this machine for this question. (Section 1 uses one
 # thread for the tiny matrices of the fits; the embedding model's forward pass, most of a regrade, uses
-# both cores.) When the p95 sits far above the p50, slow moments of the machine (another program, a
-# laptop saving power) set it more than the grader's work does. When the p50 itself is close to the
+# both cores.) When the p95 sits far above the p50, slow moments, of the machine (another program, a
+# laptop saving power) or of the grader (a longer answer), set it. When the p50 itself is close to the
 # target, the grader's own work (most of it the embedding model's forward pass) is what misses it: a
-# faster CPU, a smaller embedding model or a faster way to run the same one, not a rerun, would meet it.
+# faster CPU, a smaller embedding model or a faster way to run the same one, not a rerun, could meet it.
+# A smaller model would change the grades, so its accuracy would have to be measured again.
 #
-# The last of these changes nothing about the grades. PyTorch runs the model one operation at a time,
-# with Python in between; ONNX Runtime runs the same weights as one compiled graph, which for a few
-# short texts on a CPU takes about half the time. `set_backend("onnx")` switches every embedding in
-# this process to it (CPU only; `pip install onnxruntime onnx`): the vectors agree with PyTorch's to
-# about 0.000001, too little to change a grade, and are cached apart from them. The cell measures the
-# regrade both ways, taking turns, where ONNX Runtime is installed and no GPU runs the model.
+# A faster way to run the same model keeps its weights. PyTorch, which has run the embedding model so
+# far, launches its operations one at a time; **ONNX Runtime** (ONNX: a file format for a model's
+# computation; ONNX Runtime: a program that runs such files) first converts the model into one
+# optimised graph of operations, some fused together, so each regrade carries less overhead: the
+# likely reason it is faster for a few short texts on a CPU. `set_backend("onnx")` from
+# `course_utils.embeddings` switches every embedding in this process to it (CPU only; `pip install
+# onnxruntime onnx`; the vectors are kept in a cache of their own). On a GPU, keep PyTorch. In a
+# grading app of your own, call it once at the start.
+#
+# The cell below fits the same grader both ways and regrades 200 new answers, taking turns (each way
+# goes first half the time). It reports the paired difference in time, and checks the grades: the
+# largest difference between the two ways in any grade's probability, against the closest call (the
+# smallest gap between an answer's two most probable grades). A grade could change only where that
+# gap is smaller than twice the difference.
 
 # %%
 import importlib.util
 
+from course_utils.config import device
 from course_utils.embeddings import set_backend
 
-if all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx")) and not torch.cuda.is_available():
-    torch.set_num_threads(2)
+if all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx")) and device() == "cpu":
     question, answers = shots["question"].iloc[0], shots["student_answer"].tolist()
-    graders = {}
-    for backend in ("torch", "onnx"):
-        set_backend(backend)  # for ONNX, the model is exported the first time (a few seconds)
-        graders[backend] = sa.FewShotGrader(guard, model_id=model_id).fit(question, answers, y)
-    times, grades = {b: [] for b in graders}, {b: [] for b in graders}
-    for i in range(110):  # taking turns, so both meet the same moments of the machine
-        new_answer = f"{answers[i % len(answers)]} (regrade {i})"  # never embedded before
-        for backend, grader in graders.items():
+    new_answers = [f"{answers[i % len(answers)]} (regrade {i})" for i in range(210)]  # never embedded before
+    graders, times = {}, {"torch": [], "onnx": []}
+    torch.set_num_threads(2)
+    try:
+        for backend in ("torch", "onnx"):
+            set_backend(backend)  # for ONNX, the model is converted the first time (a few seconds)
+            graders[backend] = sa.FewShotGrader(guard, model_id=model_id).fit(question, answers, y)
+        for i, new_answer in enumerate(new_answers):
+            for backend in (("torch", "onnx") if i % 2 == 0 else ("onnx", "torch")):
+                set_backend(backend)
+                start = time.perf_counter()
+                graders[backend].predict([new_answer])
+                times[backend].append(1000 * (time.perf_counter() - start))
+        proba = {}
+        for backend in graders:  # the same answers, now cached: their grade probabilities
             set_backend(backend)
-            start = time.perf_counter()
-            grades[backend].append(grader.predict([new_answer])[0])
-            times[backend].append(1000 * (time.perf_counter() - start))
-    set_backend("torch")
-    torch.set_num_threads(1)
-    same = np.mean(np.array(grades["torch"]) == np.array(grades["onnx"]))
-    print(f"the same grade from both: {same:.0%} of {len(grades['torch'])} regrades (first 10 are warm-up)")
-    print(pd.DataFrame({b: {"p50_ms": np.percentile(t[10:], 50), "p95_ms": np.percentile(t[10:], 95)}
-                        for b, t in times.items()}).T.round(1))
+            proba[backend] = graders[backend].predict_proba(new_answers)
+    finally:
+        set_backend("torch")
+        torch.set_num_threads(1)
+    t_torch, t_onnx = np.array(times["torch"][10:]), np.array(times["onnx"][10:])  # the first 10: warm-up
+    print(pd.DataFrame({"PyTorch": [np.percentile(t_torch, 50), np.percentile(t_torch, 95)],
+                        "ONNX Runtime": [np.percentile(t_onnx, 50), np.percentile(t_onnx, 95)]},
+                       index=["p50_ms", "p95_ms"]).round(1))
+    print(f"paired, the same answer both ways: ONNX Runtime faster in {np.mean(t_onnx < t_torch):.0%} of "
+          f"{len(t_onnx)} regrades, by {np.median(t_torch - t_onnx):.1f} ms (median); regrade p95 "
+          f"{np.percentile(t_onnx, 95):.1f} ms against the 25 ms target, in this one run")
+    top2 = np.sort(proba["torch"], axis=1)[:, -2:]
+    diff = np.abs(proba["torch"] - proba["onnx"]).max()
+    print(f"grades: the same for {np.mean(proba['torch'].argmax(1) == proba['onnx'].argmax(1)):.0%} of the "
+          f"{len(new_answers)} answers; largest probability difference {diff:.1e}, closest call "
+          f"{(top2[:, 1] - top2[:, 0]).min():.3f} apart (a grade could change only under {2 * diff:.1e})")
 else:
     print("ONNX Runtime is not installed here (pip install onnxruntime onnx), or a GPU runs the model: skipped.")
 
