@@ -551,17 +551,25 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # %% [markdown]
 # ## 8. Latency
 #
-# Fitting a grader from 30 answers whose embeddings are cached (both views of each; the character
-# vocabulary is fitted anew), and a live regrade (embed a new answer and what it adds, in one pass;
-# its characters; guard; grade),
-# after a warm-up. Targets (both on the p95): fit ≤ 50 ms, regrade ≤ 25 ms on 2 CPU cores, torch using both (this
-# cell sets 2 threads, then back to 1). The
-# timings belong to this machine at this moment: a shared or busy machine can miss a target while the
-# grader's work is unchanged (rerun the cell: they move). The p50 is the median run; the p95 is the time
-# 95 in 100 runs stay under. A p95 of 100 runs is about the fifth-slowest
-# run, so one slow moment shifts it: we run three blocks and read the target by all three (met or missed
-# in every block, else not settled). The fit that embeds its answers (5 runs a block) is only a rough
-# figure.
+# Two operations are timed. **Fit**: a grader learns from 30 graded answers whose embeddings are
+# already cached (both views of each, section 3; the vocabulary of character pieces is fitted anew).
+# **Regrade**: one new answer is graded, in four steps: (1) one pass of the embedding model over the
+# answer and what it adds to the question (its two views), (2) its character pieces, (3) the guard,
+# (4) the grade. Each is run many times and summarised by two numbers: the **p50**, the median run,
+# and the **p95**, the time that 95 in 100 runs stay under (about the fifth-slowest of 100 runs). The
+# first runs are slower (memory is being set up) and are not counted: the **warm-up**. Targets, both
+# on the p95: fit ≤ 50 ms, regrade ≤ 25 ms, on 2 CPU cores. A **thread** is one line of work; torch can
+# split the model's arithmetic over one thread per core. This notebook elsewhere uses 1 (the tiny
+# matrices of section 1 gain nothing from two), while a grader serving a class would use both cores,
+# so this cell sets 2 threads, then back to 1.
+#
+# The timings belong to this machine at this moment: a shared or busy machine can miss a target while
+# the grader's work is unchanged. One slow moment shifts a p95 of 100 runs, so we run three blocks and
+# read the target by all three: met or missed in every block, else **not settled** (the p95 sits at
+# the target, and this measurement cannot tell which side). Running the cell again until it says
+# "met" would not settle it either: pool the runs instead. The fit that embeds its answers (5 runs a
+# block, so its "p95" is about its slowest run) is only a rough figure: it is what a teacher waits
+# once, when a question's answers are embedded for the first time.
 
 # %%
 import os
