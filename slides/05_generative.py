@@ -254,10 +254,11 @@ plot_methods(PROMPTED, labels={**labels, "llm_examples_mean": "no language model
 same = n_cot is not None and n_cot == n_test
 md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
    + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays") + ". "
-   "The first six rows read answer probabilities (no text generated); \"+ cutoffs\": fitted on "
-   f"{fmt(n_cut, 0)} training essays. The 2 examples' mean: the few-shot examples' human scores, no model. "
-   + ((f"Chain of thought reads its written reply: {parsed.group(1)} of {parsed.group(2)} carried a score, "
-       "the others get the training median, so its bar is mostly that one score."
+   "The first six rows: each score 0-12 weighed by the model's probability of it (no text); "
+   f"\"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training essays. Length line: a score from essay "
+   "length alone. The 2 examples' mean: their human scores, no model. "
+   + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score; the rest get "
+       f"the training median, a constant that adds no agreement, so the bar rests on those {parsed.group(1)}."
        if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
       + ("" if same else f" Its row: a fixed subset of {fmt(n_cot, 0)} test essays.")
       if n_cot is not None else "Chain of thought needs generated text and is not measured on these essays.")
