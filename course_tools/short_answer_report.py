@@ -278,7 +278,10 @@ def latency_section(latency: pd.DataFrame, info: dict) -> list[str]:
     return [LATENCY_TITLE, "", markdown_table(latency), "",
             f"Targets: fit <= 50 ms, regrade p95 <= 25 ms. Measured {info['latency_measured']}; load average "
             f"(1/5/15 min) before and after the latency runs: {info['latency_loads']}; other jobs on the "
-            "machine inflate these times (a load near 0 means a quiet machine). "
+            "machine inflate these times (a load near 0 means a quiet machine; on a virtual machine the load "
+            "average can read about 1 while the CPU is idle, so the issue-28 section below also states the CPU "
+            "share other processes used). The same grader with the embedding model run by ONNX Runtime "
+            "(opt-in): the row \"ONNX Runtime\" in the issue-28 section below. "
             "`--latency-only` re-measures this section alone; `threads` is torch's thread count (`--threads`: "
             "the default 2 uses both cores of a quiet machine, 1 leaves a core to other jobs on a shared one)."]
 
