@@ -628,10 +628,11 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            new = [row for rid in args.rerun for row in rerun(rid, args.seeds, Path(tmp))]
-        old = {r["id"]: r for r in read_csv(RERUN_CSV)}
-        write_csv(list({**old, **{r["id"]: r for r in new}}.values()), RERUN_CSV, RERUN_FIELDS)
-        print(f"Wrote {RERUN_CSV} and {render(args.csv, args.md)}")
+            for rid in args.rerun:  # stored row by row: a long list stopped halfway keeps what it measured
+                old = {r["id"]: r for r in read_csv(RERUN_CSV)}
+                new = {r["id"]: r for r in rerun(rid, args.seeds, Path(tmp))}
+                write_csv(list({**old, **new}.values()), RERUN_CSV, RERUN_FIELDS)
+                print(f"Wrote {RERUN_CSV} and {render(args.csv, args.md)}", flush=True)
         return 0
     for note in load_extra_modules():
         print(f"note: {note}")
