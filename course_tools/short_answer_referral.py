@@ -71,7 +71,6 @@ def regrade_latency(uq: pd.DataFrame, runs: int = 100) -> pd.DataFrame:
     (``char_weight=0``), and with the model run by ONNX Runtime (``set_backend("onnx")``, when
     installed), all taking turns (the same load for all)."""
     from course_utils.embeddings import set_backend
-    from course_utils.onnx_encoder import _require_onnx
 
     qid = sorted(uq["question_id"].unique())[0]
     shots = sa.sample_support(uq[uq["question_id"] == qid], 30, 0)
@@ -88,7 +87,6 @@ def regrade_latency(uq: pd.DataFrame, runs: int = 100) -> pd.DataFrame:
              "live regrade (predict), no character view":
                  ("torch", lambda i: plain.predict([f"{answers[i % len(answers)]} {nonce} n{i}"]))}
     try:
-        _require_onnx()
         set_backend("onnx")
         fast = sa.FewShotGrader().fit(question, answers, grades)  # its own cache: every vector from ONNX Runtime
         calls["live regrade (predict), ONNX Runtime"] = (
@@ -144,14 +142,12 @@ def backend_agreement(sets: pd.DataFrame, uq: pd.DataFrame, outcomes: dict) -> p
     """Today's default grader with the model run by ONNX Runtime against PyTorch (``outcomes``):
     how many answers get the same grade, referral and reason (empty when onnxruntime is missing)."""
     from course_utils.embeddings import set_backend
-    from course_utils.onnx_encoder import _require_onnx
 
     try:
-        _require_onnx()
+        set_backend("onnx")
     except ImportError as missing:
         print(f"ONNX agreement not measured: {missing}")
         return pd.DataFrame()
-    set_backend("onnx")
     try:
         fast = {"hand": handwritten_outcomes(sets, "heldout"), "beetle": beetle_outcomes(uq, 30, 0)}
     finally:

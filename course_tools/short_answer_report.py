@@ -333,7 +333,7 @@ def backend_lines(d: pd.DataFrame) -> list[str]:
     cols = ["source", "answers", "same_grade", "same_referred", "same_reason"]
     return ["The row \"ONNX Runtime\" is the same grader with the embedding model run by ONNX Runtime instead "
             "of PyTorch (`course_utils.embeddings.set_backend(\"onnx\")`, CPU only, `pip install onnxruntime "
-            "onnx`): the same weights, vectors within about 1e-6 of PyTorch's. It is not the default, because the "
+            "\"onnx<1.23\"`): the same weights, vectors within about 1e-6 of PyTorch's. It is not the default, because the "
             "package does not install onnxruntime. Graded both ways, the held-out answers above:", "",
             markdown_table(agree[cols].astype({c: int for c in cols[1:]}).reset_index(drop=True)), ""]
 

@@ -4,7 +4,7 @@ Built by :mod:`course_utils.embeddings` after ``set_backend("onnx")``, where a f
 texts at a time must be embedded quickly (a live regrade in the few-shot grader of
 notebook 18). The model's transformer is exported to ONNX in memory when it is first
 needed (a few seconds, once per process); tokenizing and pooling stay sentence-transformers'
-own, so the vectors match the PyTorch ones to about 1e-6. Needs ``pip install onnxruntime onnx``.
+own, so the vectors match the PyTorch ones to about 1e-6. Needs :data:`INSTALL_HINT`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-INSTALL_HINT = "pip install onnxruntime onnx"
+INSTALL_HINT = 'pip install onnxruntime "onnx<1.23"'  # onnx 1.23 needs protobuf >= 6.31, newer than Colab's
 
 
 def _require_onnx() -> None:

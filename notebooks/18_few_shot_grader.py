@@ -609,7 +609,7 @@ latency.round(1)
 # optimised graph of operations, some fused together, so each regrade carries less overhead: the
 # likely reason it is faster for a few short texts on a CPU. `set_backend("onnx")` from
 # `course_utils.embeddings` switches every embedding in this process to it (CPU only; `pip install
-# onnxruntime onnx`; the vectors are kept in a cache of their own). On a GPU, keep PyTorch. In a
+# onnxruntime "onnx<1.23"`; the vectors are kept in a cache of their own). On a GPU, keep PyTorch. In a
 # grading app of your own, call it once at the start.
 #
 # The cell below fits the same grader both ways and regrades 200 new answers, taking turns (each way
@@ -659,7 +659,7 @@ if all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx")) and device(
           f"{len(new_answers)} answers; largest probability difference {diff:.1e}, closest call "
           f"{(top2[:, 1] - top2[:, 0]).min():.3f} apart (a grade could change only under {2 * diff:.1e})")
 else:
-    print("ONNX Runtime is not installed here (pip install onnxruntime onnx), or a GPU runs the model: skipped.")
+    print('ONNX Runtime is not installed here (pip install onnxruntime "onnx<1.23"), or a GPU runs the model: skipped.')
 
 # %% [markdown]
 # ## 9. Needs a teacher: what a grader can and cannot know
