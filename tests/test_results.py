@@ -166,3 +166,21 @@ def test_rerun_section_is_rendered_from_its_csv(tmp_path):
     text = "\n".join(R.rerun_lines(path))
     assert "## Reruns" in text and "0.5664 0.5670" in text and "a cause" in text and "| no " in text
     assert R.rerun_lines(tmp_path / "absent.csv") == []
+
+
+def test_rerun_stores_each_row_as_soon_as_it_is_measured(monkeypatch, tmp_path):
+    """A list of rows to rerun that stops halfway (a long LLM row killed) keeps the rows already measured."""
+    monkeypatch.setattr(R, "RERUN_CSV", tmp_path / "reruns.csv")
+    monkeypatch.setattr(R, "render", lambda *a, **k: tmp_path / "out.md")
+    done = {"id": "tfidf_lr", "seeds": 1, "qwk_run1": "0.5664", "qwk_run2": "0.5664", "max_abs_diff": "0.0000",
+            "repeats": "yes", "cause": "seeded", "machine": "m", "date": "2026-12-07"}
+
+    def fake_rerun(row_id, n_seeds, workdir):
+        if row_id == "llm_rubric":
+            raise KeyboardInterrupt  # stopped during the second row
+        return [done]
+
+    monkeypatch.setattr(R, "rerun", fake_rerun)
+    with pytest.raises(KeyboardInterrupt):
+        R.main(["--rerun", "tfidf_lr", "llm_rubric", "--seeds", "1"])
+    assert [r["id"] for r in R.read_csv(tmp_path / "reruns.csv")] == ["tfidf_lr"]
