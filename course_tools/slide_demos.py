@@ -195,10 +195,10 @@ def show_published_beside_stand_in(stand_in: tuple[str, ...] = ("llm_rubric",), 
 
         q = checked["qwk"].astype(float)
         below = int((q < MIN_QWK).sum())
-        md(f"**What they show**: {len(q)} setting{'s' * (len(q) != 1)}, one run each, no intervals: QWK "
+        md(f"**What they show**: {len(q)} setting{'s' * (len(q) != 1)}, point estimates without intervals: QWK "
            f"{q.min():.3f} to {q.max():.3f}, " + ("all" if below == len(q) else f"{below} of them")
            + f" below the {MIN_QWK:.2f} guideline (notebook 03); "
-           + ("none meets it" if below == len(q) else "not all tested against it") + ", none ranks against ours.")
+           + ("none meets it" if below == len(q) else f"{len(q) - below} at or above it") + ", none ranks against ours.")
     notes = ["Not a ranking: the stand-in's essays, score, reading and model differ, and QWK on other essays and "
              "scales is not on one ruler (0.70 applies to each figure on its own scale); a study's cells share "
              "essays, but no paired test is reported.", *refs]

@@ -51,8 +51,8 @@ def test_slide_tables_number_only_checked_rows_and_keep_the_studies_apart(monkey
     monkeypatch.setattr(sc, "md", shown.append)
     demos.show_published_beside_stand_in()
     measured, published, takeaway, notes = shown
-    assert takeaway == ("**What they show**: 1 setting, one run each, no intervals: QWK 0.251 to 0.251, all below "
-                        "the 0.70 guideline (notebook 03); none meets it, none ranks against ours.")
+    assert takeaway == ("**What they show**: 1 setting, point estimates without intervals: QWK 0.251 to 0.251, all "
+                        "below the 0.70 guideline (notebook 03); none meets it, none ranks against ours.")
     assert "Not a ranking" in notes and "not on one ruler" in notes
     assert "ASAP 7, 314 test essays" in measured and "| SmolLM2-135M-Instruct (stand-in): rubric prompt | -0.123 [-0.172, -0.075] |" in measured
     assert published.startswith("**Published, Wang et al. 2026**: ASAP 1 (not 7)") and "| model | zero-shot |" in published
