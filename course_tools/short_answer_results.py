@@ -61,6 +61,7 @@ from course_tools.short_answer_eval import (
 from course_tools.short_answer_report import OUT, companion, render, tidy
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
+from course_utils.short_answer.evaluation import latency_benchmark
 from course_utils.short_answer.features import DEFAULT_EMBEDDING_MODEL
 from course_utils.short_answer.guard import default_guard
 from course_utils.short_answer.relevance import DEFAULT_WEIGHTS, default_relevance_model
@@ -299,8 +300,8 @@ def measure_latency(train: pd.DataFrame, ua: pd.DataFrame, model_id: str, l2: fl
     before, measured = os.getloadavg(), stamp()
     q = train[train["question_id"] == sorted(ua["question_id"].unique())[0]]
     shots = sa.sample_support(q, n_support)
-    latency = sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
-                                   sa.grades_of(shots["label_3way"]), "default", model_id, l2, runs)
+    latency = latency_benchmark(shots["question"].iloc[0], shots["student_answer"].fillna("").tolist(),
+                                sa.grades_of(shots["label_3way"]), "default", model_id, l2, runs)
     info = {"latency_measured": measured, "latency_loads": f"{loads(before)}, {loads(os.getloadavg())}"}
     return latency.assign(threads=torch.get_num_threads()), info
 

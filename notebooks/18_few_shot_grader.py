@@ -564,38 +564,52 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # so this cell sets 2 threads, then back to 1.
 #
 # The timings belong to this machine at this moment: a shared or busy machine can miss a target while
-# the grader's work is unchanged. One slow moment shifts a p95 of 100 runs, so we run three blocks and
-# read the target by all three: met or missed in every block, else **not settled** (the p95 sits at
-# the target, and this measurement cannot tell which side). Running the cell again until it says
-# "met" would not settle it either: pool the runs instead. The fit that embeds its answers (5 runs a
-# block, so its "p95" is about its slowest run) is only a rough figure: it is what a teacher waits
-# once, when a question's answers are embedded for the first time.
+# the grader's work is unchanged. A p95 from a few hundred runs is itself uncertain, so the cell also
+# gives a **95% interval** for it. It needs no assumption about how the times are spread: sort the
+# runs; the p95 is about the 285th of 300, and the interval runs from one sorted run to another (for
+# 300 runs, the 277th to the 293rd), chosen so that in 95 of 100 such measurements the interval would
+# hold the machine's true p95 (`scipy.stats.quantile_test`). The target is read by the whole interval:
+# **met** when it lies under the target, **missed** when it lies above, else **not settled** (this
+# measurement cannot tell which side). The interval assumes the runs are independent; on a busy
+# machine slow moments come in bursts, and then it is too narrow. Running the cell again until it says
+# "met" would not settle it either: pool the runs of both tries instead. The fit that embeds its
+# answers (5 runs, so only its slowest is shown) is a rough figure: what a teacher waits once, when a
+# question's answers are embedded for the first time.
 
 # %%
 import os
+import platform
+
+from scipy.stats import quantile_test
+
 torch.set_num_threads(2)
-blocks = [sa.latency_benchmark(shots["question"].iloc[0], shots["student_answer"].tolist(), y, guard, model_id,
-                               l2=sa.FewShotGrader().l2, n_runs=100, n_warmup=5, n_cold=5) for _ in range(3)]
+runs = sa.latency_runs(shots["question"].iloc[0], shots["student_answer"].tolist(), y, guard, model_id,
+                       l2=sa.FewShotGrader().l2, n_runs=300, n_warmup=10, n_cold=5)
 torch.set_num_threads(1)
-latency = pd.concat(blocks, keys=[1, 2, 3], names=["block", "row"]).reset_index(level="row", drop=True)
+print(f"this machine: {platform.machine()} ({platform.system()}), {os.cpu_count()} logical CPUs, 2 torch threads")
+summary = {}
 for operation, target in (("fit from cached embeddings", 50), ("live regrade (embed + guard + grade)", 25)):
-    rows = latency[latency["operation"] == operation]
-    p95s, p50s = rows["p95_ms"], rows["p50_ms"]
-    verdict = "met" if (p95s <= target).all() else "missed" if (p95s > target).all() else "not settled"
-    print(f"{operation} ({os.cpu_count()} CPU cores): p95 {p95s.min():.1f} to {p95s.max():.1f} ms over the blocks, "
-          f"p50 {p50s.min():.1f} to {p50s.max():.1f} ms; target p95 <= {target} ms: {verdict}")
+    ms = runs.loc[runs["operation"] == operation, "ms"].to_numpy()
+    interval = quantile_test(ms, p=0.95).confidence_interval(0.95)  # two of the sorted runs
+    low, high = interval.low, interval.high
+    verdict = "met" if high <= target else "missed" if low > target else "not settled"
+    summary[operation] = {"runs": len(ms), "p50_ms": np.percentile(ms, 50), "p95_ms": np.percentile(ms, 95),
+                          "p95_low_ms": low, "p95_high_ms": high, "target_ms": target, "verdict": verdict}
     if verdict != "met":  # the reading of the next cell, applied
-        print(f"  the p50 is {p50s.max() / target:.0%} of the target or more: likely the grader's own work misses it"
-              if p50s.max() > 0.8 * target else
-              f"  the p50 is at most {p50s.max() / target:.0%} of the target: the slow runs, not the typical one, "
+        p50 = summary[operation]["p50_ms"]
+        print(f"{operation}: the p50 is {p50 / target:.0%} of the target: likely the grader's own work misses it"
+              if p50 > 0.8 * target else
+              f"{operation}: the p50 is {p50 / target:.0%} of the target: the slow runs, not the typical one, "
               "decide it (what makes them slow is not measured here)")
-latency.round(1)
+cold = runs.loc[runs["operation"] == "fit incl. embedding the answers", "ms"]
+print(f"fit incl. embedding the answers: slowest of {len(cold)} runs {cold.max():.0f} ms")
+pd.DataFrame.from_dict(summary, orient="index").round(1)
 
 # %% [markdown]
 # Read p50 and p95 together (the cell above applies this reading: a p50 above 80% of the target counts
 # as close to it): a p50 well under the target with a p95 over it means most regrades are fast
-# enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough, so a p95 over
-# it in every block means the target is missed on this machine for this question. (Section 1 uses one
+# enough and a few slow ones are not; the p95 target asks that 95 in 100 be fast enough, so a p95
+# interval wholly over it means the target is missed on this machine for this question. (Section 1 uses one
 # thread for the tiny matrices of the fits; the embedding model's forward pass, most of a regrade, uses
 # both cores.) When the p95 sits far above the p50, slow moments, of the machine (another program, a
 # laptop saving power) or of the grader (a longer answer), set it. When the p50 itself is close to the

@@ -8,6 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from course_utils import short_answer as sa
+from course_utils.short_answer.evaluation import latency_benchmark, latency_runs
 from course_utils.short_answer.features import (
     DEFAULT_EMBEDDING_MODEL,
     adaptive_features,
@@ -265,7 +266,7 @@ def test_latency_benchmark_embeds_texts_no_earlier_run_has_seen():
     answers = [f"the bulb lights because the path {i} is closed" for i in range(6)]
     grades = np.array([2, 2, 1, 1, 0, 0])
     for _ in range(2):
-        t = sa.latency_benchmark("Why does the bulb light?", answers, grades, None, DEFAULT_EMBEDDING_MODEL,
+        t = latency_benchmark("Why does the bulb light?", answers, grades, None, DEFAULT_EMBEDDING_MODEL,
                                  l2=1.0, n_runs=10, n_warmup=4).set_index("operation")["p50_ms"]
         assert t["fit incl. embedding the answers"] > 3 * t["fit from cached embeddings"]
 
@@ -297,12 +298,23 @@ def test_structural_reasons_name_their_general_cause(answer, reason):
 
 def test_latency_benchmark_n_cold_sets_the_slow_runs():
     answers = [f"the bulb lights because path {i} is closed" for i in range(4)]
-    t = sa.latency_benchmark("Why does the bulb light?", answers, np.array([2, 2, 0, 0]), None,
+    t = latency_benchmark("Why does the bulb light?", answers, np.array([2, 2, 0, 0]), None,
                              DEFAULT_EMBEDDING_MODEL, l2=1.0, n_runs=6, n_warmup=0, n_cold=2)
     assert t["runs"].tolist() == [6, 2, 6]
     with pytest.raises(ValueError, match="n_cold"):
-        sa.latency_benchmark("Why?", answers, np.array([2, 2, 0, 0]), None, DEFAULT_EMBEDDING_MODEL,
+        latency_benchmark("Why?", answers, np.array([2, 2, 0, 0]), None, DEFAULT_EMBEDDING_MODEL,
                              l2=1.0, n_runs=6, n_cold=0)
+
+
+def test_latency_runs_returns_every_timed_run_after_the_warm_up():
+    """One row per counted run, in order; the summary's p50 / p95 are those runs' percentiles."""
+    answers = [f"the bulb lights because path {i} is closed" for i in range(4)]
+    runs = latency_runs("Why does the bulb light?", answers, np.array([2, 2, 0, 0]), None,
+                        DEFAULT_EMBEDDING_MODEL, l2=1.0, n_runs=7, n_warmup=4, n_cold=3)
+    assert runs.groupby("operation", sort=False).size().tolist() == [7, 3, 7]
+    assert list(runs.columns) == ["operation", "run", "ms"] and (runs["ms"] > 0).all()
+    regrades = runs[runs["operation"] == "live regrade (embed + guard + grade)"]
+    assert regrades["run"].tolist() == list(range(7))
 
 
 def test_margin_column_sweeps_the_nonsense_threshold():

@@ -57,7 +57,7 @@ from course_utils.short_answer.cross_encoder import (
 from course_utils.short_answer.evaluation import (
     classification_scores,
     few_shot_predictions,
-    latency_benchmark,
+    latency_runs,
 )
 from course_utils.short_answer.grader import FewShotGrader, char_ngram_vectorizer, view_texts
 from course_utils.short_answer.guard import Guard
@@ -103,7 +103,7 @@ __all__ = [
     "grades_of",
     "hypergradient",
     "injection_reason",
-    "latency_benchmark",
+    "latency_runs",
     "load_eval_sets",
     "meta_learn_l2",
     "meta_tasks",

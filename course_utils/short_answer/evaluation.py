@@ -65,16 +65,18 @@ def classification_scores(gold: Sequence[str], pred: Sequence[str]) -> dict:
     }
 
 
-def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, guard,
-                      model_id: str, l2: float, n_runs: int = 200, n_warmup: int = 20,
-                      n_cold: int | None = None) -> pd.DataFrame:
-    """p50 / p95 milliseconds: fitting one grader from ``answers``, and one live regrade.
+def latency_runs(question: str, answers: list[str], grades: np.ndarray, guard,
+                 model_id: str, l2: float, n_runs: int = 200, n_warmup: int = 20,
+                 n_cold: int | None = None) -> pd.DataFrame:
+    """Milliseconds of every timed run: fitting one grader from ``answers``, and one live regrade.
 
     *fit* uses answers whose embeddings are cached (they were embedded when the teacher
     graded them); *fit incl. embedding* embeds ``len(answers)`` never-seen texts first;
     *regrade* embeds one never-seen answer, checks relevance and grades it. Runs with
-    the caller's torch thread setting. ``n_cold``: runs of *fit incl. embedding* (the
-    slow one; default ``n_runs // 10``).
+    the caller's torch thread setting. ``n_warmup`` runs of each operation come first and
+    are not returned (``n_warmup // 4`` for the slow one); ``n_cold``: runs of *fit incl.
+    embedding* (default ``n_runs // 10``). Returns one row per run: ``operation``, ``run``
+    (0, 1, ... in the order run) and ``ms``; :func:`latency_benchmark` summarises it.
     """
     n_cold = n_runs // 10 if n_cold is None else n_cold
     if min(n_runs, n_cold) < 1 or n_warmup < 0:
@@ -107,7 +109,15 @@ def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, gua
         grader.predict([new])  # one grade: embed, guard, grade (predict_proba would repeat the guard)
         regrade_times.append(time.perf_counter() - t)
     rows.append(("live regrade (embed + guard + grade)", regrade_times[n_warmup:]))
-    return pd.DataFrame(
-        [{"operation": name, "p50_ms": 1000 * np.percentile(ts, 50), "p95_ms": 1000 * np.percentile(ts, 95),
-          "runs": len(ts)} for name, ts in rows]
-    )
+    return pd.DataFrame([{"operation": name, "run": k, "ms": 1000 * t}
+                         for name, ts in rows for k, t in enumerate(ts)])
+
+
+def latency_benchmark(question: str, answers: list[str], grades: np.ndarray, guard,
+                      model_id: str, l2: float, n_runs: int = 200, n_warmup: int = 20,
+                      n_cold: int | None = None) -> pd.DataFrame:
+    """p50 / p95 milliseconds of each operation of :func:`latency_runs` (same arguments), and its runs."""
+    runs = latency_runs(question, answers, grades, guard, model_id, l2, n_runs, n_warmup, n_cold)
+    return (runs.groupby("operation", sort=False)["ms"]
+            .agg(p50_ms=lambda ms: np.percentile(ms, 50), p95_ms=lambda ms: np.percentile(ms, 95), runs="size")
+            .reset_index())
