@@ -303,12 +303,14 @@ REFERENCE_LINES = (("human", "two humans", "#2E7D32", "-"),
 
 
 def plot_methods(ids: list[str], name: str = "asap7",
-                 references=REFERENCE_LINES, labels: dict[str, str] | None = None) -> None:
+                 references=REFERENCE_LINES, labels: dict[str, str] | None = None,
+                 height: float | None = None) -> None:
     """QWK bars of the rows ``ids`` of ``results/<name>.csv`` that are measured (in that
     order), with the reference rows (human-human agreement, the length line) drawn as
-    vertical lines across the chart, labelled with their QWK, and the first reference's
-    95% interval shaded; laid out as :func:`plot_results` lays out its charts.
-    ``labels`` replaces the label of the rows it names (row id -> text)."""
+    vertical lines across the chart, labelled with their QWK, and each reference's
+    95% interval shaded across every row; laid out as :func:`plot_results` lays out its charts.
+    ``labels`` replaces the label of the rows it names (row id -> text); ``height`` (inches)
+    overrides the height that grows with the rows, for a slide with text under its chart."""
     from IPython.display import Markdown, display
 
     from course_utils.plots import qwk_bars
@@ -324,18 +326,29 @@ def plot_methods(ids: list[str], name: str = "asap7",
     shown_labels = [(labels or {}).get(i, text) for i, text in zip(table.index, table.label)]
     fig = qwk_bars(shown_labels, table.qwk_mean, table.qwk_ci_low, table.qwk_ci_high)
     ax = fig.axes[0]
-    for k, (row_id, label, colour, style) in enumerate(references):
+    for row_id, label, colour, style in references:
         value = result(name, row_id)
         if value is not None:
-            ax.axvline(value, color=colour, ls=style, lw=2.5, label=f"{label}: {value:.3f}")
             low, high = result(name, row_id, "qwk_ci_low"), result(name, row_id, "qwk_ci_high")
-            if k == 0 and low is not None and high is not None:
-                ax.axvspan(low, high, color=colour, alpha=0.12, lw=0,
-                           label=f"{label}, 95% CI {low:.3f} to {high:.3f}")
+            interval = low is not None and high is not None  # a reference measured on the same essays is uncertain too
+            ax.axvline(value, color=colour, ls=style, lw=2.5,
+                       label=f"{label}: {value:.3f}" + (f" (CI {low:.3f} to {high:.3f})" if interval else ""))
+            if interval:
+                ax.axvspan(low, high, color=colour, alpha=0.12, lw=0)
     if len(table) <= MANY_ROWS:  # more rows keep their labels in the margin, one line each
         labels_above_bars(ax, shown_labels[::-1])
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.2), ncol=3, framealpha=1)  # below: clear of the labels
-    slide_layout(fig, height=min(6.4, 0.46 * len(table) + 1.8))
+    handles, texts = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    slide_layout(fig, height=height or min(6.4, 0.46 * len(table) + 1.8))
+    # the legend below the chart, across the figure's width (clear of the row labels), and the chart above it
+    for ncol in range(max(len(handles), 1), 0, -1):  # as many columns as fit the figure's width
+        legend = fig.legend(handles, texts, loc="lower center", ncol=ncol, framealpha=1, fontsize=LABEL_PT)
+        fig.canvas.draw()
+        if ncol == 1 or legend.get_window_extent().width <= fig.bbox.width:
+            break
+        legend.remove()
+    fig.tight_layout(rect=(0, legend.get_window_extent().height / fig.bbox.height + 0.01, 1, 1))
     show_figure(fig, kind="results", alt=f"QWK of {len(table)} methods on the test essays")
 
 
@@ -344,9 +357,12 @@ def labels_above_bars(ax, labels: list[str]) -> None:
     line above each (thinner) bar: long labels get the slide's whole width, unwrapped."""
     from matplotlib.transforms import blended_transform_factory
 
+    from matplotlib.container import BarContainer
+
     ax.set_yticks(range(len(labels)), [""] * len(labels))
     ax.tick_params(axis="y", length=0)
-    for bar in ax.patches:
+    bars = [bar for c in ax.containers if isinstance(c, BarContainer) for bar in c]  # not the shaded bands
+    for bar in bars:
         centre = bar.get_y() + bar.get_height() / 2
         bar.set_height(0.36)
         bar.set_y(centre - 0.18)

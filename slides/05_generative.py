@@ -250,13 +250,24 @@ labels = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
           + ((f", replies ({parsed.group(1)} of {parsed.group(2)} parsed)" if parsed
               else ", generated replies") if "chain" in i else "")
           for i in PROMPTED if i != "llm_examples_mean"}
-plot_methods(PROMPTED, labels={**labels, "llm_examples_mean": "no language model: the 2 examples' mean score"})
+plot_methods(PROMPTED, labels={**labels, "llm_examples_mean": "no language model: the 2 examples' mean score"},
+             height=4.6)  # room for the takeaway and the caption
 same = n_cot is not None and n_cot == n_test
+length = result("asap7", "baseline_length")
+prompt_rows = [i for i in PROMPTED if i != "llm_examples_mean" and result("asap7", i) is not None]
+below = [i for i in prompt_rows if (result("asap7", i, "qwk_ci_high") or 1.0) < (length or -1.0)]
+if length is not None and prompt_rows:
+    md("**Takeaway:** " + (
+        f"every prompt's interval ends below the length line ({length:.3f}): prompting this 135M model does "
+        "not beat essay length. " if len(below) == len(prompt_rows) else
+        f"{len(below)} of {len(prompt_rows)} prompts' intervals end below the length line ({length:.3f}), the "
+        "others reach it: these bars cannot say whether prompting beats essay length. ")
+       + "Which prompt beats which needs a paired comparison on the same essays (notebook 15).")
 md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
    + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays") + ". "
    "The first six rows: each score 0-12 weighed by the model's probability of it (no text); "
    f"\"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training essays. Length line: a score from essay "
-   "length alone. The 2 examples' mean: their human scores, no model. "
+   "length alone. Whiskers and shading: 95% confidence intervals (CI). "
    + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score; the rest get "
        f"the training median, a constant that adds no agreement, so the bar rests on those {parsed.group(1)}."
        if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
@@ -270,8 +281,8 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
 # previous slides: the expected score over the 13 answers "**Score**: 0" to "12", one
 # forward pass per essay, so every test essay gets a score and nothing is unparseable. Chain of thought cannot work that way, since its reasoning has to be
 # written first: its row reads the generated reply, and a reply without a score gets the
-# training median, as in notebook 15; the caption says how many replies carried one, so
-# that bar is mostly the median. The rubric prompt scores below zero: its scores disagree
+# training median, as in notebook 15; the caption says how many replies carried one: the
+# median adds no agreement, so that bar rests on those few replies. The rubric prompt scores below zero: its scores disagree
 # with rater 1's more than chance would. One guess, not shown here: with the long rubric
 # in front of it, the 135M model's answer probabilities follow the rubric's text and
 # digits more than the essay. The row without a model, the few-shot examples' own scores

@@ -226,8 +226,14 @@ def test_plot_methods_draws_the_measured_rows_in_order_with_reference_lines(tmp_
     (fig, kw), = figures
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["BERT", "TF-IDF"]  # top to bottom: tfidf first
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "two humans: 0.730" in legend and "length line: 0.587" in legend
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]  # below the chart, across the figure
+    assert "two humans: 0.730 (CI 0.670 to 0.780)" in legend and "length line: 0.587 (CI 0.520 to 0.650)" in legend
+    assert fig.legends[0].get_window_extent().width <= fig.bbox.width
+    from matplotlib.container import BarContainer
+
+    bars = {id(b) for c in ax.containers if isinstance(c, BarContainer) for b in c}
+    bands = [p for p in ax.patches if id(p) not in bars]
+    assert len(bands) == 2 and all((p.get_y(), p.get_height()) == (0, 1) for p in bands)  # across every row
     assert kw["kind"] == "results"
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
