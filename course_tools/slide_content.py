@@ -355,9 +355,8 @@ def plot_methods(ids: list[str], name: str = "asap7",
 def labels_above_bars(ax, labels: list[str]) -> None:
     """Move a horizontal bar chart's row labels from the left margin onto the chart, one
     line above each (thinner) bar: long labels get the slide's whole width, unwrapped."""
-    from matplotlib.transforms import blended_transform_factory
-
     from matplotlib.container import BarContainer
+    from matplotlib.transforms import blended_transform_factory
 
     ax.set_yticks(range(len(labels)), [""] * len(labels))
     ax.tick_params(axis="y", length=0)
