@@ -251,46 +251,50 @@ labels = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
               else ", generated replies") if "chain" in i else "")
           for i in PROMPTED if i != "llm_examples_mean"}
 plot_methods(PROMPTED, labels={**labels, "llm_examples_mean": "no language model: the 2 examples' mean score"},
-             height=4.6)  # room for the takeaway and the caption
+             height=4.3)  # room for the takeaway and the caption
 same = n_cot is not None and n_cot == n_test
-length = result("asap7", "baseline_length")
+length_low = result("asap7", "baseline_length", "qwk_ci_low")
 prompt_rows = [i for i in PROMPTED if i != "llm_examples_mean" and result("asap7", i) is not None]
-below = [i for i in prompt_rows if (result("asap7", i, "qwk_ci_high") or 1.0) < (length or -1.0)]
-if length is not None and prompt_rows:
-    md("**Takeaway:** " + (
-        f"every prompt's interval ends below the length line ({length:.3f}): prompting this 135M model does "
-        "not beat essay length. " if len(below) == len(prompt_rows) else
-        f"{len(below)} of {len(prompt_rows)} prompts' intervals end below the length line ({length:.3f}), the "
-        "others reach it: these bars cannot say whether prompting beats essay length. ")
-       + "Which prompt beats which needs a paired comparison on the same essays (notebook 15).")
-md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU"
-   + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays") + ". "
-   "The first six rows: each score 0-12 weighed by the model's probability of it (no text); "
-   f"\"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training essays. Length line: a score from essay "
-   "length alone. Whiskers and shading: 95% confidence intervals (CI). "
-   + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score; the rest get "
-       f"the training median, a constant that adds no agreement, so the bar rests on those {parsed.group(1)}."
+# intervals that do not overlap show a difference; overlapping ones settle nothing
+below = [i for i in prompt_rows if (result("asap7", i, "qwk_ci_high") or 1.0) < (length_low or -1.0)]
+if length_low is not None and prompt_rows:
+    others = len(prompt_rows) - len(below)
+    md(f"**Takeaway:** {len(below)} of {len(prompt_rows)} prompts' intervals lie wholly below the length line's: "
+       "these score worse than essay length alone."
+       + ("" if not others else f" The other{'s overlap' if others > 1 else ' overlaps'} it, which settles "
+          "nothing: a paired comparison on the same essays (notebook 15) can."))
+md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rater 1"
+   + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays")
+   + " (two humans: rater 2 against rater 1). The first six rows: each score 0-12 weighted by the model's "
+   f"probability of it (no text), rounded; \"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training "
+   "essays. Length line: a score from essay length alone. Whiskers and shading: 95% bootstrap confidence "
+   "intervals (CI) over the essays. "
+   + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score, the rest get "
+       "the training median; the bar scores that whole procedure on all the essays."
        if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
       + ("" if same else f" Its row: a fixed subset of {fmt(n_cot, 0)} test essays.")
       if n_cot is not None else "Chain of thought needs generated text and is not measured on these essays.")
    + "</span>")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Measured with the offline stand-in, SmolLM2-135M-Instruct; hosted models need a key and
-# are not drawn. The six prompt rows at the top read answer probabilities, not the reply text of the
+# Measured with the offline stand-in, SmolLM2-135M-Instruct; hosted models need an API key,
+# so they are not on this chart. The six prompt rows at the top read answer probabilities, not the reply text of the
 # previous slides: the expected score over the 13 answers "**Score**: 0" to "12", one
 # forward pass per essay, so every test essay gets a score and nothing is unparseable. Chain of thought cannot work that way, since its reasoning has to be
 # written first: its row reads the generated reply, and a reply without a score gets the
-# training median, as in notebook 15; the caption says how many replies carried one: the
-# median adds no agreement, so that bar rests on those few replies. The rubric prompt scores below zero: its scores disagree
+# training median, as in notebook 15; the caption says how many replies carried one. The bar
+# scores that whole procedure (the replies where they parse, the median elsewhere) on all the
+# essays, not how well the parsed replies agree; which replies parse may depend on the essay. The rubric prompt scores below zero: its scores disagree
 # with rater 1's more than chance would. One guess, not shown here: with the long rubric
 # in front of it, the 135M model's answer probabilities follow the rubric's text and
 # digits more than the essay. The row without a model, the few-shot examples' own scores
 # averaged, is the few-shot prompt's baseline: whatever the few-shot rows gain over it is
-# what the model adds, and this chart shows no gain (plain few-shot sits below it, with
-# cutoffs about level; only a paired comparison on the same essays could show one). No prompt's estimate reaches the length line; each interval
-# here stands alone, so the chart does not rank the prompts (notebook 15 compares them
-# pairwise, on the same essays). A 135M model barely follows instructions, so read this
+# what the model adds, and this chart shows no evidence of a gain (plain few-shot sits below
+# it, with cutoffs about level). No prompt's estimate reaches the length line. Two intervals
+# that do not overlap show a difference (few-shot above the rubric prompt, for instance);
+# overlapping ones settle nothing, and notebook 15 compares those pairwise, on the same
+# essays. The intervals resample the essays and hold the fitted cutoffs and the length line
+# fixed, so they leave out the uncertainty of fitting those on a few training essays. A 135M model barely follows instructions, so read this
 # chart as the method at work, not as what prompting can reach. Ask: what does each
 # change to the prompt do to the scores, and what would you need to say that one helps?
 

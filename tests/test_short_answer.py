@@ -313,7 +313,7 @@ def test_latency_runs_returns_every_timed_run_after_the_warm_up():
                         DEFAULT_EMBEDDING_MODEL, l2=1.0, n_runs=7, n_warmup=4, n_cold=3)
     assert runs.groupby("operation", sort=False).size().tolist() == [7, 3, 7]
     assert list(runs.columns) == ["operation", "run", "ms"] and (runs["ms"] > 0).all()
-    regrades = runs[runs["operation"] == "live regrade (embed + guard + grade)"]
+    regrades = runs[runs["operation"] == "live regrade (embed, characters, guard, grade)"]
     assert regrades["run"].tolist() == list(range(7))
 
 

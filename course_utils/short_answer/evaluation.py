@@ -108,7 +108,7 @@ def latency_runs(question: str, answers: list[str], grades: np.ndarray, guard,
         t = time.perf_counter()
         grader.predict([new])  # one grade: embed, guard, grade (predict_proba would repeat the guard)
         regrade_times.append(time.perf_counter() - t)
-    rows.append(("live regrade (embed + guard + grade)", regrade_times[n_warmup:]))
+    rows.append(("live regrade (embed, characters, guard, grade)", regrade_times[n_warmup:]))
     return pd.DataFrame([{"operation": name, "run": k, "ms": 1000 * t}
                          for name, ts in rows for k, t in enumerate(ts)])
 
