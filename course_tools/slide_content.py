@@ -363,11 +363,11 @@ def labels_above_bars(ax, labels: list[str]) -> None:
     bars = [bar for c in ax.containers if isinstance(c, BarContainer) for bar in c]  # not the shaded bands
     for bar in bars:
         centre = bar.get_y() + bar.get_height() / 2
-        bar.set_height(0.36)
-        bar.set_y(centre - 0.18)
+        bar.set_height(0.3)
+        bar.set_y(centre - 0.15)
     where = blended_transform_factory(ax.transAxes, ax.transData)
     for y, label in enumerate(labels):
-        text = ax.text(0.005, y + 0.22, str(label), transform=where, va="bottom", ha="left")
+        text = ax.text(0.005, y + 0.17, str(label), transform=where, va="bottom", ha="left")
         text.set_in_layout(False)  # inside the axes: the layout need not make room for it
     ax.set_ylim(-0.6, len(labels) - 0.1)
     ax.get_legend().remove()

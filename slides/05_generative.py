@@ -258,19 +258,23 @@ prompt_rows = [i for i in PROMPTED if i != "llm_examples_mean" and result("asap7
 # intervals that do not overlap show a difference; overlapping ones settle nothing
 below = [i for i in prompt_rows if (result("asap7", i, "qwk_ci_high") or 1.0) < (length_low or -1.0)]
 if length_low is not None and prompt_rows:
-    others = len(prompt_rows) - len(below)
-    md(f"**Takeaway:** {len(below)} of {len(prompt_rows)} prompts' intervals lie wholly below the length line's: "
-       "these score worse than essay length alone."
-       + ("" if not others else f" The other{'s overlap' if others > 1 else ' overlaps'} it, which settles "
-          "nothing: a paired comparison on the same essays (notebook 15) can."))
+    shown = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")].split(" (")[0]
+             + (" + cutoffs" if i.endswith("cutoffs") else "") for i in prompt_rows}
+    shown["llm_examples_mean"] = "the no-model row"
+    overlap = [shown[i] for i in [*prompt_rows, "llm_examples_mean"] if i not in below
+               and result("asap7", i) is not None]
+    md(f"**Takeaway:** on these {fmt(n_test, 0)} essays, {len(below)} of the {len(prompt_rows)} prompts' intervals "
+       "lie wholly below the length line's: these score worse than essay length alone."
+       + (f" Overlapping it ({', '.join(overlap)}) settles nothing; notebook 15's paired test is more "
+          "sensitive." if overlap else ""))
 md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rater 1"
    + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays")
    + " (two humans: rater 2 against rater 1). The first six rows: each score 0-12 weighted by the model's "
    f"probability of it (no text), rounded; \"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training "
    "essays. Length line: a score from essay length alone. Whiskers and shading: 95% bootstrap confidence "
-   "intervals (CI) over the essays. "
+   "intervals (CI) over the test essays. "
    + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score, the rest get "
-       "the training median; the bar scores that whole procedure on all the essays."
+       "the training median (a constant, QWK 0 alone); the bar scores that whole procedure on all the essays."
        if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
       + ("" if same else f" Its row: a fixed subset of {fmt(n_cot, 0)} test essays.")
       if n_cot is not None else "Chain of thought needs generated text and is not measured on these essays.")
@@ -288,13 +292,20 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rate
 # with rater 1's more than chance would. One guess, not shown here: with the long rubric
 # in front of it, the 135M model's answer probabilities follow the rubric's text and
 # digits more than the essay. The row without a model, the few-shot examples' own scores
-# averaged, is the few-shot prompt's baseline: whatever the few-shot rows gain over it is
-# what the model adds, and this chart shows no evidence of a gain (plain few-shot sits below
-# it, with cutoffs about level). No prompt's estimate reaches the length line. Two intervals
+# averaged (rounded, no cutoffs), is the few-shot prompt's baseline: whatever the few-shot rows
+# gain over it is what the model adds. This chart shows no evidence of a gain, which is not
+# evidence of no gain: plain few-shot's estimate sits below it and few-shot + cutoffs about
+# level, with overlapping intervals (and the cutoffs, which the baseline lacks, make that
+# pair not like for like). No prompt's estimate reaches the length line. Two intervals
 # that do not overlap show a difference (few-shot above the rubric prompt, for instance);
 # overlapping ones settle nothing, and notebook 15 compares those pairwise, on the same
-# essays. The intervals resample the essays and hold the fitted cutoffs and the length line
-# fixed, so they leave out the uncertainty of fitting those on a few training essays. A 135M model barely follows instructions, so read this
+# essays (more sensitive, though it may leave them unsettled too). The intervals resample the
+# test essays only: the cutoffs and the length line were each fitted once, on training
+# essays, so the uncertainty of fitting them is left out. Williamson's 0.70 is one of several
+# criteria (another: no more than 0.10 below the two humans' agreement). The six probability
+# rows take each of the 13 answers' whole-text probability (so "1" and "10" are told apart),
+# rescaled to sum to 1; rounding the expected score pulls scores toward the middle, part of
+# why cutoffs help. A 135M model barely follows instructions, so read this
 # chart as the method at work, not as what prompting can reach. Ask: what does each
 # change to the prompt do to the scores, and what would you need to say that one helps?
 
