@@ -263,16 +263,16 @@ if length_low is not None and prompt_rows:
     shown["llm_examples_mean"] = "the no-model row"
     overlap = [shown[i] for i in [*prompt_rows, "llm_examples_mean"] if i not in below
                and result("asap7", i) is not None]
-    md(f"**Takeaway:** on these {fmt(n_test, 0)} essays, {len(below)} of the {len(prompt_rows)} prompts' intervals "
-       "lie wholly below the length line's: these score worse than essay length alone."
+    md(f"**Takeaway:** {len(below)} of the {len(prompt_rows)} prompts' intervals "
+       "lie wholly below the length line's: these score worse than our length scorer."
        + (f" Overlapping it ({', '.join(overlap)}) settles nothing; notebook 15's paired test is more "
           "sensitive." if overlap else ""))
 md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rater 1"
    + (f", every row on all {fmt(n_test, 0)} test essays" if same else f", {fmt(n_test, 0)} test essays")
    + " (two humans: rater 2 against rater 1). The first six rows: each score 0-12 weighted by the model's "
    f"probability of it (no text), rounded; \"+ cutoffs\": score boundaries fitted on {fmt(n_cut, 0)} training "
-   "essays. Length line: a score from essay length alone. Whiskers and shading: 95% bootstrap confidence "
-   "intervals (CI) over the test essays. "
+   "essays. Whiskers, shading: 95% bootstrap confidence "
+   "intervals (CI) over the test essays, fitted cutoffs and length line held fixed. "
    + ((f"Chain of thought: {parsed.group(1)} of {parsed.group(2)} written replies carried a score, the rest get "
        "the training median (a constant, QWK 0 alone); the bar scores that whole procedure on all the essays."
        if parsed else "Chain of thought reads its written reply; one without a score gets the training median.")
@@ -282,7 +282,7 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rate
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Measured with the offline stand-in, SmolLM2-135M-Instruct; hosted models need an API key,
-# so they are not on this chart. The six prompt rows at the top read answer probabilities, not the reply text of the
+# so they are not on this chart. The length line: a score from essay length alone (deck 3). The six prompt rows at the top read answer probabilities, not the reply text of the
 # previous slides: the expected score over the 13 answers "**Score**: 0" to "12", one
 # forward pass per essay, so every test essay gets a score and nothing is unparseable. Chain of thought cannot work that way, since its reasoning has to be
 # written first: its row reads the generated reply, and a reply without a score gets the
@@ -304,8 +304,9 @@ md(f"<span class='course-small'>SmolLM2-135M-Instruct on a CPU; QWK against rate
 # essays, so the uncertainty of fitting them is left out. Williamson's 0.70 is one of several
 # criteria (another: no more than 0.10 below the two humans' agreement). The six probability
 # rows take each of the 13 answers' whole-text probability (so "1" and "10" are told apart),
-# rescaled to sum to 1; rounding the expected score pulls scores toward the middle, part of
-# why cutoffs help. A 135M model barely follows instructions, so read this
+# rescaled to sum to 1; the expected score, an average over the 13, is pulled toward the
+# middle of the scale when the model spreads its probability (spread over 0-12, it gives about
+# 6), part of why cutoffs fitted on scored essays help. A 135M model barely follows instructions, so read this
 # chart as the method at work, not as what prompting can reach. Ask: what does each
 # change to the prompt do to the scores, and what would you need to say that one helps?
 
