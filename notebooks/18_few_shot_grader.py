@@ -554,8 +554,9 @@ print(f"unseen answers the guard rejected: {int(rejected_ua.sum())} of {len(pred
 # Two operations are timed. **Fit**: a grader learns from 30 graded answers whose embeddings are
 # already cached (both views of each, section 3; the vocabulary of character pieces is fitted anew).
 # **Regrade**: one new answer is graded, in four steps: (1) one pass of the embedding model over the
-# answer and what it adds to the question (its two views), (2) its character pieces, (3) the guard,
-# (4) the grade. Each regrade grades a different answer: one of the 30 with a number appended, so that
+# answer and what it adds to the question (its two views, section 3), (2) its character pieces (short
+# runs of letters, section 3), (3) the guard (the checks of section 4 that give junk a 0), (4) the
+# grade. Each regrade grades a different answer: one of the 30 with a number appended, so that
 # it has never been embedded. Each operation is run many times and summarised by two numbers: the
 # **p50**, the median run (the middle one once the runs are sorted), and the **p95**, the time that 95
 # in 100 runs stay under (about the 15th-slowest of 300 runs). What a p95 describes is these 30
