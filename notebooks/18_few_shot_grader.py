@@ -595,6 +595,21 @@ import platform
 
 from scipy.stats import quantile_test
 
+
+def read_p95(ms, target):
+    """p50, p95, the p95's 95% interval from the sorted runs, the verdict against the target, lag-1."""
+    interval = quantile_test(ms, p=0.95).confidence_interval(0.95)  # two of the sorted runs
+    low, high = interval.low, interval.high
+    reading = {"runs": len(ms), "p50_ms": np.percentile(ms, 50), "p95_ms": np.percentile(ms, 95),
+               "p95_low_ms": low, "p95_high_ms": high, "target_ms": target,
+               "verdict": "met" if high <= target else "missed" if low > target else "not settled",
+               "p50_for_met_ms": target * np.percentile(ms, 50) / high,
+               "lag1_corr": np.corrcoef(ms[:-1], ms[1:])[0, 1]}
+    if reading["lag1_corr"] > 2 / np.sqrt(len(ms)):  # bursts of slow runs
+        reading["verdict"] += ", interval too narrow"
+    return reading
+
+
 torch.set_num_threads(2)
 runs = sa.latency_runs(shots["question"].iloc[0], shots["student_answer"].tolist(), y, guard, model_id,
                        l2=sa.FewShotGrader().l2, n_runs=300, n_warmup=10, n_cold=5)
@@ -602,16 +617,7 @@ torch.set_num_threads(1)
 print(f"this machine: {platform.machine()} ({platform.system()}), {os.cpu_count()} logical CPUs, 2 torch threads")
 summary = {}
 for operation, target in (("fit from cached embeddings", 50), ("live regrade (embed, characters, guard, grade)", 25)):
-    ms = runs.loc[runs["operation"] == operation, "ms"].to_numpy()
-    interval = quantile_test(ms, p=0.95).confidence_interval(0.95)  # two of the sorted runs
-    low, high = interval.low, interval.high
-    summary[operation] = {"runs": len(ms), "p50_ms": np.percentile(ms, 50), "p95_ms": np.percentile(ms, 95),
-                          "p95_low_ms": low, "p95_high_ms": high, "target_ms": target,
-                          "verdict": "met" if high <= target else "missed" if low > target else "not settled",
-                          "p50_for_met_ms": target * np.percentile(ms, 50) / high,
-                          "lag1_corr": np.corrcoef(ms[:-1], ms[1:])[0, 1]}
-    if summary[operation]["lag1_corr"] > 2 / np.sqrt(len(ms)):  # bursts of slow runs
-        summary[operation]["verdict"] += ", interval too narrow"
+    summary[operation] = read_p95(runs.loc[runs["operation"] == operation, "ms"].to_numpy(), target)
     if not summary[operation]["verdict"].startswith("met"):  # the reading of the next cell, applied
         p50, needed = summary[operation]["p50_ms"], summary[operation]["p50_for_met_ms"]
         print(f"{operation}: p50 {p50:.1f} ms against {needed:.1f} ms needed for 'met' at this spread: "
@@ -697,15 +703,7 @@ if all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx")) and device(
         set_backend("torch")
         torch.set_num_threads(1)
     t_torch, t_onnx = np.array(times["torch"][10:]), np.array(times["onnx"][10:])  # the first 10: warm-up
-    by_backend = {}
-    for name, t in (("PyTorch", t_torch), ("ONNX Runtime", t_onnx)):
-        interval = quantile_test(t, p=0.95).confidence_interval(0.95)
-        by_backend[name] = {"p50_ms": np.percentile(t, 50), "p95_ms": np.percentile(t, 95),
-                            "p95_low_ms": interval.low, "p95_high_ms": interval.high,
-                            "verdict": "met" if interval.high <= 25 else "missed" if interval.low > 25 else "not settled",
-                            "lag1_corr": np.corrcoef(t[:-1], t[1:])[0, 1]}
-        if by_backend[name]["lag1_corr"] > 2 / np.sqrt(len(t)):
-            by_backend[name]["verdict"] += ", interval too narrow"
+    by_backend = {"PyTorch": read_p95(t_torch, 25), "ONNX Runtime": read_p95(t_onnx, 25)}  # the rule above
     display(pd.DataFrame.from_dict(by_backend, orient="index").round(1))
     paired = t_torch - t_onnx
     median_ci = quantile_test(paired, p=0.5).confidence_interval(0.95)
