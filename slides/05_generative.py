@@ -245,8 +245,15 @@ n_cot = result("asap7", "llm_chain_of_thought", "n_test")
 table = results_table("asap7")
 cot_note = "" if table is None else " ".join(table.loc[table["id"] == "llm_chain_of_thought", "note"].dropna())
 parsed = re.search(r"(\d+) of (\d+) parsed", cot_note)
-labels = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")] + " prompt"
-          + (" + cutoffs" if i.endswith("cutoffs") else "")
+
+
+def prompt_name(i: str, short: bool = False) -> str:
+    """A row's prompt as the chart names it ("few-shot (2 similar training essays) prompt + cutoffs"), or short."""
+    name = NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")]
+    return (name.split(" (")[0] if short else name + " prompt") + (" + cutoffs" if i.endswith("cutoffs") else "")
+
+
+labels = {i: prompt_name(i)
           + ((f", replies ({parsed.group(1)} of {parsed.group(2)} parsed)" if parsed
               else ", generated replies") if "chain" in i else "")
           for i in PROMPTED if i != "llm_examples_mean"}
@@ -258,9 +265,7 @@ prompt_rows = [i for i in PROMPTED if i != "llm_examples_mean" and result("asap7
 # intervals that do not overlap show a difference; overlapping ones settle nothing
 below = [i for i in prompt_rows if (result("asap7", i, "qwk_ci_high") or 1.0) < (length_low or -1.0)]
 if length_low is not None and prompt_rows:
-    shown = {i: NAMES[i.removeprefix("llm_").removesuffix("_cutoffs")].split(" (")[0]
-             + (" + cutoffs" if i.endswith("cutoffs") else "") for i in prompt_rows}
-    shown["llm_examples_mean"] = "the no-model row"
+    shown = {**{i: prompt_name(i, short=True) for i in prompt_rows}, "llm_examples_mean": "the no-model row"}
     overlap = [shown[i] for i in [*prompt_rows, "llm_examples_mean"] if i not in below
                and result("asap7", i) is not None]
     md(f"**Takeaway:** {len(below)} of the {len(prompt_rows)} prompts' intervals "
