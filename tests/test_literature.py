@@ -144,3 +144,28 @@ def test_nested_choices_pick_each_folds_own_dev_best():
     assert "## Caveat: this choice is not a nested selection" in L.render_dev(
         [{**r, "candidate": "", "dev_qwk_mean": "0.8", "dev_qwk_sd": "0.1", "oof_qwk_mean": "0.8",
           "seconds": "1", "machine": "m", "date": "d"} for r in rows])
+
+
+def test_reference_dev_file_is_rendered_from_its_csv_and_names_one_choice():
+    from course_tools import reference_dev as R
+    from course_tools.results import read_csv
+
+    rows = read_csv(R.CSV_PATH)
+    assert [r["candidate"] for r in rows] == list(R.CANDIDATES)
+    assert [r["chosen"] for r in rows].count("yes") == 1
+    best = max(rows, key=lambda r: float(r["dev_qwk"]))
+    assert best["chosen"] == "yes"  # the choice is the best dev QWK, nothing else
+    assert R.MD_PATH.read_text() == R.render(rows), "run `python -m course_tools.reference_dev --render`"
+
+
+def test_paired_difference_interval_brackets_the_difference_and_is_zero_for_equal_predictions():
+    import numpy as np
+
+    from course_tools.reference_dev import paired_diff_ci
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 13, 200)
+    a = np.clip(y + rng.integers(-2, 3, 200), 0, 12)
+    assert paired_diff_ci(y, a, a, n=200) == (0.0, 0.0)
+    low, high = paired_diff_ci(y, a, y, n=500)  # b is perfect: QWK 1 against a's < 1
+    assert 0 < low <= high

@@ -1,0 +1,134 @@
+"""Which CPU ensemble for the reference split? Chosen on its own dev set, not on the test set.
+
+    python -m course_tools.reference_dev            # about 10 minutes on 2 CPU cores
+    python -m course_tools.reference_dev --render   # the .md from the CSV, nothing run
+
+The rubric ensemble's members were chosen on the literature folds' dev parts, which hold
+the reference split's test essays (see ``results/asap7_literature.md``). This comparison
+uses the reference split alone: each candidate is fitted on the training part less the dev
+set carved from it (:func:`course_utils.data.train_dev_test_split`: 15%, 189 essays) and
+scores the dev essays once, against rater 1 (0-12), cutoffs fitted on out-of-fold
+predictions of the training essays as always. No test essay is read. The candidate with
+the best dev QWK is the one the results table's rows ``ensemble_mpnet`` and
+``ensemble_mpnet_2raters`` stand beside; each difference from the rubric ensemble comes
+with a paired bootstrap interval over the dev essays (the same essays, both candidates).
+Writes ``results/asap7_reference_dev.csv`` and renders ``.md`` from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from course_tools.ensemble_members import mpnet_ensemble
+from course_tools.literature import ROOT
+
+CSV_PATH = ROOT / "results" / "asap7_reference_dev.csv"
+MD_PATH = ROOT / "results" / "asap7_reference_dev.md"
+COMMAND = "python -m course_tools.reference_dev"
+FIELDS = ["candidate", "target", "dev_qwk", "diff_vs_rubric", "diff_ci_low", "diff_ci_high", "chosen", "seconds",
+          "n_train", "n_dev", "machine", "date"]
+BASELINE = "rubric ensemble"
+
+
+def _rubric(random_state: int):
+    from course_utils.ensembles import RubricEnsembleScorer
+
+    return RubricEnsembleScorer(random_state=random_state)
+
+
+#: name -> (scorer factory, train on the mean of both raters?)
+CANDIDATES = {
+    BASELINE: (_rubric, False),
+    "rubric ensemble, both raters": (_rubric, True),
+    "rubric ensemble + MPNet member": (mpnet_ensemble, False),
+    "rubric ensemble + MPNet member, both raters": (mpnet_ensemble, True),
+}
+
+
+def paired_diff_ci(y, a, b, n: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of QWK(b) - QWK(a) over essays resampled together (0-12)."""
+    from course_utils.metrics import qwk
+
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        i = rng.integers(0, len(y), len(y))
+        diffs.append(qwk(y[i], b[i], 0, 12) - qwk(y[i], a[i], 0, 12))
+    return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+
+
+def compare(seed: int = 42) -> list[dict]:
+    """Every candidate fitted on train less dev, scored once on dev (rater 1)."""
+    from course_tools.results import machine, train_dev
+    from course_utils.config import seed_everything
+    from course_utils.metrics import qwk
+
+    train, dev = train_dev()
+    y_dev = dev["rater1_domain1"].to_numpy()
+    preds, rows = {}, []
+    for name, (make, both) in CANDIDATES.items():
+        seed_everything(seed)
+        kwargs = {"target": ((train.rater1_domain1 + train.rater2_domain1) / 2).to_numpy()} if both else {}
+        start = time.perf_counter()
+        scorer = make(seed).fit(train.essay.tolist(), train.rater1_domain1.to_numpy(), **kwargs)
+        preds[name] = scorer.predict(dev.essay.tolist())
+        rows.append({"candidate": name, "target": "mean of both raters" if both else "rater 1",
+                     "dev_qwk": f"{qwk(y_dev, preds[name], 0, 12):.4f}",
+                     "seconds": f"{time.perf_counter() - start:.0f}", "n_train": len(train), "n_dev": len(dev),
+                     "machine": machine(), "date": f"{datetime.now(timezone.utc):%Y-%m-%d}"})
+        print(f"{name}: dev QWK {rows[-1]['dev_qwk']} ({rows[-1]['seconds']} s)", flush=True)
+    best = max(rows, key=lambda r: float(r["dev_qwk"]))
+    for r in rows:
+        diff = float(r["dev_qwk"]) - float(rows[0]["dev_qwk"])
+        low, high = (0.0, 0.0) if r is rows[0] else paired_diff_ci(y_dev, preds[BASELINE], preds[r["candidate"]])
+        r.update(diff_vs_rubric=f"{diff:+.4f}", diff_ci_low=f"{low:+.4f}", diff_ci_high=f"{high:+.4f}",
+                 chosen="yes" if r is best else "")
+    return rows
+
+
+def render(rows: list[dict]) -> str:
+    """``asap7_reference_dev.md`` from the stored rows (nothing is run)."""
+    import pandas as pd
+
+    from course_tools.tables import markdown_table
+
+    table = pd.DataFrame([[r["candidate"], r["target"], r["dev_qwk"],
+                           "" if r["candidate"] == BASELINE else
+                           f"{r['diff_vs_rubric']} ({r['diff_ci_low']} to {r['diff_ci_high']})",
+                           r["chosen"], r["seconds"]] for r in rows],
+                         columns=["candidate", "regressors learn", "dev QWK (rater 1)",
+                                  "difference from the rubric ensemble (95% paired interval)", "chosen", "seconds"])
+    r0 = rows[0]
+    return "\n".join([
+        "# ASAP prompt 7, reference split: choosing the CPU ensemble on dev", "",
+        f"Regenerate: `{COMMAND}` (writes `asap7_reference_dev.csv`; `--render` writes this file from it "
+        "alone; do not edit either by hand).", "",
+        f"Each candidate is fitted on the reference training part less its dev set ({r0['n_train']} essays) and "
+        f"scores the {r0['n_dev']} dev essays once (QWK against rater 1, 0-12; cutoffs on out-of-fold "
+        "predictions of the training essays). No test essay is read. The differences are paired (the same "
+        "dev essays), with a bootstrap interval over essays: with so few essays, an interval that spans 0 "
+        "says the dev set cannot tell the two apart, and the choice is then close to a coin toss. "
+        f"Machine: {r0['machine']}; {r0['date']}.", "",
+        markdown_table(table, numparse=False), "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from course_tools.results import render_csv, write_csv
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render", action="store_true", help="rewrite the Markdown file from the CSV, run nothing")
+    args = parser.parse_args(argv)
+    if not args.render:
+        write_csv(compare(), CSV_PATH, FIELDS)
+    print(render_csv(CSV_PATH, MD_PATH, render, COMMAND))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
