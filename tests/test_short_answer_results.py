@@ -189,3 +189,19 @@ def test_the_machine_s_busy_share_reads_proc_stat():
     busy = sar_._busy_seconds()
     if busy is not None:  # Linux
         assert busy > 0 and sar_._busy_seconds() >= busy
+
+
+def test_p95_reading_brackets_the_quantile_and_reads_the_target():
+    import numpy as np
+
+    from course_tools.short_answer_referral import p95_reading
+
+    rng = np.random.default_rng(0)
+    ms = 10 + rng.exponential(3.0, 300)  # independent runs; the true p95 is 10 + 3 ln 20 = 18.99 ms
+    r = p95_reading(ms, target=25.0)
+    assert r["p95_low_ms"] <= 10 + 3 * np.log(20) <= r["p95_high_ms"] and r["runs"] == 300
+    assert r["verdict"] == "met" and abs(r["lag1"]) < 2 / np.sqrt(300)
+    assert p95_reading(ms, target=12.0)["verdict"] == "missed"
+    assert p95_reading(ms, target=r["p95_ms"])["verdict"] == "not settled"
+    bursts = np.repeat(ms[:60], 5)  # each slow run followed by four more like it
+    assert p95_reading(bursts, target=25.0)["verdict"] == "met (runs in bursts: interval too narrow)"
