@@ -150,6 +150,7 @@ results: setup
 	$(PY) -m course_tools.finetune_results
 	$(PY) -m course_tools.llm_results
 	$(PY) -m course_tools.short_answer_results
+	$(PY) -m course_tools.short_answer_models
 
 # Each results script renders its Markdown from its CSV alone: no measurement, seconds.
 results-render: setup
@@ -157,6 +158,7 @@ results-render: setup
 	$(PY) -m course_tools.literature --render
 	$(PY) -m course_tools.literature_members --render
 	$(PY) -m course_tools.reference_dev --render
+	$(PY) -m course_tools.short_answer_models --render
 	$(PY) -m course_tools.finetune_results --render
 	$(PY) -m course_tools.llm_results --render
 

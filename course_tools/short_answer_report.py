@@ -308,6 +308,8 @@ def referral_section(out: Path) -> list[str]:
             "agreement on the answers not referred. Grades are `predict`'s: an answer the nonsense layer refers keeps "
             "its 0 until a teacher looks. Targets: Beetle accuracy (= exact) >= 0.70; new subjects QWK >= 0.60.",
             "", part("grading", ["source", "system", "answers", "qwk", "exact", "referred", "exact_not_referred"]), "",
+            "A stronger embedding model for goal 1 (all-mpnet-base-v2 in place of MiniLM), on dev data only: "
+            "`short_answer_models.md` (`python -m course_tools.short_answer_models`).", "",
             "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
             "graded 0 or referred >= 90%; real answers referred <= 15%, graded 0 by the guard <= 3%; other junk 100% "
             "graded 0.", "",

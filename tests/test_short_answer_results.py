@@ -205,3 +205,25 @@ def test_p95_reading_brackets_the_quantile_and_reads_the_target():
     assert p95_reading(ms, target=r["p95_ms"])["verdict"] == "not settled"
     bursts = np.repeat(ms[:60], 5)  # each slow run followed by four more like it
     assert p95_reading(bursts, target=25.0)["verdict"] == "met (runs in bursts: interval too narrow)"
+
+
+def test_embedding_model_comparison_is_rendered_from_its_csv():
+    from course_tools import short_answer_models as M
+    from course_tools.results import read_csv
+
+    rows = read_csv(M.CSV_PATH)
+    assert {r["source"] for r in rows} == {"Beetle training questions", "hand-written dev halves"}
+    assert M.MD_PATH.read_text() == M.render(rows), "run `python -m course_tools.short_answer_models --render`"
+
+
+def test_paired_interval_over_units_is_zero_for_the_same_grades_and_positive_for_better_ones():
+    import numpy as np
+
+    from course_tools.short_answer_models import paired_interval
+
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 3, 120)
+    a = pd.DataFrame({"unit": np.repeat(np.arange(12), 10), "gold": gold, "pred": np.where(rng.random(120) < 0.5, gold, 0)})
+    assert paired_interval(a, a, "accuracy", n=100) == (0.0, 0.0)
+    low, high = paired_interval(a, a.assign(pred=gold), "QWK", n=300)
+    assert 0 < low <= high
