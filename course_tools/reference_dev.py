@@ -17,7 +17,6 @@ Writes ``results/asap7_reference_dev.csv`` and renders ``.md`` from it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import datetime, timezone
@@ -62,6 +61,33 @@ def paired_diff_ci(y, a, b, n: int = 2000, seed: int = 0) -> tuple[float, float]
     return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
 
 
+def render(rows: list[dict]) -> str:
+    """``asap7_reference_dev.md`` from the stored rows (nothing is run)."""
+    import pandas as pd
+
+    from course_tools.tables import markdown_table
+
+    table = pd.DataFrame([[r["candidate"], r["target"], r["dev_qwk"],
+                           "" if r["candidate"] == BASELINE else
+                           f"{r['diff_vs_rubric']} ({r['diff_ci_low']} to {r['diff_ci_high']})",
+                           r["chosen"], r["seconds"]] for r in rows],
+                         columns=["candidate", "regressors learn", "dev QWK (rater 1)",
+                                  "difference from the rubric ensemble (95% paired interval)", "chosen", "seconds"])
+    r0 = rows[0]
+    return "\n".join([
+        "# ASAP prompt 7, reference split: choosing the CPU ensemble on dev", "",
+        f"Regenerate: `{COMMAND}` (writes `asap7_reference_dev.csv`; `--render` writes this file from it "
+        "alone; do not edit either by hand).", "",
+        f"Each candidate is fitted on the reference training part less its dev set ({r0['n_train']} essays) and "
+        f"scores the {r0['n_dev']} dev essays once (QWK against rater 1, 0-12; cutoffs on out-of-fold "
+        "predictions of the training essays). No test essay is read. The differences are paired (the same "
+        "dev essays), with a bootstrap interval over essays: with so few essays, an interval that spans 0 "
+        "says the dev set cannot tell the two apart, and the choice is then close to a coin toss. "
+        f"Machine: {r0['machine']}; {r0['date']}.", "",
+        markdown_table(table, numparse=False), "",
+    ])
+
+
 def compare(seed: int = 42) -> list[dict]:
     """Every candidate fitted on train less dev, scored once on dev (rater 1)."""
     from course_tools.results import machine, train_dev
@@ -91,43 +117,10 @@ def compare(seed: int = 42) -> list[dict]:
     return rows
 
 
-def render(rows: list[dict]) -> str:
-    """``asap7_reference_dev.md`` from the stored rows (nothing is run)."""
-    import pandas as pd
-
-    from course_tools.tables import markdown_table
-
-    table = pd.DataFrame([[r["candidate"], r["target"], r["dev_qwk"],
-                           "" if r["candidate"] == BASELINE else
-                           f"{r['diff_vs_rubric']} ({r['diff_ci_low']} to {r['diff_ci_high']})",
-                           r["chosen"], r["seconds"]] for r in rows],
-                         columns=["candidate", "regressors learn", "dev QWK (rater 1)",
-                                  "difference from the rubric ensemble (95% paired interval)", "chosen", "seconds"])
-    r0 = rows[0]
-    return "\n".join([
-        "# ASAP prompt 7, reference split: choosing the CPU ensemble on dev", "",
-        f"Regenerate: `{COMMAND}` (writes `asap7_reference_dev.csv`; `--render` writes this file from it "
-        "alone; do not edit either by hand).", "",
-        f"Each candidate is fitted on the reference training part less its dev set ({r0['n_train']} essays) and "
-        f"scores the {r0['n_dev']} dev essays once (QWK against rater 1, 0-12; cutoffs on out-of-fold "
-        "predictions of the training essays). No test essay is read. The differences are paired (the same "
-        "dev essays), with a bootstrap interval over essays: with so few essays, an interval that spans 0 "
-        "says the dev set cannot tell the two apart, and the choice is then close to a coin toss. "
-        f"Machine: {r0['machine']}; {r0['date']}.", "",
-        markdown_table(table, numparse=False), "",
-    ])
-
-
 def main(argv: list[str] | None = None) -> int:
-    from course_tools.results import render_csv, write_csv
+    from course_tools.results import report_main
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--render", action="store_true", help="rewrite the Markdown file from the CSV, run nothing")
-    args = parser.parse_args(argv)
-    if not args.render:
-        write_csv(compare(), CSV_PATH, FIELDS)
-    print(render_csv(CSV_PATH, MD_PATH, render, COMMAND))
-    return 0
+    return report_main(argv, __doc__.splitlines()[0], compare, CSV_PATH, MD_PATH, render, COMMAND, FIELDS)
 
 
 if __name__ == "__main__":

@@ -367,6 +367,18 @@ def render_csv(csv_path: Path, md_path: Path, to_markdown, command: str) -> str:
     return md_path.read_text()
 
 
+def report_main(argv: list[str] | None, description: str, measure, csv_path: Path, md_path: Path, to_markdown,
+                command: str, fields: list[str]) -> int:
+    """The command line of a one-table results script: ``measure()`` into ``csv_path``, then render;
+    ``--render`` renders only."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--render", action="store_true", help="rewrite the Markdown file from the CSV, run nothing")
+    if not parser.parse_args(argv).render:
+        write_csv(measure(), csv_path, fields)
+    print(render_csv(csv_path, md_path, to_markdown, command))
+    return 0
+
+
 def merge_rows(old: list[dict], new: list[dict]) -> list[dict]:
     """Replace rows with the same id, keep the others, order by registry.
 

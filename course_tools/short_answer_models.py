@@ -22,7 +22,6 @@ threads. Writes ``results/short_answer_models.csv`` and renders ``.md`` from it.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import datetime, timezone
@@ -175,15 +174,9 @@ def render(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from course_tools.results import render_csv, write_csv
+    from course_tools.results import report_main
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--render", action="store_true", help="rewrite the Markdown file from the CSV, run nothing")
-    args = parser.parse_args(argv)
-    if not args.render:
-        write_csv(compare(), CSV_PATH, FIELDS)
-    print(render_csv(CSV_PATH, MD_PATH, render, COMMAND))
-    return 0
+    return report_main(argv, __doc__.splitlines()[0], compare, CSV_PATH, MD_PATH, render, COMMAND, FIELDS)
 
 
 if __name__ == "__main__":
