@@ -174,7 +174,8 @@ def _human(k: int) -> dict:
 
 
 row("human", "Human-human (rater 2 vs rater 1, 0-12)", run=_human,
-    note="agreement of the two raters whose sum is the target; not a model")
+    note="agreement of the two raters whose sum is the target; not a model, and not comparable with the "
+    "model rows: one rater against the other on 0-12, where the models are scored against the 0-24 sum")
 row("tfidf_lr", "TF-IDF + LR", lambda: _s().TfidfScorer())
 row("svd300_lr", "SVD(300) + LR", lambda: _s().SvdScorer(300))
 row("textstat_rf", "textstat + RF", lambda: _s().FeatureScorer())
@@ -207,7 +208,9 @@ row("ensemble_mpnet", "Rubric ensemble + a fourth member: ridge on SVD + textsta
     "(all-mpnet-base-v2), OOF cutoffs", mpnet_ensemble,
     note="fourth member chosen on the folds' dev parts (results/asap7_literature_members.md), as the rubric "
     "ensemble's members were, so optimistic the same way; among every subset (asap7_literature_dev.md) these "
-    "four tie with the same without the character n-gram member (mean dev QWK 0.8397 and 0.8398)")
+    "four tie with the same without the character n-gram member (mean dev QWK 0.8397 and 0.8398, a difference "
+    "far below what five folds resolve); the four are kept because the question asked was whether a fourth "
+    "member adds to the rubric ensemble")
 
 
 # --- the dev comparison that chose the rubric ensemble's members -----------------------------
@@ -465,18 +468,20 @@ PROTOCOL_NOTES = [
     "`data/fold_{0..4}`), shipped as `course_utils/asap7_nea_folds.csv`; per fold about 942 train, "
     "313 dev and 314 test essays of prompt 7.",
     "* Target: `domain1_score`, the resolved score (for prompt 7 rater 1 + rater 2, 0-24), "
-    "not one rater's 0-12 score as in `results/asap7.md`; two raters' sum is less noisy, "
-    "so the same model scores higher here than on the reference split.",
-    "* Choices: the rubric ensemble's members were chosen by mean dev QWK over all five folds. "
+    "not one rater's 0-12 score as in `results/asap7.md`. The figures here are not comparable with that "
+    "table's: the target, its scale (25 score points, not 13) and the split all differ, and which of them "
+    "makes the QWKs here higher is not measured.",
+    "* Choices: the rubric ensemble's members (and the MPNet ensemble's fourth) were chosen by mean dev QWK "
+    "over all five folds. "
     "**Caveat:** every essay is a dev essay in one fold and a test essay in another, so that choice "
-    "has seen every test essay and `ensemble_rubric`'s mean is optimistic "
+    "has seen every test essay and the means of `ensemble_rubric` and `ensemble_mpnet` are optimistic "
     "(row `ensemble_nested` is the nested selection: each fold chooses among the same member subsets on its "
     "own dev part alone, and only its test part scores that choice; `asap7_literature_dev.md` lists the "
     "choices). "
     "Every other setting is fixed or chosen by cross-validation on the training essays. Each "
     "scorer is then fitted on a fold's train + dev parts (about 1,255 essays) and scores the "
     "test part once. Neural models in the papers typically train on the train part and use "
-    "dev for model selection, so the course's rows may have had about 30% more training essays.",
+    "dev for model selection, so the course's rows may have had about a third more training essays.",
     "* QWK on each fold's test part; mean ± SD over the 5 folds (one run per fold, seed 42).",
     "* Seconds: fit + predict per fold (mean) on a shared CPU (inflated by other jobs).",
     "",
@@ -508,16 +513,23 @@ def _goal_and_gap(rows: list[dict]) -> list[str]:
     gap = GOAL - float(best["qwk_mean"])
     verdict = (f"reaches the goal of {GOAL:.2f}" if gap <= 0 else
                f"is {gap:.3f} below the goal of {GOAL:.2f}")
+    nested = [r for r in rows if r["id"] == "ensemble_nested"]
+    honest = ("" if not nested else
+              ("Its member choice has seen every test essay (the caveat above); "
+               if best["id"] in ("ensemble_rubric", "ensemble_mpnet") else "")
+              + f"the honest five-fold figure for choosing the members is "
+              f"`ensemble_nested`, {float(nested[0]['qwk_mean']):.3f}, "
+              + (f"{GOAL - float(nested[0]['qwk_mean']):.3f} below the goal" if float(nested[0]["qwk_mean"]) < GOAL
+                 else "at or above the goal")
+              + ". It is nested for the choice among the stored subsets only: the candidate members were "
+              "proposed with every fold's dev figures in view. ")
     return [
         "",
-        f"**Goal and gap.** The best CPU row, `{best['id']}` ({float(best['qwk_mean']):.3f}), {verdict}. "
+        f"**Goal and gap.** The best CPU row, `{best['id']}` ({float(best['qwk_mean']):.3f}), {verdict}. " + honest +
         "Tried, each judged on the dev parts (gains in `results/asap7_literature_dev.md`): counts "
         "a rubric names (spelling, capitalisation, punctuation, vocabulary, sentence variety, "
         "transition words), a character n-gram member, both, and every subset of "
         f"{len(dev_members())} candidate members. Training on both raters is built into this target (their sum). " + _fourth_members(),
-        *([f"The honest figure for the member choice is `ensemble_nested` "
-           f"({float(nested[0]['qwk_mean']):.3f}): each fold chooses on its own dev part alone."]
-          if (nested := [r for r in rows if r["id"] == "ensemble_nested"]) else []),
     ]
 
 

@@ -166,6 +166,12 @@ def compare(names: list[str], fold_ids: list[int]) -> list[dict]:
             for name, s in scores.items()]
 
 
+def _folds_lost(r: dict) -> str:
+    """How many folds the ensemble with the candidate scores below the ensemble without it (of how many)."""
+    with_it, base = (np.array(r[k].split(), dtype=float) for k in ("with_rubric_ensemble", "rubric_ensemble"))
+    return f"{int((with_it < base).sum())} of {len(base)}"
+
+
 def render(rows: list[dict]) -> str:
     """``asap7_literature_members.md`` from the stored rows (nothing is run)."""
     import pandas as pd
@@ -176,10 +182,11 @@ def render(rows: list[dict]) -> str:
         return " ".join(f"{float(v):.3f}" for v in text.split())
 
     cells = [[f"`{r['candidate']}`", r["description"], r["folds"], per_fold(r["alone"]), per_fold(r["rubric_ensemble"]),
-              per_fold(r["with_rubric_ensemble"]), f"{float(r['gain_mean']):+.3f}", r["seconds_per_fold"],
-              r["machine"], r["date"]] for r in rows]
+              per_fold(r["with_rubric_ensemble"]), f"{float(r['gain_mean']):+.3f}", _folds_lost(r),
+              r["seconds_per_fold"], r["machine"], r["date"]] for r in rows]
     columns = ["candidate", "what it is", "folds", "alone", "rubric ensemble", "rubric ensemble + candidate",
-               "mean gain", "seconds per fold (candidate; embeddings cached)", "machine", "date"]
+               "mean gain", "folds where it loses", "seconds per fold (candidate; embeddings cached)", "machine",
+               "date"]
     return "\n".join([
         "# A fourth member for the rubric ensemble? (ASAP-7, the literature folds' dev parts)",
         "",
@@ -187,7 +194,9 @@ def render(rows: list[dict]) -> str:
         "from it alone; do not edit either by hand).",
         "",
         "Every model is fitted on a fold's **train** part (target `domain1_score`, 0-24) and predicts the "
-        "fold's **dev** part; no test part is read. QWK per fold is the nested dev QWK of the equal-weight "
+        "fold's **dev** part; no fold reads its own test part, but every essay is a dev essay in some fold, "
+        "so a choice made on the mean over folds has seen every test essay (the caveat of "
+        "`asap7_literature.md`). QWK per fold is the cross-fitted dev QWK of the equal-weight "
         "mean of the members: cutoffs fitted on 4/5 of the dev essays, QWK on the other fifth, pooled, "
         "averaged over 4 shuffles. It is lower than the rubric ensemble's figures in "
         "`asap7_literature_dev.md`, whose cutoffs were fitted on out-of-fold predictions of the ~940 "

@@ -74,17 +74,22 @@ def render(rows: list[dict]) -> str:
                          columns=["candidate", "regressors learn", "dev QWK (rater 1)",
                                   "difference from the rubric ensemble (95% paired interval)", "chosen", "seconds"])
     r0 = rows[0]
+    unresolved = [r for r in rows[1:] if float(r["diff_ci_low"]) <= 0 <= float(r["diff_ci_high"])]
+    verdict = (f"Here {len(unresolved)} of the {len(rows) - 1} intervals include 0." if unresolved else
+               "No interval includes 0.")
     return "\n".join([
         "# ASAP prompt 7, reference split: choosing the CPU ensemble on dev", "",
         f"Regenerate: `{COMMAND}` (writes `asap7_reference_dev.csv`; `--render` writes this file from it "
         "alone; do not edit either by hand).", "",
         f"Each candidate is fitted on the reference training part less its dev set ({r0['n_train']} essays) and "
         f"scores the {r0['n_dev']} dev essays once (QWK against rater 1, 0-12; cutoffs on out-of-fold "
-        "predictions of the training essays). No test essay is read. The differences are paired (the same "
-        "dev essays), with a bootstrap interval over essays: with so few essays, an interval that spans 0 "
-        "says the dev set cannot tell the two apart, and the choice is then close to a coin toss. "
+        "predictions of the training essays). This comparison reads no test essay, but the candidates' "
+        "members were chosen earlier on the literature folds' dev parts, which hold this split's test essays. "
+        "The differences are paired (the same dev essays), with a 95% bootstrap interval over essays. The rule: "
+        "the best dev QWK is chosen. Where an interval includes 0, these dev essays do not show the two "
+        "candidates to differ, and the choice rests on weak evidence. "
         f"Machine: {r0['machine']}; {r0['date']}.", "",
-        markdown_table(table, numparse=False), "",
+        markdown_table(table, numparse=False), "", verdict, "",
     ])
 
 

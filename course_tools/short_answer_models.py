@@ -155,22 +155,36 @@ def render(rows: list[dict]) -> str:
     table = pd.DataFrame([[r["source"], r["model"].split("/")[-1], r["units"], r["answers"], r["metric"], r["score"],
                            "" if r["diff"] == "+0.0000" and r["diff_low"] == r["diff_high"] else
                            f"{r['diff']} ({r['diff_low']} to {r['diff_high']})", r["regrade_p50_ms"]] for r in rows],
-                         columns=["data", "embedding model", "units", "answers graded", "metric", "score",
+                         columns=["data", "embedding model", "units", "gradings", "metric", "score",
                                   "difference from MiniLM (95% paired interval)", "regrade p50 (ms)"])
     return "\n".join([
-        "# Short answers: a stronger embedding model for the few-shot grader? (dev data only)", "",
+        "# Short answers: a larger embedding model for the few-shot grader? (dev data only)", "",
         f"Regenerate: `{COMMAND}` (writes `short_answer_models.csv`; `--render` writes this file from it alone; "
         "do not edit either by hand).", "",
         "The classifier alone (no guard), default settings, with all-MiniLM-L6-v2 (the default) or "
         "all-mpnet-base-v2 (five times the parameters; its weights checked against the Hub's). Beetle: its "
         "training questions with at least 40 answers, 30 graded answers each (seed 0), the rest graded. "
-        f"Hand-written: the dev halves, 3 graded answers per grade and the other 3 graded, {DRAWS} draws per "
-        "subject. Differences are paired (the same answers graded both ways) with a bootstrap interval over "
+        f"Hand-written: the dev halves, 3 teacher-graded answers per grade (9, fewer than the 12 of the "
+        f"held-out measurement) and the other 3 answers graded by the grader, {DRAWS} draws per subject, so an "
+        "answer is graded in several draws (`gradings` counts every grading). Differences are paired (the same answers graded both ways) with a bootstrap interval over "
         "questions or subjects. Regrade: the median of 50 live regrades (2 torch threads) on the first "
         "question or subject, the classifier alone, measured in this run: compare the two models' rows with "
         f"each other, not with other tables. Machine: {rows[0]['machine']}; {rows[0]['date']}.", "",
-        markdown_table(table, numparse=False), "",
+        markdown_table(table, numparse=False), "", _conclusion(rows), "",
     ])
+
+
+def _conclusion(rows: list[dict]) -> str:
+    """What the table says, from its intervals and times (nothing hand-written about the figures)."""
+    other = [r for r in rows if "mpnet" in r["model"]]
+    base = [r for r in rows if r not in other]
+    open_ = [r for r in other if float(r["diff_low"]) <= 0 <= float(r["diff_high"])]
+    ms = [float(r["regrade_p50_ms"]) for r in other]
+    slower = np.mean(ms) / np.mean([float(r["regrade_p50_ms"]) for r in base])
+    shown = (f"On {len(open_)} of {len(other)} data sets the interval includes 0: no difference shown there. "
+             if open_ else "Every interval excludes 0. ")
+    cost = f"A regrade with all-mpnet-base-v2 takes about {slower:.0f} times as long (median up to {max(ms):.0f} ms here"
+    return shown + cost + (", beyond the 25 ms target), so MiniLM stays the default." if min(ms) > 25 else ").")
 
 
 def main(argv: list[str] | None = None) -> int:

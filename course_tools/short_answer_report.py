@@ -320,9 +320,10 @@ def referral_section(out: Path) -> list[str]:
             part("latency", [c for c in ["operation", "p50_ms", "p95_ms", "p95_low_ms", "p95_high_ms", "target_ms",
                                          "verdict", "lag1", "runs", "threads"] if c in d.columns]), "",
             "`p95_low_ms` to `p95_high_ms`: a 95% interval for the p95 from the sorted runs themselves (no "
-            "assumption about their distribution). `verdict`: met when the whole interval is at or below the "
-            "target, missed when it is wholly above, not settled otherwise. `lag1`: the correlation of each run "
-            "with the next; above 2/sqrt(runs) the slow runs come in bursts and the interval is too narrow.", "",
+            "assumption about their distribution, but independent runs). `verdict`: met when the whole interval "
+            "is at or below the target, missed when it is wholly above, not settled otherwise. `lag1`: the "
+            "correlation of each run with the next; above 2/sqrt(runs) the slow runs come in bursts, and the "
+            "interval is widened to the effective number of independent runs, runs x (1 - lag1) / (1 + lag1).", "",
             "The rows take turns in one run, under the same load: the two regrade rows' difference is what the "
             "referral costs, and the rows without the character view (`char_weight=0`) show what that view costs; "
             "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
