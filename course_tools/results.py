@@ -597,6 +597,12 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
              f"Each row below was measured twice with `{COMMAND} --rerun ROW_ID` (two fresh processes on "
              "the same machine, seeds 0..n-1, into `asap7_reruns.csv`).", "",
              markdown_table(pd.DataFrame(cells, columns=columns), numparse=False), ""]
+    stale = [f"`{r['id']}` (stored {' '.join(before[r['id']][:int(r['seeds'])])}, rerun {r['qwk_run1']})"
+             for r in rows if before.get(r["id"]) and r["repeats"] == "yes"
+             and any(abs(float(a) - float(b)) >= 5e-4 for a, b in zip(before[r["id"]], r["qwk_run1"].split()))]
+    if stale:
+        lines += ["Reruns that repeat each other but not the stored figure (measured earlier, by an earlier "
+                  "version of the code or other package versions; re-measure the row): " + ", ".join(stale) + ".", ""]
     if missing:
         lines += [f"Not rerun here (minutes to hours each on the shared 2-core CPU): "
                   f"{', '.join(f'`{m}`' for m in missing)}.", ""]

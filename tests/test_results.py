@@ -184,3 +184,19 @@ def test_rerun_stores_each_row_as_soon_as_it_is_measured(monkeypatch, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         R.main(["--rerun", "tfidf_lr", "llm_rubric", "--seeds", "1"])
     assert [r["id"] for r in R.read_csv(tmp_path / "reruns.csv")] == ["tfidf_lr"]
+
+
+def test_rerun_lines_name_reruns_that_repeat_each_other_but_not_the_stored_figure(tmp_path):
+    from course_tools.results import RERUN_FIELDS, rerun_lines, write_csv
+
+    path = tmp_path / "reruns.csv"
+    write_csv([{"id": "a", "seeds": "1", "qwk_run1": "0.2106", "qwk_run2": "0.2106", "max_abs_diff": "0.0000",
+                "repeats": "yes", "cause": "seeded"},
+               {"id": "b", "seeds": "1", "qwk_run1": "0.5000", "qwk_run2": "0.5000", "max_abs_diff": "0.0000",
+                "repeats": "yes", "cause": "seeded"}], path, RERUN_FIELDS)
+    stored = [{"id": "a", "qwk_per_seed": "0.2285", "qwk_mean": "0.2285"},
+              {"id": "b", "qwk_per_seed": "0.5002", "qwk_mean": "0.5002"}]
+    text = "\n".join(rerun_lines(path, stored))
+    assert "`a` (stored 0.2285, rerun 0.2106)" in text and "`b` (" not in text  # 0.0002 is within 4 decimals' noise
+    stored[0]["qwk_per_seed"] = "0.2106"
+    assert "repeat each other but not" not in "\n".join(rerun_lines(path, stored))
