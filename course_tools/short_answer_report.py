@@ -329,8 +329,56 @@ def referral_section(out: Path) -> list[str]:
             "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
             "the latency section above). `--latency-only` re-measures these rows alone.", "",
             *backend_lines(d),
+            *issue28_verdicts(d),
             "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
             "could be verified identical to its upstream release in this environment.", ""]
+
+
+def issue28_verdicts(d: pd.DataFrame) -> list[str]:
+    """Issue 28's targets, each read from the tables above as met or missed (point estimates, no
+    intervals); a target whose rows are not in ``d`` is left out, and with none the line is too."""
+    grading = d[(d["table"] == "grading") & d.get("system", pd.Series("", index=d.index)).astype(str).str.contains(
+        "today's default", regex=False)]
+    outcomes = d[d["table"] == "outcomes"]
+    latency = d[d["table"] == "latency"].set_index("operation") if "operation" in d else pd.DataFrame()
+    hand, beetle = "hand-written held-out halves", "Beetle unseen questions"
+
+    def value(frame: pd.DataFrame, col: str, **where) -> float | None:
+        rows = frame
+        for key, want in where.items():
+            rows = rows[rows[key] == want]
+        return None if rows.empty else float(rows[col].iloc[0])
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    parts = []
+    if (acc := value(grading, "exact", source=beetle)) is not None:
+        parts.append(f"Beetle accuracy {acc:.3f} (>= 0.70): {mark(acc >= 0.70)}")
+    if (q := value(grading, "qwk", source="hand-written, all 34 subjects")) is not None:
+        parts.append(f"new subjects' pooled QWK {q:.3f} (>= 0.60): {mark(q >= 0.60)} as a point estimate (no "
+                     "interval here)")
+    if (nonsense := value(outcomes, "graded_0_or_referred", source=hand, category="on_topic_nonsense")) is not None:
+        parts.append(f"on-topic nonsense graded 0 or referred {nonsense:.3f} (>= 0.90): {mark(nonsense >= 0.90)}")
+    for source in (hand, beetle):
+        ref = value(outcomes, "referred", source=source, category="real_answer")
+        guard = value(outcomes, "rejected_by_guard", source=source, category="real_answer")
+        if ref is not None:
+            parts.append(f"{source}: real answers referred {ref:.3f} (<= 0.15): {mark(ref <= 0.15)}, graded 0 by "
+                         f"the guard {guard:.3f} (<= 0.03): {mark(guard <= 0.03)}")
+    junk = outcomes[(outcomes["source"] == hand) & outcomes["category"].isin(
+        ["structural", "non_answer", "injection", "other_subject"])]
+    if not junk.empty:
+        parts.append(f"other junk graded 0 at least {junk['graded_0'].min():.3f} (1.000): "
+                     f"{mark(junk['graded_0'].min() >= 1.0)}")
+    for op, name in (("fit from cached embeddings", "fit"), ("live regrade (predict)", "regrade with PyTorch"),
+                     ("live regrade (predict), ONNX Runtime", "regrade with ONNX Runtime")):
+        if op in latency.index and "verdict" in latency.columns and isinstance(latency.loc[op, "verdict"], str):
+            parts.append(f"{name} p95 {latency.loc[op, 'p95_ms']:.1f} ms: {latency.loc[op, 'verdict'].split(' (')[0]}")
+    if not parts:
+        return []
+    return ["Read against issue 28's targets (the tables above; Beetle's real answers include its 'incorrect' "
+            "ones): " + "; ".join(parts) + ".", ""]
 
 
 def backend_lines(d: pd.DataFrame) -> list[str]:

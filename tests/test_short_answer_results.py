@@ -231,3 +231,14 @@ def test_paired_interval_over_units_is_zero_for_the_same_grades_and_positive_for
     assert paired_interval(a, a, "accuracy", n=100) == (0.0, 0.0)
     low, high = paired_interval(a, a.assign(pred=gold), "QWK", n=300)
     assert 0 < low <= high
+
+
+def test_issue28_targets_are_read_from_the_committed_tables():
+    from course_tools.short_answer_report import issue28_verdicts
+
+    d = pd.read_csv(report_md.companion(report_md.OUT, "referral"))
+    line = issue28_verdicts(d)[0]
+    beetle = d[(d["table"] == "grading") & (d["source"] == "Beetle unseen questions")]["exact"].iloc[-1]
+    assert f"Beetle accuracy {beetle:.3f} (>= 0.70): {'met' if beetle >= 0.7 else 'missed'}" in line
+    assert "regrade with PyTorch p95" in line and "other junk graded 0" in line
+    assert issue28_verdicts(d[d["table"] == "backend"]) == []  # nothing to read: no line
