@@ -448,9 +448,11 @@ def render_markdown(rows: list[dict]) -> str:
         "(dimensions, cutoffs, ensembles) is made on a dev split carved from them or by "
         "cross-validation on them. The test set is scored once per seed.",
         "* QWK, Acc (exact agreement) and SMD (machine minus human, pooled SD): mean ± SD "
-        "over seeds 0..n-1 (a single value when n = 1).",
+        "over seeds 0..n-1 (a single value when n = 1). The SD is the seeds' spread only, not the "
+        "uncertainty of a 314-essay test set, which the CI shows and which is several times larger.",
         "* QWK 95% CI: percentile bootstrap over test essays (1,000 resamples) of the "
-        "**seed-0** predictions.",
+        "**seed-0** predictions (so a row's mean over seeds can sit off the interval's centre). Each interval "
+        "is one row's; two rows are compared only by a paired test on the same essays (notebooks 09 and 13).",
         "* Seconds: fit + predict wall time per seed (mean), on the machine named in the row. "
         "The CPU machine was shared with other jobs while measuring, so times are inflated.",
         "* Original: the figure published by the original workshop (a single unseeded run).",
