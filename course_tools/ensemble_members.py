@@ -15,14 +15,10 @@ def mpnet_ensemble(random_state: int | None = 42):
     prediction. Chosen as a fourth member on the folds' dev parts
     (``python -m course_tools.literature_members --members mpnet``).
     """
-    from course_utils.ensembles import CharNgramScorer, RubricEnsembleScorer
+    from course_utils.ensembles import RubricEnsembleScorer, rubric_members
     from course_utils.hub import MPNET_ID
     from course_utils.scorers import RegressionScorer
 
-    r = random_state
-    return RubricEnsembleScorer(members=[
-        RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, random_state=r),
-        RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True, random_state=r),
-        CharNgramScorer(random_state=r),
-        RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, model_id=MPNET_ID, random_state=r),
-    ], random_state=r)
+    mpnet = RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, model_id=MPNET_ID,
+                             random_state=random_state)
+    return RubricEnsembleScorer(members=[*rubric_members(random_state), mpnet], random_state=random_state)

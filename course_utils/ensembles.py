@@ -252,9 +252,14 @@ class RubricEnsembleScorer(EnsembleScorer):
     def _build(self) -> list:
         if self.members is not None:
             return super()._build()
-        r = self.random_state
-        return [
-            RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, random_state=r),
-            RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True, random_state=r),
-            CharNgramScorer(random_state=r),
-        ]
+        return rubric_members(self.random_state)
+
+
+def rubric_members(random_state: int | None = SEED) -> list:
+    """The rubric ensemble's three members, unfitted (a list to extend with members of one's own)."""
+    r = random_state
+    return [
+        RegressionScorer("ridge", svd_dim=100, embeddings=True, rubric=True, random_state=r),
+        RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True, random_state=r),
+        CharNgramScorer(random_state=r),
+    ]
