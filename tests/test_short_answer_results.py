@@ -242,3 +242,17 @@ def test_issue28_targets_are_read_from_the_committed_tables():
     assert f"Beetle accuracy {beetle:.3f} (>= 0.70): {'met' if beetle >= 0.7 else 'missed'}" in line
     assert "regrade with PyTorch p95" in line and "other junk graded 0" in line
     assert issue28_verdicts(d[d["table"] == "backend"]) == []  # nothing to read: no line
+
+
+def test_subject_bootstrap_qwk_resamples_whole_subjects():
+    import numpy as np
+
+    from course_tools.short_answer_eval import subject_bootstrap_qwk
+
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 3, 120)
+    perfect = pd.DataFrame({"subject": np.repeat(list("abcdef"), 20), "gold": gold, "grade": gold})
+    assert subject_bootstrap_qwk(perfect, n=50) == (1.0, 1.0)
+    noisy = perfect.assign(grade=np.where(rng.random(120) < 0.6, gold, rng.integers(0, 3, 120)))
+    low, high = subject_bootstrap_qwk(noisy, n=300)
+    assert 0 < low < high < 1
