@@ -191,7 +191,9 @@ def outcome_table(outcomes: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def grading_scores(outcomes: pd.DataFrame, source: str, system: str) -> dict:
-    """QWK (labels 0-2), exact agreement and accuracy of the real answers' grades, referred ones included."""
+    """QWK (labels 0-2) with its subject-bootstrap interval, exact agreement and accuracy of the real answers'
+    grades, referred ones included (with the 0 they keep until a teacher looks), and both again on the
+    answers not referred (the grades no teacher checks)."""
     from course_utils.metrics import qwk
 
     real = outcomes[outcomes["category"] == "real_answer"]
@@ -201,7 +203,8 @@ def grading_scores(outcomes: pd.DataFrame, source: str, system: str) -> dict:
     return {"source": source, "system": system, "answers": len(real), "qwk": qwk(gold, pred, 0, 2),
             "qwk_low": low, "qwk_high": high,
             "exact": float((gold == pred).mean()), "referred": float(real["referred"].mean()),
-            "exact_not_referred": float((gold[kept] == pred[kept]).mean())}
+            "exact_not_referred": float((gold[kept] == pred[kept]).mean()),
+            "qwk_not_referred": qwk(gold[kept], pred[kept], 0, 2)}
 
 
 def subject_bootstrap_qwk(real: pd.DataFrame, n: int = 1000, seed: int = SEED) -> tuple[float, float]:

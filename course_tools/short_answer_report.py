@@ -308,9 +308,12 @@ def referral_section(out: Path) -> list[str]:
             "agreement on the answers not referred. Grades are `predict`'s: an answer the nonsense layer refers keeps "
             "its 0 until a teacher looks. Targets: Beetle accuracy (= exact) >= 0.70; new subjects QWK >= 0.60.",
             "", part("grading", [c for c in ["source", "system", "answers", "qwk", "qwk_low", "qwk_high", "exact",
-                                             "referred", "exact_not_referred"] if c in d.columns]), "",
+                                             "referred", "exact_not_referred", "qwk_not_referred"]
+                                 if c in d.columns]), "",
             "`qwk_low` to `qwk_high`: a 95% interval for the pooled QWK, resampling whole subjects (Beetle: "
-            "questions), since answers to one question are not independent.", "",
+            "questions), since answers to one question are not independent. `qwk` and `exact` count a referred "
+            "answer with the 0 it keeps; `exact_not_referred` and `qwk_not_referred` are the grades no teacher "
+            "checks.", "",
             "A stronger embedding model for goal 1 (all-mpnet-base-v2 in place of MiniLM), on dev data only: "
             "`short_answer_models.md` (`python -m course_tools.short_answer_models`).", "",
             "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
