@@ -21,8 +21,6 @@ import sys
 import time
 from datetime import datetime, timezone
 
-import numpy as np
-
 from course_tools.ensemble_members import mpnet_ensemble
 from course_tools.literature import ROOT
 
@@ -50,15 +48,12 @@ CANDIDATES = {
 
 
 def paired_diff_ci(y, a, b, n: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of QWK(b) - QWK(a) over essays resampled together (0-12)."""
-    from course_utils.metrics import qwk
+    """95% percentile interval of QWK(b) - QWK(a) over essays resampled together (0-12):
+    :func:`course_utils.metrics.paired_bootstrap`."""
+    from course_utils.metrics import paired_bootstrap
 
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        i = rng.integers(0, len(y), len(y))
-        diffs.append(qwk(y[i], b[i], 0, 12) - qwk(y[i], a[i], 0, 12))
-    return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+    result = paired_bootstrap(y, b, a, n_resamples=n, seed=seed, labels=range(13))
+    return result.low, result.high
 
 
 def render(rows: list[dict]) -> str:

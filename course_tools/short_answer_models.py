@@ -95,17 +95,16 @@ def _score(df: pd.DataFrame, metric: str) -> float:
 
 
 def paired_interval(a: pd.DataFrame, b: pd.DataFrame, metric: str, n: int = 2000, seed: int = 0) -> tuple:
-    """95% bootstrap interval of score(b) - score(a), resampling units (questions or subjects)."""
-    units = a["unit"].unique()
-    groups_a = {u: g for u, g in a.groupby("unit")}
-    groups_b = {u: g for u, g in b.groupby("unit")}
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(n):
-        pick = rng.choice(units, len(units))
-        diffs.append(_score(pd.concat([groups_b[u] for u in pick]), metric)
-                     - _score(pd.concat([groups_a[u] for u in pick]), metric))
-    return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+    """95% bootstrap interval of score(b) - score(a), resampling units (questions or subjects) whole:
+    :func:`course_utils.metrics.paired_bootstrap` with ``groups``. ``a`` and ``b`` grade the same answers."""
+    from course_utils.metrics import paired_bootstrap, qwk
+
+    def score(gold, pred):
+        return float(np.mean(gold == pred)) if metric == "accuracy" else qwk(gold, pred, 0, 2)
+
+    result = paired_bootstrap(a["gold"], b["pred"], a["pred"], metric=score, n_resamples=n, seed=seed,
+                              groups=a["unit"])
+    return result.low, result.high
 
 
 def regrade_p50(model_id: str, task: tuple, runs: int = 50) -> float:
