@@ -146,6 +146,7 @@ def classical_run(seed: int) -> dict[str, Any]:
     (ridge on SVD + textstat + MiniLM embeddings averaged with gradient boosting on SVD +
     textstat, notebook 09), when that module is available, else the TF-IDF ridge of
     :func:`classical_member`. Returns continuous dev and test predictions and seconds.
+    Cached like :func:`fine_tune_run` (``COURSE_FINETUNE_CACHE=0`` refits).
     """
     key = ("classical", seed)
     if key in _RUNS:
@@ -154,7 +155,9 @@ def classical_run(seed: int) -> dict[str, Any]:
     ident = json.dumps({"seed": seed, "train": train.essay_id.tolist(), "dev": dev.essay_id.tolist(),
                         "test": test.essay_id.tolist(), "version": 2}, sort_keys=True)
     path = _run_cache_dir() / f"classical_seed{seed}_{hashlib.sha1(ident.encode()).hexdigest()[:16]}.npz"
-    if path.is_file():
+    from course_tools.results import cache_off
+
+    if path.is_file() and not cache_off("COURSE_FINETUNE_CACHE"):
         with np.load(path, allow_pickle=False) as data:
             run = {k: data[k] for k in data.files}
         run["seconds"], run["name"] = float(run["seconds"]), str(run["name"])

@@ -454,14 +454,20 @@ def render_markdown(rows: list[dict]) -> str:
         "**seed-0** predictions (so a row's mean over seeds can sit off the interval's centre). Each interval "
         "is one row's; two rows are compared only by a paired test on the same essays (notebooks 09 and 13).",
         "* Seconds: fit + predict wall time per seed (mean), on the machine named in the row. "
-        "The CPU machine was shared with other jobs while measuring, so times are inflated.",
-        "* Original: the figure published by the original workshop (a single unseeded run).",
+        "The CPU machine was shared with other jobs while measuring, so times are inflated. Rows with sentence embeddings "
+        "(MiniLM, MPNet) read them from a cache when an earlier run has computed them, and then leave that "
+        "work out; seconds compare two rows only where both did the same work.",
+        "* Original: the figure published by the original workshop (a single unseeded run); a section "
+        "whose rows have no such figure leaves out its columns.",
         "",
     ]
     for section in dict.fromkeys([*SECTIONS, *[r["section"] for r in rows]]):
         part = [table_row(r) for r in rows if r["section"] == section]
         if part:
-            table = markdown_table(pd.DataFrame(part, columns=TABLE_COLUMNS), numparse=False)
+            frame = pd.DataFrame(part, columns=TABLE_COLUMNS)
+            if not frame["original"].astype(str).str.strip().any():
+                frame = frame.drop(columns=["original", "Δ vs original"])
+            table = markdown_table(frame, numparse=False)
             lines += [f"## {section}", "", table, ""]
             if section.startswith("Generative"):
                 lines += published_llm_lines()

@@ -36,7 +36,7 @@ from course_tools.short_answer_eval import (
     handwritten_outcomes,
     outcome_table,
 )
-from course_tools.short_answer_report import OUT, companion, render
+from course_tools.short_answer_report import ISSUE28_BATCHES, OUT, companion, render
 from course_utils import short_answer as sa
 from course_utils.config import SEED, seed_everything
 
@@ -45,8 +45,7 @@ SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l
                                                          "char_weight": 0.0,
                                                          "referral": BEFORE},
            "answer + what it adds + characters, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: outcomes
-NINTH_BATCH = ("horticulture", "classical_civilisation", "pharmacology", "linguistics")
-TENTH_BATCH = ("archaeology", "architecture", "forensic_science", "oceanography")
+NINTH_BATCH, TENTH_BATCH = ISSUE28_BATCHES["ninth batch"], ISSUE28_BATCHES["tenth batch"]
 
 
 def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict]:

@@ -26,7 +26,7 @@ from course_tools.tables import markdown_table
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "short_answer"
 SEMEVAL_BEST_UA = 0.731  # best SemEval-2013 Task 7 system, Beetle unseen answers, 3-way accuracy
-HISTORY_TITLE = "## Cross-encoder dev metrics per epoch (dev = questions carved from train)"
+HISTORY_TITLE = "### The cross-encoder's dev metrics per epoch"
 LATENCY_TITLE = "## Latency (milliseconds, after warm-up)"
 # columns that hold counts: written as integers whatever NaN the combined CSV gave them
 COUNT_COLUMNS = ("n", "inputs", "answers", "gold_grade", "real answers", "nonsense answers", "runs", "threads",
@@ -107,8 +107,9 @@ def header(info: dict) -> list[str]:
     ]
 
 
-def scores_section(scores: pd.DataFrame, info: dict) -> list[str]:
-    return [
+def scores_section(scores: pd.DataFrame, info: dict, epochs: pd.DataFrame | None = None) -> list[str]:
+    """The 3-way scores, and (when stored) the cross-encoder's dev metrics per epoch that chose its epoch."""
+    lines = [
         "## 3-way accuracy and macro-F1", "", markdown_table(scores), "",
         f"Context: the best SemEval-2013 system reached 3-way accuracy {SEMEVAL_BEST_UA} on Beetle unseen "
         "answers. The few-shot grader's *unseen questions* row is a different protocol from the "
@@ -116,6 +117,12 @@ def scores_section(scores: pd.DataFrame, info: dict) -> list[str]:
         f"{info['n_support']} answers of each new question, the cross-encoder none.",
         "",
     ]
+    if epochs is not None and len(epochs):
+        lines += [HISTORY_TITLE, "",
+                  "The cross-encoder's \"best epoch\" above: its dev metrics after each epoch (dev: questions carved "
+                  "from Beetle's training questions; the test splits play no part).", "",
+                  markdown_table(epochs), ""]
+    return lines
 
 
 def held_out_section(held_out: pd.DataFrame, answers: pd.DataFrame, info: dict) -> list[str]:
@@ -290,6 +297,57 @@ REFERRAL_TITLE = ("## Issue 28: grades a teacher can trust, and \"needs a teache
                   "change chosen on dev)")
 
 
+#: The two hand-written batches written for issue 28 (subjects), named in the grading table's sources.
+ISSUE28_BATCHES = {
+    "ninth batch": ("horticulture", "classical_civilisation", "pharmacology", "linguistics"),
+    "tenth batch": ("archaeology", "architecture", "forensic_science", "oceanography"),
+}
+
+
+def sources_line() -> str:
+    """What the grading table's hand-written sources are."""
+    def names(subjects):
+        return ", ".join(s.replace("_", " ") for s in subjects)
+
+    ninth, tenth = (names(ISSUE28_BATCHES[k]) for k in ("ninth batch", "tenth batch"))
+    return ("Sources: `all N subjects` are every hand-written set; `by helpers`, those written by helper sessions "
+            "apart from the grader's authors; the *ninth batch* (" + ninth + ") and the *tenth batch* (" + tenth +
+            ") were written for issue 28 by writers who never saw the grader. The ninth met the grader once "
+            "before issue 28's changes, and its dev halves then served those changes' choices; the tenth met "
+            "issue 28's grader once, as delivered (`course_utils/short_answer/eval_sets/README.md`). Rows of one "
+            "system overlap: a batch's answers are in the rows above it too.")
+
+
+def referral_cost_line(latency: pd.DataFrame) -> list[str]:
+    """What the referral adds to a regrade, read from two rows measured in turns (p50 and the p95 intervals)."""
+    rows = latency.set_index("operation") if "operation" in latency else pd.DataFrame()
+    plain, outcome = "live regrade (predict)", "live regrade with referral (predict_outcome)"
+    if not {plain, outcome} <= set(rows.index) or "p95_low_ms" not in rows:
+        return []
+    a, b = rows.loc[plain], rows.loc[outcome]
+    overlap = a["p95_low_ms"] <= b["p95_high_ms"] and b["p95_low_ms"] <= a["p95_high_ms"]
+    reading = ("their p95 intervals overlap, so this run does not show that the referral costs anything" if overlap
+               else "their p95 intervals do not overlap")
+    return [f"What the referral adds to a regrade: p50 {b['p50_ms']:.1f} ms against {a['p50_ms']:.1f} ms "
+            f"({b['p50_ms'] - a['p50_ms']:+.1f} ms), p95 {b['p95_ms']:.1f} against {a['p95_ms']:.1f} ms; " + reading +
+            " (two unpaired intervals; a paired comparison of the same answers was not made).", ""]
+
+
+def outcomes_line(outcomes: pd.DataFrame) -> list[str]:
+    """Whether referral changed any answer's fate beyond a 0: ``graded_0_or_referred`` against ``graded_0``."""
+    if outcomes.empty or "graded_0_or_referred" not in outcomes:
+        return []
+    same = np.isclose(outcomes["graded_0_or_referred"].astype(float), outcomes["graded_0"].astype(float)).all()
+    if same:
+        return ["`graded_0_or_referred` equals `graded_0` in every row: each referred answer here is one the "
+                "on-topic-nonsense layer flagged, which keeps its 0 until a teacher looks. Today's default refers "
+                "for no other reason (the other checks of `Referral` are off: on dev data they referred more real "
+                "answers and caught at most one more nonsense answer of 170), so referral has not yet caught an answer the grader credited; it tells "
+                "the teacher which 0s to check.", ""]
+    return ["`graded_0_or_referred` exceeds `graded_0` where a referred answer kept a grade above 0 (the grader's "
+            "guess, for the teacher to check).", ""]
+
+
 def referral_section(out: Path) -> list[str]:
     """Grades, referral outcomes and latency from ``short_answer_referral.csv`` (absent: nothing)."""
     csv = companion(out, "referral")
@@ -313,7 +371,7 @@ def referral_section(out: Path) -> list[str]:
             "`qwk_low` to `qwk_high`: a 95% interval for the pooled QWK, resampling whole subjects (Beetle: "
             "questions), since answers to one question are not independent. `qwk` and `exact` count a referred "
             "answer with the 0 it keeps; `exact_not_referred` and `qwk_not_referred` are the grades no teacher "
-            "checks.", "",
+            "checks. " + sources_line(), "",
             "A stronger embedding model for goal 1 (all-mpnet-base-v2 in place of MiniLM), on dev data only: "
             "`short_answer_models.md` (`python -m course_tools.short_answer_models`).", "",
             "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
@@ -321,6 +379,7 @@ def referral_section(out: Path) -> list[str]:
             "graded 0.", "",
             part("outcomes", ["source", "category", "answers", "graded_0", "referred", "graded_0_or_referred",
                               "rejected_by_guard"]), "",
+            *outcomes_line(d[d["table"] == "outcomes"]),
             f"Latency of today's default grader (load average 1/5/15 min before -> after: {load}; targets: fit <= 50 "
             "ms, regrade p95 <= 25 ms on a quiet machine):", "",
             part("latency", [c for c in ["operation", "p50_ms", "p95_ms", "p95_low_ms", "p95_high_ms", "target_ms",
@@ -330,10 +389,11 @@ def referral_section(out: Path) -> list[str]:
             "is at or below the target, missed when it is wholly above, not settled otherwise. `lag1`: the "
             "correlation of each run with the next; above 2/sqrt(runs) the slow runs come in bursts, and the "
             "interval is widened to the effective number of independent runs, runs x (1 - lag1) / (1 + lag1).", "",
-            "The rows take turns in one run, under the same load: the two regrade rows' difference is what the "
-            "referral costs, and the rows without the character view (`char_weight=0`) show what that view costs; "
-            "the embedding model's forward pass is most of any regrade (the quiet-machine figure for `predict` is in "
-            "the latency section above). `--latency-only` re-measures these rows alone.", "",
+            "The rows take turns in one run, under the same load: the two regrade rows differ by the referral, "
+            "and the rows without the character view (`char_weight=0`) by that view; the embedding model's "
+            "forward pass is most of any regrade (the quiet-machine figure for `predict` is in the latency "
+            "section above). `--latency-only` re-measures these rows alone.", "",
+            *referral_cost_line(d[d["table"] == "latency"]),
             *backend_lines(d),
             *issue28_verdicts(d),
             "Other languages (goal 4): not measured here -- no offline multilingual embedding model with real weights "
@@ -410,7 +470,7 @@ def render(out: Path = OUT) -> str:
     misses5 = answers[answers["table"] == "layer5_missed"]
     md = [
         *header(info),
-        *scores_section(tables["scores"], info),
+        *scores_section(tables["scores"], info, epochs),
         *held_out_section(tables["guard_held_out"], answers, info),
         *by_label_section(tables["beetle_by_label"]),
         markdown_table(tables["false_flags"].drop(columns="system")),
@@ -422,8 +482,6 @@ def render(out: Path = OUT) -> str:
         *latency_section(tables["latency"], info),
         *referral_section(out),
     ]
-    if len(epochs):
-        md += ["", HISTORY_TITLE, "", markdown_table(epochs)]
     text = "\n".join(md) + "\n"
     out.with_suffix(".md").write_text(text)
     return text

@@ -43,6 +43,8 @@ def test_run_merge_and_render(fake, tmp_path):
     text = md.read_text()
     assert "## Section A" in text and "## Section B" in text
     assert "+0.500" in text  # delta vs the original figure
+    a, b = text.split("## Section B")
+    assert "Δ vs original" in a and "Δ vs original" not in b  # a section without originals drops the columns
     assert "python -m course_tools.results" in text
 
     # --only reruns one row and keeps the others

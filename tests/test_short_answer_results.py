@@ -60,7 +60,8 @@ def test_the_report_is_rendered_from_the_csvs_alone(report):
     assert "0.589" in text and re.search(r"\|\s*439\s*\|", text) and "Junk not graded 0 (1 of 130)" in text
     assert "biology" in text and "p50 221 ms, p95 326 ms (2 threads)" in text and "took 279 s" in text
     assert 'law: "judges wear wigs".' in text and "| off (default) " in text and re.search(r"\|\s*0.70\s*\|", text)
-    assert text.index(report_md.LATENCY_TITLE) < text.index(report_md.HISTORY_TITLE)
+    # the epochs that chose the cross-encoder's epoch sit under its scores, not after the last section
+    assert text.index("## 3-way accuracy") < text.index(report_md.HISTORY_TITLE) < text.index(report_md.LATENCY_TITLE)
     assert not re.search(r"\bnan\b", text) and re.search(r"\|\s+1 \|", text)  # missing cells empty, epochs as integers
     csv = pd.read_csv(report.with_suffix(".csv"))
     csv.loc[csv["table"] == "scores", "macro_f1"] = 0.123
@@ -175,6 +176,7 @@ def test_referral_section_is_rendered_from_its_csv_and_absent_without_it(report)
     assert "1.0/1.0/1.0 -> 2.0/2.0/2.0" in section and "not measured here" in section
     assert not re.search(r"\bnan\b", section)
     assert "The ONNX Runtime backend: not measured here" in section  # no agreement table in the CSV
+    assert "`graded_0_or_referred` exceeds `graded_0`" in section  # 0.8 > 0.7: a referral kept a grade above 0
     rows.append({"table": "backend", "source": "Beetle unseen questions", "answers": 900, "same_grade": 899,
                  "same_referred": 900, "same_reason": 898})
     pd.DataFrame(rows).to_csv(report_md.companion(report, "referral"), index=False)
@@ -256,3 +258,19 @@ def test_subject_bootstrap_qwk_resamples_whole_subjects():
     noisy = perfect.assign(grade=np.where(rng.random(120) < 0.6, gold, rng.integers(0, 3, 120)))
     low, high = subject_bootstrap_qwk(noisy, n=300)
     assert 0 < low < high < 1
+
+
+def test_the_referral_section_reads_what_referral_changed_and_costs():
+    from course_tools.short_answer_report import outcomes_line, referral_cost_line
+
+    out = pd.DataFrame({"graded_0": [0.7, 1.0], "graded_0_or_referred": [0.7, 1.0]})
+    assert "equals `graded_0` in every row" in outcomes_line(out)[0]
+    assert "exceeds" in outcomes_line(out.assign(graded_0_or_referred=[0.8, 1.0]))[0]
+    lat = pd.DataFrame({"operation": ["live regrade (predict)", "live regrade with referral (predict_outcome)"],
+                        "p50_ms": [20.0, 21.0], "p95_ms": [28.0, 30.0], "p95_low_ms": [27.0, 28.0],
+                        "p95_high_ms": [31.0, 33.0]})
+    line = referral_cost_line(lat)[0]
+    assert "+1.0 ms" in line and "intervals overlap" in line
+    far = lat.assign(p95_low_ms=[27.0, 40.0], p95_high_ms=[31.0, 45.0])
+    assert "do not overlap" in referral_cost_line(far)[0]
+    assert referral_cost_line(lat.iloc[:1]) == []  # one row: nothing to compare
