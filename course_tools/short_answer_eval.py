@@ -210,12 +210,8 @@ def grading_scores(outcomes: pd.DataFrame, source: str, system: str) -> dict:
 def subject_bootstrap_qwk(real: pd.DataFrame, n: int = 1000, seed: int = SEED) -> tuple[float, float]:
     """95% percentile interval of the pooled QWK (0-2), resampling whole subjects (or Beetle questions):
     answers to one question are not independent of each other."""
-    from course_utils.metrics import qwk
+    from course_utils.metrics import bootstrap_ci
 
-    groups = [g for _, g in real.groupby("subject")]
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(n):
-        pick = pd.concat([groups[i] for i in rng.integers(0, len(groups), len(groups))])
-        values.append(qwk(pick["gold"].astype(int), pick["grade"].astype(int), 0, 2))
-    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
+    ci = bootstrap_ci(real["gold"].astype(int), real["grade"].astype(int), "QWK", n=n, seed=seed,
+                      groups=real["subject"])
+    return ci.low, ci.high

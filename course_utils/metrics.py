@@ -265,6 +265,23 @@ class ConfidenceInterval(NamedTuple):
     high: float
 
 
+def _resample_index(rng: np.random.Generator, n_items: int, n_resamples: int,
+                    groups: ArrayLike | None = None) -> np.ndarray | list[np.ndarray]:
+    """Indices of ``n_resamples`` bootstrap resamples of ``n_items`` items: items drawn with
+    replacement (an array, one row per resample), or, with ``groups`` (one id per item), whole
+    groups drawn with replacement (a list: resamples differ in length)."""
+    if groups is None:
+        return rng.integers(0, n_items, size=(n_resamples, n_items))
+    g = np.asarray(groups)
+    if len(g) != n_items:
+        raise ValueError(f"groups must have one id per item ({n_items}), got {len(g)}.")
+    members = [np.flatnonzero(g == u) for u in np.unique(g)]
+    if len(members) < 2:
+        raise ValueError("groups holds a single group: there is nothing to resample.")
+    return [np.concatenate([members[j] for j in rng.integers(0, len(members), len(members))])
+            for _ in range(n_resamples)]
+
+
 def bootstrap_ci(
     human: ArrayLike,
     machine: ArrayLike,
@@ -272,12 +289,16 @@ def bootstrap_ci(
     n: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    groups: ArrayLike | None = None,
 ) -> ConfidenceInterval:
     """Percentile bootstrap interval of a metric, resampling essays with replacement.
 
     ``metric`` is a key of :func:`aes_metrics` (``"QWK"``, ``"Acc"``, ``"SMD"``, ...)
     or a function ``f(human, machine) -> float``. The score range is fixed to the
-    full sample's, so every resample's QWK uses the same labels.
+    full sample's, so every resample's QWK uses the same labels. ``groups`` (one id per
+    item, e.g. the question of each short answer) resamples whole groups instead of
+    items: answers to one question are not independent of each other. Resamples where
+    the metric is undefined (NaN) are skipped.
     """
     h, m, labels = _pair(human, machine, None, None)
     if n < 10:
@@ -299,9 +320,9 @@ def bootstrap_ci(
                 return fast[metric](a, b)
             return aes_metrics(a, b, labels[0], labels[-1])[metric]
 
-    idx = np.random.default_rng(seed).integers(0, len(h), size=(n, len(h)))
-    values = (_metric_rows(metric, h, m, idx) if metric in ("QWK", "Acc", "Adj", "SMD")  # all at once, same values
-              else np.array([fn(h[i], m[i]) for i in idx], dtype=float))
+    idx = _resample_index(np.random.default_rng(seed), len(h), n, groups)
+    values = (_metric_rows(metric, h, m, idx) if metric in ("QWK", "Acc", "Adj", "SMD") and groups is None
+              else np.array([fn(h[i], m[i]) for i in idx], dtype=float))  # all at once: the loop's values
     alpha = (1 - level) / 2
     low, high = np.nanquantile(values, [alpha, 1 - alpha])
     return ConfidenceInterval(float(fn(h, m)), float(low), float(high))
@@ -389,18 +410,7 @@ def paired_bootstrap(
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}.")
     fn = qwk_closed_form if metric is None else metric
-    rng = np.random.default_rng(seed)
-    if groups is None:
-        idx = rng.integers(0, len(h), size=(n_resamples, len(h)))
-    else:
-        g = np.asarray(groups)
-        if len(g) != len(h):
-            raise ValueError(f"groups must have one id per item ({len(h)}), got {len(g)}.")
-        members = [np.flatnonzero(g == u) for u in np.unique(g)]
-        if len(members) < 2:
-            raise ValueError("groups holds a single group: there is nothing to resample.")
-        idx = [np.concatenate([members[j] for j in rng.integers(0, len(members), len(members))])
-               for _ in range(n_resamples)]
+    idx = _resample_index(np.random.default_rng(seed), len(h), n_resamples, groups)
     diffs = (_metric_rows("QWK", h, a, idx) - _metric_rows("QWK", h, b, idx) if metric is None and groups is None
              else np.array([fn(h[i], a[i]) - fn(h[i], b[i]) for i in idx], dtype=float))  # all at once: same values
     diffs = diffs[~np.isnan(diffs)]

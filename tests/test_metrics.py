@@ -249,6 +249,30 @@ def test_paired_bootstrap_by_groups_matches_brute_force_resampling_of_whole_grou
         paired_bootstrap(h, a, b, metric=accuracy, groups=["q1"] * len(h))
 
 
+def test_bootstrap_ci_by_groups_resamples_whole_groups_and_is_wider_when_groups_differ():
+    from course_utils.metrics import bootstrap_ci
+
+    rng = np.random.default_rng(7)
+    groups = np.repeat(np.arange(8), 25)  # 8 questions, 25 answers each
+    h = rng.integers(0, 3, len(groups))
+    right = rng.random(8)[groups] < np.linspace(0.2, 0.95, 8)[groups]  # some questions graded far better
+    m = np.where(right, h, (h + 1) % 3)
+    by_item = bootstrap_ci(h, m, "Acc", n=400, seed=1)
+    by_group = bootstrap_ci(h, m, "Acc", n=400, seed=1, groups=groups)
+    assert by_group.estimate == by_item.estimate == pytest.approx(np.mean(h == m))
+    assert by_group.high - by_group.low > by_item.high - by_item.low
+    draw = np.random.default_rng(1)  # brute force: draw questions, then take every answer of each
+    values = []
+    for _ in range(400):
+        rows = np.concatenate([np.flatnonzero(groups == j) for j in draw.integers(0, 8, 8)])
+        values.append(np.mean(h[rows] == m[rows]))
+    assert (by_group.low, by_group.high) == pytest.approx(tuple(np.quantile(values, [0.025, 0.975])))
+    with pytest.raises(ValueError, match="one id per item"):
+        bootstrap_ci(h, m, groups=groups[:-1])
+    with pytest.raises(ValueError, match="single group"):
+        bootstrap_ci(h, m, groups=np.zeros(len(h)))
+
+
 def test_paired_bootstrap_rejects_bad_input():
     from course_utils.metrics import paired_bootstrap
 
