@@ -119,10 +119,29 @@ def scores_section(scores: pd.DataFrame, info: dict, epochs: pd.DataFrame | None
     ]
     if epochs is not None and len(epochs):
         lines += [HISTORY_TITLE, "",
-                  "The cross-encoder's \"best epoch\" above: its dev metrics after each epoch (dev: questions carved "
-                  "from Beetle's training questions; the test splits play no part).", "",
-                  markdown_table(epochs), ""]
+                  "The cross-encoder's \"best epoch\" above: its dev metrics after each epoch, from the same earlier "
+                  "run as its rows (dev: questions carved from Beetle's training questions; the test splits play no "
+                  "part). `loss`: the mean training cross-entropy over the epoch; `dev_loss`: the same on the dev "
+                  "answers.", "",
+                  markdown_table(epochs), "", *epoch_reading(epochs)]
     return lines
+
+
+def epoch_reading(epochs: pd.DataFrame) -> list[str]:
+    """What the per-epoch table shows: whether the chosen epoch is a peak or just the last one run."""
+    if not {"epoch", "dev_macro_f1"} <= set(epochs.columns) or len(epochs) < 2:
+        return []
+    best = int(np.argmax(epochs["dev_macro_f1"].to_numpy()))
+    last = best == len(epochs) - 1
+    text = (f"{len(epochs)} epochs were run; the " + ("last" if last else f"epoch {epochs['epoch'].iloc[best]:g}") +
+            " has the highest dev macro-F1" + (", so no peak was reached: more epochs might do better (not measured "
+                                               "here)" if last else ""))
+    if "dev_loss" in epochs.columns:
+        f1, loss = epochs["dev_macro_f1"].to_numpy(), epochs["dev_loss"].to_numpy()
+        if f1[-1] > f1[0] and loss[-1] > loss[0]:
+            text += ("; dev loss rose while dev macro-F1 rose: the two measure different things (the probability "
+                     "given to the right label, and which label comes first)")
+    return [text + ".", ""]
 
 
 def held_out_section(held_out: pd.DataFrame, answers: pd.DataFrame, info: dict) -> list[str]:
@@ -293,8 +312,8 @@ def latency_section(latency: pd.DataFrame, info: dict) -> list[str]:
             "the default 2 uses both cores of a quiet machine, 1 leaves a core to other jobs on a shared one)."]
 
 
-REFERRAL_TITLE = ("## Issue 28: grades a teacher can trust, and \"needs a teacher\" (held-out; measured after each "
-                  "change chosen on dev)")
+REFERRAL_TITLE = ("## Issue 28: few-shot grades and \"needs a teacher\" on held-out answers (settings chosen on dev "
+                  "data)")
 
 
 #: The two hand-written batches written for issue 28 (subjects), named in the grading table's sources.
@@ -314,8 +333,11 @@ def sources_line() -> str:
             "apart from the grader's authors; the *ninth batch* (" + ninth + ") and the *tenth batch* (" + tenth +
             ") were written for issue 28 by writers who never saw the grader. The ninth met the grader once "
             "before issue 28's changes, and its dev halves then served those changes' choices; the tenth met "
-            "issue 28's grader once, as delivered (`course_utils/short_answer/eval_sets/README.md`). Rows of one "
-            "system overlap: a batch's answers are in the rows above it too.")
+            "issue 28's grader once, as delivered (`course_utils/short_answer/eval_sets/README.md`), so only the "
+            "tenth is blind to today's default. Rows of one system overlap: a batch's answers are in the rows "
+            f"above it too. The batches have {len(ISSUE28_BATCHES['ninth batch'])} subjects each and Beetle nine "
+            "questions: too few groups for a percentile interval to hold its 95% (4 groups allow only 35 different "
+            "resamples), so read those rows' intervals as rough, and the many-subject rows' as the ones to go by.")
 
 
 def referral_cost_line(latency: pd.DataFrame) -> list[str]:
@@ -331,6 +353,36 @@ def referral_cost_line(latency: pd.DataFrame) -> list[str]:
     return [f"What the referral adds to a regrade: p50 {b['p50_ms']:.1f} ms against {a['p50_ms']:.1f} ms "
             f"({b['p50_ms'] - a['p50_ms']:+.1f} ms), p95 {b['p95_ms']:.1f} against {a['p95_ms']:.1f} ms; " + reading +
             " (two unpaired intervals; a paired comparison of the same answers was not made).", ""]
+
+
+OUTCOME_COLUMNS = (
+    "`graded_0`: the share given grade 0, by any route; `referred`: sent to a teacher (\"needs a teacher\"); "
+    "`rejected_by_guard`: given 0 by the guard and not referred (so `referred` and `rejected_by_guard` do not "
+    "overlap). For real answers `graded_0` includes right zeros (answers the teacher graded 0 too): it is not an "
+    "error rate. Beetle's labels are graded incorrect 0, contradictory 1, correct 2; \"the question as a 0\" means "
+    "the question's own text joins the teacher's graded answers with grade 0.")
+
+
+def referred_agreement(grading: pd.DataFrame) -> list[str]:
+    """Exact agreement on the referred real answers, recovered from ``exact``, ``exact_not_referred`` and
+    ``referred`` of today's default's many-subject row: what the teacher is sent."""
+    need = {"source", "system", "exact", "exact_not_referred", "referred"}
+    if grading.empty or not need <= set(grading.columns):
+        return []
+    rows = grading[grading["source"].astype(str).str.startswith("hand-written, all") &
+                   grading["system"].astype(str).str.contains("today's default", regex=False)]
+    if rows.empty or float(rows["referred"].iloc[0]) == 0:
+        return []
+    r = rows.iloc[0]
+    ref, exact, kept = float(r["referred"]), float(r["exact"]), float(r["exact_not_referred"])
+    on_referred = (exact - (1 - ref) * kept) / ref
+    reading = ("so referral sends the teacher mostly answers already graded right, and the grades no teacher "
+               f"checks agree less often than all grades do ({kept:.3f} against {exact:.3f})" if on_referred > kept else
+               "so referral picks out answers graded wrong more often than the rest")
+    return [f"What the teacher is sent (today's default, {r['source']}): about {on_referred:.0%} of the referred real "
+            "answers already had the teacher's grade (the grade each keeps until a teacher looks; recovered from "
+            f"`exact`, `exact_not_referred` and `referred`), against {kept:.3f} of the answers not referred: "
+            + reading + ".", ""]
 
 
 def outcomes_line(outcomes: pd.DataFrame) -> list[str]:
@@ -372,6 +424,11 @@ def referral_section(out: Path) -> list[str]:
             "questions), since answers to one question are not independent. `qwk` and `exact` count a referred "
             "answer with the 0 it keeps; `exact_not_referred` and `qwk_not_referred` are the grades no teacher "
             "checks. " + sources_line(), "",
+            *referred_agreement(d[d["table"] == "grading"]),
+            "The 3-way table at the top of this file scores another configuration on Beetle's unseen questions: "
+            "the l2 penalty meta-learned on Beetle's training questions instead of today's default 0.3, and the "
+            "teacher's 30 answers per question drawn with seed 42 instead of 0; so its accuracy is not this "
+            "section's `exact`.", "",
             "A stronger embedding model for goal 1 (all-mpnet-base-v2 in place of MiniLM), on dev data only: "
             "`short_answer_models.md` (`python -m course_tools.short_answer_models`).", "",
             "Outcomes with today's default grader (`predict_outcome`), by category. Targets: on-topic nonsense "
@@ -379,6 +436,7 @@ def referral_section(out: Path) -> list[str]:
             "graded 0.", "",
             part("outcomes", ["source", "category", "answers", "graded_0", "referred", "graded_0_or_referred",
                               "rejected_by_guard"]), "",
+            OUTCOME_COLUMNS, "",
             *outcomes_line(d[d["table"] == "outcomes"]),
             f"Latency of today's default grader (load average 1/5/15 min before -> after: {load}; targets: fit <= 50 "
             "ms, regrade p95 <= 25 ms on a quiet machine):", "",
@@ -388,7 +446,9 @@ def referral_section(out: Path) -> list[str]:
             "assumption about their distribution, but independent runs). `verdict`: met when the whole interval "
             "is at or below the target, missed when it is wholly above, not settled otherwise. `lag1`: the "
             "correlation of each run with the next; above 2/sqrt(runs) the slow runs come in bursts, and the "
-            "interval is widened to the effective number of independent runs, runs x (1 - lag1) / (1 + lag1).", "",
+            "interval is widened to the effective number of independent runs, runs x (1 - lag1) / (1 + lag1): a "
+            "heuristic (that formula is derived for a mean under first-order autocorrelation, and is applied here to "
+            "a quantile).", "",
             "The rows take turns in one run, under the same load: the two regrade rows differ by the referral, "
             "and the rows without the character view (`char_weight=0`) by that view; the embedding model's "
             "forward pass is most of any regrade (the quiet-machine figure for `predict` is in the latency "
@@ -418,6 +478,26 @@ def issue28_verdicts(d: pd.DataFrame) -> list[str]:
     def mark(ok: bool) -> str:
         return "met" if ok else "missed"
 
+    def share(p: float, n: float, target: float, at_least: bool) -> str:
+        """A proportion against its target with a Wilson 95% interval (answers taken as independent)."""
+        from scipy.stats import binomtest
+
+        k, n = int(round(p * n)), int(n)
+        ci = binomtest(k, n).proportion_ci(method="wilson")
+        low, high = ci.low, ci.high
+        ok = p >= target if at_least else p <= target
+        settled = (low >= target) if at_least else (high <= target)
+        against = (high < target) if at_least else (low > target)
+        interval = f"{k} of {n}, interval {low:.3f} to {high:.3f}"
+        if settled:
+            return f"met ({interval})"
+        if against:
+            return f"missed ({interval})"
+        return f"{mark(ok)} as a point estimate ({interval}: not settled)"
+
+    def count(frame: pd.DataFrame, **where) -> float | None:
+        return value(frame, "answers", **where) if "answers" in frame else None
+
     parts = []
     if (acc := value(grading, "exact", source=beetle)) is not None:
         parts.append(f"Beetle accuracy {acc:.3f} (>= 0.70): {mark(acc >= 0.70)}")
@@ -428,19 +508,29 @@ def issue28_verdicts(d: pd.DataFrame) -> list[str]:
                  f" (interval {ci[0]:.3f} to {ci[1]:.3f}: " + ("wholly above the target)" if ci[0] >= 0.60 else
                                                                "not shown to be above the target)"))
         parts.append(f"new subjects' pooled QWK {q:.3f} (>= 0.60): {mark(q >= 0.60)} as a point estimate" + shown)
+    if (blind := value(grading, "qwk", source="hand-written, tenth batch")) is not None:
+        parts.append(f"the tenth batch alone, the only one blind to today's default: QWK {blind:.3f} "
+                     f"({mark(blind >= 0.60)} as a point estimate; 4 subjects, its interval rough)")
+    n_of = {}
     if (nonsense := value(outcomes, "graded_0_or_referred", source=hand, category="on_topic_nonsense")) is not None:
-        parts.append(f"on-topic nonsense graded 0 or referred {nonsense:.3f} (>= 0.90): {mark(nonsense >= 0.90)}")
+        n_of["nonsense"] = count(outcomes, source=hand, category="on_topic_nonsense")
+        verdict = (share(nonsense, n_of["nonsense"], 0.90, True) if n_of["nonsense"] else mark(nonsense >= 0.90))
+        parts.append(f"on-topic nonsense graded 0 or referred {nonsense:.3f} (>= 0.90): {verdict}")
     for source in (hand, beetle):
         ref = value(outcomes, "referred", source=source, category="real_answer")
         guard = value(outcomes, "rejected_by_guard", source=source, category="real_answer")
+        n = count(outcomes, source=source, category="real_answer")
         if ref is not None:
-            parts.append(f"{source}: real answers referred {ref:.3f} (<= 0.15): {mark(ref <= 0.15)}, graded 0 by "
-                         f"the guard {guard:.3f} (<= 0.03): {mark(guard <= 0.03)}")
+            parts.append(f"{source}: real answers referred {ref:.3f} (<= 0.15): "
+                         f"{share(ref, n, 0.15, False) if n else mark(ref <= 0.15)}, graded 0 by the guard "
+                         f"{guard:.3f} (<= 0.03): {share(guard, n, 0.03, False) if n else mark(guard <= 0.03)}")
     junk = outcomes[(outcomes["source"] == hand) & outcomes["category"].isin(
         ["structural", "non_answer", "injection", "other_subject"])]
     if not junk.empty:
-        parts.append(f"other junk graded 0 at least {junk['graded_0'].min():.3f} (1.000): "
-                     f"{mark(junk['graded_0'].min() >= 1.0)}")
+        worst = junk.loc[junk["graded_0"].astype(float).idxmin()]
+        verdict = (share(float(worst["graded_0"]), float(worst["answers"]), 1.0, True) if "answers" in junk
+                   else mark(float(worst["graded_0"]) >= 1.0))
+        parts.append(f"other junk graded 0 at least {float(worst['graded_0']):.3f} (1.000): {verdict}")
     for op, name in (("fit from cached embeddings", "fit"), ("live regrade (predict)", "regrade with PyTorch"),
                      ("live regrade (predict), ONNX Runtime", "regrade with ONNX Runtime")):
         if op in latency.index and "verdict" in latency.columns and isinstance(latency.loc[op, "verdict"], str):
@@ -448,7 +538,9 @@ def issue28_verdicts(d: pd.DataFrame) -> list[str]:
     if not parts:
         return []
     return ["Read against issue 28's targets (the tables above; Beetle's real answers include its 'incorrect' "
-            "ones): " + "; ".join(parts) + ".", ""]
+            "ones; a share's 95% interval is Wilson's, taking answers as independent, which they are not quite: "
+            "answers to one question cluster, so the intervals are if anything too narrow; \"not settled\": the "
+            "interval holds the target): " + "; ".join(parts) + ".", ""]
 
 
 def backend_lines(d: pd.DataFrame) -> list[str]:

@@ -274,3 +274,43 @@ def test_the_referral_section_reads_what_referral_changed_and_costs():
     far = lat.assign(p95_low_ms=[27.0, 40.0], p95_high_ms=[31.0, 45.0])
     assert "do not overlap" in referral_cost_line(far)[0]
     assert referral_cost_line(lat.iloc[:1]) == []  # one row: nothing to compare
+
+
+def test_the_epoch_table_says_whether_the_chosen_epoch_is_a_peak():
+    from course_tools.short_answer_report import epoch_reading
+
+    rising = pd.DataFrame({"epoch": [1, 2], "dev_loss": [0.97, 0.99], "dev_macro_f1": [0.45, 0.50]})
+    line = epoch_reading(rising)[0]
+    assert "the last has the highest dev macro-F1, so no peak was reached" in line and "dev loss rose" in line
+    peak = pd.DataFrame({"epoch": [1, 2, 3], "dev_loss": [0.9, 0.8, 0.85], "dev_macro_f1": [0.4, 0.6, 0.5]})
+    assert "epoch 2 has the highest" in epoch_reading(peak)[0] and "no peak" not in epoch_reading(peak)[0]
+    assert epoch_reading(rising.iloc[:1]) == []
+
+
+def test_what_the_teacher_is_sent_is_recovered_from_the_grading_row():
+    from course_tools.short_answer_report import referred_agreement
+
+    # 100 answers, 20 referred of which 15 right, 80 kept of which 40 right: exact 0.55, kept 0.50
+    row = {"source": "hand-written, all 3 subjects", "system": "x (today's default)", "exact": 0.55,
+           "exact_not_referred": 0.50, "referred": 0.20}
+    line = referred_agreement(pd.DataFrame([row]))[0]
+    assert "about 75% of the referred" in line and "mostly answers already graded right" in line
+    worse = referred_agreement(pd.DataFrame([{**row, "exact": 0.42}]))[0]  # referred right: 10%
+    assert "graded wrong more often" in worse
+    assert referred_agreement(pd.DataFrame([{**row, "referred": 0.0}])) == []
+
+
+def test_issue28_shares_are_read_with_an_interval():
+    from course_tools.short_answer_report import issue28_verdicts
+
+    hand = "hand-written held-out halves"
+    d = pd.DataFrame([
+        {"table": "outcomes", "source": hand, "category": "on_topic_nonsense", "answers": 200,
+         "graded_0": 0.95, "referred": 0.0, "graded_0_or_referred": 0.95, "rejected_by_guard": 0.9},
+        {"table": "outcomes", "source": hand, "category": "real_answer", "answers": 400,
+         "graded_0": 0.4, "referred": 0.14, "graded_0_or_referred": 0.4, "rejected_by_guard": 0.001},
+    ])
+    line = issue28_verdicts(d)[0]
+    assert "nonsense graded 0 or referred 0.950 (>= 0.90): met (190 of 200" in line  # Wilson low bound > 0.90
+    assert "real answers referred 0.140 (<= 0.15): met as a point estimate (56 of 400" in line
+    assert "not settled" in line and "graded 0 by the guard 0.001 (<= 0.03): met (0 of 400" in line
