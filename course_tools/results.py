@@ -205,7 +205,8 @@ register(
     "Ensemble trained on the mean of both raters, OOF cutoffs",
     note=_BEYOND_NOTE + "; regressors learn the mean of rater 1 and rater 2 on the training "
     "essays (less label noise), evaluated against rater 1 like every row; it had the higher "
-    "out-of-fold QWK in development, which did not carry over to the test set here",
+    "out-of-fold QWK in development; on the test set the two rows are not told apart (overlapping intervals, "
+    "no paired test here)",
 )(lambda s: run_scorer(lambda r: _scorers().EnsembleScorer(random_state=r), s, mean_of_raters=True))
 
 
@@ -239,8 +240,8 @@ _MPNET_NOTE = (
     "parts (results/asap7_literature_members.md), which hold this split's test essays: optimistic by an "
     "unmeasured amount, as ensemble_rubric. Only the choice among four variants (with and without the fourth "
     "member, rater 1 or both raters) was made on this split's own dev set, before testing "
-    "(results/asap7_reference_dev.md: the variant trained on both raters had the best dev QWK, by a "
-    "difference the dev set cannot resolve)"
+    "(results/asap7_reference_dev.md: the four-member variant trained on both raters, ensemble_mpnet_2raters, "
+    "had the best dev QWK, by a difference the dev set cannot resolve)"
 )
 
 
@@ -435,6 +436,36 @@ def table_row(r: dict) -> list[str]:
             f"{float(r['seconds_mean']):.1f}", str(r["n_seeds"]), r["machine"], r.get("note", "")]
 
 
+#: Phrases of a row's note that say a choice behind the row has seen this split's test essays.
+SEEN_TEST_MARKERS = ("hold this split's test essays", "not a blind result")
+
+
+def seen_test_clause(rows: list[dict]) -> str:
+    """The exceptions to "every choice on training essays": rows whose notes say a choice has seen the test set."""
+    seen = [f"`{r['id']}`" for r in rows if any(m in r.get("note", "") for m in SEEN_TEST_MARKERS)]
+    if not seen:
+        return ""
+    return (" Exceptions, each said in its note: " + ", ".join(seen) + " (a choice behind them saw these test "
+            "essays, or a test result: optimistic by an unmeasured amount). Where several variants of one idea are "
+            "shown, picking the highest on test would be a choice made on test.")
+
+
+def acc_clause(rows: list[dict]) -> list[str]:
+    """Rows that gain QWK by cutoffs but agree exactly less often than the constant score does."""
+    const = next((r for r in rows if r["id"] == "baseline_constant" and r.get("acc_mean")), None)
+    if const is None:
+        return []
+    below = [r["id"] for r in rows if r.get("acc_mean") and r["id"] != "baseline_constant"
+             and float(r["acc_mean"]) < float(const["acc_mean"])]
+    if not below:
+        return []
+    strong = sum(float(r["qwk_mean"]) >= 0.5 for r in rows if r["id"] in below)
+    return [f"* Acc and QWK reward different things. The constant score (the training essays' median) agrees exactly with "
+            f"{float(const['acc_mean']):.3f} of the essays and has QWK 0; {len(below)} of the other measured rows "
+            f"agree exactly less often, {strong} of them with QWK of 0.5 or more. Cutoffs fitted for QWK spread the "
+            "scores over the range, which costs exact agreement: read Acc beside QWK, not instead of it."]
+
+
 def render_markdown(rows: list[dict]) -> str:
     """The table as Markdown, one section per ``section`` (needs only the stored rows)."""
     import pandas as pd
@@ -446,7 +477,7 @@ def render_markdown(rows: list[dict]) -> str:
                       COMMAND, "asap7.csv"),
         "* Training uses the reference split's 1,255 training essays only; any choice "
         "(dimensions, cutoffs, ensembles) is made on a dev split carved from them or by "
-        "cross-validation on them. The test set is scored once per seed.",
+        "cross-validation on them. The test set is scored once per seed." + seen_test_clause(rows),
         "* QWK, Acc (exact agreement) and SMD (machine minus human, pooled SD): mean ± SD "
         "over seeds 0..n-1 (a single value when n = 1). The SD is the seeds' spread only, not the "
         "uncertainty of a 314-essay test set, which the CI shows and which is several times larger.",
@@ -456,7 +487,9 @@ def render_markdown(rows: list[dict]) -> str:
         "* Seconds: fit + predict wall time per seed (mean), on the machine named in the row. "
         "The CPU machine was shared with other jobs while measuring, so times are inflated. Rows with sentence embeddings "
         "(MiniLM, MPNet) read them from a cache when an earlier run has computed them, and then leave that "
-        "work out; seconds compare two rows only where both did the same work.",
+        "work out; which rows did so in their last measurement is not recorded, so seconds compare two rows "
+        "only where both are known to have done the same work.",
+        *acc_clause(rows),
         "* Original: the figure published by the original workshop (a single unseeded run); a section "
         "whose rows have no such figure leaves out its columns.",
         "",
@@ -598,12 +631,17 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
               " ".join(before.get(r["id"], [])[:int(r["seeds"])]), r["cause"], r["machine"], r["date"]]
              for r in rows]
     columns = ["row", "seeds", "QWK per seed, run 1", "QWK per seed, run 2", "largest difference",
-               "same to 3 decimals?", "stored QWK (same seeds, the table above)", "cause", "machine", "date"]
+               "same to 3 decimals?", "stored QWK (same seeds, asap7.csv)", "cause", "machine", "date"]
     rerun_ids = {r["id"] for r in rows}
     missing = [r["id"] for r in stored or [] if r.get("qwk_mean") and r["id"] not in rerun_ids]
     lines = ["## Reruns", "",
              f"Each row below was measured twice with `{COMMAND} --rerun ROW_ID` (two fresh processes on "
-             "the same machine, seeds 0..n-1, into `asap7_reruns.csv`).", "",
+             "the same machine, into `asap7_reruns.csv`), for its first k seeds (the `seeds` column; the table "
+             "above may average more). The stored QWK per seed is `qwk_per_seed` in `asap7.csv`. A rerun "
+             "recomputes what is not cached: `cause` says whether a fine-tuning or language-model run was "
+             "recomputed or read from its cache; sentence embeddings are read from their cache in both runs, "
+             "so encoding is not repeated. \"Seeded\" means the seeds are fixed wherever a row draws random "
+             "numbers (some rows draw none).", "",
              markdown_table(pd.DataFrame(cells, columns=columns), numparse=False), ""]
     stale = [f"`{r['id']}` (stored {' '.join(before[r['id']][:int(r['seeds'])])}, rerun {r['qwk_run1']})"
              for r in rows if before.get(r["id"]) and r["repeats"] == "yes"
@@ -622,15 +660,15 @@ FINETUNE_RERUN_NOTE = (
     "`--rerun` reuses the run cached in `COURSE_CACHE_DIR/finetune_runs` unless "
     "`COURSE_FINETUNE_CACHE=0`. Measured on smaller seeded fits (MiniLM-L6 stand-in, 48 training essays, "
     "2 epochs, 12 steps): two fits in two fresh processes with 2 torch threads gave bit-identical test "
-    "logits, so the seeds cover the new head, dropout and the batch order, and CPU kernels are "
-    "deterministic at a fixed thread count (`tests/test_finetune_results.py` checks two seeded fits of a "
-    "tiny BERT); the same fit with 1 thread gave logits up to 7e-8 apart after 12 steps, since CPU sums "
-    "are taken in another order, and such differences grow over the rows' 536 steps. Every fine-tuning "
-    "run uses 2 threads (`RESULTS_THREADS`). The known case, seed 0 of `finetune_clf` at 0.682 "
-    "(2026-11-24) and 0.680 when retrained (2026-11-29; seeds 1 and 2 the same to 4 decimals), is of "
-    "that size: retrained twice more on 2026-12-07 it gave 0.6800 both times, as on 2026-11-29, so the "
-    "0.682 run is the one that differs; its cause cannot be measured now (a different day and possibly "
-    "machine: thread count or CPU kernels)."
+    "logits, which is what one expects if the seeds cover the new head, dropout and the batch order and CPU "
+    "kernels are deterministic at a fixed thread count on this machine (one small fit, not a proof; "
+    "`tests/test_finetune_results.py` checks two seeded fits of a tiny BERT); the same fit with 1 thread "
+    "gave logits up to 7e-8 apart after 12 steps, since CPU sums are taken in another order. Whether such "
+    "differences grow over the rows' 536 steps is not measured. Every fine-tuning run uses 2 threads "
+    "(`RESULTS_THREADS`). The known case, seed 0 of `finetune_clf` at 0.682 (2026-11-24) and 0.680 when "
+    "retrained (2026-11-29; seeds 1 and 2 the same to 4 decimals): retrained twice more on 2026-12-07 it gave "
+    "0.6800 both times, as on 2026-11-29, so the 0.682 run is the one that differs; a different thread count "
+    "or CPU kernels could explain it (a guess: a different day and possibly machine, not measurable now)."
 )
 
 
