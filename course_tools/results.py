@@ -570,31 +570,39 @@ def cache_off(variable: str) -> bool:
     return os.environ.get(variable, "1").strip().lower() in ("0", "false", "no")
 
 
-def rerun_cause(row_id: str, diff: float) -> str:
-    """What a rerun of ``row_id`` measured: seeded and repeated, or not; cached runs say so."""
-    cause = ("seeded; the same QWK in two fresh processes" if diff == 0 else
-             "not bit-repeatable: the two runs differ although seeded (cause not found)")
+def rerun_cause(row_id: str, diff: float, how: str = "in two fresh processes") -> str:
+    """What a rerun of ``row_id`` measured: seeded and repeated, or not; cached runs say so.
+
+    ``how``: what was compared (two fresh processes, or one against the stored figures)."""
+    cause = (f"seeded; the same QWK {how}" if diff == 0 else
+             f"not bit-repeatable: the QWK differs {how} although seeded (cause not found)")
     for prefix, (variable, folder) in RERUN_CACHES.items():
         if row_id.startswith(prefix):
             if not cache_off(variable):
                 return f"a rerun reuses the cached run ({folder}); {variable}=0 recomputes it"
-            return f"recomputed both times ({variable}=0, 2 torch threads); {cause}"
+            times = "both times" if how == "in two fresh processes" else "once"
+            return f"recomputed {times} ({variable}=0, 2 torch threads); {cause}"
     return cause
 
 
-def rerun(row_id: str, n_seeds: int, workdir: Path) -> list[dict]:
+def rerun(row_id: str, n_seeds: int, workdir: Path, against_stored: bool = False) -> list[dict]:
     """Run ``--only row_id`` twice, each time in a fresh Python process, and compare per-seed QWK.
 
     Each run writes its own CSV under ``workdir`` (the results files are not touched). One dict per
     row the runs measured: ``row_id`` and the rows measured with it (``--only`` matches ids that
     contain it, e.g. ``finetune_clf`` and ``finetune_clf_cutoffs``, which read the same runs). A row
     repeats when every seed's QWK agrees to 4 decimals.
+
+    ``against_stored``: for rows that take an hour or more, run once and compare with the per-seed
+    QWK stored in ``asap7.csv`` by an earlier process (``qwk_run1`` is then the stored figure, and
+    ``cause`` says so and gives its date).
     """
     import os
     import subprocess
 
     per_run = []
-    for k in (1, 2):
+    stored = {r["id"]: r for r in read_csv(CSV_PATH)} if against_stored else {}
+    for k in ((1,) if against_stored else (1, 2)):
         csv_path, md_path = workdir / f"run{k}.csv", workdir / f"run{k}.md"
         csv_path.unlink(missing_ok=True)
         subprocess.run([sys.executable, "-m", "course_tools.results", "--only", row_id, "--seeds", str(n_seeds),
@@ -602,13 +610,22 @@ def rerun(row_id: str, n_seeds: int, workdir: Path) -> list[dict]:
         per_run.append({r["id"]: [float(v) for v in r["qwk_per_seed"].split()] for r in read_csv(csv_path)})
     if row_id not in per_run[0]:
         raise ValueError(f"row {row_id!r} is not a row id (see --list).")
+    how = {rid: "in two fresh processes" for rid in per_run[0]}
+    if against_stored:
+        missing = [rid for rid in per_run[0] if not stored.get(rid, {}).get("qwk_per_seed")]
+        if missing:
+            raise ValueError(f"no stored QWK to compare with for {missing}: measure them first, or rerun twice.")
+        per_run.insert(0, {rid: [float(v) for v in stored[rid]["qwk_per_seed"].split()] for rid in per_run[0]})
+        how = {rid: f"in a fresh process as stored ({stored[rid].get('date') or 'undated'})" for rid in per_run[0]}
     out = []
-    for rid in [row_id, *sorted(set(per_run[0]) - {row_id})]:
+    for rid in [row_id, *sorted(set(per_run[1 if against_stored else 0]) - {row_id})]:
         first, second = per_run[0][rid], per_run[1][rid]
+        n = min(len(first), len(second))
+        first, second = first[:n], second[:n]
         diff = max(abs(a - b) for a, b in zip(first, second))
-        out.append({"id": rid, "seeds": len(first), "qwk_run1": " ".join(f"{v:.4f}" for v in first),
+        out.append({"id": rid, "seeds": n, "qwk_run1": " ".join(f"{v:.4f}" for v in first),
                     "qwk_run2": " ".join(f"{v:.4f}" for v in second), "max_abs_diff": f"{diff:.4f}",
-                    "repeats": "yes" if diff < 5e-4 else "no", "cause": rerun_cause(rid, diff),
+                    "repeats": "yes" if diff < 5e-4 else "no", "cause": rerun_cause(rid, diff, how[rid]),
                     "machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")})
     return out
 
@@ -676,11 +693,16 @@ def finetune_rerun_lines(rows: list[dict]) -> list[str]:
     """What the rerun table says of the fine-tuning rows: retrained from scratch or not, and why they repeat."""
     retrained = [r for r in rows if r["id"].startswith("finetune") and r["cause"].startswith("recomputed")]
     if retrained:
-        same = all(r["repeats"] == "yes" for r in retrained)
-        names = ", ".join(f"`{r['id']}`" for r in retrained)
-        lead = (f"Fine-tuning: {names} retrained from "
-                "scratch in two fresh processes (`COURSE_FINETUNE_CACHE=0`, 2 torch threads): "
-                + ("the same QWK both times (table above). " if same else "the runs differ (table above). "))
+        lead = "Fine-tuning: "
+        for once, what in ((False, "retrained from scratch in two fresh processes"),
+                           (True, "retrained from scratch once and compared with the stored figures")):
+            part = [r for r in retrained if r["cause"].startswith("recomputed once") == once]
+            if part:
+                same = all(r["repeats"] == "yes" for r in part)
+                names = ", ".join("`" + r["id"] + "`" for r in part)
+                lead += (f"{names} {what} "
+                         "(`COURSE_FINETUNE_CACHE=0`, 2 torch threads): "
+                         + ("the same QWK (table above). " if same else "they differ (table above). "))
     else:
         lead = "Fine-tuning rows: not retrained twice here (each takes the seconds per seed in the table above). "
     return [lead + FINETUNE_RERUN_NOTE]
@@ -704,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="rewrite the Markdown from the CSV, run nothing")
     parser.add_argument("--rerun", nargs="+", metavar="ROW_ID",
                         help="run each row twice in fresh processes; store the comparison in results/asap7_reruns.csv")
+    parser.add_argument("--against-stored", action="store_true",
+                        help="with --rerun: run once and compare with the QWK stored in asap7.csv (for hour-long rows)")
     parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -718,7 +742,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             for rid in args.rerun:  # stored row by row: a long list stopped halfway keeps what it measured
                 old = {r["id"]: r for r in read_csv(RERUN_CSV)}
-                new = {r["id"]: r for r in rerun(rid, args.seeds, Path(tmp))}
+                new = {r["id"]: r for r in rerun(rid, args.seeds, Path(tmp), against_stored=args.against_stored)}
                 write_csv(list({**old, **new}.values()), RERUN_CSV, RERUN_FIELDS)
                 print(f"Wrote {RERUN_CSV} and {render(args.csv, args.md)}", flush=True)
         return 0

@@ -139,6 +139,19 @@ def test_a_cheap_row_repeats_when_rerun_in_fresh_processes(asap7, tmp_path):
     assert float(row["qwk_run1"]) > 0.3  # a real measurement, not an empty row
 
 
+def test_a_slow_row_can_be_rerun_once_against_its_stored_figures(asap7, tmp_path, monkeypatch):
+    """--against-stored: one fresh process compared with the stored per-seed QWK, and the cause says so."""
+    stored = {r["id"]: r for r in R.read_csv(R.CSV_PATH)}["baseline_length"]
+    row = R.rerun("baseline_length", 1, tmp_path, against_stored=True)[0]
+    assert row["qwk_run1"] == stored["qwk_per_seed"].split()[0] == row["qwk_run2"] and row["repeats"] == "yes"
+    assert f"as stored ({stored['date']})" in row["cause"]
+    wrong = tmp_path / "stored.csv"  # a stored figure the code no longer gives
+    R.write_csv([{**stored, "qwk_per_seed": "0.5000"}], wrong)
+    monkeypatch.setattr(R, "CSV_PATH", wrong)
+    row = R.rerun("baseline_length", 1, tmp_path, against_stored=True)[0]
+    assert row["repeats"] == "no" and row["qwk_run1"] == "0.5000" and "differs in a fresh process" in row["cause"]
+
+
 def test_a_rerun_of_a_cached_row_says_whether_it_recomputed(monkeypatch):
     """A rerun that reads a cached run repeats nothing, and its cause must say so."""
     monkeypatch.delenv("COURSE_LLM_CACHE", raising=False)
@@ -153,9 +166,13 @@ def test_a_rerun_of_a_cached_row_says_whether_it_recomputed(monkeypatch):
 def test_the_rerun_section_says_whether_a_fine_tuning_row_was_retrained():
     row = {"id": "finetune_reg", "repeats": "yes",
            "cause": "recomputed both times (COURSE_FINETUNE_CACHE=0, 2 torch threads); seeded"}
-    assert "`finetune_reg` retrained from scratch" in R.finetune_rerun_lines([row])[0]
-    assert "the same QWK both times" in R.finetune_rerun_lines([row])[0]
-    assert "the runs differ" in R.finetune_rerun_lines([{**row, "repeats": "no"}])[0]
+    assert "`finetune_reg` retrained from scratch in two fresh processes" in R.finetune_rerun_lines([row])[0]
+    assert "the same QWK (table above)" in R.finetune_rerun_lines([row])[0]
+    assert "they differ" in R.finetune_rerun_lines([{**row, "repeats": "no"}])[0]
+    once = {**row, "id": "finetune_ensemble", "cause": "recomputed once (COURSE_FINETUNE_CACHE=0); seeded"}
+    both = R.finetune_rerun_lines([row, once])[0]
+    assert "`finetune_reg` retrained from scratch in two" in both
+    assert "`finetune_ensemble` retrained from scratch once and compared with the stored figures" in both
     cached = {**row, "cause": "a rerun reuses the cached run (COURSE_CACHE_DIR/finetune_runs)"}
     assert R.finetune_rerun_lines([cached])[0].startswith("Fine-tuning rows: not retrained twice")
 
@@ -177,7 +194,7 @@ def test_rerun_stores_each_row_as_soon_as_it_is_measured(monkeypatch, tmp_path):
     done = {"id": "tfidf_lr", "seeds": 1, "qwk_run1": "0.5664", "qwk_run2": "0.5664", "max_abs_diff": "0.0000",
             "repeats": "yes", "cause": "seeded", "machine": "m", "date": "2026-12-07"}
 
-    def fake_rerun(row_id, n_seeds, workdir):
+    def fake_rerun(row_id, n_seeds, workdir, against_stored=False):
         if row_id == "llm_rubric":
             raise KeyboardInterrupt  # stopped during the second row
         return [done]
