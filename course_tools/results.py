@@ -38,7 +38,11 @@ are merged into the existing CSV (other rows are kept) and the table is re-rende
 process, into temporary files, and stores both runs' per-seed QWK and their largest
 difference in ``results/asap7_reruns.csv`` (rendered as the table's "Reruns" section).
 Fine-tuning rows reuse their cached runs unless ``COURSE_FINETUNE_CACHE=0``, and the language-model
-rows their cached replies and adapters unless ``COURSE_LLM_CACHE=0``.
+rows their cached replies and adapters unless ``COURSE_LLM_CACHE=0``. ``--against-stored`` runs a
+row once and compares it with its stored per-seed QWK instead, for rows that take an hour or more
+per process (the ensembles of fine-tuned runs)::
+
+    COURSE_FINETUNE_CACHE=0 python -m course_tools.results --rerun finetune_ensemble --seeds 3 --against-stored
 """
 
 from __future__ import annotations
