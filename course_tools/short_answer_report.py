@@ -460,81 +460,94 @@ def referral_section(out: Path) -> list[str]:
             "could be verified identical to its upstream release in this environment.", ""]
 
 
-def issue28_verdicts(d: pd.DataFrame) -> list[str]:
-    """Issue 28's targets, each read from the tables above as met or missed (point estimates, no
-    intervals); a target whose rows are not in ``d`` is left out, and with none the line is too."""
-    grading = d[(d["table"] == "grading") & d.get("system", pd.Series("", index=d.index)).astype(str).str.contains(
-        "today's default", regex=False)]
-    outcomes = d[d["table"] == "outcomes"]
-    latency = d[d["table"] == "latency"].set_index("operation") if "operation" in d else pd.DataFrame()
-    hand, beetle = "hand-written held-out halves", "Beetle unseen questions"
+def _value(frame: pd.DataFrame, col: str, **where) -> float | None:
+    """``col`` of the first row of ``frame`` matching ``where`` (column -> value), or None."""
+    rows = frame
+    for key, want in where.items():
+        rows = rows[rows[key] == want]
+    return None if rows.empty or col not in rows else float(rows[col].iloc[0])
 
-    def value(frame: pd.DataFrame, col: str, **where) -> float | None:
-        rows = frame
-        for key, want in where.items():
-            rows = rows[rows[key] == want]
-        return None if rows.empty else float(rows[col].iloc[0])
 
-    def mark(ok: bool) -> str:
-        return "met" if ok else "missed"
+def _mark(ok: bool) -> str:
+    return "met" if ok else "missed"
 
-    def share(p: float, n: float, target: float, at_least: bool) -> str:
-        """A proportion against its target with a Wilson 95% interval (answers taken as independent)."""
-        from scipy.stats import binomtest
 
-        k, n = int(round(p * n)), int(n)
-        ci = binomtest(k, n).proportion_ci(method="wilson")
-        low, high = ci.low, ci.high
-        ok = p >= target if at_least else p <= target
-        settled = (low >= target) if at_least else (high <= target)
-        against = (high < target) if at_least else (low > target)
-        interval = f"{k} of {n}, interval {low:.3f} to {high:.3f}"
-        if settled:
-            return f"met ({interval})"
-        if against:
-            return f"missed ({interval})"
-        return f"{mark(ok)} as a point estimate ({interval}: not settled)"
+def share_verdict(p: float, n: float | None, target: float, at_least: bool) -> str:
+    """A share against its target with a Wilson 95% interval (answers taken as independent): met or
+    missed when the whole interval is on one side, else the point estimate's side, "not settled"."""
+    if not n:
+        return _mark(p >= target if at_least else p <= target)
+    from scipy.stats import binomtest
 
-    def count(frame: pd.DataFrame, **where) -> float | None:
-        return value(frame, "answers", **where) if "answers" in frame else None
+    k, n = int(round(p * n)), int(n)
+    ci = binomtest(k, n).proportion_ci(method="wilson")
+    interval = f"{k} of {n}, interval {ci.low:.3f} to {ci.high:.3f}"
+    if (ci.low >= target) if at_least else (ci.high <= target):
+        return f"met ({interval})"
+    if (ci.high < target) if at_least else (ci.low > target):
+        return f"missed ({interval})"
+    return f"{_mark(p >= target if at_least else p <= target)} as a point estimate ({interval}: not settled)"
 
-    parts = []
-    if (acc := value(grading, "exact", source=beetle)) is not None:
-        parts.append(f"Beetle accuracy {acc:.3f} (>= 0.70): {mark(acc >= 0.70)}")
-    if (q := value(grading, "qwk", source="hand-written, all 34 subjects")) is not None:
-        ci = (value(grading, "qwk_low", source="hand-written, all 34 subjects"),
-              value(grading, "qwk_high", source="hand-written, all 34 subjects"))
+
+def _grading_verdicts(grading: pd.DataFrame) -> list[str]:
+    """Beetle's accuracy and the new subjects' QWK (pooled, and the blind tenth batch alone)."""
+    parts, pooled = [], "hand-written, all 34 subjects"
+    if (acc := _value(grading, "exact", source="Beetle unseen questions")) is not None:
+        parts.append(f"Beetle accuracy {acc:.3f} (>= 0.70): {_mark(acc >= 0.70)}")
+    if (q := _value(grading, "qwk", source=pooled)) is not None:
+        ci = (_value(grading, "qwk_low", source=pooled), _value(grading, "qwk_high", source=pooled))
         shown = ("" if None in ci or np.isnan(ci[0]) else
                  f" (interval {ci[0]:.3f} to {ci[1]:.3f}: " + ("wholly above the target)" if ci[0] >= 0.60 else
                                                                "not shown to be above the target)"))
-        parts.append(f"new subjects' pooled QWK {q:.3f} (>= 0.60): {mark(q >= 0.60)} as a point estimate" + shown)
-    if (blind := value(grading, "qwk", source="hand-written, tenth batch")) is not None:
+        parts.append(f"new subjects' pooled QWK {q:.3f} (>= 0.60): {_mark(q >= 0.60)} as a point estimate" + shown)
+    if (blind := _value(grading, "qwk", source="hand-written, tenth batch")) is not None:
         parts.append(f"the tenth batch alone, the only one blind to today's default: QWK {blind:.3f} "
-                     f"({mark(blind >= 0.60)} as a point estimate; 4 subjects, its interval rough)")
-    n_of = {}
-    if (nonsense := value(outcomes, "graded_0_or_referred", source=hand, category="on_topic_nonsense")) is not None:
-        n_of["nonsense"] = count(outcomes, source=hand, category="on_topic_nonsense")
-        verdict = (share(nonsense, n_of["nonsense"], 0.90, True) if n_of["nonsense"] else mark(nonsense >= 0.90))
-        parts.append(f"on-topic nonsense graded 0 or referred {nonsense:.3f} (>= 0.90): {verdict}")
-    for source in (hand, beetle):
-        ref = value(outcomes, "referred", source=source, category="real_answer")
-        guard = value(outcomes, "rejected_by_guard", source=source, category="real_answer")
-        n = count(outcomes, source=source, category="real_answer")
+                     f"({_mark(blind >= 0.60)} as a point estimate; 4 subjects, its interval rough)")
+    return parts
+
+
+def _outcome_verdicts(outcomes: pd.DataFrame) -> list[str]:
+    """Nonsense caught, real answers referred or zeroed by the guard, other junk zeroed: shares with intervals."""
+    parts, hand = [], "hand-written held-out halves"
+    nonsense = dict(source=hand, category="on_topic_nonsense")
+    if (caught := _value(outcomes, "graded_0_or_referred", **nonsense)) is not None:
+        parts.append(f"on-topic nonsense graded 0 or referred {caught:.3f} (>= 0.90): "
+                     f"{share_verdict(caught, _value(outcomes, 'answers', **nonsense), 0.90, True)}")
+    for source in (hand, "Beetle unseen questions"):
+        real = dict(source=source, category="real_answer")
+        ref, guard = _value(outcomes, "referred", **real), _value(outcomes, "rejected_by_guard", **real)
+        n = _value(outcomes, "answers", **real)
         if ref is not None:
-            parts.append(f"{source}: real answers referred {ref:.3f} (<= 0.15): "
-                         f"{share(ref, n, 0.15, False) if n else mark(ref <= 0.15)}, graded 0 by the guard "
-                         f"{guard:.3f} (<= 0.03): {share(guard, n, 0.03, False) if n else mark(guard <= 0.03)}")
+            parts.append(f"{source}: real answers referred {ref:.3f} (<= 0.15): {share_verdict(ref, n, 0.15, False)}, "
+                         f"graded 0 by the guard {guard:.3f} (<= 0.03): {share_verdict(guard, n, 0.03, False)}")
     junk = outcomes[(outcomes["source"] == hand) & outcomes["category"].isin(
-        ["structural", "non_answer", "injection", "other_subject"])]
+        ["structural", "non_answer", "injection", "other_subject"])] if "source" in outcomes else outcomes.iloc[:0]
     if not junk.empty:
         worst = junk.loc[junk["graded_0"].astype(float).idxmin()]
-        verdict = (share(float(worst["graded_0"]), float(worst["answers"]), 1.0, True) if "answers" in junk
-                   else mark(float(worst["graded_0"]) >= 1.0))
-        parts.append(f"other junk graded 0 at least {float(worst['graded_0']):.3f} (1.000): {verdict}")
+        n = float(worst["answers"]) if "answers" in junk else None
+        parts.append(f"other junk graded 0 at least {float(worst['graded_0']):.3f} (1.000): "
+                     f"{share_verdict(float(worst['graded_0']), n, 1.0, True)}")
+    return parts
+
+
+def _latency_verdicts(latency: pd.DataFrame) -> list[str]:
+    """The p95 verdicts of the fit and the two regrade backends, as the latency table states them."""
+    parts = []
     for op, name in (("fit from cached embeddings", "fit"), ("live regrade (predict)", "regrade with PyTorch"),
                      ("live regrade (predict), ONNX Runtime", "regrade with ONNX Runtime")):
         if op in latency.index and "verdict" in latency.columns and isinstance(latency.loc[op, "verdict"], str):
             parts.append(f"{name} p95 {latency.loc[op, 'p95_ms']:.1f} ms: {latency.loc[op, 'verdict'].split(' (')[0]}")
+    return parts
+
+
+def issue28_verdicts(d: pd.DataFrame) -> list[str]:
+    """Issue 28's targets, each read from the tables above: QWK and accuracy as point estimates (the
+    pooled QWK with its interval), shares with Wilson intervals, latency as its table's verdicts; a
+    target whose rows are not in ``d`` is left out, and with none the line is too."""
+    grading = d[(d["table"] == "grading") & d.get("system", pd.Series("", index=d.index)).astype(str).str.contains(
+        "today's default", regex=False)]
+    latency = d[d["table"] == "latency"].set_index("operation") if "operation" in d else pd.DataFrame()
+    parts = [*_grading_verdicts(grading), *_outcome_verdicts(d[d["table"] == "outcomes"]), *_latency_verdicts(latency)]
     if not parts:
         return []
     return ["Read against issue 28's targets (the tables above; Beetle's real answers include its 'incorrect' "

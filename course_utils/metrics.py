@@ -267,9 +267,8 @@ class ConfidenceInterval(NamedTuple):
 
 def _resample_index(rng: np.random.Generator, n_items: int, n_resamples: int,
                     groups: ArrayLike | None = None) -> np.ndarray | list[np.ndarray]:
-    """Indices of ``n_resamples`` bootstrap resamples of ``n_items`` items: items drawn with
-    replacement (an array, one row per resample), or, with ``groups`` (one id per item), whole
-    groups drawn with replacement (a list: resamples differ in length)."""
+    """Bootstrap resamples of ``n_items`` items drawn with replacement (an array, a row each), or with
+    ``groups`` (one id per item) whole groups drawn so (a list: resamples differ in length)."""
     if groups is None:
         return rng.integers(0, n_items, size=(n_resamples, n_items))
     g = np.asarray(groups)
@@ -282,15 +281,9 @@ def _resample_index(rng: np.random.Generator, n_items: int, n_resamples: int,
             for _ in range(n_resamples)]
 
 
-def bootstrap_ci(
-    human: ArrayLike,
-    machine: ArrayLike,
-    metric: str | Callable[[np.ndarray, np.ndarray], float] = "QWK",
-    n: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
-    groups: ArrayLike | None = None,
-) -> ConfidenceInterval:
+def bootstrap_ci(human: ArrayLike, machine: ArrayLike, metric: str | Callable[[np.ndarray, np.ndarray], float] = "QWK",
+                 n: int = 1000, seed: int = 0, level: float = 0.95, groups: ArrayLike | None = None,
+                 ) -> ConfidenceInterval:
     """Percentile bootstrap interval of a metric, resampling essays with replacement.
 
     ``metric`` is a key of :func:`aes_metrics` (``"QWK"``, ``"Acc"``, ``"SMD"``, ...)
@@ -316,9 +309,7 @@ def bootstrap_ci(
                 "Adj": lambda a, b: float(np.mean(np.abs(a - b) <= 1)), "SMD": smd}
 
         def fn(a: np.ndarray, b: np.ndarray) -> float:  # the one metric asked for, not all of them
-            if metric in fast:
-                return fast[metric](a, b)
-            return aes_metrics(a, b, labels[0], labels[-1])[metric]
+            return fast[metric](a, b) if metric in fast else aes_metrics(a, b, labels[0], labels[-1])[metric]
 
     idx = _resample_index(np.random.default_rng(seed), len(h), n, groups)
     values = (_metric_rows(metric, h, m, idx) if metric in ("QWK", "Acc", "Adj", "SMD") and groups is None
