@@ -656,8 +656,10 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
     rerun_ids = {r["id"] for r in rows}
     missing = [r["id"] for r in stored or [] if r.get("qwk_mean") and r["id"] not in rerun_ids]
     lines = ["## Reruns", "",
-             f"Each row below was measured twice with `{COMMAND} --rerun ROW_ID` (two fresh processes on "
-             "the same machine, into `asap7_reruns.csv`), for its first k seeds (the `seeds` column; the table "
+             f"Each row below was measured twice with `{COMMAND} --rerun ROW_ID` on the same machine, into "
+             "`asap7_reruns.csv`: in two fresh processes, or, for rows of an hour or more per process "
+             "(`--against-stored`), once, against the figures stored earlier (the `cause` column says which and "
+             "when); for its first k seeds (the `seeds` column; the table "
              "above may average more). The stored QWK per seed is `qwk_per_seed` in `asap7.csv`. A rerun "
              "recomputes what is not cached: `cause` says whether a fine-tuning or language-model run was "
              "recomputed or read from its cache; sentence embeddings are read from their cache in both runs, "
