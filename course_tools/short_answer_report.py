@@ -328,16 +328,19 @@ def sources_line() -> str:
     def names(subjects):
         return ", ".join(s.replace("_", " ") for s in subjects)
 
-    ninth, tenth = (names(ISSUE28_BATCHES[k]) for k in ("ninth batch", "tenth batch"))
+    from math import comb
+
+    ninth, tenth = (names(ISSUE28_BATCHES[b]) for b in ("ninth batch", "tenth batch"))
+    k = len(ISSUE28_BATCHES["ninth batch"])
     return ("Sources: `all N subjects` are every hand-written set; `by helpers`, those written by helper sessions "
             "apart from the grader's authors; the *ninth batch* (" + ninth + ") and the *tenth batch* (" + tenth +
             ") were written for issue 28 by writers who never saw the grader. The ninth met the grader once "
             "before issue 28's changes, and its dev halves then served those changes' choices; the tenth met "
             "issue 28's grader once, as delivered (`course_utils/short_answer/eval_sets/README.md`), so only the "
             "tenth is blind to today's default. Rows of one system overlap: a batch's answers are in the rows "
-            f"above it too. The batches have {len(ISSUE28_BATCHES['ninth batch'])} subjects each and Beetle nine "
-            "questions: too few groups for a percentile interval to hold its 95% (4 groups allow only 35 different "
-            "resamples), so read those rows' intervals as rough, and the many-subject rows' as the ones to go by.")
+            f"above it too. The batches have {k} subjects each and Beetle nine questions: too few groups for a "
+            f"percentile interval to hold its 95% ({k} groups allow only {comb(2 * k - 1, k)} different resamples), "
+            "so read those rows' intervals as rough, and the many-subject rows' as the ones to go by.")
 
 
 def referral_cost_line(latency: pd.DataFrame) -> list[str]:
