@@ -209,8 +209,7 @@ register(
     "Ensemble trained on the mean of both raters, OOF cutoffs",
     note=_BEYOND_NOTE + "; regressors learn the mean of rater 1 and rater 2 on the training "
     "essays (less label noise), evaluated against rater 1 like every row; it had the higher "
-    "out-of-fold QWK in development; on the test set the two rows are not told apart (overlapping intervals, "
-    "no paired test here)",
+    "out-of-fold QWK in development; the two rows are not compared on test here (no paired test)",
 )(lambda s: run_scorer(lambda r: _scorers().EnsembleScorer(random_state=r), s, mean_of_raters=True))
 
 
@@ -441,7 +440,7 @@ def table_row(r: dict) -> list[str]:
 
 
 #: Phrases of a row's note that say a choice behind the row has seen this split's test essays.
-SEEN_TEST_MARKERS = ("hold this split's test essays", "not a blind result")
+SEEN_TEST_MARKERS = ("hold this split's test essays", "not a blind result", "added after the two rows above")
 
 
 def seen_test_clause(rows: list[dict]) -> str:
@@ -450,8 +449,17 @@ def seen_test_clause(rows: list[dict]) -> str:
     if not seen:
         return ""
     return (" Exceptions, each said in its note: " + ", ".join(seen) + " (a choice behind them saw these test "
-            "essays, or a test result: optimistic by an unmeasured amount). Where several variants of one idea are "
+            "essays, or the row was built after a test result: optimistic by an unmeasured amount). Where several variants of one idea are "
             "shown, picking the highest on test would be a choice made on test.")
+
+
+def ci_to_sd(rows: list[dict]) -> str:
+    """How much larger the test set's uncertainty (CI width / 3.92) is than the seeds' SD, over the rows."""
+    ratios = [(float(r["qwk_ci_high"]) - float(r["qwk_ci_low"])) / 3.92 / float(r["qwk_sd"]) for r in rows
+              if r.get("qwk_sd") and r.get("qwk_ci_low") and str(r.get("n_seeds")) != "1" and float(r["qwk_sd"]) > 0]
+    if not ratios:
+        return ""
+    return f" (from {min(ratios):.1f} to {max(ratios):.0f} times the seeds' SD over these rows)"
 
 
 def acc_clause(rows: list[dict]) -> list[str]:
@@ -484,7 +492,7 @@ def render_markdown(rows: list[dict]) -> str:
         "cross-validation on them. The test set is scored once per seed." + seen_test_clause(rows),
         "* QWK, Acc (exact agreement) and SMD (machine minus human, pooled SD): mean ± SD "
         "over seeds 0..n-1 (a single value when n = 1). The SD is the seeds' spread only, not the "
-        "uncertainty of a 314-essay test set, which the CI shows and which is several times larger.",
+        "uncertainty of a 314-essay test set, which the CI shows and which is larger" + ci_to_sd(rows) + ".",
         "* QWK 95% CI: percentile bootstrap over test essays (1,000 resamples) of the "
         "**seed-0** predictions (so a row's mean over seeds can sit off the interval's centre). Each interval "
         "is one row's; two rows are compared only by a paired test on the same essays (notebooks 09 and 13).",
@@ -656,10 +664,10 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
     rerun_ids = {r["id"] for r in rows}
     missing = [r["id"] for r in stored or [] if r.get("qwk_mean") and r["id"] not in rerun_ids]
     lines = ["## Reruns", "",
-             f"Each row below was measured twice with `{COMMAND} --rerun ROW_ID` on the same machine, into "
-             "`asap7_reruns.csv`: in two fresh processes, or, for rows of an hour or more per process "
-             "(`--against-stored`), once, against the figures stored earlier (the `cause` column says which and "
-             "when); for its first k seeds (the `seeds` column; the table "
+             f"Each row below was rerun with `{COMMAND} --rerun ROW_ID` on the same machine, into "
+             "`asap7_reruns.csv`: in two fresh processes, or, for rows whose reruns take long "
+             "(`--against-stored`), once, against the figures stored earlier; then \"run 1\" is the stored "
+             "figure (the `cause` column says which and when). Each covers its first k seeds (the `seeds` column; the table "
              "above may average more). The stored QWK per seed is `qwk_per_seed` in `asap7.csv`. A rerun "
              "recomputes what is not cached: `cause` says whether a fine-tuning or language-model run was "
              "recomputed or read from its cache; sentence embeddings are read from their cache in both runs, "
