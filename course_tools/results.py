@@ -39,8 +39,8 @@ process, into temporary files, and stores both runs' per-seed QWK and their larg
 difference in ``results/asap7_reruns.csv`` (rendered as the table's "Reruns" section).
 Fine-tuning rows reuse their cached runs unless ``COURSE_FINETUNE_CACHE=0``, and the language-model
 rows their cached replies and adapters unless ``COURSE_LLM_CACHE=0``. ``--against-stored`` runs a
-row once and compares it with its stored per-seed QWK instead, for rows that take an hour or more
-per process (the ensembles of fine-tuned runs)::
+row once and compares it with its stored per-seed QWK instead, for rows whose reruns take long
+(the ensembles of fine-tuned runs, up to an hour and a half per process)::
 
     COURSE_FINETUNE_CACHE=0 python -m course_tools.results --rerun finetune_ensemble --seeds 3 --against-stored
 """
@@ -605,7 +605,7 @@ def rerun(row_id: str, n_seeds: int, workdir: Path, against_stored: bool = False
     contain it, e.g. ``finetune_clf`` and ``finetune_clf_cutoffs``, which read the same runs). A row
     repeats when every seed's QWK agrees to 4 decimals.
 
-    ``against_stored``: for rows that take an hour or more, run once and compare with the per-seed
+    ``against_stored``: for rows whose reruns take long, run once and compare with the per-seed
     QWK stored in ``asap7.csv`` by an earlier process (``qwk_run1`` is then the stored figure, and
     ``cause`` says so and gives its date).
     """
@@ -630,7 +630,7 @@ def rerun(row_id: str, n_seeds: int, workdir: Path, against_stored: bool = False
         per_run.insert(0, {rid: [float(v) for v in stored[rid]["qwk_per_seed"].split()] for rid in per_run[0]})
         how = {rid: f"in a fresh process as stored ({stored[rid].get('date') or 'undated'})" for rid in per_run[0]}
     out = []
-    for rid in [row_id, *sorted(set(per_run[1 if against_stored else 0]) - {row_id})]:
+    for rid in [row_id, *sorted(set(per_run[-1]) - {row_id})]:
         first, second = per_run[0][rid], per_run[1][rid]
         n = min(len(first), len(second))
         first, second = first[:n], second[:n]
@@ -741,7 +741,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun", nargs="+", metavar="ROW_ID",
                         help="run each row twice in fresh processes; store the comparison in results/asap7_reruns.csv")
     parser.add_argument("--against-stored", action="store_true",
-                        help="with --rerun: run once and compare with the QWK stored in asap7.csv (for hour-long rows)")
+                        help="with --rerun: run once and compare with the QWK stored in asap7.csv (for rows whose reruns take long)")
     parser.add_argument("--csv", type=Path, default=CSV_PATH, help=argparse.SUPPRESS)
     parser.add_argument("--md", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

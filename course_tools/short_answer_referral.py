@@ -45,7 +45,6 @@ SYSTEMS = {"answer only, l2 = 1 (the default before)": {"views": ("answer",), "l
                                                          "char_weight": 0.0,
                                                          "referral": BEFORE},
            "answer + what it adds + characters, the question as a 0, l2 = 0.3 (today's default)": {}}  # last: outcomes
-NINTH_BATCH, TENTH_BATCH = ISSUE28_BATCHES["ninth batch"], ISSUE28_BATCHES["tenth batch"]
 
 
 def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict]:
@@ -56,8 +55,8 @@ def grading_rows(sets: pd.DataFrame, uq: pd.DataFrame) -> tuple[list[dict], dict
         beetle = beetle_outcomes(uq, 30, 0, **kw)
         for source, part in ((f"hand-written, all {hand['subject'].nunique()} subjects", hand),
                              ("hand-written, by helpers", hand[hand["author"] == "independent"]),
-                             ("hand-written, ninth batch", hand[hand["subject"].isin(NINTH_BATCH)]),
-                             ("hand-written, tenth batch", hand[hand["subject"].isin(TENTH_BATCH)]),
+                             *((f"hand-written, {batch}", hand[hand["subject"].isin(subjects)])
+                               for batch, subjects in ISSUE28_BATCHES.items()),
                              ("Beetle unseen questions", beetle)):
             rows.append(grading_scores(part, source, system))
         outcomes = {"hand": hand, "beetle": beetle}
