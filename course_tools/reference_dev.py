@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from course_tools.ensemble_members import mpnet_ensemble
+from course_tools.ensemble_members import dev_best_ensemble, mpnet_ensemble
 from course_tools.literature import ROOT
 
 CSV_PATH = ROOT / "results" / "asap7_reference_dev.csv"
@@ -44,6 +44,8 @@ CANDIDATES = {
     "rubric ensemble, both raters": (_rubric, True),
     "rubric ensemble + MPNet member": (mpnet_ensemble, False),
     "rubric ensemble + MPNet member, both raters": (mpnet_ensemble, True),
+    "best literature-dev subset (with SmolLM2 members)": (dev_best_ensemble, False),
+    "best literature-dev subset (with SmolLM2 members), both raters": (dev_best_ensemble, True),
 }
 
 

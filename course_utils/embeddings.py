@@ -13,6 +13,12 @@ student's answer in the few-shot grader) stays in this process's memory.
 ``pip install onnxruntime "onnx<1.23"``): for the few short texts of a live regrade, the
 embedding takes about half the time, with vectors within about 1e-6 of PyTorch's (kept in
 a cache of their own).
+
+:func:`encode_lm` gives a causal language model's view of a text the same way: the mean of
+one layer's hidden states over the text's tokens (``layer=18`` of SmolLM2-135M's 30), cached
+per model and layer. A middle layer of a small LM carries what a next-word predictor noticed
+about the writing (fluency, spelling, register), which sentence-embedding models are trained
+to discard.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 
 from course_utils.checks import check_texts
 from course_utils.config import cache_dir, device
-from course_utils.hub import MINILM_ID, resolve_model
+from course_utils.hub import MINILM_ID, SMOLLM_ID, resolve_model
 
 
 @dataclass
@@ -152,6 +158,77 @@ def encode(
         )
         for (k, _), v in zip(todo, vectors):
             store.vectors[k] = v.astype(np.float32)
+    if use_disk and not store.on_disk.issuperset(keys):
+        store.on_disk.update(keys)
+        _save(cache_key, {k: store.vectors[k] for k in store.on_disk})
+    return np.stack([store.vectors[k] for k in keys])
+
+
+class _StopForward(Exception):
+    """Raised by a hook once the wanted layer has run: the layers above it are not computed."""
+
+
+def _lm_layer_means(texts: list[str], model_id: str, layer: int, max_length: int, batch_size: int) -> np.ndarray:
+    """Mean hidden state of ``layer`` (1 = the first transformer layer's output) per text, padding excluded."""
+    import torch
+
+    from course_utils.llm.local_model import load_local_model
+
+    tokenizer, model = load_local_model(model_id)
+    blocks = model.model.layers
+    if not 1 <= layer <= len(blocks):
+        raise ValueError(f"layer must be 1..{len(blocks)} for {model_id}, got {layer}.")
+    captured = {}
+
+    def hook(_module, _inputs, output):
+        captured["h"] = output[0] if isinstance(output, tuple) else output
+        raise _StopForward
+
+    order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
+    out = np.zeros((len(texts), model.config.hidden_size), np.float32)
+    handle = blocks[layer - 1].register_forward_hook(hook)
+    tokenizer.padding_side = "right"
+    try:
+        for start in range(0, len(texts), batch_size):
+            idx = order[start:start + batch_size]
+            batch = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, truncation=True,
+                              max_length=max_length).to(model.device)
+            with torch.no_grad():
+                try:
+                    model(**batch)
+                except _StopForward:
+                    pass
+            mask = batch["attention_mask"].unsqueeze(-1).to(captured["h"].dtype)
+            means = (captured["h"] * mask).sum(1) / mask.sum(1)
+            out[idx] = means.float().cpu().numpy()
+    finally:
+        handle.remove()
+    return out
+
+
+def encode_lm(
+    texts: Iterable[str],
+    model_id: str = SMOLLM_ID,
+    layer: int = 18,
+    max_length: int = 1024,
+    batch_size: int = 8,
+    use_disk: bool = True,
+) -> np.ndarray:
+    """A causal LM's mean hidden state of ``layer`` for each text, ``(n, hidden size)`` float32, cached.
+
+    Offline, ``model_id`` resolves as in :func:`course_utils.llm.local_model.load_local_model`
+    (SmolLM2-135M-Instruct from its 4-bit GGUF file, so the numbers differ slightly from the Hub's
+    float weights). Texts longer than ``max_length`` tokens are cut there.
+    """
+    texts = check_texts(texts)
+    cache_key = f"{model_id}|layer={layer}|mean|max_length={max_length}"
+    store = _memory(cache_key, use_disk)
+    keys = [_key(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store.vectors}.items())
+    if todo:
+        vectors = _lm_layer_means([t for _, t in todo], model_id, layer, max_length, batch_size)
+        for (k, _), v in zip(todo, vectors):
+            store.vectors[k] = v
     if use_disk and not store.on_disk.issuperset(keys):
         store.on_disk.update(keys)
         _save(cache_key, {k: store.vectors[k] for k in store.on_disk})

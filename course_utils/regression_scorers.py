@@ -31,19 +31,28 @@ def regression_features(
     model_id: str = "all-MiniLM-L6-v2",
     random_state: int | None = 42,
     rubric: bool = False,
+    textstat: bool = True,
 ):
-    """Texts -> [SVD of TF-IDF (1-2 grams), textstat, (rubric counts), (embeddings)] (a FeatureUnion)."""
+    """Texts -> [(SVD of TF-IDF, 1-2 grams), (textstat), (rubric counts), (embeddings)] (a FeatureUnion).
+
+    ``svd_dim=0`` leaves the SVD out; ``model_id`` may name a sentence encoder or a causal LM
+    (:class:`~course_utils.scorer_base.EmbeddingTransformer`).
+    """
     from sklearn.decomposition import TruncatedSVD
 
-    tfidf = tfidf_vectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
-    parts = [
-        ("svd", make_pipeline(tfidf, TruncatedSVD(n_components=int(svd_dim), random_state=random_state))),
-        ("textstat", TextstatTransformer()),
-    ]
+    parts = []
+    if int(svd_dim) > 0:
+        tfidf = tfidf_vectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2)
+        parts.append(("svd", make_pipeline(tfidf, TruncatedSVD(n_components=int(svd_dim),
+                                                                random_state=random_state))))
+    if textstat:
+        parts.append(("textstat", TextstatTransformer()))
     if rubric:
         parts.append(("rubric", RubricTransformer()))
     if embeddings:
         parts.append(("embeddings", EmbeddingTransformer(model_id)))
+    if not parts:
+        raise ValueError("No features left: keep svd_dim > 0, textstat, rubric or embeddings.")
     return FeatureUnion(parts)
 
 
@@ -72,7 +81,9 @@ class RegressionScorer(BaseScorer):
     ``fit(texts, scores, target=None)``: ``target`` is an optional continuous training
     target for the regressor (for example the mean of two raters, a less noisy label);
     the cutoffs are always fitted against ``scores``. ``rubric=True`` adds the counts a
-    rubric names (spelling, punctuation, vocabulary, organisation markers).
+    rubric names (spelling, punctuation, vocabulary, organisation markers). ``svd_dim=0``
+    and ``textstat=False`` leave those features out (``RegressionScorer("ridge", svd_dim=0,
+    textstat=False, model_id=SMOLLM_ID)`` is ridge on a small LM's hidden states alone).
     """
 
     def __init__(
@@ -84,6 +95,7 @@ class RegressionScorer(BaseScorer):
         cv: int = 5,
         random_state: int | None = 42,
         rubric: bool = False,
+        textstat: bool = True,
     ):
         self.regressor = regressor
         self.svd_dim = svd_dim
@@ -92,6 +104,7 @@ class RegressionScorer(BaseScorer):
         self.cv = cv
         self.random_state = random_state
         self.rubric = rubric
+        self.textstat = textstat
 
     def _regressor(self):
         from sklearn.ensemble import HistGradientBoostingRegressor
@@ -110,7 +123,7 @@ class RegressionScorer(BaseScorer):
     def _build(self):
         reg = self._regressor()  # checks the name before any work
         return {"features": regression_features(
-            self.svd_dim, self.embeddings, self.model_id, self.random_state, self.rubric
+            self.svd_dim, self.embeddings, self.model_id, self.random_state, self.rubric, self.textstat
         ), "regressor": reg}
 
     def fit(self, texts, scores, target=None) -> RegressionScorer:

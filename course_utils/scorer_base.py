@@ -78,19 +78,26 @@ class RubricTransformer(BaseEstimator):
 
 
 class EmbeddingTransformer(BaseEstimator):
-    """Texts -> cached sentence embeddings (:func:`course_utils.embeddings.encode`)."""
+    """Texts -> cached embeddings: a sentence encoder's (:func:`course_utils.embeddings.encode`),
+    or, for a causal language model such as SmolLM2, the mean hidden state of its layer ``lm_layer``
+    (:func:`course_utils.embeddings.encode_lm`)."""
 
-    def __init__(self, model_id: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 32):
+    def __init__(self, model_id: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 32, lm_layer: int = 18):
         self.model_id = model_id
         self.batch_size = batch_size
+        self.lm_layer = lm_layer
 
     def fit(self, texts, y=None) -> EmbeddingTransformer:
         return self
 
     def transform(self, texts) -> np.ndarray:
-        from course_utils.embeddings import encode
+        from course_utils.embeddings import encode, encode_lm
+        from course_utils.hub import guess_kind
 
-        return encode(list(texts), model_id=_full_id(self.model_id), batch_size=self.batch_size)
+        model_id = _full_id(self.model_id)
+        if guess_kind(model_id) == "causal-lm":
+            return encode_lm(list(texts), model_id=model_id, layer=self.lm_layer)
+        return encode(list(texts), model_id=model_id, batch_size=self.batch_size)
 
 
 def _full_id(model_id: str) -> str:

@@ -90,3 +90,30 @@ def test_the_onnx_backend_gives_the_torch_vectors_and_the_same_grades(monkeypatc
     assert {k.split("|")[-1] for k in embeddings._MEMORY} == {"norm=True", "onnx"}  # two caches, never mixed
     onnx_grades = sa.FewShotGrader().fit(question, answers, grades).predict_outcome(new)
     assert onnx_grades.equals(torch_grades)
+
+
+@pytest.mark.slow
+def test_encode_lm_is_one_layers_mean_without_padding_and_cached(monkeypatch, tmp_path):
+    """encode_lm stops at the wanted layer yet gives that layer's hidden states, averaged over the
+    text's own tokens (a text batched beside a longer one gets its vector alone), and caches them."""
+    import torch
+
+    from course_utils.hub import SMOLLM_ID
+    from course_utils.llm.local_model import load_local_model
+
+    tokenizer, model = load_local_model(SMOLLM_ID)  # the converted model from the usual cache
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(embeddings, "_MEMORY", {})
+    texts = ["I waited.", "My sister was patient when the bus was late and it rained all afternoon."]
+    x = embeddings.encode_lm(texts, layer=3)
+    assert x.shape == (2, model.config.hidden_size)
+    with torch.no_grad():  # the whole model, one text at a time, no padding
+        direct = [model(**tokenizer(t, return_tensors="pt"), output_hidden_states=True).hidden_states[3][0]
+                  .mean(0).numpy() for t in texts]
+    assert np.allclose(x, direct, atol=1e-4)
+    calls, real = [], embeddings._lm_layer_means
+    monkeypatch.setattr(embeddings, "_lm_layer_means", lambda *a: calls.append(a))
+    monkeypatch.setattr(embeddings, "_MEMORY", {})  # a fresh process: read from disk
+    assert np.allclose(embeddings.encode_lm(texts[::-1], layer=3), x[::-1]) and calls == []
+    with pytest.raises(ValueError, match="layer must be 1..30"):
+        real(texts, SMOLLM_ID, 31, 64, 2)

@@ -134,6 +134,16 @@ def test_a_checked_published_figure_must_name_its_table_and_page(tmp_path):
         L.published_rows(path)
 
 
+def test_the_best_dev_subset_is_the_highest_mean_and_every_name_is_a_member():
+    rows = [{"subset": "ridge + gbm", "dev_qwk_mean": "0.81"}, {"subset": "smollm + char", "dev_qwk_mean": "0.84"}]
+    assert L.best_dev_subset(rows) == ["smollm", "char"]
+    assert set(L.best_dev_subset(rows)) <= set(L.dev_members())
+    for subset in L.DEV_CANDIDATES.values():
+        assert set(subset) <= set(L.dev_members())
+    with pytest.raises(FileNotFoundError, match="--dev"):
+        L.best_dev_subset([])
+
+
 def test_nested_choices_pick_each_folds_own_dev_best():
     rows = [{"subset": "a", "dev_qwk_per_fold": "0.80 0.70 0.90"},
             {"subset": "b", "dev_qwk_per_fold": "0.75 0.72 0.85"}]

@@ -105,6 +105,29 @@ def test_regression_and_ensemble(monkeypatch, data):
     assert qwk(test_y, ens.predict(test_texts), 5, 30) > 0.6
 
 
+def test_a_causal_lm_gives_its_hidden_states_and_features_can_be_left_out(monkeypatch, data):
+    """model_id naming a causal LM routes the embeddings to encode_lm; svd_dim=0 and textstat=False
+    leave a regressor on those vectors alone; no features at all is a clear error."""
+    import course_utils.embeddings as emb
+    from course_utils.hub import SMOLLM_ID
+
+    calls = []
+
+    def spy(texts, model_id="x", layer=0, **kw):
+        calls.append((model_id, layer))
+        return _fake_encode(texts)
+
+    monkeypatch.setattr(emb, "encode_lm", spy)
+    monkeypatch.setattr(emb, "encode", lambda *a, **k: pytest.fail("the sentence encoder was called"))
+    (texts, y), (test_texts, test_y) = data
+    reg = S.RegressionScorer("ridge", svd_dim=0, textstat=False, model_id=SMOLLM_ID).fit(texts, y)
+    assert calls[0] == (SMOLLM_ID, 18)
+    assert [name for name, _ in reg.model_["features"].transformer_list] == ["embeddings"]
+    assert qwk(test_y, reg.predict(test_texts), 5, 30) > 0.5
+    with pytest.raises(ValueError, match="No features left"):
+        S.RegressionScorer("ridge", svd_dim=0, textstat=False, embeddings=False).fit(texts, y)
+
+
 @pytest.mark.parametrize(
     "texts,scores,match",
     [
