@@ -43,6 +43,21 @@ def best_dev_subset(rows: list[dict]) -> list[str]:
     return max(rows, key=lambda r: float(r["dev_qwk_mean"]))["subset"].split(" + ")
 
 
+#: How a row names the members it read from the dev comparison.
+DEV_MEMBER_NOTE = "members: {} (ridge+rubric = ridge on SVD(100) + textstat + rubric counts + MiniLM; +mpnet / "\
+    "+smollm = the same with MPNet's embeddings / SmolLM2's layer-18 hidden states in place of MiniLM's; gbm = "\
+    "gradient boosting on SVD(20) + textstat; smollm = ridge on SmolLM2's layer-18 hidden states alone)"
+
+
+def best_dev_subset_rows() -> list[str]:
+    """:func:`best_dev_subset` of the stored dev comparison (``results/asap7_literature_dev.csv``)."""
+    rows = []
+    if DEV_CSV_PATH.is_file():
+        with DEV_CSV_PATH.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+    return best_dev_subset(rows)
+
+
 def mpnet_ensemble(random_state: int | None = 42):
     """The rubric ensemble with a fourth member: ridge on SVD + textstat + rubric counts + MPNet.
 
@@ -69,9 +84,5 @@ def dev_best_ensemble(random_state: int | None = 42):
     """
     from course_utils.regression_scorers import EnsembleScorer
 
-    rows = []
-    if DEV_CSV_PATH.is_file():
-        with DEV_CSV_PATH.open(newline="") as f:
-            rows = list(csv.DictReader(f))
     members = dev_members()
-    return EnsembleScorer([members[name]() for name in best_dev_subset(rows)], random_state=random_state)
+    return EnsembleScorer([members[name]() for name in best_dev_subset_rows()], random_state=random_state)

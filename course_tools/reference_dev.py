@@ -29,7 +29,7 @@ CSV_PATH = ROOT / "results" / "asap7_reference_dev.csv"
 MD_PATH = ROOT / "results" / "asap7_reference_dev.md"
 COMMAND = "python -m course_tools.reference_dev"
 FIELDS = ["candidate", "target", "dev_qwk", "diff_vs_rubric", "diff_ci_low", "diff_ci_high", "chosen", "seconds",
-          "n_train", "n_dev", "machine", "date"]
+          "n_train", "n_dev", "machine", "date", "vs_runner_up"]
 BASELINE = "rubric ensemble"
 
 
@@ -75,6 +75,10 @@ def render(rows: list[dict]) -> str:
     unresolved = [r for r in rows[1:] if float(r["diff_ci_low"]) <= 0 <= float(r["diff_ci_high"])]
     verdict = (f"Here {len(unresolved)} of the {len(rows) - 1} intervals include 0." if unresolved else
                "No interval includes 0.")
+    chosen = next((r for r in rows if r["chosen"] == "yes" and r.get("vs_runner_up")), None)
+    if chosen:
+        verdict += (f" The chosen candidate against the runner-up, paired on the same dev essays: "
+                    f"{chosen['vs_runner_up']}.")
     return "\n".join([
         "# ASAP prompt 7, reference split: choosing the CPU ensemble on dev", "",
         f"Regenerate: `{COMMAND}` (writes `asap7_reference_dev.csv`; `--render` writes this file from it "
@@ -111,7 +115,10 @@ def compare(seed: int = 42) -> list[dict]:
                      "seconds": f"{time.perf_counter() - start:.0f}", "n_train": len(train), "n_dev": len(dev),
                      "machine": machine(), "date": f"{datetime.now(timezone.utc):%Y-%m-%d}"})
         print(f"{name}: dev QWK {rows[-1]['dev_qwk']} ({rows[-1]['seconds']} s)", flush=True)
-    best = max(rows, key=lambda r: float(r["dev_qwk"]))
+    best, runner_up = sorted(rows, key=lambda r: -float(r["dev_qwk"]))[:2]
+    low, high = paired_diff_ci(y_dev, preds[runner_up["candidate"]], preds[best["candidate"]])
+    best["vs_runner_up"] = (f"{float(best['dev_qwk']) - float(runner_up['dev_qwk']):+.4f} ({low:+.4f} to {high:+.4f}) "
+                            f"against '{runner_up['candidate']}' ({runner_up['target']})")
     for r in rows:
         diff = float(r["dev_qwk"]) - float(rows[0]["dev_qwk"])
         low, high = (0.0, 0.0) if r is rows[0] else paired_diff_ci(y_dev, preds[BASELINE], preds[r["candidate"]])
