@@ -541,8 +541,11 @@ def _against_goal(r: dict) -> str:
     se = folds_.std(ddof=1) / np.sqrt(len(folds_))
     gap = GOAL - folds_.mean()
     where = f"{gap:.3f} below" if gap > 0 else f"{-gap:.3f} above"
-    return (f"`{r['id']}` ({folds_.mean():.3f}) is {where} the goal of {GOAL:.2f}, about {abs(gap) / se:.1f} "
-            f"standard errors of a five-fold mean ({se:.3f}, the SD over folds / sqrt({len(folds_)}))")
+    text = f"`{r['id']}` ({folds_.mean():.3f}) is {where} the goal of {GOAL:.2f}"
+    if not se > 0:  # one fold, or every fold the same: no spread to read the gap against
+        return text
+    return (text + f", about {abs(gap) / se:.1f} standard errors of a five-fold mean ({se:.3f}, the SD over "
+            f"folds / sqrt({len(folds_)}))")
 
 
 def _goal_and_gap(rows: list[dict]) -> list[str]:

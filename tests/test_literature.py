@@ -146,6 +146,23 @@ def test_the_best_dev_subset_is_the_highest_mean_and_every_name_is_a_member():
         best_dev_subset([])
 
 
+def test_the_goal_paragraph_leads_with_the_nested_row_and_pairs_the_highest_by_fold(monkeypatch):
+    monkeypatch.setattr(L, "_fourth_members", lambda: "")
+
+    def r(row_id, folds):
+        return {"id": row_id, "qwk_mean": str(np.mean(folds)), "qwk_per_fold": " ".join(map(str, folds))}
+
+    rows = [r("ensemble_rubric", [0.80, 0.82, 0.84, 0.86, 0.83]), r("ensemble_nested", [0.81, 0.83, 0.85, 0.86, 0.84]),
+            r("ensemble_smollm", [0.82, 0.83, 0.86, 0.87, 0.84])]
+    text = " ".join(L._goal_and_gap(rows))
+    assert text.index("`ensemble_nested` (0.838)") < text.index("The highest row, `ensemble_smollm` (0.844)")
+    assert "standard errors" in text and "taking the highest row is itself a choice made on test" in text
+    assert "`ensemble_smollm` minus `ensemble_nested`: +0.010 +0.000 +0.010 +0.010 +0.000" in text
+    assert "`ensemble_smollm` minus `ensemble_rubric`" in text
+    flat = " ".join(L._goal_and_gap([r("ensemble_nested", [0.9] * 5)]))  # no spread: no standard errors
+    assert "0.050 above the goal" in flat and "standard errors" not in flat and "inf" not in flat
+
+
 def test_nested_choices_pick_each_folds_own_dev_best():
     rows = [{"subset": "a", "dev_qwk_per_fold": "0.80 0.70 0.90"},
             {"subset": "b", "dev_qwk_per_fold": "0.75 0.72 0.85"}]
