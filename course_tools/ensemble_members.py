@@ -44,9 +44,11 @@ def best_dev_subset(rows: list[dict]) -> list[str]:
 
 
 #: How a row names the members it read from the dev comparison.
-DEV_MEMBER_NOTE = "members: {} (ridge+rubric = ridge on SVD(100) + textstat + rubric counts + MiniLM; +mpnet / "\
-    "+smollm = the same with MPNet's embeddings / SmolLM2's layer-18 hidden states in place of MiniLM's; gbm = "\
-    "gradient boosting on SVD(20) + textstat; smollm = ridge on SmolLM2's layer-18 hidden states alone)"
+DEV_MEMBER_NOTE = (
+    "members: {} (ridge+rubric = ridge on SVD(100) + textstat + rubric counts + MiniLM; +mpnet / +smollm = the "
+    "same with MPNet's embeddings / SmolLM2's layer-18 hidden states in place of MiniLM's; gbm = gradient "
+    "boosting on SVD(20) + textstat; smollm = ridge on SmolLM2's layer-18 hidden states alone)"
+)
 
 
 def best_dev_subset_rows() -> list[str]:
@@ -56,6 +58,11 @@ def best_dev_subset_rows() -> list[str]:
         with DEV_CSV_PATH.open(newline="") as f:
             rows = list(csv.DictReader(f))
     return best_dev_subset(rows)
+
+
+def dev_best_note() -> str:
+    """:data:`DEV_MEMBER_NOTE` for the stored best subset: what a row that fits it says it fitted."""
+    return DEV_MEMBER_NOTE.format(" + ".join(best_dev_subset_rows()))
 
 
 def mpnet_ensemble(random_state: int | None = 42):

