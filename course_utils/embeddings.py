@@ -138,26 +138,30 @@ def encode(
     Raises ``ValueError`` for an empty list or a text that is not a string.
     """
     texts = check_texts(texts)
-    cache_key = f"{model_id}|norm={normalize}" + ("" if _BACKEND == "torch" else f"|{_BACKEND}")
-    store = _memory(cache_key, use_disk)
-    keys = [_key(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store.vectors}.items())
-    if todo:
+
+    def compute(todo: list[str]) -> np.ndarray:
         if _BACKEND == "onnx":
             import torch
 
             model = load_onnx_encoder(model_id, torch.get_num_threads())
         else:
             model = load_encoder(model_id)
-        vectors = model.encode(
-            [t for _, t in todo],
-            batch_size=batch_size,
-            normalize_embeddings=normalize,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-        )
-        for (k, _), v in zip(todo, vectors):
-            store.vectors[k] = v.astype(np.float32)
+        return model.encode(todo, batch_size=batch_size, normalize_embeddings=normalize,
+                            show_progress_bar=show_progress, convert_to_numpy=True)
+
+    cache_key = f"{model_id}|norm={normalize}" + ("" if _BACKEND == "torch" else f"|{_BACKEND}")
+    return _cached(texts, cache_key, use_disk, compute)
+
+
+def _cached(texts: list[str], cache_key: str, use_disk: bool, compute) -> np.ndarray:
+    """``texts``' vectors from the cache ``cache_key``; ``compute(unseen texts)`` fills in the rest
+    (each text once); with ``use_disk`` the cache file is updated when it lacks any of them."""
+    store = _memory(cache_key, use_disk)
+    keys = [_key(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store.vectors}.items())
+    if todo:
+        for (k, _), v in zip(todo, compute([t for _, t in todo])):
+            store.vectors[k] = np.asarray(v, dtype=np.float32)
     if use_disk and not store.on_disk.issuperset(keys):
         store.on_disk.update(keys)
         _save(cache_key, {k: store.vectors[k] for k in store.on_disk})
@@ -220,16 +224,5 @@ def encode_lm(
     (SmolLM2-135M-Instruct from its 4-bit GGUF file, so the numbers differ slightly from the Hub's
     float weights). Texts longer than ``max_length`` tokens are cut there.
     """
-    texts = check_texts(texts)
-    cache_key = f"{model_id}|layer={layer}|mean|max_length={max_length}"
-    store = _memory(cache_key, use_disk)
-    keys = [_key(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts) if k not in store.vectors}.items())
-    if todo:
-        vectors = _lm_layer_means([t for _, t in todo], model_id, layer, max_length, batch_size)
-        for (k, _), v in zip(todo, vectors):
-            store.vectors[k] = v
-    if use_disk and not store.on_disk.issuperset(keys):
-        store.on_disk.update(keys)
-        _save(cache_key, {k: store.vectors[k] for k in store.on_disk})
-    return np.stack([store.vectors[k] for k in keys])
+    return _cached(check_texts(texts), f"{model_id}|layer={layer}|mean|max_length={max_length}", use_disk,
+                   lambda todo: _lm_layer_means(todo, model_id, layer, max_length, batch_size))
