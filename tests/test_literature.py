@@ -187,6 +187,36 @@ def test_reference_dev_file_is_rendered_from_its_csv_and_names_one_choice():
     assert R.MD_PATH.read_text() == R.render(rows), "run `python -m course_tools.reference_dev --render`"
 
 
+
+def test_reference_subsets_file_ranks_every_pair_by_dev_qwk_and_the_row_fits_the_first():
+    from course_tools import reference_subsets as S
+    from course_tools.ensemble_members import dev_members
+    from course_tools.results import CSV_PATH, read_csv
+
+    rows = read_csv(S.CSV_PATH)
+    names = set(dev_members())
+    assert len(rows) == len(S.TARGETS) * (2 ** len(names) - 1)  # every non-empty subset, each target
+    assert {m for r in rows for m in r["subset"].split(" + ")} == names
+    assert {r["target"] for r in rows} == set(S.TARGETS)
+    qwks = [float(r["dev_qwk"]) for r in sorted(rows, key=lambda r: int(r["rank"]))]
+    assert qwks == sorted(qwks, reverse=True)  # rank 1 is the best dev QWK, nothing else
+    assert S.MD_PATH.read_text() == S.render(rows), "run `python -m course_tools.reference_subsets --render`"
+    members, both = S.chosen()
+    row = next(r for r in read_csv(CSV_PATH) if r["id"] == "ensemble_refdev")
+    assert f"members: {' + '.join(members)};" in row["note"]
+    assert ("mean of rater 1 and rater 2" in row["note"]) == both
+
+
+def test_subset_scores_average_members_and_fit_cutoffs_on_their_out_of_fold_mean():
+    import numpy as np
+
+    from course_tools.reference_subsets import _subset_scores
+
+    y = np.array([0, 1, 2, 3, 4] * 10)
+    preds = {("a", "t"): (y + 0.4, y + 0.4), ("b", "t"): (y - 0.4, y - 0.4)}
+    scores, oof_qwk = _subset_scores(preds, ("a", "b"), "t", y, 0, 4)
+    assert scores.tolist() == y.tolist() and oof_qwk == 1.0  # the mean is exact
+
 def test_paired_difference_interval_brackets_the_difference_and_is_zero_for_equal_predictions():
     import numpy as np
 

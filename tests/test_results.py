@@ -219,3 +219,18 @@ def test_rerun_lines_name_reruns_that_repeat_each_other_but_not_the_stored_figur
     assert "`a` (stored 0.2285, rerun 0.2106)" in text and "`b` (" not in text  # 0.0002 is within 4 decimals' noise
     stored[0]["qwk_per_seed"] = "0.2106"
     assert "repeat each other but not" not in "\n".join(rerun_lines(path, stored))
+
+
+def test_goal_line_reads_the_highest_row_and_the_row_chosen_on_dev_alone():
+    from course_tools.results import DEV_CHOSEN_ROW, goal_line
+
+    def fake(row_id, seeds, low, high):
+        return {"id": row_id, "qwk_mean": f"{sum(seeds) / len(seeds):.4f}", "qwk_per_seed": " ".join(map(str, seeds)),
+                "qwk_ci_low": str(low), "qwk_ci_high": str(high), "note": ""}
+
+    best = fake("top", [0.79, 0.80], 0.75, 0.84)
+    alone = goal_line([best])
+    assert len(alone) == 1 and "`top`" in alone[0] and "0 of 2 seeds below 0.78" in alone[0]
+    assert DEV_CHOSEN_ROW not in alone[0]
+    both = goal_line([best, fake(DEV_CHOSEN_ROW, [0.77, 0.79], 0.74, 0.82)])[0]
+    assert both.startswith(alone[0]) and f"`{DEV_CHOSEN_ROW}`, reads 0.780 (1 of 2 seeds below 0.78" in both

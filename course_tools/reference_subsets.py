@@ -1,0 +1,190 @@
+"""The reference split's ensemble chosen on its own dev set alone: every subset of the candidate members.
+
+    python -m course_tools.reference_subsets            # about 3 minutes on 2 CPU cores (vectors cached)
+    python -m course_tools.reference_subsets --render   # the .md from the CSV, nothing run
+
+:mod:`course_tools.reference_dev` chooses among six ensembles whose member subsets were chosen on
+the literature folds' dev parts, and those hold this split's test essays. Here the subset is
+chosen on this split alone: each candidate member (:func:`course_tools.ensemble_members.dev_members`)
+is fitted on the reference training part less its dev set (1,066 essays), once on rater 1 and once
+on the mean of both raters; every subset's mean prediction, turned into scores by cutoffs fitted on
+its mean out-of-fold prediction (as :class:`~course_utils.regression_scorers.EnsembleScorer` does),
+scores the 189 dev essays once against rater 1. The best (subset, target) is row ``ensemble_refdev``
+of ``results/asap7.md``. No test essay and no literature fold's dev figure enters this choice; the
+candidate members themselves were proposed earlier, with the literature folds' figures in view.
+Writes ``results/asap7_reference_subsets.csv`` and renders ``.md`` from it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime, timezone
+from itertools import combinations
+
+import numpy as np
+
+from course_tools.literature import ROOT
+from course_tools.results import SECTIONS, register, run_scorer
+
+CSV_PATH = ROOT / "results" / "asap7_reference_subsets.csv"
+MD_PATH = ROOT / "results" / "asap7_reference_subsets.md"
+COMMAND = "python -m course_tools.reference_subsets"
+FIELDS = ["rank", "subset", "target", "dev_qwk", "oof_qwk", "vs_rubric", "seconds", "n_train", "n_dev", "machine",
+          "date"]
+RUBRIC_SUBSET = ("ridge+rubric", "gbm+rubric", "char")
+TARGETS = {"rater 1": False, "mean of both raters": True}
+
+
+def _member_predictions(train, dev, seed: int) -> dict:
+    """``{(member, target): (out-of-fold prediction on train, prediction on dev)}``."""
+    from course_tools.ensemble_members import dev_members
+    from course_utils.config import seed_everything
+
+    y = train.rater1_domain1.to_numpy()
+    mean_of_raters = ((train.rater1_domain1 + train.rater2_domain1) / 2).to_numpy()
+    out = {}
+    for name, make in dev_members().items():
+        for target, both in TARGETS.items():
+            seed_everything(seed)
+            start = time.perf_counter()
+            m = make().set_params(random_state=seed).fit(train.essay.tolist(), y, mean_of_raters if both else None)
+            out[name, target] = (m.oof_, m.predict_continuous(dev.essay.tolist()))
+            print(f"  {name} ({target}): {time.perf_counter() - start:.0f} s", flush=True)
+    return out
+
+
+def _subset_scores(preds: dict, names: tuple, target: str, y, lo: int, hi: int):
+    from course_utils.cutoffs import OptimizedCutoffs
+
+    cut = OptimizedCutoffs(lo, hi).fit(np.mean([preds[n, target][0] for n in names], 0), y)
+    return cut.transform(np.mean([preds[n, target][1] for n in names], 0)), cut.train_qwk_
+
+
+def search(seed: int = 42) -> list[dict]:
+    """Every (subset, target) scored once on the reference dev set; best dev QWK first."""
+    from course_tools.reference_dev import paired_diff_ci
+    from course_tools.results import machine, train_dev
+    from course_utils.metrics import qwk
+
+    train, dev = train_dev()
+    y, y_dev = train.rater1_domain1.to_numpy(), dev.rater1_domain1.to_numpy()
+    start = time.perf_counter()
+    preds = _member_predictions(train, dev, seed)
+    names = list(dict.fromkeys(n for n, _ in preds))
+    scored = {}
+    for target in TARGETS:
+        for r in range(1, len(names) + 1):
+            for subset in combinations(names, r):
+                scored[subset, target] = _subset_scores(preds, subset, target, y, int(y.min()), int(y.max()))
+    seconds = time.perf_counter() - start
+    order = sorted(scored, key=lambda c: -qwk(y_dev, scored[c][0], 0, 12))
+    best = order[0]
+    rubric = (RUBRIC_SUBSET, best[1])
+    low, high = paired_diff_ci(y_dev, scored[rubric][0], scored[best][0])
+    stamp = {"seconds": f"{seconds:.0f}", "n_train": len(train), "n_dev": len(dev), "machine": machine(),
+             "date": f"{datetime.now(timezone.utc):%Y-%m-%d}"}
+    rows = []
+    for rank, (subset, target) in enumerate(order, 1):
+        dev_q = qwk(y_dev, scored[subset, target][0], 0, 12)
+        rows.append({"rank": rank, "subset": " + ".join(subset), "target": target, "dev_qwk": f"{dev_q:.4f}",
+                     "oof_qwk": f"{scored[subset, target][1]:.4f}", **stamp})
+    rubric_q = qwk(y_dev, scored[rubric][0], 0, 12)
+    rows[0]["vs_rubric"] = (f"{float(rows[0]['dev_qwk']) - rubric_q:+.4f} ({low:+.4f} to {high:+.4f}) against the "
+                            f"rubric ensemble's members ({best[1]})")
+    return rows
+
+
+def chosen() -> tuple[list[str], bool]:
+    """The stored best ``(member names, trained on the mean of both raters?)``."""
+    from course_tools.results import read_csv
+
+    rows = read_csv(CSV_PATH)
+    if not rows:
+        raise FileNotFoundError(f"{CSV_PATH} holds no rows: run `{COMMAND}` first.")
+    best = min(rows, key=lambda r: int(r["rank"]))
+    return best["subset"].split(" + "), TARGETS[best["target"]]
+
+
+def chosen_ensemble(random_state: int | None = 42):
+    """The chosen subset's members as one :class:`~course_utils.regression_scorers.EnsembleScorer`."""
+    from course_tools.ensemble_members import dev_members
+    from course_utils.regression_scorers import EnsembleScorer
+
+    members = dev_members()
+    return EnsembleScorer([members[name]() for name in chosen()[0]], random_state=random_state)
+
+
+def _rank_of(rows: list[dict], subset: str) -> str:
+    found = [r for r in rows if r["subset"] == subset]
+    return ", ".join(f"{r['target']}: rank {r['rank']}, dev QWK {r['dev_qwk']}" for r in found) or "not among them"
+
+
+def render(rows: list[dict], top: int = 10) -> str:
+    """``asap7_reference_subsets.md`` from the stored rows (nothing is run)."""
+    import pandas as pd
+
+    from course_tools.ensemble_members import best_dev_subset_rows
+    from course_tools.tables import markdown_table
+
+    rows = sorted(rows, key=lambda r: int(r["rank"]))
+    r0 = rows[0]
+    qwks = np.array([float(r["dev_qwk"]) for r in rows])
+    table = pd.DataFrame([[r["rank"], r["subset"], r["target"], r["dev_qwk"], r["oof_qwk"]] for r in rows[:top]],
+                         columns=["rank", "members", "regressors learn", "dev QWK (rater 1)",
+                                  "out-of-fold QWK (training essays)"])
+    return "\n".join([
+        "# ASAP prompt 7, reference split: the ensemble's members chosen on this split's own dev set", "",
+        f"Regenerate: `{COMMAND}` (writes `asap7_reference_subsets.csv`; `--render` writes this file from it "
+        "alone; do not edit either by hand).", "",
+        f"Each of the {len({r['subset'] for r in rows if ' + ' not in r['subset']})} candidate members is fitted "
+        f"on the reference training part less its dev set ({r0['n_train']} essays), on rater 1 and on the mean "
+        f"of both raters; each of the {len(rows)} (subset, target) pairs averages its members' predictions, "
+        f"fits cutoffs on their averaged out-of-fold predictions and scores the {r0['n_dev']} dev essays once "
+        "(QWK against rater 1, 0-12). The best pair is the members of row `ensemble_refdev` in `asap7.md`. No "
+        "test essay and no literature fold's dev figure enters this choice; the candidate members themselves "
+        f"(among them SmolLM2's layer 18) were proposed with the literature folds' dev figures in view. Machine: "
+        f"{r0['machine']}; {r0['date']}; {r0['seconds']} s.", "",
+        markdown_table(table, numparse=False), "",
+        f"* The chosen pair against the rubric ensemble's three members, paired on the same dev essays (95% "
+        f"bootstrap interval): {r0['vs_rubric']}.",
+        f"* The winner's curse: the best of {len(rows)} pairs on {r0['n_dev']} essays is flattered by the choice "
+        f"itself; the {top} best lie within {qwks[0] - qwks[min(top, len(qwks)) - 1]:.3f} of each other, so the "
+        "dev set does not single out a best subset, and only the test figure in `asap7.md` is unbiased.",
+        f"* The rubric ensemble's members here: {_rank_of(rows, ' + '.join(RUBRIC_SUBSET))}. The literature "
+        f"folds' best subset ({' + '.join(best_dev_subset_rows())}): "
+        f"{_rank_of(rows, ' + '.join(best_dev_subset_rows()))}.", "",
+    ])
+
+
+# --- the results table's row ------------------------------------------------------------------
+_REFDEV_NOTE = (
+    "the subset of the eight candidate members (and the target, rater 1 or the mean of both raters) with the "
+    "best QWK on this split's own 189 dev essays among all 510 pairs (results/asap7_reference_subsets.md; "
+    "members named at the end of this note). No literature fold's dev figure and no test essay entered that "
+    "choice, so the subset is chosen blind to these test essays; the candidate members themselves (SmolLM2's "
+    "layer 18 among them) were proposed with the literature folds' figures in view. Seconds exclude computing "
+    "the SmolLM2 vectors (cached)"
+)
+
+
+def _refdev_run(seed: int) -> dict:
+    """The subset chosen on the reference dev set (:mod:`course_tools.reference_subsets`), fitted and tested."""
+    names, both = chosen()
+    out = run_scorer(lambda r: chosen_ensemble(random_state=r), seed, mean_of_raters=both)
+    return {**out, "note": f"members: {' + '.join(names)}; regressors learn "
+            + ("the mean of rater 1 and rater 2" if both else "rater 1") + ", evaluated against rater 1"}
+
+
+register("ensemble_refdev", SECTIONS[2], "Member subset and target chosen on this split's dev set alone, "
+         "OOF cutoffs", note=_REFDEV_NOTE)(_refdev_run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from course_tools.results import report_main
+
+    return report_main(argv, __doc__.splitlines()[0], search, CSV_PATH, MD_PATH, render, COMMAND, FIELDS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
