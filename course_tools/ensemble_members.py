@@ -43,6 +43,24 @@ def best_dev_subset(rows: list[dict]) -> list[str]:
     return max(rows, key=lambda r: float(r["dev_qwk_mean"]))["subset"].split(" + ")
 
 
+#: Every candidate member of :func:`dev_members`, in words (for tables that name members).
+MEMBER_LEGEND = {
+    "ridge": "ridge regression on SVD(100) of TF-IDF + textstat + MiniLM embeddings",
+    "ridge+rubric": "the same + rubric counts (spelling, punctuation, vocabulary, organisation markers)",
+    "gbm": "gradient boosting on SVD(20) + textstat",
+    "gbm+rubric": "the same + rubric counts",
+    "char": "ridge on TF-IDF of character 2-5-grams",
+    "ridge+rubric+mpnet": "ridge+rubric with all-mpnet-base-v2 embeddings in place of MiniLM's",
+    "smollm": "ridge on SmolLM2-135M's layer-18 hidden states alone (mean over the essay's tokens)",
+    "ridge+rubric+smollm": "ridge+rubric with SmolLM2's layer-18 hidden states in place of MiniLM's embeddings",
+}
+
+
+def member_legend(names=None) -> str:
+    """``name = words; ...`` for ``names`` (all candidates by default)."""
+    return "; ".join(f"{n} = {MEMBER_LEGEND[n]}" for n in (names or MEMBER_LEGEND))
+
+
 #: How a row names the members it read from the dev comparison.
 DEV_MEMBER_NOTE = (
     "members: {} (ridge+rubric = ridge on SVD(100) + textstat + rubric counts + MiniLM; +mpnet / +smollm = the "

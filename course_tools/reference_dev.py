@@ -89,9 +89,15 @@ def render(rows: list[dict]) -> str:
         "members were chosen earlier on the literature folds' dev parts, which hold this split's test essays. "
         "The differences are paired (the same dev essays), with a 95% bootstrap interval over essays. The rule: "
         "the best dev QWK is chosen. Where an interval includes 0, these dev essays do not show the two "
-        "candidates to differ, and the choice rests on weak evidence. "
-        f"Machine: {r0['machine']}; {r0['date']}.", "",
+        "candidates to differ, and the choice rests on weak evidence. The two SmolLM2 candidates were added after "
+        "the first four had been tested. Dev QWKs sit below the same ensembles' test QWKs (fewer training essays "
+        "here, other essays, and a standard error of a few hundredths on 189 essays, measured in "
+        "asap7_reference_subsets.md): they rank candidates, they do not measure "
+        f"them against a goal. Machine: {r0['machine']}; {r0['date']}.", "",
         markdown_table(table, numparse=False), "", verdict, "",
+        "Later, after these candidates had been tested, a wider search on the same dev essays chose among every "
+        "subset of eight candidate members and both targets (510 combinations): `asap7_reference_subsets.md`, "
+        "row `ensemble_refdev` in `asap7.md`, the last of the rows chosen on this dev set.", "",
     ])
 
 

@@ -485,36 +485,46 @@ def seen_test_clause(rows: list[dict]) -> str:
 
 #: The QWK the course aims at on this split with a CPU row.
 REFERENCE_GOAL = 0.78
-#: The row whose every choice among the candidates was made on this split's dev set (reference_subsets).
-DEV_CHOSEN_ROW = "ensemble_refdev"
+#: The rows chosen on this split's dev set, in the order they were tested against the goal, with their rule.
+GOAL_TRIES = (
+    ("ensemble_mpnet_2raters", "best dev QWK of 4 ensembles"),
+    ("ensemble_smollm_2raters", "best of 6, the two SmolLM2 ones added after ensemble_mpnet_2raters was tested"),
+    ("ensemble_refdev", "best of 510 member subsets and targets"),
+)
+
+
+def _against_goal(row: dict) -> str:
+    """``0.786 (2 of 5 seeds below 0.78; interval 0.743-0.822, which includes it: ...)`` for one row."""
+    seeds = [float(v) for v in row["qwk_per_seed"].split()]
+    low, high = float(row["qwk_ci_low"]), float(row["qwk_ci_high"])
+    ci = ("which lies above it" if low > REFERENCE_GOAL else "which includes it: these 314 essays cannot show the "
+          "row above or below the goal" if low <= REFERENCE_GOAL <= high else "which lies below it")
+    reach = "at or above" if float(row["qwk_mean"]) >= REFERENCE_GOAL else "below"
+    return (f"{reach} it as a mean over seeds, a point estimate ({float(row['qwk_mean']):.3f}; "
+            f"{sum(v < REFERENCE_GOAL for v in seeds)} of {len(seeds)} seeds below {REFERENCE_GOAL:.2f}; seed 0's "
+            f"interval {low:.3f}-{high:.3f}, {ci})")
 
 
 def goal_line(rows: list[dict]) -> list[str]:
-    """A bullet reading the highest model row against :data:`REFERENCE_GOAL` (seeds, interval, choices)."""
+    """A bullet reading the highest model row, and the rows chosen on dev in turn, against :data:`REFERENCE_GOAL`."""
     models = [r for r in rows if r["id"] != "human" and r.get("qwk_mean") not in ("", None)]
     if not models:
         return []
     best = max(models, key=lambda r: float(r["qwk_mean"]))
-    seeds = [float(v) for v in best["qwk_per_seed"].split()]
-    low, high = float(best["qwk_ci_low"]), float(best["qwk_ci_high"])
-    below = sum(v < REFERENCE_GOAL for v in seeds)
-    reach = "at or above" if float(best["qwk_mean"]) >= REFERENCE_GOAL else "below"
-    ci = ("its interval lies above it" if low > REFERENCE_GOAL else
-          "its interval includes it: these 314 essays cannot show the row above or below the goal"
-          if low <= REFERENCE_GOAL <= high else "its interval lies below it")
     seen = any(m in best.get("note", "") for m in SEEN_TEST_MARKERS)
-    line = (f"* Goal {REFERENCE_GOAL:.2f}: the highest row, `{best['id']}`, is {reach} it as a mean over seeds "
-            f"({float(best['qwk_mean']):.3f}; {below} of {len(seeds)} seeds below {REFERENCE_GOAL:.2f}), and "
-            f"{ci}. Taking the highest row is itself a choice made on test"
+    line = (f"* Goal {REFERENCE_GOAL:.2f} (read on the mean over seeds): the highest row, `{best['id']}`, is "
+            f"{_against_goal(best)}. Taking the highest row is itself a choice made on test"
             + ("; and a choice behind this row saw these test essays (its note)." if seen else "."))
-    blind = next((r for r in models if r["id"] == DEV_CHOSEN_ROW and r is not best), None)
-    if blind:
-        b_seeds = [float(v) for v in blind["qwk_per_seed"].split()]
-        line += (f" The row whose member subset and target were chosen on this split's dev set alone, "
-                 f"`{blind['id']}`, reads {float(blind['qwk_mean']):.3f} ({sum(v < REFERENCE_GOAL for v in b_seeds)} "
-                 f"of {len(b_seeds)} seeds below {REFERENCE_GOAL:.2f}; interval {float(blind['qwk_ci_low']):.3f}-"
-                 f"{float(blind['qwk_ci_high']):.3f}): its choice among the candidates read no test essay, though the "
-                 "candidate members were proposed with the literature folds' figures in view (its note).")
+    by_id = {r["id"]: r for r in models}
+    tries = [(rid, how) for rid, how in GOAL_TRIES if rid in by_id]
+    if tries:
+        line += (" The rows chosen on this split's dev set, in the order they were tested against the goal: "
+                 + "; ".join(f"`{rid}` ({how}) {float(by_id[rid]['qwk_mean']):.3f}" for rid, how in tries)
+                 + ". Each rule came after the previous row's test result, so trying again until a row clears "
+                 "the goal is itself a choice made with test results in view; and the candidate members of all of "
+                 "them were chosen on the literature folds, which hold these test essays.")
+        last = by_id[tries[-1][0]]
+        line += f" The last, `{last['id']}`, is {_against_goal(last)}."
     return [line]
 
 

@@ -221,8 +221,8 @@ def test_rerun_lines_name_reruns_that_repeat_each_other_but_not_the_stored_figur
     assert "repeat each other but not" not in "\n".join(rerun_lines(path, stored))
 
 
-def test_goal_line_reads_the_highest_row_and_the_row_chosen_on_dev_alone():
-    from course_tools.results import DEV_CHOSEN_ROW, goal_line
+def test_goal_line_reads_the_highest_row_and_the_rows_chosen_on_dev_in_order():
+    from course_tools.results import GOAL_TRIES, goal_line
 
     def fake(row_id, seeds, low, high):
         return {"id": row_id, "qwk_mean": f"{sum(seeds) / len(seeds):.4f}", "qwk_per_seed": " ".join(map(str, seeds)),
@@ -230,7 +230,12 @@ def test_goal_line_reads_the_highest_row_and_the_row_chosen_on_dev_alone():
 
     best = fake("top", [0.79, 0.80], 0.75, 0.84)
     alone = goal_line([best])
-    assert len(alone) == 1 and "`top`" in alone[0] and "0 of 2 seeds below 0.78" in alone[0]
-    assert DEV_CHOSEN_ROW not in alone[0]
-    both = goal_line([best, fake(DEV_CHOSEN_ROW, [0.77, 0.79], 0.74, 0.82)])[0]
-    assert both.startswith(alone[0]) and f"`{DEV_CHOSEN_ROW}`, reads 0.780 (1 of 2 seeds below 0.78" in both
+    assert len(alone) == 1 and "`top`, is at or above it" in alone[0] and "0 of 2 seeds below 0.78" in alone[0]
+    assert "which includes it: these 314 essays cannot show" in alone[0]
+    assert "in the order they were tested" not in alone[0]
+    first, last = GOAL_TRIES[0][0], GOAL_TRIES[-1][0]
+    both = goal_line([best, fake(last, [0.77, 0.79], 0.74, 0.82), fake(first, [0.70, 0.70], 0.66, 0.74)])[0]
+    assert both.startswith(alone[0][:-1])
+    assert both.index(f"`{first}`") < both.index(f"`{last}`")  # the order of the tries, not of the rows
+    assert f"The last, `{last}`, is at or above it as a mean over seeds, a point estimate (0.780; 1 of 2" in both
+    assert goal_line([fake(first, [0.70], 0.66, 0.74)])[0].count("which lies below it") == 2
