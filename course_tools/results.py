@@ -245,8 +245,9 @@ _MPNET_NOTE = (
     "unmeasured amount, as ensemble_rubric. Only the choice among four variants (with and without the fourth "
     "member, rater 1 or both raters) was made on this split's own dev set, before testing "
     "(results/asap7_reference_dev.md: the four-member variant trained on both raters, ensemble_mpnet_2raters, "
-    "had the best dev QWK of those four, by a difference the dev set cannot resolve; two SmolLM2 candidates "
-    "added later, ensemble_smollm and ensemble_smollm_2raters, have higher dev QWKs)"
+    "had the best dev QWK of those four, by a difference the dev set cannot resolve; candidates added later on "
+    "the same dev set have higher dev QWKs: the two SmolLM2 ensembles, and the 510 member subsets and targets "
+    "of results/asap7_reference_subsets.md, whose best is ensemble_refdev)"
 )
 
 
