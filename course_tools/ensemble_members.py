@@ -46,27 +46,20 @@ def best_dev_subset(rows: list[dict]) -> list[str]:
 #: Every candidate member of :func:`dev_members`, in words (for tables that name members).
 MEMBER_LEGEND = {
     "ridge": "ridge regression on SVD(100) of TF-IDF + textstat + MiniLM embeddings",
-    "ridge+rubric": "the same + rubric counts (spelling, punctuation, vocabulary, organisation markers)",
+    "ridge+rubric": "ridge on SVD(100) + textstat + rubric counts (spelling, punctuation, vocabulary, organisation "
+                    "markers) + MiniLM embeddings",
     "gbm": "gradient boosting on SVD(20) + textstat",
-    "gbm+rubric": "the same + rubric counts",
+    "gbm+rubric": "gradient boosting on SVD(20) + textstat + rubric counts",
     "char": "ridge on TF-IDF of character 2-5-grams",
-    "ridge+rubric+mpnet": "ridge+rubric with all-mpnet-base-v2 embeddings in place of MiniLM's",
+    "ridge+rubric+mpnet": "ridge on SVD(100) + textstat + rubric counts + all-mpnet-base-v2 embeddings",
     "smollm": "ridge on SmolLM2-135M's layer-18 hidden states alone (mean over the essay's tokens)",
-    "ridge+rubric+smollm": "ridge+rubric with SmolLM2's layer-18 hidden states in place of MiniLM's embeddings",
+    "ridge+rubric+smollm": "ridge on SVD(100) + textstat + rubric counts + SmolLM2-135M's layer-18 hidden states",
 }
 
 
 def member_legend(names=None) -> str:
     """``name = words; ...`` for ``names`` (all candidates by default)."""
     return "; ".join(f"{n} = {MEMBER_LEGEND[n]}" for n in (names or MEMBER_LEGEND))
-
-
-#: How a row names the members it read from the dev comparison.
-DEV_MEMBER_NOTE = (
-    "members: {} (ridge+rubric = ridge on SVD(100) + textstat + rubric counts + MiniLM; +mpnet / +smollm = the "
-    "same with MPNet's embeddings / SmolLM2's layer-18 hidden states in place of MiniLM's; gbm = gradient "
-    "boosting on SVD(20) + textstat; smollm = ridge on SmolLM2's layer-18 hidden states alone)"
-)
 
 
 def best_dev_subset_rows() -> list[str]:
@@ -79,8 +72,9 @@ def best_dev_subset_rows() -> list[str]:
 
 
 def dev_best_note() -> str:
-    """:data:`DEV_MEMBER_NOTE` for the stored best subset: what a row that fits it says it fitted."""
-    return DEV_MEMBER_NOTE.format(" + ".join(best_dev_subset_rows()))
+    """The stored best subset's members, named and described: what a row that fits it says it fitted."""
+    names = best_dev_subset_rows()
+    return f"members: {' + '.join(names)} ({member_legend(names)})"
 
 
 def mpnet_ensemble(random_state: int | None = 42):
